@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { ENVIRONMENTS } from '../../config/environments';
+import { ConfigError, loadEnvironments, parseEnvironmentConfig, selectEnvironments } from '../../config/load';
+import { ENVIRONMENT_NAMES } from '../../config/schema';
+import { configInput } from '../helpers/synth';
+
+describe('the example environments', () => {
+  it.each(ENVIRONMENT_NAMES)('%s is valid', (name) => {
+    expect(() => parseEnvironmentConfig(ENVIRONMENTS[name], name)).not.toThrow();
+  });
+
+  it('fills defaults: local state, one NAT per AZ, deletion protection', () => {
+    const staging = parseEnvironmentConfig(ENVIRONMENTS.staging, 'staging');
+    expect(staging.state).toEqual({ backend: 'local' });
+    expect(staging.network.natGateways).toBe('one-per-az');
+    expect(staging.database.deletionProtection).toBe(true);
+  });
+});
+
+describe('bad configuration is refused with the field and the fix', () => {
+  it.each([
+    {
+      bad: 'a malformed VPC CIDR',
+      input: configInput('dev', { network: { vpcCidr: '10.10.0.0/33' } }),
+      error: /network\.vpcCidr: "10\.10\.0\.0\/33" has a prefix length above 32/,
+    },
+    {
+      bad: 'a subnet CIDR with host bits set',
+      input: configInput('dev', { network: { publicSubnetCidrs: ['10.10.0.5/24', '10.10.1.0/24'] } }),
+      error: /network\.publicSubnetCidrs\.0: .*host bits set; the block starts at 10\.10\.0\.0\/24/,
+    },
+    {
+      bad: 'overlapping subnets',
+      input: configInput('dev', { network: { dataSubnetCidrs: ['10.10.64.0/24', '10.10.16.0/24'] } }),
+      error: /network\.dataSubnetCidrs\.1: "10\.10\.16\.0\/24" overlaps network\.applicationSubnetCidrs\.0 .*must not overlap/,
+    },
+    {
+      bad: 'a subnet outside the VPC',
+      input: configInput('dev', { network: { publicSubnetCidrs: ['10.10.0.0/24', '10.99.1.0/24'] } }),
+      error: /network\.publicSubnetCidrs\.1: "10\.99\.1\.0\/24" does not fit inside the VPC 10\.10\.0\.0\/16; pick a block inside it/,
+    },
+    {
+      bad: 'fewer than two AZs',
+      input: configInput('dev', {
+        network: { availabilityZones: ['eu-west-1a'], publicSubnetCidrs: ['10.10.0.0/24'], applicationSubnetCidrs: ['10.10.16.0/20'], dataSubnetCidrs: ['10.10.64.0/24'] },
+        database: { readerCount: 0 },
+      }),
+      error: /network\.availabilityZones: needs at least two availability zones/,
+    },
+    {
+      bad: 'an AZ outside the region',
+      input: configInput('dev', { network: { availabilityZones: ['eu-west-1a', 'us-east-1b'] } }),
+      error: /network\.availabilityZones\.1: "us-east-1b" is not an availability zone of region eu-west-1; use names such as eu-west-1a/,
+    },
+    {
+      bad: 'a subnet count that does not match the AZs',
+      input: configInput('dev', { network: { applicationSubnetCidrs: ['10.10.16.0/20'] } }),
+      error: /network\.applicationSubnetCidrs: has 1 subnets but there are 2 availability zones; give exactly one subnet per AZ/,
+    },
+    {
+      bad: 'SSH open to the world',
+      input: configInput('dev', { cachet: { ssh: { operatorCidr: '0.0.0.0/0' } } }),
+      error: /cachet\.ssh\.operatorCidr: "0\.0\.0\.0\/0" opens SSH to the whole internet; give the operator's own address as a \/32/,
+    },
+    {
+      bad: 'SSH from a block wider than /24',
+      input: configInput('dev', { cachet: { ssh: { operatorCidr: '198.51.0.0/16' } } }),
+      error: /cachet\.ssh\.operatorCidr: "198\.51\.0\.0\/16" opens SSH to 65536 addresses/,
+    },
+    {
+      bad: 'a malformed domain',
+      input: configInput('dev', { dns: { domainName: 'https://Status.example.com/' } }),
+      error: /dns\.domainName: must be a lower-case DNS name such as status\.example\.com/,
+    },
+    {
+      bad: 'no reader in prod',
+      input: configInput('prod', { database: { readerCount: 0 } }),
+      error: /database\.readerCount: must be at least 1 in prod/,
+    },
+    {
+      bad: 'more instances than AZs',
+      input: configInput('dev', { database: { readerCount: 2 } }),
+      error: /database\.readerCount: 2 readers plus the writer need 3 availability zones .* lower readerCount or add AZs/,
+    },
+    {
+      bad: 'deletion protection off in prod',
+      input: configInput('prod', { database: { deletionProtection: false } }),
+      error: /database\.deletionProtection: must be true in prod/,
+    },
+    {
+      bad: 'an unpinned image',
+      input: configInput('dev', { cachet: { image: 'cachethq/docker:latest' } }),
+      error: /cachet\.image: must pin a tag/,
+    },
+    {
+      bad: 'minInstances above maxInstances',
+      input: configInput('dev', { cachet: { minInstances: 3, maxInstances: 2 } }),
+      error: /cachet\.maxInstances: 2 is below minInstances \(3\)/,
+    },
+    {
+      bad: 'a log retention CloudWatch does not accept',
+      input: configInput('dev', { network: { flowLogRetentionDays: 10 } }),
+      error: /network\.flowLogRetentionDays: must be one of the retention periods CloudWatch Logs accepts/,
+    },
+    {
+      bad: 'a misspelt field',
+      input: { ...configInput('dev'), regoin: 'eu-west-1' },
+      error: /\(root\): unknown field\(s\) "regoin"; remove them or fix their spelling/,
+    },
+    {
+      bad: 'a missing account id',
+      input: { ...configInput('dev'), accountId: undefined },
+      error: /accountId: is required \(string\); add it/,
+    },
+  ])('refuses $bad', ({ input, error }) => {
+    expect(() => parseEnvironmentConfig(input, 'dev')).toThrow(ConfigError);
+    expect(() => parseEnvironmentConfig(input, 'dev')).toThrow(error);
+  });
+
+  it('names the environment in the message', () => {
+    const input = configInput('dev', { region: 'nowhere' });
+    expect(() => parseEnvironmentConfig(input, 'dev')).toThrow(/^Invalid configuration for environment "dev":/);
+  });
+
+  it('refuses an entry whose name differs from its key', () => {
+    const sources = { ...ENVIRONMENTS, staging: ENVIRONMENTS.dev };
+    expect(() => loadEnvironments(['staging'], sources)).toThrow(/name: is "dev" but the entry is "staging"/);
+  });
+});
+
+describe('selectEnvironments', () => {
+  it('selects every environment by default', () => {
+    expect(selectEnvironments([], {})).toEqual(['dev', 'staging', 'prod']);
+  });
+
+  it.each([
+    [['--env', 'dev'], {}, ['dev']],
+    [['--env=dev,prod'], {}, ['dev', 'prod']],
+    [[], { DEPLOY_ENV: 'staging' }, ['staging']],
+    [['--env', 'prod'], { DEPLOY_ENV: 'dev' }, ['prod']],
+  ])('argv %j with env %j selects %j', (argv, env, expected) => {
+    expect(selectEnvironments(argv, env)).toEqual(expected);
+  });
+
+  it.each([
+    [['--env', 'qa'], {}, /--env: unknown environment "qa"; use one or more of: dev, staging, prod/],
+    [[], { DEPLOY_ENV: 'dev,qa' }, /DEPLOY_ENV: unknown environment "qa"/],
+    [[], { DEPLOY_ENV: ' , ' }, /DEPLOY_ENV is empty/],
+    [['--env'], {}, /--env needs a value/],
+  ])('refuses argv %j with env %j', (argv, env, error) => {
+    expect(() => selectEnvironments(argv, env)).toThrow(error);
+  });
+});

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { RdsCluster } from '@cdktf/provider-aws/lib/rds-cluster';
+import { RdsClusterParameterGroup } from '@cdktf/provider-aws/lib/rds-cluster-parameter-group';
+import { AuroraMysqlCluster, type AuroraMysqlClusterProps } from '../../constructs/aurora-mysql-cluster';
+import { WebTierSecurityGroups } from '../../constructs/web-tier-security-groups';
+import { addTestNetwork, emptyStack, resourceList, resources, synth } from '../helpers/synth';
+
+function build(props: Partial<AuroraMysqlClusterProps> = {}) {
+  const stack = emptyStack();
+  const { key, network } = addTestNetwork(stack);
+  const groups = new WebTierSecurityGroups(stack, 'groups', { name: 't', vpc: network.vpc, instancePort: 80, databasePort: 3306 });
+  new AuroraMysqlCluster(stack, 'db', {
+    name: 'test-db',
+    network,
+    securityGroup: groups.database!,
+    encryptionKey: key,
+    engineVersion: '8.0.mysql_aurora.3.08.2',
+    instanceClass: 'db.r7g.large',
+    readerCount: 2,
+    ...props,
+  });
+  return synth(stack);
+}
+
+describe('AuroraMysqlCluster', () => {
+  it('encrypts storage and lets RDS manage the master password with the customer key', () => {
+    const { text } = build();
+    expect(text).toHaveResourceWithProperties(RdsCluster, {
+      engine: 'aurora-mysql',
+      engine_version: '8.0.mysql_aurora.3.08.2',
+      storage_encrypted: true,
+      kms_key_id: expect.stringMatching(/aws_kms_key\.key_.*\.arn/),
+      manage_master_user_password: true,
+      master_user_secret_kms_key_id: expect.stringMatching(/aws_kms_key\.key_.*\.arn/),
+    });
+  });
+
+  it('never sets a master password', () => {
+    const { json } = build();
+    const [cluster] = resourceList(json, 'aws_rds_cluster');
+    expect(cluster.master_password).toBeUndefined();
+    expect(cluster.master_password_wo).toBeUndefined();
+  });
+
+  it('pins the writer and each reader to a different AZ, writer first', () => {
+    const { json } = build({ readerCount: 2 });
+    const instances = resources(json, 'aws_rds_cluster_instance');
+    const byRole = Object.fromEntries(Object.values(instances).map((i) => [i.identifier, i]));
+    expect(byRole['test-db-writer'].availability_zone).toBe('eu-west-1a');
+    expect(byRole['test-db-reader-1'].availability_zone).toBe('eu-west-1b');
+    expect(byRole['test-db-reader-2'].availability_zone).toBe('eu-west-1c');
+    const writerId = Object.keys(instances).find((id) => instances[id].identifier === 'test-db-writer');
+    expect(byRole['test-db-reader-1'].depends_on).toEqual([`aws_rds_cluster_instance.${writerId}`]);
+  });
+
+  it('keeps every instance private', () => {
+    const { json } = build();
+    expect(resourceList(json, 'aws_rds_cluster_instance').map((i) => i.publicly_accessible)).toEqual([false, false, false]);
+  });
+
+  it('places the cluster in the data subnets behind the data security group only', () => {
+    const { json } = build();
+    const [subnetGroup] = resourceList(json, 'aws_db_subnet_group');
+    expect(subnetGroup.subnet_ids.every((s: string) => s.includes('aws_subnet.network_data-'))).toBe(true);
+    const [cluster] = resourceList(json, 'aws_rds_cluster');
+    expect(cluster.vpc_security_group_ids).toEqual([expect.stringMatching(/aws_security_group\.groups_database_/)]);
+  });
+
+  it('requires TLS through the cluster parameter group', () => {
+    const { text } = build();
+    expect(text).toHaveResourceWithProperties(RdsClusterParameterGroup, {
+      family: 'aurora-mysql8.0',
+      parameter: expect.arrayContaining([expect.objectContaining({ name: 'require_secure_transport', value: 'ON' })]),
+    });
+  });
+
+  it.each([
+    [{ deletionProtection: true, finalSnapshot: true }, { deletion_protection: true, skip_final_snapshot: false, final_snapshot_identifier: 'test-db-final' }],
+    [{ deletionProtection: false, finalSnapshot: false }, { deletion_protection: false, skip_final_snapshot: true }],
+  ])('maps %j to %j', (props, expected) => {
+    const { json } = build(props);
+    expect(resourceList(json, 'aws_rds_cluster')[0]).toMatchObject(expected);
+  });
+
+  it('turns backtrack hours into seconds', () => {
+    const { json } = build({ backtrackWindowHours: 24 });
+    expect(resourceList(json, 'aws_rds_cluster')[0].backtrack_window).toBe(86400);
+  });
+
+  it('exports logs to pre-created encrypted log groups with retention', () => {
+    const { json } = build({ logExports: ['error', 'slowquery'], logRetentionDays: 14 });
+    const [cluster] = resourceList(json, 'aws_rds_cluster');
+    expect(cluster.enabled_cloudwatch_logs_exports).toEqual(['error', 'slowquery']);
+    const groups = resourceList(json, 'aws_cloudwatch_log_group').filter((g) => g.name.startsWith('/aws/rds/cluster/test-db/'));
+    expect(groups.map((g) => [g.name, g.retention_in_days, !!g.kms_key_id])).toEqual([
+      ['/aws/rds/cluster/test-db/error', 14, true],
+      ['/aws/rds/cluster/test-db/slowquery', 14, true],
+    ]);
+    expect(cluster.depends_on).toHaveLength(2);
+  });
+
+  it.each([
+    [{ readerCount: 3 }, /readerCount 3 needs 4 AZs \(one instance per AZ\); the network has 3/],
+    [{ readerCount: -1 }, /readerCount is -1/],
+    [{ backtrackWindowHours: 73 }, /backtrackWindowHours is 73; use 0 \(off\) to 72/],
+  ])('refuses %j', (props, error) => {
+    expect(() => build(props)).toThrow(error);
+  });
+});

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { FlowLog } from '@cdktf/provider-aws/lib/flow-log';
+import { EncryptionKey } from '../../constructs/encryption-key';
+import { Network } from '../../constructs/network';
+import { addTestNetwork, emptyStack, resourceList, resources, synth, TEST_AZS, TEST_LOCATION } from '../helpers/synth';
+
+describe('Network', () => {
+  it('creates one subnet per tier and AZ with the configured blocks', () => {
+    // GIVEN / WHEN
+    const stack = emptyStack();
+    addTestNetwork(stack);
+    const { json } = synth(stack);
+
+    // THEN
+    const subnets = resourceList(json, 'aws_subnet').map((s) => [s.tags.Tier, s.availability_zone, s.cidr_block]);
+    expect(subnets).toEqual(
+      expect.arrayContaining([
+        ['public', 'eu-west-1a', '10.0.0.0/24'],
+        ['public', 'eu-west-1c', '10.0.2.0/24'],
+        ['application', 'eu-west-1b', '10.0.32.0/20'],
+        ['data', 'eu-west-1c', '10.0.66.0/24'],
+      ]),
+    );
+    expect(subnets).toHaveLength(9);
+    expect(resourceList(json, 'aws_subnet').every((s) => s.map_public_ip_on_launch === false)).toBe(true);
+  });
+
+  it.each([
+    ['one-per-az', 3],
+    ['single', 1],
+  ] as const)('with natGateways=%s creates %i NAT gateway(s) and routes every application subnet through one', (mode, count) => {
+    const stack = emptyStack();
+    addTestNetwork(stack, mode);
+    const { json } = synth(stack);
+
+    expect(resourceList(json, 'aws_nat_gateway')).toHaveLength(count);
+    const natRoutes = resourceList(json, 'aws_route').filter((r) => r.nat_gateway_id);
+    expect(natRoutes).toHaveLength(TEST_AZS.length);
+    expect(new Set(natRoutes.map((r) => r.nat_gateway_id)).size).toBe(count);
+  });
+
+  it('gives the data subnets a route table with no route out of the VPC', () => {
+    const stack = emptyStack();
+    addTestNetwork(stack);
+    const { json } = synth(stack);
+
+    const tables = resources(json, 'aws_route_table');
+    const [dataTableId] = Object.entries(tables).find(([, t]) => t.tags.Name === 'test-data')!;
+    const routesOfDataTable = resourceList(json, 'aws_route').filter((r) => String(r.route_table_id).includes(dataTableId));
+    expect(routesOfDataTable).toEqual([]);
+    const associations = resourceList(json, 'aws_route_table_association').filter((a) => String(a.route_table_id).includes(dataTableId));
+    expect(associations).toHaveLength(TEST_AZS.length);
+  });
+
+  it('routes only the public subnets to the internet gateway', () => {
+    const stack = emptyStack();
+    addTestNetwork(stack);
+    const { json } = synth(stack);
+
+    const igwRoutes = resourceList(json, 'aws_route').filter((r) => r.gateway_id);
+    expect(igwRoutes).toHaveLength(1);
+    expect(igwRoutes[0].destination_cidr_block).toBe('0.0.0.0/0');
+  });
+
+  it('strips every rule from the default security group', () => {
+    const stack = emptyStack();
+    addTestNetwork(stack);
+    const { json } = synth(stack);
+
+    const [defaultGroup] = resourceList(json, 'aws_default_security_group');
+    expect(defaultGroup.ingress).toBeUndefined();
+    expect(defaultGroup.egress).toBeUndefined();
+  });
+
+  it('sends all traffic to an encrypted flow log group with retention', () => {
+    const stack = emptyStack();
+    addTestNetwork(stack);
+    const { text, json } = synth(stack);
+
+    expect(text).toHaveResourceWithProperties(FlowLog, { traffic_type: 'ALL', log_destination_type: 'cloud-watch-logs' });
+    const [group] = resourceList(json, 'aws_cloudwatch_log_group');
+    expect(group.kms_key_id).toMatch(/aws_kms_key\.key_.*\.arn/);
+    expect(group.retention_in_days).toBe(90);
+  });
+
+  it('lets the flow log role write only to its own log group', () => {
+    const stack = emptyStack();
+    addTestNetwork(stack);
+    const { json } = synth(stack);
+
+    const [policy] = resourceList(json, 'aws_iam_role_policy');
+    expect(policy.policy).toContain('aws_cloudwatch_log_group.network_flow-log-group');
+    expect(policy.policy).not.toMatch(/"Resource"\s*=\s*"\*"/);
+  });
+
+  it.each([
+    ['availabilityZones', { availabilityZones: ['eu-west-1a'] }, /availabilityZones has 1 entries; give at least two/],
+    ['dataSubnetCidrs', { dataSubnetCidrs: ['10.0.64.0/24'] }, /dataSubnetCidrs has 1 blocks for 2 AZs; give one per AZ/],
+  ])('refuses a bad %s', (_field, patch, error) => {
+    const stack = emptyStack();
+    const key = new EncryptionKey(stack, 'key', { alias: 't', description: 't', location: TEST_LOCATION });
+    const props = {
+      name: 't',
+      location: TEST_LOCATION,
+      cidr: '10.0.0.0/16',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      publicSubnetCidrs: ['10.0.0.0/24', '10.0.1.0/24'],
+      applicationSubnetCidrs: ['10.0.16.0/20', '10.0.32.0/20'],
+      dataSubnetCidrs: ['10.0.64.0/24', '10.0.65.0/24'],
+      flowLogEncryptionKey: key,
+    };
+    expect(() => new Network(stack, 'network', { ...props, ...patch })).toThrow(error);
+  });
+});

@@ -1,0 +1,82 @@
+// Shared test fixtures: a bare stack to put one construct in, the example environments' config
+// with overrides, and small readers over synthesized JSON (keys are snake_case, as in the JSON).
+import { TerraformStack, Testing } from 'cdktf';
+import { ENVIRONMENTS } from '../../config/environments';
+import { parseEnvironmentConfig } from '../../config/load';
+import type { EnvironmentConfig, EnvironmentConfigInput, EnvironmentName } from '../../config/schema';
+import { EncryptionKey } from '../../constructs/encryption-key';
+import { Network } from '../../constructs/network';
+
+export type Json = Record<string, any>;
+
+export interface Synthesized {
+  /** The JSON text, for cdktf's matchers. */
+  readonly text: string;
+  readonly json: Json;
+}
+
+export function synth(stack: TerraformStack): Synthesized {
+  const text = Testing.synth(stack);
+  return { text, json: JSON.parse(text) };
+}
+
+/** Resource bodies of one type, keyed by logical id. */
+export function resources(json: Json, type: string): Record<string, Json> {
+  return json.resource?.[type] ?? {};
+}
+
+/** Resource bodies of one type, as a list. */
+export function resourceList(json: Json, type: string): Json[] {
+  return Object.values(resources(json, type));
+}
+
+/** A stack with nothing in it but what a test adds. */
+export function emptyStack(): TerraformStack {
+  return new TerraformStack(Testing.app(), 'test');
+}
+
+export const TEST_LOCATION = { accountId: '123456789012', region: 'eu-west-1' } as const;
+export const TEST_AZS = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] as const;
+
+/** A key and a three-AZ network in `stack`, for constructs that need one. */
+export function addTestNetwork(stack: TerraformStack, natGateways: 'one-per-az' | 'single' = 'one-per-az') {
+  const key = new EncryptionKey(stack, 'key', {
+    alias: 'test',
+    description: 'test',
+    location: TEST_LOCATION,
+    allowCloudWatchLogs: true,
+  });
+  const network = new Network(stack, 'network', {
+    name: 'test',
+    location: TEST_LOCATION,
+    cidr: '10.0.0.0/16',
+    availabilityZones: TEST_AZS,
+    publicSubnetCidrs: ['10.0.0.0/24', '10.0.1.0/24', '10.0.2.0/24'],
+    applicationSubnetCidrs: ['10.0.16.0/20', '10.0.32.0/20', '10.0.48.0/20'],
+    dataSubnetCidrs: ['10.0.64.0/24', '10.0.65.0/24', '10.0.66.0/24'],
+    natGateways,
+    flowLogEncryptionKey: key,
+  });
+  return { key, network };
+}
+
+type Patch<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? Patch<T[K]> : T[K] };
+
+function merge(base: unknown, patch: unknown): unknown {
+  if (patch === undefined) return base;
+  const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(base) || !isObject(patch)) return patch;
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(patch)) out[k] = merge(base[k], v);
+  return out;
+}
+
+/** An example environment's raw config input with a deep patch applied (arrays are replaced). */
+export function configInput(name: EnvironmentName, patch: Patch<EnvironmentConfigInput> = {}): EnvironmentConfigInput {
+  return merge(ENVIRONMENTS[name], patch) as EnvironmentConfigInput;
+}
+
+/** An example environment's validated config with a deep patch applied. */
+export function config(name: EnvironmentName, patch: Patch<EnvironmentConfigInput> = {}): EnvironmentConfig {
+  return parseEnvironmentConfig(configInput(name, patch), name);
+}

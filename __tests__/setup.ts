@@ -1,0 +1,42 @@
+// Registers cdktf's assertion matchers with vitest (cdktf ships an adapter for jest only).
+// Properties are matched by partial deep equality: arrays and objects may hold more than asserted.
+import { testingMatchers } from 'cdktf';
+import { expect } from 'vitest';
+
+type Constructor = testingMatchers.TerraformConstructor;
+
+function partialMatch(items: unknown[], asserted: Record<string, unknown>): boolean {
+  if (Object.keys(asserted).length === 0) return items.length > 0;
+  return expect.arrayContaining([expect.objectContaining(asserted)]).asymmetricMatch(items);
+}
+
+const toHaveResourceWithProperties = testingMatchers.getToHaveResourceWithProperties(partialMatch);
+const toHaveDataSourceWithProperties = testingMatchers.getToHaveDataSourceWithProperties(partialMatch);
+const toHaveProviderWithProperties = testingMatchers.getToHaveProviderWithProperties(partialMatch);
+const jest = testingMatchers.returnMatcherToJest;
+
+expect.extend({
+  toHaveResource: (received: string, type: Constructor) => jest(toHaveResourceWithProperties(received, type, {})),
+  toHaveResourceWithProperties: (received: string, type: Constructor, props: Record<string, unknown>) =>
+    jest(toHaveResourceWithProperties(received, type, props)),
+  toHaveDataSource: (received: string, type: Constructor) => jest(toHaveDataSourceWithProperties(received, type, {})),
+  toHaveDataSourceWithProperties: (received: string, type: Constructor, props: Record<string, unknown>) =>
+    jest(toHaveDataSourceWithProperties(received, type, props)),
+  toHaveProviderWithProperties: (received: string, type: Constructor, props: Record<string, unknown>) =>
+    jest(toHaveProviderWithProperties(received, type, props)),
+});
+
+interface CdktfMatchers<R = unknown> {
+  toHaveResource(type: Constructor): R;
+  toHaveResourceWithProperties(type: Constructor, properties: Record<string, unknown>): R;
+  toHaveDataSource(type: Constructor): R;
+  toHaveDataSourceWithProperties(type: Constructor, properties: Record<string, unknown>): R;
+  toHaveProviderWithProperties(type: Constructor, properties: Record<string, unknown>): R;
+}
+
+declare module 'vitest' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface Assertion<T = any> extends CdktfMatchers<T> {}
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface AsymmetricMatchersContaining extends CdktfMatchers {}
+}

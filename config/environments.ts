@@ -1,0 +1,101 @@
+import type { EnvironmentConfigInput, EnvironmentName } from './schema';
+
+/**
+ * The environments we deploy. Values here are examples for a fresh clone (account ids, zone ids and
+ * domains are placeholders): replace them with your own before `cdktf deploy`. The provider refuses
+ * to touch any account but `accountId`, so a placeholder can never deploy by accident.
+ *
+ * Every field is documented, with its default, in the README's configuration reference and in
+ * `schema.ts`; only what differs from the defaults is written here.
+ */
+export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfigInput> = {
+  dev: {
+    name: 'dev',
+    project: 'statuspage',
+    accountId: '111111111111',
+    region: 'eu-west-1',
+    network: {
+      vpcCidr: '10.10.0.0/16',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      publicSubnetCidrs: ['10.10.0.0/24', '10.10.1.0/24'],
+      applicationSubnetCidrs: ['10.10.16.0/20', '10.10.32.0/20'],
+      dataSubnetCidrs: ['10.10.64.0/24', '10.10.65.0/24'],
+      natGateways: 'single',
+      flowLogRetentionDays: 14,
+    },
+    dns: { domainName: 'status.dev.example.com', hostedZoneId: 'Z0000000000000000DEV' },
+    database: {
+      engineVersion: '8.0.mysql_aurora.3.08.2',
+      instanceClass: 'db.t4g.medium',
+      readerCount: 1,
+      backupRetentionDays: 1,
+      deletionProtection: false,
+      finalSnapshot: false,
+      logRetentionDays: 14,
+    },
+    cachet: {
+      image: 'cachethq/docker:2.3.15',
+      solutionStackName: '64bit Amazon Linux 2023 v4.7.2 running Docker',
+      instanceType: 't3.small',
+      minInstances: 1,
+      maxInstances: 2,
+      logRetentionDays: 14,
+    },
+  },
+  staging: {
+    name: 'staging',
+    project: 'statuspage',
+    accountId: '222222222222',
+    region: 'eu-west-1',
+    network: {
+      vpcCidr: '10.20.0.0/16',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      publicSubnetCidrs: ['10.20.0.0/24', '10.20.1.0/24'],
+      applicationSubnetCidrs: ['10.20.16.0/20', '10.20.32.0/20'],
+      dataSubnetCidrs: ['10.20.64.0/24', '10.20.65.0/24'],
+    },
+    dns: { domainName: 'status.staging.example.com', hostedZoneId: 'Z00000000000000STAGE' },
+    database: {
+      engineVersion: '8.0.mysql_aurora.3.08.2',
+      instanceClass: 'db.t4g.medium',
+      readerCount: 1,
+    },
+    cachet: {
+      image: 'cachethq/docker:2.3.15',
+      solutionStackName: '64bit Amazon Linux 2023 v4.7.2 running Docker',
+      instanceType: 't3.small',
+    },
+  },
+  prod: {
+    name: 'prod',
+    project: 'statuspage',
+    accountId: '333333333333',
+    region: 'eu-west-1',
+    network: {
+      vpcCidr: '10.30.0.0/16',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+      publicSubnetCidrs: ['10.30.0.0/24', '10.30.1.0/24', '10.30.2.0/24'],
+      applicationSubnetCidrs: ['10.30.16.0/20', '10.30.32.0/20', '10.30.48.0/20'],
+      dataSubnetCidrs: ['10.30.64.0/24', '10.30.65.0/24', '10.30.66.0/24'],
+      flowLogRetentionDays: 365,
+    },
+    dns: { domainName: 'status.example.com', hostedZoneId: 'Z000000000000000PROD' },
+    database: {
+      engineVersion: '8.0.mysql_aurora.3.08.2',
+      instanceClass: 'db.r7g.large',
+      readerCount: 2,
+      backupRetentionDays: 14,
+      backtrackWindowHours: 24,
+      logRetentionDays: 90,
+    },
+    cachet: {
+      image: 'cachethq/docker:2.3.15',
+      solutionStackName: '64bit Amazon Linux 2023 v4.7.2 running Docker',
+      instanceType: 't3.medium',
+      minInstances: 2,
+      maxInstances: 6,
+      deploymentPolicy: 'Immutable',
+      logRetentionDays: 90,
+    },
+  },
+};

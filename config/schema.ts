@@ -1,0 +1,269 @@
+import { z } from 'zod';
+import { cidrContains, cidrsOverlap, parseCidr, type Ipv4Cidr } from './cidr';
+
+/** The environments this project knows. Adding one means adding it here and in `environments.ts`. */
+export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
+export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+
+/** Retention values that CloudWatch Logs accepts (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+const logRetentionDays = z
+  .number()
+  .int()
+  .refine((v) => (LOG_RETENTION_DAYS as readonly number[]).includes(v), {
+    message: `must be one of the retention periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(', ')}`,
+  });
+
+const cidr = z.string().superRefine((value, ctx) => {
+  const parsed = parseCidr(value);
+  if ('error' in parsed) ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed.error });
+});
+
+const hostname = z
+  .string()
+  .max(253)
+  .regex(
+    /^(?=.{1,253}$)(?!-)([a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}$/,
+    'must be a lower-case DNS name such as status.example.com (letters, digits, hyphens; no trailing dot, no scheme)',
+  );
+
+const networkSchema = z
+  .object({
+    /** The VPC's IPv4 block. */
+    vpcCidr: cidr,
+    /** Explicit AZ names (no lookup, so plans work offline); at least two. */
+    availabilityZones: z
+      .array(z.string())
+      .min(2, 'needs at least two availability zones for high availability; list two or more, e.g. ["eu-west-1a", "eu-west-1b"]'),
+    /** One public subnet (load balancer, NAT) per AZ, in AZ order. */
+    publicSubnetCidrs: z.array(cidr),
+    /** One private application subnet (web instances) per AZ, in AZ order. */
+    applicationSubnetCidrs: z.array(cidr),
+    /** One isolated data subnet (database) per AZ, in AZ order. */
+    dataSubnetCidrs: z.array(cidr),
+    /** `one-per-az` survives an AZ outage; `single` is cheaper for dev. */
+    natGateways: z.enum(['one-per-az', 'single']).default('one-per-az'),
+    flowLogRetentionDays: logRetentionDays.default(90),
+  })
+  .strict();
+
+const databaseSchema = z
+  .object({
+    /** Aurora MySQL 3 (MySQL 8.0-compatible) engine version, pinned. */
+    engineVersion: z
+      .string()
+      .regex(
+        /^8\.0\.mysql_aurora\.3\.\d{2}\.\d+$/,
+        'must be a pinned Aurora MySQL 3 engine version such as 8.0.mysql_aurora.3.08.2',
+      ),
+    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class such as db.r7g.large'),
+    /** Readers besides the writer; each instance sits in its own AZ. */
+    readerCount: z.number().int().min(0).default(1),
+    databaseName: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must start with a letter and hold only letters, digits and _').default('cachet'),
+    masterUsername: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,15}$/, 'must start with a letter, at most 16 letters, digits or _').default('cachet_admin'),
+    backupRetentionDays: z.number().int().min(1).max(35).default(7),
+    /** 0 turns backtrack off; at most 72 hours. */
+    backtrackWindowHours: z.number().int().min(0).max(72).default(0),
+    deletionProtection: z.boolean().default(true),
+    /** Take a final snapshot when the cluster is destroyed. */
+    finalSnapshot: z.boolean().default(true),
+    /** Refuse connections that do not use TLS (`require_secure_transport`). */
+    requireTls: z.boolean().default(true),
+    logExports: z.array(z.enum(['audit', 'error', 'general', 'slowquery'])).default(['audit', 'error', 'slowquery']),
+    logRetentionDays: logRetentionDays.default(30),
+  })
+  .strict();
+
+const cachetSchema = z
+  .object({
+    /** Cachet's Docker image with a pinned tag (never `latest`). */
+    image: z
+      .string()
+      .regex(/^[a-z0-9./_-]+:[A-Za-z0-9._-]+$/, 'must name an image with a pinned tag, e.g. cachethq/docker:2.3.15')
+      .refine((v) => !v.endsWith(':latest'), 'must pin a tag; "latest" changes under you, pick a version'),
+    /** Elastic Beanstalk Docker platform, pinned. */
+    solutionStackName: z
+      .string()
+      .regex(/^64bit Amazon Linux 2023 v\d+\.\d+\.\d+ running Docker$/, 'must be an Amazon Linux 2023 Docker solution stack, e.g. "64bit Amazon Linux 2023 v4.7.2 running Docker"'),
+    instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.small'),
+    minInstances: z.number().int().min(1).default(2),
+    maxInstances: z.number().int().min(1).default(4),
+    /** Both keep full capacity while a release rolls. */
+    deploymentPolicy: z.enum(['RollingWithAdditionalBatch', 'Immutable']).default('RollingWithAdditionalBatch'),
+    /** Cachet answers its ping endpoint without a session or database write. */
+    healthCheckPath: z.string().regex(/^\/\S*$/, 'must be an absolute path such as /api/v1/ping').default('/api/v1/ping'),
+    /** Scale out above / in below this average CPU (percent). */
+    scaleOutCpuPercent: z.number().min(1).max(100).default(70),
+    scaleInCpuPercent: z.number().min(1).max(100).default(25),
+    logRetentionDays: logRetentionDays.default(30),
+    /** SSH to the web tier, from one operator address only. Omit to allow no SSH at all. */
+    ssh: z
+      .object({
+        operatorCidr: cidr,
+        /** EC2 key pair for the instances. @default - no key pair (use EC2 Instance Connect) */
+        keyName: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+const stateSchema = z.discriminatedUnion('backend', [
+  z.object({ backend: z.literal('local') }).strict(),
+  z
+    .object({
+      backend: z.literal('s3'),
+      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+      region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1'),
+      /** Keys are `<keyPrefix>/<stack>.tfstate`. */
+      keyPrefix: z.string().regex(/^[A-Za-z0-9._/-]+$/).default('cdktf'),
+      /** KMS key for the state objects. @default - the bucket's default encryption */
+      kmsKeyId: z.string().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      backend: z.literal('cloud'),
+      organization: z.string().min(1),
+      /** Each stack gets its own workspace: `<workspacePrefix><stack>`. */
+      workspacePrefix: z.string().default(''),
+      hostname: z.string().default('app.terraform.io'),
+    })
+    .strict(),
+]);
+
+const environmentObjectSchema = z
+  .object({
+    name: z.enum(ENVIRONMENT_NAMES),
+    /** Resource name prefix, e.g. `statuspage`. */
+    project: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/, 'must be 2-21 lower-case letters, digits or hyphens, starting with a letter'),
+    /** The only account the provider may touch (`allowed_account_ids`). */
+    accountId: z.string().regex(/^\d{12}$/, 'must be the 12-digit AWS account id'),
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1'),
+    network: networkSchema,
+    dns: z
+      .object({
+        /** The status page's name; the certificate and alias record use it. */
+        domainName: hostname,
+        /** Route 53 hosted zone that holds `domainName`. */
+        hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ'),
+      })
+      .strict(),
+    database: databaseSchema,
+    cachet: cachetSchema,
+    state: stateSchema.default({ backend: 'local' }),
+    /** Extra default tags for every resource. */
+    tags: z.record(z.string()).default({}),
+  })
+  .strict();
+
+export const environmentConfigSchema = environmentObjectSchema.superRefine(checkCrossFieldRules);
+
+export type EnvironmentConfigInput = z.input<typeof environmentObjectSchema>;
+export type EnvironmentConfig = z.output<typeof environmentObjectSchema>;
+export type NetworkConfig = EnvironmentConfig['network'];
+export type DatabaseConfig = EnvironmentConfig['database'];
+export type CachetConfig = EnvironmentConfig['cachet'];
+export type StateConfig = EnvironmentConfig['state'];
+
+type Ctx = z.RefinementCtx;
+
+function issue(ctx: Ctx, path: (string | number)[], message: string): void {
+  ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
+}
+
+/** Rules that span fields; each names the field to fix. */
+function checkCrossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
+  checkAvailabilityZones(c, ctx);
+  checkSubnets(c, ctx);
+  checkDatabase(c, ctx);
+  checkCachet(c, ctx);
+}
+
+function checkAvailabilityZones(c: EnvironmentConfig, ctx: Ctx): void {
+  const azPattern = new RegExp(`^${c.region}[a-z]$`);
+  c.network.availabilityZones.forEach((az, i) => {
+    if (!azPattern.test(az)) {
+      issue(ctx, ['network', 'availabilityZones', i], `"${az}" is not an availability zone of region ${c.region}; use names such as ${c.region}a`);
+    }
+  });
+  const seen = new Set<string>();
+  c.network.availabilityZones.forEach((az, i) => {
+    if (seen.has(az)) issue(ctx, ['network', 'availabilityZones', i], `"${az}" is listed twice; each AZ once`);
+    seen.add(az);
+  });
+}
+
+function checkSubnets(c: EnvironmentConfig, ctx: Ctx): void {
+  const vpc = parseCidr(c.network.vpcCidr);
+  if ('error' in vpc) return; // already reported on the field itself
+  if (vpc.prefix < 16 || vpc.prefix > 24) {
+    issue(ctx, ['network', 'vpcCidr'], `"${vpc.text}" must be between /16 and /24, the sizes AWS allows for a VPC`);
+  }
+  const azCount = c.network.availabilityZones.length;
+  const all: { path: (string | number)[]; block: Ipv4Cidr }[] = [];
+  for (const tier of ['publicSubnetCidrs', 'applicationSubnetCidrs', 'dataSubnetCidrs'] as const) {
+    const list = c.network[tier];
+    if (list.length !== azCount) {
+      issue(ctx, ['network', tier], `has ${list.length} subnets but there are ${azCount} availability zones; give exactly one subnet per AZ, in AZ order`);
+    }
+    list.forEach((text, i) => {
+      const block = parseCidr(text);
+      if ('error' in block) return;
+      const path = ['network', tier, i];
+      if (!cidrContains(vpc, block)) {
+        issue(ctx, path, `"${text}" does not fit inside the VPC ${vpc.text}; pick a block inside it`);
+      }
+      if (block.prefix > 28) {
+        issue(ctx, path, `"${text}" is smaller than /28, the smallest subnet AWS allows`);
+      }
+      all.push({ path, block });
+    });
+  }
+  for (let i = 0; i < all.length; i++) {
+    for (let j = i + 1; j < all.length; j++) {
+      if (cidrsOverlap(all[i].block, all[j].block)) {
+        issue(ctx, all[j].path, `"${all[j].block.text}" overlaps ${all[i].path.join('.')} ("${all[i].block.text}"); subnets must not overlap`);
+      }
+    }
+  }
+}
+
+function checkDatabase(c: EnvironmentConfig, ctx: Ctx): void {
+  const azCount = c.network.availabilityZones.length;
+  if (c.database.readerCount + 1 > azCount) {
+    issue(ctx, ['database', 'readerCount'], `${c.database.readerCount} readers plus the writer need ${c.database.readerCount + 1} availability zones (one instance per AZ) but only ${azCount} are configured; lower readerCount or add AZs`);
+  }
+  if (c.name === 'prod') {
+    if (c.database.readerCount < 1) {
+      issue(ctx, ['database', 'readerCount'], 'must be at least 1 in prod so a reader in another AZ can take over from the writer');
+    }
+    if (!c.database.deletionProtection) {
+      issue(ctx, ['database', 'deletionProtection'], 'must be true in prod; turn it off by hand on the day you really mean to delete the database');
+    }
+    if (!c.database.finalSnapshot) {
+      issue(ctx, ['database', 'finalSnapshot'], 'must be true in prod so that destroying the stack keeps a snapshot');
+    }
+  }
+}
+
+function checkCachet(c: EnvironmentConfig, ctx: Ctx): void {
+  if (c.cachet.minInstances > c.cachet.maxInstances) {
+    issue(ctx, ['cachet', 'maxInstances'], `${c.cachet.maxInstances} is below minInstances (${c.cachet.minInstances}); raise maxInstances or lower minInstances`);
+  }
+  if (c.cachet.scaleInCpuPercent >= c.cachet.scaleOutCpuPercent) {
+    issue(ctx, ['cachet', 'scaleInCpuPercent'], `${c.cachet.scaleInCpuPercent} must be below scaleOutCpuPercent (${c.cachet.scaleOutCpuPercent}) or the group flaps`);
+  }
+  const ssh = c.cachet.ssh;
+  if (ssh) {
+    const block = parseCidr(ssh.operatorCidr);
+    if (!('error' in block) && block.prefix < 24) {
+      const what = block.prefix === 0 ? 'the whole internet' : `${block.size} addresses`;
+      issue(ctx, ['cachet', 'ssh', 'operatorCidr'], `"${ssh.operatorCidr}" opens SSH to ${what}; give the operator's own address as a /32 (at most a /24), or omit ssh and use Session Manager`);
+    }
+  }
+}

@@ -1,0 +1,178 @@
+import { Construct } from 'constructs';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
+import { RdsCluster } from '@cdktf/provider-aws/lib/rds-cluster';
+import { RdsClusterInstance } from '@cdktf/provider-aws/lib/rds-cluster-instance';
+import { RdsClusterParameterGroup } from '@cdktf/provider-aws/lib/rds-cluster-parameter-group';
+import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import type { EncryptionKey } from './encryption-key';
+import type { Network } from './network';
+
+export type AuroraLogType = 'audit' | 'error' | 'general' | 'slowquery';
+
+export interface AuroraMysqlClusterProps {
+  /** Cluster identifier; instances are `<name>-writer`, `<name>-reader-1`, ... */
+  readonly name: string;
+  /** The cluster sits in the network's data subnets; instances are pinned to its AZs in order. */
+  readonly network: Network;
+  /** The only security group on the cluster (the data tier group). */
+  readonly securityGroup: SecurityGroup;
+  /** Encrypts storage, the RDS-managed master secret and the log groups. */
+  readonly encryptionKey: EncryptionKey;
+  /** Pinned Aurora MySQL 3 engine version, e.g. `8.0.mysql_aurora.3.08.2`. */
+  readonly engineVersion: string;
+  readonly instanceClass: string;
+  /**
+   * Readers besides the writer. Each instance is in its own AZ, so readers + 1 must not exceed the
+   * network's AZ count.
+   * @default 1
+   */
+  readonly readerCount?: number;
+  /** @default 'app' */
+  readonly databaseName?: string;
+  /** @default 'admin_user' */
+  readonly masterUsername?: string;
+  /** @default 7 */
+  readonly backupRetentionDays?: number;
+  /**
+   * Backtrack window in hours; 0 turns backtrack off.
+   * @default 0
+   */
+  readonly backtrackWindowHours?: number;
+  /** @default true */
+  readonly deletionProtection?: boolean;
+  /**
+   * Keep a final snapshot named `<name>-final` when the cluster is destroyed.
+   * @default true
+   */
+  readonly finalSnapshot?: boolean;
+  /**
+   * Refuse unencrypted client connections (`require_secure_transport = ON`).
+   * @default true
+   */
+  readonly requireTls?: boolean;
+  /** @default ['audit', 'error', 'slowquery'] */
+  readonly logExports?: readonly AuroraLogType[];
+  /** @default 30 */
+  readonly logRetentionDays?: number;
+}
+
+export const MYSQL_PORT = 3306;
+
+/**
+ * An Aurora MySQL (8.0-compatible) cluster: a writer and N readers, each instance pinned to a
+ * different AZ; storage and the RDS-managed master password (Secrets Manager) encrypted with a
+ * customer-managed key; TLS required; logs exported to encrypted log groups with retention.
+ * No password ever passes through Terraform.
+ */
+export class AuroraMysqlCluster extends Construct {
+  public readonly cluster: RdsCluster;
+  public readonly writer: RdsClusterInstance;
+  public readonly readers: RdsClusterInstance[];
+  /** Writer endpoint (DNS name). */
+  public readonly endpoint: string;
+  /** Load-balanced reader endpoint (DNS name). */
+  public readonly readerEndpoint: string;
+  /** ARN of the Secrets Manager secret RDS keeps the master user's credentials in (JSON: username, password). */
+  public readonly masterUserSecretArn: string;
+  public readonly port = MYSQL_PORT;
+  public readonly databaseName: string;
+
+  constructor(scope: Construct, id: string, props: AuroraMysqlClusterProps) {
+    super(scope, id);
+    const readerCount = props.readerCount ?? 1;
+    const azs = props.network.availabilityZones;
+    if (!Number.isInteger(readerCount) || readerCount < 0) {
+      throw new Error(`AuroraMysqlCluster ${id}: readerCount is ${readerCount}; use a whole number, 0 or more`);
+    }
+    if (readerCount + 1 > azs.length) {
+      throw new Error(`AuroraMysqlCluster ${id}: readerCount ${readerCount} needs ${readerCount + 1} AZs (one instance per AZ); the network has ${azs.length}. Lower readerCount or add AZs`);
+    }
+    const backtrackHours = props.backtrackWindowHours ?? 0;
+    if (backtrackHours < 0 || backtrackHours > 72) {
+      throw new Error(`AuroraMysqlCluster ${id}: backtrackWindowHours is ${backtrackHours}; use 0 (off) to 72`);
+    }
+    const finalSnapshot = props.finalSnapshot ?? true;
+    const logExports = [...(props.logExports ?? ['audit', 'error', 'slowquery'])];
+    this.databaseName = props.databaseName ?? 'app';
+
+    const subnetGroup = new DbSubnetGroup(this, 'subnet-group', {
+      name: props.name,
+      description: `Data subnets of ${props.name}`,
+      subnetIds: props.network.dataSubnets.map((s) => s.id),
+    });
+
+    const parameters = new RdsClusterParameterGroup(this, 'parameters', {
+      namePrefix: `${props.name}-`,
+      family: 'aurora-mysql8.0',
+      description: `Cluster parameters of ${props.name}`,
+      parameter: [
+        { name: 'require_secure_transport', value: (props.requireTls ?? true) ? 'ON' : 'OFF', applyMethod: 'immediate' },
+        { name: 'tls_version', value: 'TLSv1.2,TLSv1.3', applyMethod: 'pending-reboot' },
+      ],
+      lifecycle: { createBeforeDestroy: true },
+    });
+
+    // Pre-create the export log groups so they get retention and encryption; RDS would otherwise
+    // create them itself, unencrypted and kept forever.
+    const logGroups = logExports.map(
+      (log) =>
+        new CloudwatchLogGroup(this, `log-${log}`, {
+          name: `/aws/rds/cluster/${props.name}/${log}`,
+          retentionInDays: props.logRetentionDays ?? 30,
+          kmsKeyId: props.encryptionKey.arn,
+        }),
+    );
+
+    this.cluster = new RdsCluster(this, 'cluster', {
+      clusterIdentifier: props.name,
+      engine: 'aurora-mysql',
+      engineVersion: props.engineVersion,
+      databaseName: this.databaseName,
+      masterUsername: props.masterUsername ?? 'admin_user',
+      manageMasterUserPassword: true,
+      masterUserSecretKmsKeyId: props.encryptionKey.arn,
+      storageEncrypted: true,
+      kmsKeyId: props.encryptionKey.arn,
+      dbSubnetGroupName: subnetGroup.name,
+      vpcSecurityGroupIds: [props.securityGroup.id],
+      dbClusterParameterGroupName: parameters.name,
+      port: MYSQL_PORT,
+      backupRetentionPeriod: props.backupRetentionDays ?? 7,
+      preferredBackupWindow: '02:00-03:00',
+      preferredMaintenanceWindow: 'sun:03:30-sun:04:30',
+      backtrackWindow: backtrackHours * 3600,
+      copyTagsToSnapshot: true,
+      deletionProtection: props.deletionProtection ?? true,
+      skipFinalSnapshot: !finalSnapshot,
+      finalSnapshotIdentifier: finalSnapshot ? `${props.name}-final` : undefined,
+      enabledCloudwatchLogsExports: logExports,
+      iamDatabaseAuthenticationEnabled: true,
+      dependsOn: logGroups,
+    });
+
+    const instance = (instanceId: string, az: string, promotionTier: number, after?: RdsClusterInstance) =>
+      new RdsClusterInstance(this, instanceId, {
+        identifier: `${props.name}-${instanceId}`,
+        clusterIdentifier: this.cluster.id,
+        engine: 'aurora-mysql',
+        engineVersion: this.cluster.engineVersion,
+        instanceClass: props.instanceClass,
+        availabilityZone: az,
+        dbSubnetGroupName: subnetGroup.name,
+        publiclyAccessible: false,
+        autoMinorVersionUpgrade: true,
+        promotionTier,
+        copyTagsToSnapshot: true,
+        dependsOn: after ? [after] : undefined,
+      });
+
+    // Aurora makes the first instance the writer: readers wait for it, so the writer is in azs[0].
+    this.writer = instance('writer', azs[0], 0);
+    this.readers = Array.from({ length: readerCount }, (_, i) => instance(`reader-${i + 1}`, azs[i + 1], 1, this.writer));
+
+    this.endpoint = this.cluster.endpoint;
+    this.readerEndpoint = this.cluster.readerEndpoint;
+    this.masterUserSecretArn = this.cluster.masterUserSecret.get(0).secretArn;
+  }
+}

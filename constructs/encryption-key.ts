@@ -1,0 +1,72 @@
+import { Construct } from 'constructs';
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { policyDocument, type AwsLocation, type PolicyStatement } from './policy';
+
+export interface EncryptionKeyProps {
+  /** Alias name without the `alias/` prefix, e.g. `statuspage-dev`. */
+  readonly alias: string;
+  readonly description: string;
+  /** Account and region: the key policy delegates to this account's IAM. */
+  readonly location: AwsLocation;
+  /**
+   * Let CloudWatch Logs in this account and region encrypt log groups with the key.
+   * @default false
+   */
+  readonly allowCloudWatchLogs?: boolean;
+  /**
+   * Days KMS waits before deleting the key after destroy (7-30).
+   * @default 30
+   */
+  readonly deletionWindowDays?: number;
+}
+
+/**
+ * A customer-managed KMS key with yearly rotation, for one stack's data at rest (database storage,
+ * secrets, log groups). Services reach it through the account's IAM policies; CloudWatch Logs, which
+ * has no caller identity, through an explicit statement limited to this account's log groups.
+ */
+export class EncryptionKey extends Construct {
+  public readonly key: KmsKey;
+  /** ARN of the key, for `kms_key_id` arguments. */
+  public readonly arn: string;
+
+  constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
+    super(scope, id);
+    const deletionWindowDays = props.deletionWindowDays ?? 30;
+    if (!Number.isInteger(deletionWindowDays) || deletionWindowDays < 7 || deletionWindowDays > 30) {
+      throw new Error(`EncryptionKey ${id}: deletionWindowDays is ${deletionWindowDays}; KMS accepts a whole number from 7 to 30`);
+    }
+    const { accountId, region } = props.location;
+    const statements: PolicyStatement[] = [
+      {
+        Sid: 'AccountIamAdministersAndUsesKey',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+    ];
+    if (props.allowCloudWatchLogs ?? false) {
+      statements.push({
+        Sid: 'CloudWatchLogsEncryptsThisAccountsLogGroups',
+        Effect: 'Allow',
+        Principal: { Service: `logs.${region}.amazonaws.com` },
+        Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        Resource: '*',
+        Condition: {
+          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${region}:${accountId}:log-group:*` },
+        },
+      });
+    }
+
+    this.key = new KmsKey(this, 'key', {
+      description: props.description,
+      enableKeyRotation: true,
+      deletionWindowInDays: deletionWindowDays,
+      policy: policyDocument(statements),
+    });
+    new KmsAlias(this, 'alias', { name: `alias/${props.alias}`, targetKeyId: this.key.keyId });
+    this.arn = this.key.arn;
+  }
+}

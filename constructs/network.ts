@@ -1,0 +1,181 @@
+import { Construct } from 'constructs';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
+import { Eip } from '@cdktf/provider-aws/lib/eip';
+import { FlowLog } from '@cdktf/provider-aws/lib/flow-log';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway';
+import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway';
+import { Route } from '@cdktf/provider-aws/lib/route';
+import { RouteTable } from '@cdktf/provider-aws/lib/route-table';
+import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association';
+import { Subnet } from '@cdktf/provider-aws/lib/subnet';
+import { Vpc } from '@cdktf/provider-aws/lib/vpc';
+import type { EncryptionKey } from './encryption-key';
+import { policyDocument, serviceAssumeRolePolicy, type AwsLocation } from './policy';
+
+export type NatGatewayMode = 'one-per-az' | 'single';
+
+export interface NetworkProps {
+  /** Name prefix for tags and named resources. */
+  readonly name: string;
+  readonly location: AwsLocation;
+  readonly cidr: string;
+  /** Explicit AZ names, at least two. */
+  readonly availabilityZones: readonly string[];
+  /** One block per AZ, in AZ order: load balancers and NAT gateways. */
+  readonly publicSubnetCidrs: readonly string[];
+  /** One block per AZ: instances, reaching out through NAT only. */
+  readonly applicationSubnetCidrs: readonly string[];
+  /** One block per AZ: databases, no route out of the VPC at all. */
+  readonly dataSubnetCidrs: readonly string[];
+  /**
+   * `one-per-az` keeps each AZ's egress independent; `single` shares one NAT gateway (cheaper, but an
+   * AZ outage cuts every private subnet's egress).
+   * @default 'one-per-az'
+   */
+  readonly natGateways?: NatGatewayMode;
+  /** VPC flow logs (all traffic) go to a log group encrypted with this key. */
+  readonly flowLogEncryptionKey: EncryptionKey;
+  /**
+   * Flow log retention in days.
+   * @default 90
+   */
+  readonly flowLogRetentionDays?: number;
+}
+
+/**
+ * A VPC over two or more AZs with three subnet tiers (public, application, data), an internet
+ * gateway, NAT for the application tier, encrypted flow logs, and the default security group
+ * stripped of all rules so that nothing can use it by accident.
+ */
+export class Network extends Construct {
+  public readonly vpc: Vpc;
+  public readonly availabilityZones: readonly string[];
+  public readonly publicSubnets: Subnet[];
+  public readonly applicationSubnets: Subnet[];
+  public readonly dataSubnets: Subnet[];
+  public readonly natGateways: NatGateway[];
+
+  constructor(scope: Construct, id: string, props: NetworkProps) {
+    super(scope, id);
+    const azs = props.availabilityZones;
+    if (azs.length < 2) {
+      throw new Error(`Network ${id}: availabilityZones has ${azs.length} entries; give at least two for high availability`);
+    }
+    for (const tier of ['publicSubnetCidrs', 'applicationSubnetCidrs', 'dataSubnetCidrs'] as const) {
+      if (props[tier].length !== azs.length) {
+        throw new Error(`Network ${id}: ${tier} has ${props[tier].length} blocks for ${azs.length} AZs; give one per AZ`);
+      }
+    }
+    this.availabilityZones = azs;
+    const name = props.name;
+
+    this.vpc = new Vpc(this, 'vpc', {
+      cidrBlock: props.cidr,
+      enableDnsSupport: true,
+      enableDnsHostnames: true,
+      tags: { Name: name },
+    });
+
+    // The default security group allows all traffic between its members; with no rule blocks,
+    // Terraform removes every rule it has.
+    new DefaultSecurityGroup(this, 'default-security-group', {
+      vpcId: this.vpc.id,
+      tags: { Name: `${name}-default-unused` },
+    });
+
+    const igw = new InternetGateway(this, 'internet-gateway', { vpcId: this.vpc.id, tags: { Name: name } });
+
+    const subnets = (tier: string, cidrs: readonly string[]) =>
+      azs.map(
+        (az, i) =>
+          new Subnet(this, `${tier}-${az}`, {
+            vpcId: this.vpc.id,
+            cidrBlock: cidrs[i],
+            availabilityZone: az,
+            mapPublicIpOnLaunch: false,
+            tags: { Name: `${name}-${tier}-${az}`, Tier: tier },
+          }),
+      );
+    this.publicSubnets = subnets('public', props.publicSubnetCidrs);
+    this.applicationSubnets = subnets('application', props.applicationSubnetCidrs);
+    this.dataSubnets = subnets('data', props.dataSubnetCidrs);
+
+    const publicRoutes = new RouteTable(this, 'public-routes', { vpcId: this.vpc.id, tags: { Name: `${name}-public` } });
+    new Route(this, 'public-default-route', {
+      routeTableId: publicRoutes.id,
+      destinationCidrBlock: '0.0.0.0/0',
+      gatewayId: igw.id,
+    });
+    this.publicSubnets.forEach((subnet, i) => {
+      new RouteTableAssociation(this, `public-${azs[i]}-routes`, { subnetId: subnet.id, routeTableId: publicRoutes.id });
+    });
+
+    const natCount = (props.natGateways ?? 'one-per-az') === 'single' ? 1 : azs.length;
+    this.natGateways = azs.slice(0, natCount).map((az, i) => {
+      const eip = new Eip(this, `nat-${az}-address`, { domain: 'vpc', tags: { Name: `${name}-nat-${az}` } });
+      return new NatGateway(this, `nat-${az}`, {
+        allocationId: eip.allocationId,
+        subnetId: this.publicSubnets[i].id,
+        tags: { Name: `${name}-${az}` },
+        dependsOn: [igw],
+      });
+    });
+
+    this.applicationSubnets.forEach((subnet, i) => {
+      const az = azs[i];
+      const routes = new RouteTable(this, `application-${az}-routes`, {
+        vpcId: this.vpc.id,
+        tags: { Name: `${name}-application-${az}` },
+      });
+      new Route(this, `application-${az}-default-route`, {
+        routeTableId: routes.id,
+        destinationCidrBlock: '0.0.0.0/0',
+        natGatewayId: this.natGateways[Math.min(i, natCount - 1)].id,
+      });
+      new RouteTableAssociation(this, `application-${az}-association`, { subnetId: subnet.id, routeTableId: routes.id });
+    });
+
+    // Data subnets only have the implicit local route: no way in or out of the VPC.
+    const dataRoutes = new RouteTable(this, 'data-routes', { vpcId: this.vpc.id, tags: { Name: `${name}-data` } });
+    this.dataSubnets.forEach((subnet, i) => {
+      new RouteTableAssociation(this, `data-${azs[i]}-association`, { subnetId: subnet.id, routeTableId: dataRoutes.id });
+    });
+
+    this.createFlowLogs(name, props);
+  }
+
+  private createFlowLogs(name: string, props: NetworkProps): void {
+    const logGroup = new CloudwatchLogGroup(this, 'flow-log-group', {
+      name: `/vpc/${name}/flow-logs`,
+      retentionInDays: props.flowLogRetentionDays ?? 90,
+      kmsKeyId: props.flowLogEncryptionKey.arn,
+    });
+    const role = new IamRole(this, 'flow-log-role', {
+      name: `${name}-vpc-flow-logs`,
+      assumeRolePolicy: serviceAssumeRolePolicy('vpc-flow-logs.amazonaws.com', props.location),
+    });
+    new IamRolePolicy(this, 'flow-log-policy', {
+      role: role.id,
+      name: 'write-flow-log-group',
+      policy: policyDocument([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+          Resource: [logGroup.arn, `${logGroup.arn}:*`],
+        },
+      ]),
+    });
+    new FlowLog(this, 'flow-log', {
+      vpcId: this.vpc.id,
+      trafficType: 'ALL',
+      logDestinationType: 'cloud-watch-logs',
+      logDestination: logGroup.arn,
+      iamRoleArn: role.arn,
+      maxAggregationInterval: 60,
+      tags: { Name: name },
+    });
+  }
+}

@@ -1,0 +1,42 @@
+import { Fn } from 'cdktf';
+
+/** Where a construct lives: the account and region used in ARNs and service principals. */
+export interface AwsLocation {
+  readonly accountId: string;
+  readonly region: string;
+}
+
+export interface PolicyStatement {
+  readonly Sid?: string;
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Principal?: Record<string, string | string[]>;
+  readonly Action: string | string[];
+  readonly Resource?: string | string[];
+  readonly Condition?: Record<string, Record<string, string | string[] | boolean>>;
+}
+
+/**
+ * An IAM policy document as a Terraform `jsonencode(...)` expression, so statements may hold
+ * references to other resources. No data source: plans stay offline.
+ */
+export function policyDocument(statements: readonly PolicyStatement[]): string {
+  return Fn.jsonencode({ Version: '2012-10-17', Statement: statements });
+}
+
+/** Trust policy letting one AWS service assume a role. */
+export function serviceAssumeRolePolicy(service: string, location?: AwsLocation): string {
+  return policyDocument([
+    {
+      Effect: 'Allow',
+      Principal: { Service: service },
+      Action: 'sts:AssumeRole',
+      // Confused-deputy guard: only this account's use of the service may assume the role.
+      ...(location ? { Condition: { StringEquals: { 'aws:SourceAccount': location.accountId } } } : {}),
+    },
+  ]);
+}
+
+/** ARN of an AWS managed policy. */
+export function managedPolicyArn(name: string): string {
+  return `arn:aws:iam::aws:policy/${name}`;
+}

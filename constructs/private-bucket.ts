@@ -1,0 +1,89 @@
+import { Construct } from 'constructs';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
+import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
+import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
+import type { EncryptionKey } from './encryption-key';
+import { policyDocument } from './policy';
+
+export interface PrivateBucketProps {
+  /** Bucket name prefix; S3 appends a unique suffix (names are global). */
+  readonly namePrefix: string;
+  /**
+   * Encrypt objects with this customer-managed key (SSE-KMS, with an S3 bucket key).
+   * @default - SSE-S3 (AES-256), for buckets that AWS services read with their own credentials
+   */
+  readonly encryptionKey?: EncryptionKey;
+  /**
+   * Days after which non-current object versions are deleted.
+   * @default 90
+   */
+  readonly noncurrentVersionExpirationDays?: number;
+}
+
+/**
+ * An S3 bucket that cannot be made public: public access blocked, ACLs disabled, versioned,
+ * encrypted at rest, and a policy refusing any request not made over TLS.
+ */
+export class PrivateBucket extends Construct {
+  public readonly bucket: S3Bucket;
+
+  constructor(scope: Construct, id: string, props: PrivateBucketProps) {
+    super(scope, id);
+    const expiration = props.noncurrentVersionExpirationDays ?? 90;
+    if (!Number.isInteger(expiration) || expiration < 1) {
+      throw new Error(`PrivateBucket ${id}: noncurrentVersionExpirationDays is ${expiration}; use a whole number of days, 1 or more`);
+    }
+    this.bucket = new S3Bucket(this, 'bucket', { bucketPrefix: props.namePrefix, forceDestroy: false });
+    const bucket = this.bucket.id;
+
+    new S3BucketPublicAccessBlock(this, 'public-access-block', {
+      bucket,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, 'ownership', { bucket, rule: { objectOwnership: 'BucketOwnerEnforced' } });
+    new S3BucketVersioningA(this, 'versioning', { bucket, versioningConfiguration: { status: 'Enabled' } });
+    new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
+      bucket,
+      rule: [
+        props.encryptionKey
+          ? {
+              applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: props.encryptionKey.arn },
+              bucketKeyEnabled: true,
+            }
+          : { applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } },
+      ],
+    });
+    new S3BucketLifecycleConfiguration(this, 'lifecycle', {
+      bucket,
+      rule: [
+        {
+          id: 'expire-noncurrent-versions',
+          status: 'Enabled',
+          filter: [{ prefix: '' }],
+          noncurrentVersionExpiration: [{ noncurrentDays: expiration }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
+    });
+    new S3BucketPolicy(this, 'policy', {
+      bucket,
+      policy: policyDocument([
+        {
+          Sid: 'DenyRequestsWithoutTls',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 's3:*',
+          Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
+          Condition: { Bool: { 'aws:SecureTransport': false } },
+        },
+      ]),
+    });
+  }
+}

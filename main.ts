@@ -1,0 +1,22 @@
+// Entry point of `cdktf synth` and `npm run synth`: validate the selected environments' config,
+// build their stacks, write Terraform JSON to cdktf.out/. Nothing is written when config is bad.
+import { App } from 'cdktf';
+import { ConfigError, loadEnvironments, selectEnvironments } from './config/load';
+import { buildStacks } from './stacks';
+
+function selectedConfigs() {
+  try {
+    return loadEnvironments(selectEnvironments(process.argv.slice(2), process.env));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+const configs = selectedConfigs();
+const app = new App();
+buildStacks(app, configs);
+app.synth();

@@ -1,0 +1,82 @@
+// Finds the local filesystem mirror of the pinned hashicorp/aws provider and writes a Terraform CLI
+// configuration that installs the provider from it, so init works with no registry access.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Variable naming a mirror directory explicitly; searched first. */
+export const MIRROR_VARIABLE = 'TF_PROVIDER_MIRROR';
+
+/** Where a machine image usually keeps a provider mirror, after `$TF_PROVIDER_MIRROR`. */
+export const MIRROR_CANDIDATES = [
+  '/opt/tf-plugins',
+  join(homedir(), '.terraform.d', 'plugins'),
+  '/usr/local/share/terraform/plugins',
+  '/usr/share/terraform/plugins',
+];
+
+/** The provider version the bindings were generated for (the one Terraform must use). */
+export function pinnedAwsProviderVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules/@cdktf/provider-aws/package.json'), 'utf8'));
+  const version: unknown = pkg?.cdktf?.provider?.version;
+  if (typeof version !== 'string') throw new Error('@cdktf/provider-aws package.json has no cdktf.provider.version');
+  return version.replace(/^[~^=]/, '');
+}
+
+function platform(): string {
+  const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+  return `${process.platform}_${arch}`;
+}
+
+/** The first mirror directory holding hashicorp/aws at `version` for this platform, or undefined. */
+export function findProviderMirror(version = pinnedAwsProviderVersion(), env = process.env): string | undefined {
+  const candidates = [env[MIRROR_VARIABLE], ...MIRROR_CANDIDATES].filter((c): c is string => !!c);
+  return candidates.find((dir) => existsSync(join(dir, 'registry.terraform.io/hashicorp/aws', version, platform())));
+}
+
+/** CLI configuration text: hashicorp/aws from the mirror, everything else from its registry. */
+export function cliConfigText(mirrorDir: string): string {
+  return [
+    'provider_installation {',
+    '  filesystem_mirror {',
+    `    path    = ${JSON.stringify(mirrorDir)}`,
+    '    include = ["registry.terraform.io/hashicorp/aws"]',
+    '  }',
+    '  direct {',
+    '    exclude = ["registry.terraform.io/hashicorp/aws"]',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** Default location of the generated CLI configuration (git-ignored). */
+export const CLI_CONFIG_PATH = join(PROJECT_ROOT, '.tf', 'mirror.tfrc');
+
+/**
+ * Writes the CLI configuration for the mirror and returns its path, or undefined when no mirror is
+ * present (online machines need none).
+ */
+export function writeMirrorCliConfig(path = CLI_CONFIG_PATH): string | undefined {
+  const mirror = findProviderMirror();
+  if (!mirror) return undefined;
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, cliConfigText(mirror));
+  return path;
+}
+
+// `tsx scripts/terraform-mirror.ts` prints the path of the written config (or fails loudly).
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const path = writeMirrorCliConfig();
+  if (!path) {
+    console.error(
+      `No local mirror of hashicorp/aws ${pinnedAwsProviderVersion()} found in $${MIRROR_VARIABLE} or ${MIRROR_CANDIDATES.join(', ')}. ` +
+        `Set ${MIRROR_VARIABLE} to the mirror directory (it holds registry.terraform.io/hashicorp/aws/...).`,
+    );
+    process.exit(1);
+  }
+  console.log(path);
+}

@@ -1,0 +1,68 @@
+import { Construct } from 'constructs';
+import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import type { EnvironmentConfig, StateConfig } from '../config/schema';
+
+/** Where a stack keeps its state: chosen by `config.state`. */
+export function configureStateBackend(stack: TerraformStack, stackName: string, state: StateConfig): void {
+  switch (state.backend) {
+    case 'local':
+      // Relative to the stack's directory (cdktf.out/stacks/<name>): the project root, so state
+      // survives a fresh synth and the JSON holds no machine-specific path.
+      new LocalBackend(stack, { path: `../../../terraform.${stackName}.tfstate` });
+      return;
+    case 's3': {
+      new S3Backend(stack, {
+        bucket: state.bucket,
+        key: `${state.keyPrefix}/${stackName}.tfstate`,
+        region: state.region,
+        encrypt: true,
+        kmsKeyId: state.kmsKeyId,
+      });
+      // Terraform >= 1.10 locks with a lock file next to the state; cdktf 0.21 has no field for it.
+      stack.addOverride('terraform.backend.s3.use_lockfile', true);
+      return;
+    }
+    case 'cloud':
+      new CloudBackend(stack, {
+        organization: state.organization,
+        hostname: state.hostname,
+        workspaces: new NamedCloudWorkspace(`${state.workspacePrefix}${stackName}`),
+      });
+      return;
+  }
+}
+
+/**
+ * A stack deployed into one environment: the AWS provider pinned to the environment's account and
+ * region with default tags, and the configured state backend.
+ */
+export class EnvironmentStack extends TerraformStack {
+  public readonly config: EnvironmentConfig;
+
+  constructor(scope: Construct, id: string, config: EnvironmentConfig) {
+    super(scope, id);
+    this.config = config;
+    new AwsProvider(this, 'aws', {
+      region: config.region,
+      allowedAccountIds: [config.accountId],
+      defaultTags: [
+        {
+          tags: {
+            ...config.tags,
+            project: config.project,
+            environment: config.name,
+            'managed-by': 'cdktf',
+            stack: id,
+          },
+        },
+      ],
+    });
+    configureStateBackend(this, id, config.state);
+  }
+
+  /** Account and region, for ARNs and service principals. */
+  get location(): { accountId: string; region: string } {
+    return { accountId: this.config.accountId, region: this.config.region };
+  }
+}
