@@ -16,6 +16,11 @@ function selectedConfigs() {
   }
 }
 
+// cdktf captures a stack trace for every reference it creates; with source maps on (tsx turns them
+// on) each capture maps every frame, which tripled synth time. Config errors are reported without
+// stack traces, so synth runs with them off.
+process.setSourceMapsEnabled(false);
+
 const configs = selectedConfigs();
 const app = new App();
 buildStacks(app, configs);

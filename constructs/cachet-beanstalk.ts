@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
-import { AssetType, Fn, TerraformAsset } from 'cdktf';
-import { fileURLToPath } from 'node:url';
+import { Fn } from 'cdktf';
+import { join } from 'node:path';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { DataAwsElasticBeanstalkHostedZone } from '@cdktf/provider-aws/lib/data-aws-elastic-beanstalk-hosted-zone';
 import { ElasticBeanstalkApplication } from '@cdktf/provider-aws/lib/elastic-beanstalk-application';
@@ -22,13 +22,14 @@ import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
 import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy, type AwsLocation } from './policy';
 import { PrivateBucket } from './private-bucket';
+import { SourceBundle } from './source-bundle';
 import type { WebTierSecurityGroups } from './web-tier-security-groups';
 
 /** The port the instances serve on (the container's 8000 is published on it). */
 export const CACHET_INSTANCE_PORT = 80;
 
 /** The source bundle: compose file, entry point and .ebextensions, zipped at synth time. */
-export const CACHET_BUNDLE_DIR = fileURLToPath(new URL('../assets/cachet', import.meta.url));
+export const CACHET_BUNDLE_DIR = join(__dirname, '..', 'assets', 'cachet');
 
 /** A TLS policy that allows only TLS 1.2 and 1.3 with forward-secret ciphers. */
 export const MODERN_TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
@@ -119,12 +120,12 @@ export class CachetBeanstalk extends Construct {
     const region = props.location.region;
 
     const bundles = new PrivateBucket(this, 'bundles', { namePrefix: `${props.name}-bundles-` });
-    const asset = new TerraformAsset(this, 'bundle-asset', { path: CACHET_BUNDLE_DIR, type: AssetType.ARCHIVE });
+    const source = new SourceBundle(this, 'bundle-source', { directory: CACHET_BUNDLE_DIR });
     const bundle = new S3Object(this, 'bundle', {
       bucket: bundles.bucket.id,
-      key: `cachet/${asset.assetHash}.zip`,
-      source: asset.path,
-      sourceHash: asset.assetHash,
+      key: `cachet/${source.hash}.zip`,
+      source: source.path,
+      sourceHash: source.hash,
     });
 
     const serviceRole = new IamRole(this, 'service-role', {
@@ -142,8 +143,8 @@ export class CachetBeanstalk extends Construct {
     });
     const version = new ElasticBeanstalkApplicationVersion(this, 'version', {
       application: this.application.name,
-      name: `cachet-${asset.assetHash.slice(0, 16)}`,
-      description: `Source bundle ${asset.assetHash}`,
+      name: `cachet-${source.hash.slice(0, 16)}`,
+      description: `Source bundle ${source.hash}`,
       bucket: bundles.bucket.id,
       key: bundle.key,
     });

@@ -3,9 +3,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const PROJECT_ROOT = resolve(__dirname, '..');
 
 /** Variable naming a mirror directory explicitly; searched first. */
 export const MIRROR_VARIABLE = 'TF_PROVIDER_MIRROR';
@@ -69,7 +68,7 @@ export function writeMirrorCliConfig(path = CLI_CONFIG_PATH): string | undefined
 }
 
 // `tsx scripts/terraform-mirror.ts` prints the path of the written config (or fails loudly).
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (require.main === module) {
   const path = writeMirrorCliConfig();
   if (!path) {
     console.error(

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
+import { EncryptionKey } from '../../constructs/encryption-key';
+import { PrivateBucket } from '../../constructs/private-bucket';
+import { emptyStack, resourceList, synth, TEST_LOCATION } from '../helpers/synth';
+
+function build(withKey: boolean, noncurrentVersionExpirationDays?: number) {
+  const stack = emptyStack();
+  const encryptionKey = withKey ? new EncryptionKey(stack, 'key', { alias: 't', description: 't', location: TEST_LOCATION }) : undefined;
+  new PrivateBucket(stack, 'bucket', { namePrefix: 'test-', encryptionKey, noncurrentVersionExpirationDays });
+  return synth(stack);
+}
+
+describe('PrivateBucket', () => {
+  it('blocks every kind of public access', () => {
+    expect(build(false).text).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+  });
+
+  it('is versioned', () => {
+    expect(build(false).text).toHaveResourceWithProperties(S3BucketVersioningA, { versioning_configuration: { status: 'Enabled' } });
+  });
+
+  it.each([
+    [false, { sse_algorithm: 'AES256' }],
+    [true, { sse_algorithm: 'aws:kms', kms_master_key_id: expect.stringMatching(/aws_kms_key\.key_\w+\.arn/) }],
+  ])('with a key=%s encrypts with %j', (withKey, expected) => {
+    const [config] = resourceList(build(withKey).json, 'aws_s3_bucket_server_side_encryption_configuration');
+    expect(config.rule[0].apply_server_side_encryption_by_default).toEqual(expected);
+  });
+
+  it('denies any request made without TLS', () => {
+    const [policy] = resourceList(build(false).json, 'aws_s3_bucket_policy');
+    expect(policy.policy).toMatch(/"Effect" = "Deny".*"Action" = "s3:\*".*"Bool" = \{"aws:SecureTransport" = false\}/);
+  });
+
+  it('refuses a non-positive expiry', () => {
+    expect(() => build(false, 0)).toThrow(/noncurrentVersionExpirationDays is 0/);
+  });
+});

@@ -1,0 +1,62 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SourceBundle } from '../../constructs/source-bundle';
+import { crc32, zipDirectory } from '../../constructs/zip';
+import { emptyStack } from '../helpers/synth';
+
+function fixture(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'bundle-'));
+  mkdirSync(join(dir, '.ebextensions'));
+  writeFileSync(join(dir, 'docker-compose.yml'), 'services: {}\n'.repeat(50));
+  writeFileSync(join(dir, '.ebextensions', 'a.config'), 'Resources: {}\n');
+  writeFileSync(join(dir, 'run.sh'), '#!/bin/sh\necho hi\n');
+  chmodSync(join(dir, 'run.sh'), 0o755);
+  return dir;
+}
+
+/** What Python's zipfile (an independent reader) sees in the archive: name, mode, content. */
+function readWithPython(zip: Buffer): { name: string; mode: number; text: string }[] {
+  const path = join(mkdtempSync(join(tmpdir(), 'zip-')), 'a.zip');
+  writeFileSync(path, zip);
+  const script = [
+    'import json, sys, zipfile',
+    'z = zipfile.ZipFile(sys.argv[1])',
+    'assert z.testzip() is None',
+    'print(json.dumps([{"name": i.filename, "mode": (i.external_attr >> 16) & 0o777, "text": z.read(i).decode()} for i in z.infolist()]))',
+  ].join('\n');
+  return JSON.parse(execFileSync('python3', ['-c', script, path], { encoding: 'utf8' }));
+}
+
+describe('zipDirectory', () => {
+  it('writes an archive another reader opens, with every file, its content and mode', () => {
+    const dir = fixture();
+    const entries = readWithPython(zipDirectory(dir));
+    expect(entries.map((e) => [e.name, e.mode.toString(8)])).toEqual([
+      ['.ebextensions/a.config', '644'],
+      ['docker-compose.yml', '644'],
+      ['run.sh', '755'],
+    ]);
+    expect(entries[1].text).toBe(readFileSync(join(dir, 'docker-compose.yml'), 'utf8'));
+  });
+
+  it('gives the same bytes for the same files, and different bytes when a file changes', () => {
+    const dir = fixture();
+    const first = zipDirectory(dir);
+    expect(zipDirectory(dir).equals(first)).toBe(true);
+    writeFileSync(join(dir, 'run.sh'), '#!/bin/sh\necho changed\n');
+    expect(zipDirectory(dir).equals(first)).toBe(false);
+  });
+
+  it('computes the standard CRC-32', () => {
+    expect(crc32(Buffer.from('123456789')).toString(16)).toBe('cbf43926');
+  });
+});
+
+describe('SourceBundle', () => {
+  it('refuses a directory that does not exist', () => {
+    expect(() => new SourceBundle(emptyStack(), 'b', { directory: '/nonexistent/bundle' })).toThrow(/directory \/nonexistent\/bundle does not exist/);
+  });
+});

@@ -1,0 +1,121 @@
+// The offline Terraform harness: synthesize every stack of every environment, then run
+// `terraform init` (from the local provider mirror), `validate` and `plan` against each with the
+// AWS provider switched to dummy keys and skip flags. The switch is a Terraform override file
+// written next to the synthesized JSON; the JSON itself, and so the real configuration, is untouched.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { App } from 'cdktf';
+import { loadEnvironments } from '../../config/load';
+import { ENVIRONMENT_NAMES, type EnvironmentConfig } from '../../config/schema';
+import { buildStacks } from '../../stacks';
+import { findProviderMirror, MIRROR_CANDIDATES, MIRROR_VARIABLE, pinnedAwsProviderVersion, writeMirrorCliConfig } from '../../scripts/terraform-mirror';
+import type { Json } from './synth';
+
+const run = promisify(execFile);
+
+/** Offline provider settings: static dummy keys, no STS/IMDS calls, no account check. */
+export const OFFLINE_OVERRIDE = {
+  provider: {
+    aws: [
+      {
+        access_key: 'OFFLINEDUMMYACCESSKEY',
+        secret_key: 'offline-dummy-secret-key',
+        skip_credentials_validation: true,
+        skip_requesting_account_id: true,
+        skip_metadata_api_check: true,
+        allowed_account_ids: null,
+      },
+    ],
+  },
+  // Whatever backend the config chose, plan against a throwaway local state.
+  terraform: { backend: { local: { path: 'offline.tfstate' } } },
+};
+
+export interface SynthesizedStack {
+  readonly name: string;
+  readonly dir: string;
+  readonly config: EnvironmentConfig;
+}
+
+/** Synthesizes every stack of every environment into a fresh directory, as main.ts would. */
+export function synthesizeAll(): SynthesizedStack[] {
+  const outdir = mkdtempSync(join(tmpdir(), 'cdktf-offline-'));
+  const configs = loadEnvironments(ENVIRONMENT_NAMES);
+  const app = new App({ outdir });
+  const stacks = buildStacks(app, configs);
+  app.synth();
+  const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8'));
+  return Object.values<Json>(manifest.stacks).map((entry) => {
+    const stack = stacks.find((s) => s.node.id === entry.name)!;
+    return { name: entry.name, dir: join(outdir, entry.workingDirectory), config: stack.config };
+  });
+}
+
+/** Terraform CLI settings for the mirror; fails loudly (never skips) when Terraform or the mirror is missing. */
+export function offlineTerraformEnv(): NodeJS.ProcessEnv {
+  const cliConfig = writeMirrorCliConfig(join(mkdtempSync(join(tmpdir(), 'tfrc-')), 'mirror.tfrc'));
+  if (!cliConfig || !findProviderMirror()) {
+    throw new Error(
+      `No local mirror of hashicorp/aws ${pinnedAwsProviderVersion()} (looked in $${MIRROR_VARIABLE}, ${MIRROR_CANDIDATES.join(', ')}). ` +
+        'The offline suite needs it: set TF_PROVIDER_MIRROR to the mirror directory.',
+    );
+  }
+  return { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1' };
+}
+
+export interface OfflineResult {
+  readonly stack: SynthesizedStack;
+  readonly validate: Json;
+  /** `terraform show -json` of the saved plan. */
+  readonly plan: Json;
+}
+
+async function terraform(dir: string, env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
+  try {
+    const { stdout } = await run('terraform', args, { cwd: dir, env, maxBuffer: 512 * 1024 * 1024 });
+    return stdout;
+  } catch (error: any) {
+    if (error?.code === 'ENOENT') throw new Error('terraform is not on PATH; install Terraform >= 1.11 (the suite needs it)');
+    throw new Error(`terraform ${args.join(' ')} failed in ${dir}:\n${error.stderr || error.stdout || error.message}`);
+  }
+}
+
+/** init (from the mirror), validate and plan one synthesized stack offline. */
+export async function planOffline(stack: SynthesizedStack, env: NodeJS.ProcessEnv): Promise<OfflineResult> {
+  writeFileSync(join(stack.dir, 'zz_offline_override.tf.json'), JSON.stringify(OFFLINE_OVERRIDE, null, 2));
+  await terraform(stack.dir, env, ['init', '-no-color', '-input=false', '-reconfigure']);
+  const validate = JSON.parse(await terraform(stack.dir, env, ['validate', '-json', '-no-color']));
+  await terraform(stack.dir, env, ['plan', '-no-color', '-input=false', '-lock=false', '-out=offline.tfplan']);
+  const plan = JSON.parse(await terraform(stack.dir, env, ['show', '-json', 'offline.tfplan']));
+  return { stack, validate, plan };
+}
+
+/** Runs `planOffline` over all stacks, `concurrency` at a time. */
+export async function planAllOffline(stacks: SynthesizedStack[], concurrency = 2): Promise<OfflineResult[]> {
+  const env = offlineTerraformEnv();
+  const results: OfflineResult[] = new Array(stacks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < stacks.length) {
+      const i = next++;
+      results[i] = await planOffline(stacks[i], env);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return results;
+}
+
+/** Planned resources (root module), as `terraform show -json` gives them. */
+export function plannedResources(plan: Json): Json[] {
+  return plan.planned_values?.root_module?.resources ?? [];
+}
+
+/** Count of planned resources per type. */
+export function countByType(plan: Json): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of plannedResources(plan)) counts[r.type] = (counts[r.type] ?? 0) + 1;
+  return counts;
+}

@@ -1,0 +1,43 @@
+// main.ts as users run it (a separate process, never imported): environment selection, and bad
+// input refused before anything is written.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(__dirname, '..');
+
+function synth(args: string[], env: Record<string, string> = {}) {
+  const outdir = join(mkdtempSync(join(tmpdir(), 'main-')), 'cdktf.out');
+  const { DEPLOY_ENV: _ignored, ...inherited } = process.env;
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'main.ts', ...args], {
+    cwd: ROOT,
+    env: { ...inherited, CDKTF_OUTDIR: outdir, ...env },
+    encoding: 'utf8',
+  });
+  const stacks = existsSync(join(outdir, 'stacks')) ? readdirSync(join(outdir, 'stacks')).sort() : [];
+  return { ...result, outdir, stacks };
+}
+
+describe('main.ts', () => {
+  it('synthesizes every stack of every environment by default', () => {
+    const result = synth([]);
+    expect(result.status).toBe(0);
+    expect(result.stacks).toEqual(['cachet-dev', 'cachet-prod', 'cachet-staging']);
+  });
+
+  it.each([
+    [['--env', 'dev'], {}, ['cachet-dev']],
+    [[], { DEPLOY_ENV: 'staging,prod' }, ['cachet-prod', 'cachet-staging']],
+  ])('with argv %j and env %j synthesizes %j', (args, env, stacks) => {
+    expect(synth(args, env).stacks).toEqual(stacks);
+  });
+
+  it('refuses an unknown environment, names the fix, and writes nothing', () => {
+    const result = synth([], { DEPLOY_ENV: 'qa' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/DEPLOY_ENV: unknown environment "qa"; use one or more of: dev, staging, prod/);
+    expect(existsSync(result.outdir)).toBe(false);
+  });
+});

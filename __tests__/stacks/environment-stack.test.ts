@@ -1,0 +1,65 @@
+import { Testing } from 'cdktf';
+import { describe, expect, it } from 'vitest';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import type { StateConfig } from '../../config/schema';
+import { EnvironmentStack } from '../../stacks/environment-stack';
+import { config, synth } from '../helpers/synth';
+
+function build(state: StateConfig) {
+  return synth(new EnvironmentStack(Testing.app(), 'cachet-dev', { ...config('dev'), state }));
+}
+
+describe('EnvironmentStack state backends', () => {
+  it.each<[string, StateConfig, object]>([
+    ['local', { backend: 'local' }, { backend: { local: { path: '../../../terraform.cachet-dev.tfstate' } } }],
+    [
+      's3 with a native lock file',
+      { backend: 's3', bucket: 'acme-tf-state', region: 'eu-west-1', keyPrefix: 'statuspage' },
+      { backend: { s3: { bucket: 'acme-tf-state', key: 'statuspage/cachet-dev.tfstate', region: 'eu-west-1', encrypt: true, use_lockfile: true } } },
+    ],
+    [
+      'Terraform Cloud, one workspace per stack',
+      { backend: 'cloud', organization: 'acme', workspacePrefix: 'statuspage-', hostname: 'app.terraform.io' },
+      { cloud: { organization: 'acme', hostname: 'app.terraform.io', workspaces: { name: 'statuspage-cachet-dev' } } },
+    ],
+  ])('%s', (_label, state, expected) => {
+    const { json } = build(state);
+    expect(json.terraform).toMatchObject(expected);
+  });
+
+  it('writes exactly one backend or cloud block', () => {
+    for (const state of [{ backend: 'local' }, { backend: 's3', bucket: 'b-b-b', region: 'eu-west-1', keyPrefix: 'x' }] as StateConfig[]) {
+      const { json } = build(state);
+      expect(Object.keys(json.terraform.backend ?? {}).length + (json.terraform.cloud ? 1 : 0)).toBe(1);
+    }
+  });
+
+  it('does not use DynamoDB locking with S3 state', () => {
+    const { json } = build({ backend: 's3', bucket: 'acme-tf-state', region: 'eu-west-1', keyPrefix: 'k' });
+    expect(json.terraform.backend.s3.dynamodb_table).toBeUndefined();
+  });
+});
+
+describe('EnvironmentStack provider', () => {
+  it('pins the account and region and tags every resource', () => {
+    const { text } = build({ backend: 'local' });
+    expect(text).toHaveProviderWithProperties(AwsProvider, {
+      region: 'eu-west-1',
+      allowed_account_ids: ['111111111111'],
+      default_tags: [{ tags: { project: 'statuspage', environment: 'dev', 'managed-by': 'cdktf', stack: 'cachet-dev' } }],
+    });
+  });
+
+  it('carries no credentials or skip flags (only the test harness adds those)', () => {
+    const { json } = build({ backend: 'local' });
+    const [provider] = json.provider.aws;
+    for (const key of ['access_key', 'secret_key', 'skip_credentials_validation', 'skip_requesting_account_id']) {
+      expect(provider[key]).toBeUndefined();
+    }
+  });
+
+  it('pins the provider version the bindings were generated for', () => {
+    const { json } = build({ backend: 'local' });
+    expect(json.terraform.required_providers.aws.version).toBe('5.100.0');
+  });
+});

@@ -1,0 +1,91 @@
+// Every stack of every environment: synthesized, `terraform validate`d and `terraform plan`ned
+// offline against the real provider, then checked on what Terraform itself planned.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENVIRONMENT_NAMES } from '../../config/schema';
+import { countByType, planAllOffline, plannedResources, synthesizeAll, type OfflineResult } from '../helpers/offline-terraform';
+
+let results: OfflineResult[] = [];
+
+beforeAll(async () => {
+  results = await planAllOffline(synthesizeAll());
+  for (const r of results) {
+    console.log(`${r.stack.name}: ${plannedResources(r.plan).length} resources planned`);
+  }
+});
+
+describe('offline Terraform', () => {
+  it('synthesizes a Cachet stack for every environment', () => {
+    expect(results.map((r) => r.stack.name).sort()).toEqual(ENVIRONMENT_NAMES.map((n) => `cachet-${n}`).sort());
+  });
+
+  it('validates every stack', () => {
+    for (const r of results) {
+      expect({ stack: r.stack.name, valid: r.validate.valid, errors: r.validate.error_count }).toEqual({ stack: r.stack.name, valid: true, errors: 0 });
+    }
+  });
+
+  it('plans only creations, for every stack', () => {
+    for (const r of results) {
+      const actions = new Set((r.plan.resource_changes as any[]).flatMap((c) => c.change.actions));
+      expect([r.stack.name, [...actions]]).toEqual([r.stack.name, ['create']]);
+    }
+  });
+});
+
+describe.each(ENVIRONMENT_NAMES)('the cachet-%s plan', (name) => {
+  const result = () => results.find((r) => r.stack.name === `cachet-${name}`)!;
+
+  it('plans the resource counts that the config implies', () => {
+    const { config } = result().stack;
+    const azs = config.network.availabilityZones.length;
+    const nats = config.network.natGateways === 'single' ? 1 : azs;
+    expect(countByType(result().plan)).toMatchObject({
+      aws_vpc: 1,
+      aws_subnet: 3 * azs,
+      aws_nat_gateway: nats,
+      aws_eip: nats,
+      aws_route_table: 2 + azs,
+      aws_route_table_association: 3 * azs,
+      aws_rds_cluster: 1,
+      aws_rds_cluster_instance: config.database.readerCount + 1,
+      aws_cloudwatch_log_group: 1 + config.database.logExports.length,
+      aws_security_group: 3,
+      aws_elastic_beanstalk_environment: 1,
+      aws_acm_certificate: 1,
+      aws_acm_certificate_validation: 1,
+      aws_kms_key: 1,
+    });
+  });
+
+  it('plans the subnet CIDRs from the config', () => {
+    const { config } = result().stack;
+    const planned = plannedResources(result().plan)
+      .filter((r) => r.type === 'aws_subnet')
+      .map((r) => `${r.values.tags.Tier} ${r.values.availability_zone} ${r.values.cidr_block}`)
+      .sort();
+    const expected = config.network.availabilityZones
+      .flatMap((az, i) => [
+        `public ${az} ${config.network.publicSubnetCidrs[i]}`,
+        `application ${az} ${config.network.applicationSubnetCidrs[i]}`,
+        `data ${az} ${config.network.dataSubnetCidrs[i]}`,
+      ])
+      .sort();
+    expect(planned).toEqual(expected);
+  });
+
+  it('plans an encrypted cluster with an RDS-managed password and TLS-only connections', () => {
+    const resources = plannedResources(result().plan);
+    const cluster = resources.find((r) => r.type === 'aws_rds_cluster')!;
+    expect(cluster.values).toMatchObject({ storage_encrypted: true, manage_master_user_password: true, engine: 'aurora-mysql' });
+    expect(cluster.values.master_password ?? null).toBeNull();
+    const parameters = resources.find((r) => r.type === 'aws_rds_cluster_parameter_group')!;
+    expect(parameters.values.parameter).toContainEqual(expect.objectContaining({ name: 'require_secure_transport', value: 'ON' }));
+  });
+
+  it('plans a rotating KMS key and encrypted log groups', () => {
+    const resources = plannedResources(result().plan);
+    expect(resources.find((r) => r.type === 'aws_kms_key')!.values.enable_key_rotation).toBe(true);
+    const groups = resources.filter((r) => r.type === 'aws_cloudwatch_log_group');
+    expect(groups.every((g) => g.values.retention_in_days > 0)).toBe(true);
+  });
+});
