@@ -15,4 +15,5 @@ if [ -n "${DB_MASTER_SECRET:-}" ]; then
   export DB_PASSWORD
   unset DB_MASTER_SECRET
 fi
-exec /sbin/entrypoint.sh "$@"
+# The image's own entry point (overridable only so that tests can run this script outside the image).
+exec "${CACHET_IMAGE_ENTRYPOINT:-/sbin/entrypoint.sh}" "$@"
