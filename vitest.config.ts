@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SummaryReporter from './__tests__/summary-reporter';
 
 export default defineConfig({
   test: {
@@ -8,5 +9,6 @@ export default defineConfig({
     // The offline Terraform suite synthesizes, inits, validates and plans every stack in beforeAll.
     hookTimeout: 900_000,
     pool: 'forks',
+    reporters: ['default', new SummaryReporter()],
   },
 });
