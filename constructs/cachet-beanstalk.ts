@@ -219,7 +219,7 @@ export class CachetBeanstalk extends Construct {
       setting('aws:elasticbeanstalk:environment', 'EnvironmentType', 'LoadBalanced'),
       setting('aws:elasticbeanstalk:environment', 'LoadBalancerType', 'application'),
       setting('aws:elasticbeanstalk:environment', 'ServiceRole', serviceRole.arn),
-      // Instances: our security group only, IMDSv2 only, encrypted-by-default gp3 root volume
+      // Instances: our security group only, IMDSv2 only, gp3 root volume
       setting('aws:ec2:instances', 'InstanceTypes', props.instanceType),
       setting('aws:autoscaling:launchconfiguration', 'IamInstanceProfile', instanceProfile.name),
       setting('aws:autoscaling:launchconfiguration', 'SecurityGroups', sgs.instances.id),
