@@ -86,7 +86,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfigInput> = {
       readerCount: 2,
       backupRetentionDays: 14,
       backtrackWindowHours: 24,
-      logRetentionDays: 90,
+      logRetentionDays: 365,
     },
     cachet: {
       image: 'cachethq/docker:2.3.15',
@@ -95,7 +95,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfigInput> = {
       minInstances: 2,
       maxInstances: 6,
       deploymentPolicy: 'Immutable',
-      logRetentionDays: 90,
+      logRetentionDays: 365,
     },
   },
 };

@@ -100,6 +100,8 @@ const cachetSchema = z
     scaleOutCpuPercent: z.number().min(1).max(100).default(70),
     scaleInCpuPercent: z.number().min(1).max(100).default(25),
     logRetentionDays: logRetentionDays.default(30),
+    /** WAF web ACL (AWS managed rule groups) on the load balancer. @default - true in prod, false elsewhere */
+    enableWaf: z.boolean().optional(),
     /** SSH to the web tier, from one operator address only. Omit to allow no SSH at all. */
     ssh: z
       .object({

@@ -1,12 +1,15 @@
 import { Construct } from 'constructs';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { RdsCluster } from '@cdktf/provider-aws/lib/rds-cluster';
 import { RdsClusterInstance } from '@cdktf/provider-aws/lib/rds-cluster-instance';
 import { RdsClusterParameterGroup } from '@cdktf/provider-aws/lib/rds-cluster-parameter-group';
 import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
+import { managedPolicyArn, serviceAssumeRolePolicy } from './policy';
 
 export type AuroraLogType = 'audit' | 'error' | 'general' | 'slowquery';
 
@@ -55,7 +58,19 @@ export interface AuroraMysqlClusterProps {
   readonly logExports?: readonly AuroraLogType[];
   /** @default 30 */
   readonly logRetentionDays?: number;
+  /**
+   * Enhanced Monitoring interval in seconds (1, 5, 10, 15, 30 or 60); 0 turns it off.
+   * @default 60
+   */
+  readonly monitoringIntervalSeconds?: number;
+  /**
+   * Performance Insights (Database Insights standard mode), encrypted with `encryptionKey`, 7 days kept.
+   * @default true
+   */
+  readonly performanceInsights?: boolean;
 }
+
+const MONITORING_INTERVALS = [0, 1, 5, 10, 15, 30, 60];
 
 export const MYSQL_PORT = 3306;
 
@@ -92,6 +107,11 @@ export class AuroraMysqlCluster extends Construct {
     if (backtrackHours < 0 || backtrackHours > 72) {
       throw new Error(`AuroraMysqlCluster ${id}: backtrackWindowHours is ${backtrackHours}; use 0 (off) to 72`);
     }
+    const monitoringInterval = props.monitoringIntervalSeconds ?? 60;
+    if (!MONITORING_INTERVALS.includes(monitoringInterval)) {
+      throw new Error(`AuroraMysqlCluster ${id}: monitoringIntervalSeconds is ${monitoringInterval}; use one of ${MONITORING_INTERVALS.join(', ')} (0 is off)`);
+    }
+    const performanceInsights = props.performanceInsights ?? true;
     const finalSnapshot = props.finalSnapshot ?? true;
     const logExports = [...(props.logExports ?? ['audit', 'error', 'slowquery'])];
     this.databaseName = props.databaseName ?? 'app';
@@ -151,6 +171,19 @@ export class AuroraMysqlCluster extends Construct {
       dependsOn: logGroups,
     });
 
+    let monitoringRoleArn: string | undefined;
+    if (monitoringInterval > 0) {
+      const monitoringRole = new IamRole(this, 'monitoring-role', {
+        name: `${props.name}-rds-monitoring`,
+        assumeRolePolicy: serviceAssumeRolePolicy('monitoring.rds.amazonaws.com'),
+      });
+      new IamRolePolicyAttachment(this, 'monitoring-role-policy', {
+        role: monitoringRole.name,
+        policyArn: managedPolicyArn('service-role/AmazonRDSEnhancedMonitoringRole'),
+      });
+      monitoringRoleArn = monitoringRole.arn;
+    }
+
     const instance = (instanceId: string, az: string, promotionTier: number, after?: RdsClusterInstance) =>
       new RdsClusterInstance(this, instanceId, {
         identifier: `${props.name}-${instanceId}`,
@@ -164,6 +197,11 @@ export class AuroraMysqlCluster extends Construct {
         autoMinorVersionUpgrade: true,
         promotionTier,
         copyTagsToSnapshot: true,
+        monitoringInterval,
+        monitoringRoleArn,
+        performanceInsightsEnabled: performanceInsights,
+        performanceInsightsKmsKeyId: performanceInsights ? props.encryptionKey.arn : undefined,
+        performanceInsightsRetentionPeriod: performanceInsights ? 7 : undefined,
         dependsOn: after ? [after] : undefined,
       });
 

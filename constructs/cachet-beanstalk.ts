@@ -23,6 +23,7 @@ import type { Network } from './network';
 import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy, type AwsLocation } from './policy';
 import { PrivateBucket } from './private-bucket';
 import { SourceBundle } from './source-bundle';
+import { RegionalWebAcl } from './web-acl';
 import type { WebTierSecurityGroups } from './web-tier-security-groups';
 
 /** The port the instances serve on (the container's 8000 is published on it). */
@@ -75,6 +76,11 @@ export interface CachetBeanstalkProps {
   /** Retention of the streamed instance and health logs. @default 30 */
   readonly logRetentionDays?: number;
   /**
+   * Put a WAF web ACL with AWS managed rule groups in front of the load balancer.
+   * @default false
+   */
+  readonly enableWaf?: boolean;
+  /**
    * EC2 key pair for the instances (SSH is still only open when the security groups allow it).
    * @default - no key pair
    */
@@ -119,7 +125,7 @@ export class CachetBeanstalk extends Construct {
     }
     const region = props.location.region;
 
-    const bundles = new PrivateBucket(this, 'bundles', { namePrefix: `${props.name}-bundles-` });
+    const bundles = new PrivateBucket(this, 'bundles', { namePrefix: `${props.name}-bundles-`, encryptionKey: props.encryptionKey });
     const source = new SourceBundle(this, 'bundle-source', { directory: CACHET_BUNDLE_DIR });
     const bundle = new S3Object(this, 'bundle', {
       bucket: bundles.bucket.id,
@@ -185,11 +191,13 @@ export class CachetBeanstalk extends Construct {
           Resource: [appKey.arn, props.database.masterUserSecretArn],
         },
         {
-          Sid: 'DecryptSecretsThroughSecretsManager',
+          Sid: 'DecryptSecretsAndBundlesThroughTheirServices',
           Effect: 'Allow',
           Action: 'kms:Decrypt',
           Resource: props.encryptionKey.arn,
-          Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
+          Condition: {
+            StringEquals: { 'kms:ViaService': [`secretsmanager.${region}.amazonaws.com`, `s3.${region}.amazonaws.com`] },
+          },
         },
         {
           Sid: 'ReadSourceBundles',
@@ -312,6 +320,16 @@ export class CachetBeanstalk extends Construct {
 
     const zone = new DataAwsElasticBeanstalkHostedZone(this, 'hosted-zone', { region });
     this.aliasTarget = { dnsName: this.environment.cname, hostedZoneId: zone.id };
+
+    if (props.enableWaf ?? false) {
+      new RegionalWebAcl(this, 'waf', {
+        name: props.name,
+        // Beanstalk reports its application load balancer by ARN.
+        resourceArn: Fn.element(this.environment.loadBalancers, 0),
+        encryptionKey: props.encryptionKey,
+        logRetentionDays: logRetention,
+      });
+    }
 
     new CloudwatchMetricAlarm(this, 'health-alarm', {
       alarmName: `${props.name}-environment-health`,

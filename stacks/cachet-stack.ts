@@ -105,6 +105,7 @@ export class CachetStack extends EnvironmentStack {
       scaleInCpuPercent: cachet.scaleInCpuPercent,
       logRetentionDays: cachet.logRetentionDays,
       sshKeyName: cachet.ssh?.keyName,
+      enableWaf: cachet.enableWaf ?? config.name === 'prod',
     });
 
     new AliasRecord(this, 'status-page-name', {

@@ -99,7 +99,28 @@ describe('AuroraMysqlCluster', () => {
     expect(cluster.depends_on).toHaveLength(2);
   });
 
+  it('turns on Enhanced Monitoring with its own role, and Performance Insights encrypted with the key', () => {
+    const { json } = build();
+    for (const instance of resourceList(json, 'aws_rds_cluster_instance')) {
+      expect(instance).toMatchObject({
+        monitoring_interval: 60,
+        monitoring_role_arn: expect.stringMatching(/aws_iam_role\.db_monitoring-role_\w+\.arn/),
+        performance_insights_enabled: true,
+        performance_insights_kms_key_id: expect.stringMatching(/aws_kms_key\.key_\w+\.arn/),
+      });
+    }
+    const role = resourceList(json, 'aws_iam_role').find((r) => r.name === 'test-db-rds-monitoring')!;
+    expect(role.assume_role_policy).toContain('monitoring.rds.amazonaws.com');
+  });
+
+  it('creates no monitoring role when monitoring is off', () => {
+    const { json } = build({ monitoringIntervalSeconds: 0, performanceInsights: false });
+    expect(resourceList(json, 'aws_iam_role').find((r) => r.name === 'test-db-rds-monitoring')).toBeUndefined();
+    expect(resourceList(json, 'aws_rds_cluster_instance')[0]).toMatchObject({ monitoring_interval: 0, performance_insights_enabled: false });
+  });
+
   it.each([
+    [{ monitoringIntervalSeconds: 45 }, /monitoringIntervalSeconds is 45; use one of 0, 1, 5, 10, 15, 30, 60/],
     [{ readerCount: 3 }, /readerCount 3 needs 4 AZs \(one instance per AZ\); the network has 3/],
     [{ readerCount: -1 }, /readerCount is -1/],
     [{ backtrackWindowHours: 73 }, /backtrackWindowHours is 73; use 0 \(off\) to 72/],

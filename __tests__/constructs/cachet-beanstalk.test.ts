@@ -125,7 +125,6 @@ describe('CachetBeanstalk', () => {
     const json = build();
     const policy = resourceList(json, 'aws_iam_role_policy').find((p) => p.name === 'read-cachet-secrets')!.policy as string;
     expect(policy).toMatch(/"Action" = "secretsmanager:GetSecretValue", "Resource" = \[aws_secretsmanager_secret\.cachet_app-key_\w+\.arn, aws_rds_cluster\.db_cluster_\w+\.master_user_secret\[0\]\.secret_arn\]/);
-    expect(policy).toContain('"kms:ViaService" = "secretsmanager.eu-west-1.amazonaws.com"');
   });
 
   it('uploads the source bundle to a private bucket under its content hash', () => {
@@ -133,6 +132,26 @@ describe('CachetBeanstalk', () => {
     const [object] = resourceList(json, 'aws_s3_object');
     expect(object.key).toMatch(/^cachet\/[0-9a-f]{64}\.zip$/);
     expect(resourceList(json, 'aws_s3_bucket_public_access_block')[0]).toMatchObject({ block_public_acls: true, restrict_public_buckets: true });
+  });
+
+  it('encrypts the bundle bucket with the customer key and lets the instances decrypt through S3 only', () => {
+    const json = build();
+    const [encryption] = resourceList(json, 'aws_s3_bucket_server_side_encryption_configuration');
+    expect(encryption.rule[0].apply_server_side_encryption_by_default.sse_algorithm).toBe('aws:kms');
+    const policy = resourceList(json, 'aws_iam_role_policy').find((p) => p.name === 'read-cachet-secrets')!.policy as string;
+    expect(policy).toContain('"kms:ViaService" = ["secretsmanager.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]');
+  });
+
+  it.each([
+    [undefined, 0],
+    [false, 0],
+    [true, 1],
+  ])('with enableWaf=%s puts %i web ACL(s) in front of the load balancer', (enableWaf, count) => {
+    const json = build({ enableWaf });
+    expect(resourceList(json, 'aws_wafv2_web_acl')).toHaveLength(count);
+    const associations = resourceList(json, 'aws_wafv2_web_acl_association');
+    expect(associations).toHaveLength(count);
+    if (count) expect(associations[0].resource_arn).toMatch(/^\$\{element\(aws_elastic_beanstalk_environment\.cachet_environment_\w+\.load_balancers, 0\)\}$/);
   });
 
   it('alarms when environment health is Degraded or worse', () => {

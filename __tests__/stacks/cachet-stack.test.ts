@@ -77,6 +77,13 @@ describe('CachetStack across environments', () => {
     expect(cluster('dev')).toMatchObject({ deletion_protection: false, skip_final_snapshot: true });
   });
 
+  it('puts WAF in front of prod by default and not dev', () => {
+    expect(resourceList(stacks.prod, 'aws_wafv2_web_acl')).toHaveLength(1);
+    expect(resourceList(stacks.dev, 'aws_wafv2_web_acl')).toHaveLength(0);
+    const devWithWaf = synth(new CachetStack(Testing.app(), config('dev', { cachet: { enableWaf: true } }))).json;
+    expect(resourceList(devWithWaf, 'aws_wafv2_web_acl')).toHaveLength(1);
+  });
+
   it('gives dev one shared NAT gateway and prod one per AZ', () => {
     expect(resourceList(stacks.dev, 'aws_nat_gateway')).toHaveLength(1);
     expect(resourceList(stacks.prod, 'aws_nat_gateway')).toHaveLength(3);

@@ -1,4 +1,4 @@
-// The offline Terraform harness: synthesize every stack of every environment, then run
+// The offline Terraform harness (used by the test suite and `npm run policy`): synthesize every stack of every environment, then run
 // `terraform init` (from the local provider mirror), `validate` and `plan` against each with the
 // AWS provider switched to dummy keys and skip flags. The switch is a Terraform override file
 // written next to the synthesized JSON; the JSON itself, and so the real configuration, is untouched.
@@ -8,11 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { App } from 'cdktf';
-import { loadEnvironments } from '../../config/load';
-import { ENVIRONMENT_NAMES, type EnvironmentConfig } from '../../config/schema';
-import { buildStacks } from '../../stacks';
-import { findProviderMirror, MIRROR_CANDIDATES, MIRROR_VARIABLE, pinnedAwsProviderVersion, writeMirrorCliConfig } from '../../scripts/terraform-mirror';
-import type { Json } from './synth';
+import { loadEnvironments } from '../config/load';
+import { ENVIRONMENT_NAMES, type EnvironmentConfig } from '../config/schema';
+import { buildStacks } from '../stacks';
+import { findProviderMirror, MIRROR_CANDIDATES, MIRROR_VARIABLE, pinnedAwsProviderVersion, writeMirrorCliConfig } from './terraform-mirror';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;
 
 const run = promisify(execFile);
 
@@ -71,6 +73,8 @@ export interface OfflineResult {
   readonly validate: Json;
   /** `terraform show -json` of the saved plan. */
   readonly plan: Json;
+  /** Where that JSON is written (`<stack dir>/<stack>.plan.json`), for scanners. */
+  readonly planFile: string;
 }
 
 async function terraform(dir: string, env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
@@ -89,8 +93,10 @@ export async function planOffline(stack: SynthesizedStack, env: NodeJS.ProcessEn
   await terraform(stack.dir, env, ['init', '-no-color', '-input=false', '-reconfigure']);
   const validate = JSON.parse(await terraform(stack.dir, env, ['validate', '-json', '-no-color']));
   await terraform(stack.dir, env, ['plan', '-no-color', '-input=false', '-lock=false', '-out=offline.tfplan']);
-  const plan = JSON.parse(await terraform(stack.dir, env, ['show', '-json', 'offline.tfplan']));
-  return { stack, validate, plan };
+  const planText = await terraform(stack.dir, env, ['show', '-json', 'offline.tfplan']);
+  const planFile = join(stack.dir, `${stack.name}.plan.json`);
+  writeFileSync(planFile, planText);
+  return { stack, validate, plan: JSON.parse(planText), planFile };
 }
 
 /** Runs `planOffline` over all stacks, `concurrency` at a time. */

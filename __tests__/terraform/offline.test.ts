@@ -1,16 +1,22 @@
 // Every stack of every environment: synthesized, `terraform validate`d and `terraform plan`ned
-// offline against the real provider, then checked on what Terraform itself planned.
+// offline against the real provider, checked on what Terraform itself planned, and scanned by
+// checkov (the policy gate) with waivers only from policy/checkov-skips.json.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT_NAMES } from '../../config/schema';
-import { countByType, planAllOffline, plannedResources, synthesizeAll, type OfflineResult } from '../helpers/offline-terraform';
+import { countByType, planAllOffline, plannedResources, synthesizeAll, type OfflineResult } from '../../scripts/offline-terraform';
+import { applySkips, formatReport, loadSkips, runCheckov, summarize, type Finding, type Skip } from '../../scripts/policy';
 
 let results: OfflineResult[] = [];
+let findings: Finding[] = [];
+let unusedSkips: Skip[] = [];
 
 beforeAll(async () => {
   results = await planAllOffline(synthesizeAll());
   for (const r of results) {
     console.log(`${r.stack.name}: ${plannedResources(r.plan).length} resources planned`);
   }
+  ({ findings, unused: unusedSkips } = applySkips(runCheckov(results.map((r) => r.planFile)), loadSkips()));
+  console.log(formatReport(findings).split('\n').slice(-(results.length + 2)).join('\n'));
 });
 
 describe('offline Terraform', () => {
@@ -39,7 +45,7 @@ describe.each(ENVIRONMENT_NAMES)('the cachet-%s plan', (name) => {
     const { config } = result().stack;
     const azs = config.network.availabilityZones.length;
     const nats = config.network.natGateways === 'single' ? 1 : azs;
-    expect(countByType(result().plan)).toMatchObject({
+    const expected: Record<string, number> = {
       aws_vpc: 1,
       aws_subnet: 3 * azs,
       aws_nat_gateway: nats,
@@ -48,13 +54,16 @@ describe.each(ENVIRONMENT_NAMES)('the cachet-%s plan', (name) => {
       aws_route_table_association: 3 * azs,
       aws_rds_cluster: 1,
       aws_rds_cluster_instance: config.database.readerCount + 1,
-      aws_cloudwatch_log_group: 1 + config.database.logExports.length,
+      aws_cloudwatch_log_group: 1 + config.database.logExports.length + (name === 'prod' ? 1 : 0),
+      aws_wafv2_web_acl: name === 'prod' ? 1 : 0,
       aws_security_group: 3,
       aws_elastic_beanstalk_environment: 1,
       aws_acm_certificate: 1,
       aws_acm_certificate_validation: 1,
       aws_kms_key: 1,
-    });
+    };
+    const counts = countByType(result().plan);
+    expect(Object.fromEntries(Object.keys(expected).map((type) => [type, counts[type] ?? 0]))).toEqual(expected);
   });
 
   it('plans the subnet CIDRs from the config', () => {
@@ -87,5 +96,26 @@ describe.each(ENVIRONMENT_NAMES)('the cachet-%s plan', (name) => {
     expect(resources.find((r) => r.type === 'aws_kms_key')!.values.enable_key_rotation).toBe(true);
     const groups = resources.filter((r) => r.type === 'aws_cloudwatch_log_group');
     expect(groups.every((g) => g.values.retention_in_days > 0)).toBe(true);
+  });
+});
+
+describe('the checkov policy gate', () => {
+  it('scans every stack', () => {
+    expect(Object.keys(summarize(findings)).sort()).toEqual(results.map((r) => r.stack.name).sort());
+  });
+
+  it('passes a substantial number of checks on every stack', () => {
+    for (const [stack, s] of Object.entries(summarize(findings))) {
+      expect([stack, s.passed > 100]).toEqual([stack, true]);
+    }
+  });
+
+  it('finds no failed check that is not waived with a reason', () => {
+    const failed = findings.filter((f) => f.result === 'failed').map((f) => `${f.stack} ${f.checkId} ${f.resource} (${f.checkName})`);
+    expect(failed).toEqual([]);
+  });
+
+  it('has no stale waiver', () => {
+    expect(unusedSkips.map((s) => s.id)).toEqual([]);
   });
 });

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { Wafv2WebAclLoggingConfiguration } from '@cdktf/provider-aws/lib/wafv2-web-acl-logging-configuration';
+import { EncryptionKey } from '../../constructs/encryption-key';
+import { DEFAULT_MANAGED_RULE_GROUPS, RegionalWebAcl, type RegionalWebAclProps } from '../../constructs/web-acl';
+import { emptyStack, resourceList, synth, TEST_LOCATION } from '../helpers/synth';
+
+function build(props: Partial<RegionalWebAclProps> = {}) {
+  const stack = emptyStack();
+  const encryptionKey = new EncryptionKey(stack, 'key', { alias: 't', description: 't', location: TEST_LOCATION, allowCloudWatchLogs: true });
+  new RegionalWebAcl(stack, 'waf', { name: 'test', resourceArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/x/1', encryptionKey, ...props });
+  return synth(stack);
+}
+
+describe('RegionalWebAcl', () => {
+  it('is regional and allows what no rule blocks', () => {
+    const [acl] = resourceList(build().json, 'aws_wafv2_web_acl');
+    expect(acl).toMatchObject({ scope: 'REGIONAL', default_action: { allow: {} } });
+  });
+
+  it('applies the AWS managed rule groups in order, including known bad inputs (Log4j)', () => {
+    const [acl] = resourceList(build().json, 'aws_wafv2_web_acl');
+    expect(acl.rule.map((r: { priority: number; statement: { managed_rule_group_statement: { name: string; vendor_name: string } } }) => [r.priority, r.statement.managed_rule_group_statement.name, r.statement.managed_rule_group_statement.vendor_name])).toEqual(
+      DEFAULT_MANAGED_RULE_GROUPS.map((name, i) => [i, name, 'AWS']),
+    );
+    expect(DEFAULT_MANAGED_RULE_GROUPS).toContain('AWSManagedRulesKnownBadInputsRuleSet');
+  });
+
+  it('associates the ACL with the given resource', () => {
+    const [association] = resourceList(build().json, 'aws_wafv2_web_acl_association');
+    expect(association.resource_arn).toBe('arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/x/1');
+  });
+
+  it('logs requests to an encrypted aws-waf-logs- group', () => {
+    const { text, json } = build();
+    const [group] = resourceList(json, 'aws_cloudwatch_log_group');
+    expect(group).toMatchObject({ name: 'aws-waf-logs-test', retention_in_days: 90 });
+    expect(group.kms_key_id).toMatch(/aws_kms_key\.key_\w+\.arn/);
+    expect(text).toHaveResource(Wafv2WebAclLoggingConfiguration);
+  });
+
+  it('refuses an empty rule group list', () => {
+    expect(() => build({ managedRuleGroups: [] })).toThrow(/managedRuleGroups is empty/);
+  });
+});
