@@ -42,10 +42,12 @@ export interface SynthesizedStack {
   readonly config: EnvironmentConfig;
 }
 
-/** Synthesizes every stack of every environment into a fresh directory, as main.ts would. */
-export function synthesizeAll(): SynthesizedStack[] {
+/**
+ * Synthesizes the stacks of the given environments (every stack of every environment by default)
+ * into a fresh directory, as main.ts would.
+ */
+export function synthesizeAll(configs: readonly EnvironmentConfig[] = loadEnvironments(ENVIRONMENT_NAMES)): SynthesizedStack[] {
   const outdir = mkdtempSync(join(tmpdir(), 'cdktf-offline-'));
-  const configs = loadEnvironments(ENVIRONMENT_NAMES);
   const app = new App({ outdir });
   const stacks = buildStacks(app, configs);
   app.synth();
@@ -77,9 +79,10 @@ export interface OfflineResult {
   readonly planFile: string;
 }
 
-async function terraform(dir: string, env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
+/** Runs terraform in `dir`; rejects with its output on failure, or after `timeoutMs`. */
+export async function terraform(dir: string, env: NodeJS.ProcessEnv, args: string[], timeoutMs = 0): Promise<string> {
   try {
-    const { stdout } = await run('terraform', args, { cwd: dir, env, maxBuffer: 512 * 1024 * 1024 });
+    const { stdout } = await run('terraform', args, { cwd: dir, env, maxBuffer: 512 * 1024 * 1024, timeout: timeoutMs, killSignal: 'SIGINT' });
     return stdout;
   } catch (error: any) {
     if (error?.code === 'ENOENT') throw new Error('terraform is not on PATH; install Terraform >= 1.11 (the suite needs it)');

@@ -1,0 +1,256 @@
+// The emulator gate: apply the dev stack to moto's server on loopback, read back what was created
+// with the AWS SDK for JavaScript v3, destroy it, and check that nothing of ours is left.
+import { ACMClient, ListCertificatesCommand } from '@aws-sdk/client-acm';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  DescribeFlowLogsCommand,
+  DescribeNatGatewaysCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import { GetRolePolicyCommand, IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
+import { DescribeKeyCommand, GetKeyRotationStatusCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { GetBucketEncryptionCommand, GetBucketVersioningCommand, GetPublicAccessBlockCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadEnvironments } from '../../config/load';
+import type { EnvironmentConfig } from '../../config/schema';
+import {
+  coverage,
+  EMULATOR_ACCOUNT_ID,
+  emulatorAgent,
+  emulatorTargets,
+  formatCoverage,
+  MAX_REQUESTS,
+  readStackJson,
+  startEmulator,
+  writeEmulatorOverride,
+  type Emulator,
+  type EmulatorPlan,
+} from '../../scripts/emulator';
+import { offlineTerraformEnv, synthesizeAll, terraform, type SynthesizedStack } from '../../scripts/offline-terraform';
+
+const APPLY_TIMEOUT_MS = 8 * 60_000;
+
+let emulator: Emulator;
+let stack: SynthesizedStack;
+let config: EnvironmentConfig;
+let plan: EmulatorPlan;
+let env: NodeJS.ProcessEnv;
+let destroyed = false;
+
+function clients(endpoint: string, region: string) {
+  const common = {
+    endpoint,
+    region,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    requestHandler: { httpsAgent: emulatorAgent },
+  };
+  const global = { ...common, region: 'us-east-1' };
+  return {
+    ec2: new EC2Client(common),
+    rds: new RDSClient(common),
+    kms: new KMSClient(common),
+    s3: new S3Client({ ...common, forcePathStyle: true }),
+    secrets: new SecretsManagerClient(common),
+    logs: new CloudWatchLogsClient(common),
+    acm: new ACMClient(common),
+    iam: new IAMClient(global),
+    route53: new Route53Client(global),
+  };
+}
+let aws: ReturnType<typeof clients>;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  const [dev] = loadEnvironments(['dev']);
+  aws = clients(emulator.endpoint, dev.region);
+
+  // The hosted zone the config names must exist: create it in the emulator and use its id.
+  const apex = dev.dns.domainName.split('.').slice(-2).join('.');
+  const zone = await aws.route53.send(new CreateHostedZoneCommand({ Name: apex, CallerReference: `emulator-${Date.now()}` }));
+  const zoneId = zone.HostedZone!.Id!.replace('/hostedzone/', '');
+  config = { ...dev, accountId: EMULATOR_ACCOUNT_ID, dns: { ...dev.dns, hostedZoneId: zoneId } };
+
+  [stack] = synthesizeAll([config]);
+  env = offlineTerraformEnv();
+  writeEmulatorOverride(stack.dir, emulator.endpoint);
+  const json = readStackJson(stack.dir);
+  plan = emulatorTargets(json);
+  console.log(formatCoverage(stack.name, coverage(json, plan)));
+
+  await terraform(stack.dir, env, ['init', '-no-color', '-input=false']);
+  await terraform(
+    stack.dir,
+    env,
+    ['apply', '-no-color', '-input=false', '-auto-approve', '-parallelism=10', ...plan.targets.map((t) => `-target=${t}`)],
+    APPLY_TIMEOUT_MS,
+  );
+  console.log(`${stack.name}: applied ${plan.targets.length} resources with ${emulator.requests()} emulator requests`);
+});
+
+afterAll(async () => {
+  if (stack && !destroyed) {
+    await terraform(stack.dir, env, ['destroy', '-no-color', '-input=false', '-auto-approve'], APPLY_TIMEOUT_MS).catch(() => undefined);
+  }
+  await emulator?.stop();
+});
+
+const name = () => `${config.project}-${config.name}`;
+
+describe('the Cachet dev stack applied to the emulator', () => {
+  it('applies most of the stack, and leaves out only what the emulator cannot take', () => {
+    expect(plan.targets.length).toBeGreaterThan(60);
+    expect(plan.excluded.length).toBeLessThan(plan.targets.length / 5);
+  });
+
+  it('creates the VPC with one subnet per tier and AZ, as configured', async () => {
+    const { Vpcs } = await aws.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'cidr', Values: [config.network.vpcCidr] }] }));
+    expect(Vpcs).toHaveLength(1);
+    const { Subnets } = await aws.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [Vpcs![0].VpcId!] }] }));
+    const actual = Subnets!.map((s) => `${s.Tags?.find((t) => t.Key === 'Tier')?.Value} ${s.AvailabilityZone} ${s.CidrBlock}`).sort();
+    const expected = config.network.availabilityZones
+      .flatMap((az, i) => [
+        `public ${az} ${config.network.publicSubnetCidrs[i]}`,
+        `application ${az} ${config.network.applicationSubnetCidrs[i]}`,
+        `data ${az} ${config.network.dataSubnetCidrs[i]}`,
+      ])
+      .sort();
+    expect(actual).toEqual(expected);
+    expect(Subnets!.every((s) => s.MapPublicIpOnLaunch === false)).toBe(true);
+  });
+
+  it('creates one NAT gateway for dev and flow logs for all traffic', async () => {
+    const { Vpcs } = await aws.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'cidr', Values: [config.network.vpcCidr] }] }));
+    const vpcId = Vpcs![0].VpcId!;
+    const { NatGateways } = await aws.ec2.send(new DescribeNatGatewaysCommand({ Filter: [{ Name: 'vpc-id', Values: [vpcId] }] }));
+    expect(NatGateways!.filter((n) => n.State !== 'deleted')).toHaveLength(1);
+    const { FlowLogs } = await aws.ec2.send(new DescribeFlowLogsCommand({ Filter: [{ Name: 'resource-id', Values: [vpcId] }] }));
+    expect(FlowLogs!.map((f) => f.TrafficType)).toEqual(['ALL']);
+  });
+
+  it('creates exactly the designed security group rules', async () => {
+    const { SecurityGroups } = await aws.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'tag:Name', Values: [`${name()}-*`] }] }));
+    const byId = new Map(SecurityGroups!.map((g) => [g.GroupId!, g.Tags!.find((t) => t.Key === 'Name')!.Value!.replace(`${name()}-`, '')]));
+    const { SecurityGroupRules } = await aws.ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [...byId.keys()] }] }));
+    const rules = SecurityGroupRules!.map(
+      (r) =>
+        `${r.IsEgress ? 'egress' : 'ingress'} ${byId.get(r.GroupId!)} ${r.FromPort} ${r.CidrIpv4 ?? r.CidrIpv6 ?? byId.get(r.ReferencedGroupInfo?.GroupId ?? '')}`,
+    );
+    expect(rules.sort()).toEqual(
+      [
+        'ingress load-balancer 80 0.0.0.0/0',
+        'ingress load-balancer 80 ::/0',
+        'ingress load-balancer 443 0.0.0.0/0',
+        'ingress load-balancer 443 ::/0',
+        'egress load-balancer 80 instances',
+        'ingress instances 80 load-balancer',
+        'egress instances 443 0.0.0.0/0',
+        'egress instances 80 0.0.0.0/0',
+        'egress instances 3306 database',
+        'ingress database 3306 instances',
+      ].sort(),
+    );
+  });
+
+  it('strips the default security group of every rule', async () => {
+    const { Vpcs } = await aws.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'cidr', Values: [config.network.vpcCidr] }] }));
+    const { SecurityGroups } = await aws.ec2.send(
+      new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [Vpcs![0].VpcId!] }, { Name: 'group-name', Values: ['default'] }] }),
+    );
+    expect(SecurityGroups![0].IpPermissions).toEqual([]);
+    expect(SecurityGroups![0].IpPermissionsEgress).toEqual([]);
+  });
+
+  it('creates an encrypted Aurora MySQL cluster with its instances in distinct AZs, none public', async () => {
+    const { DBClusters } = await aws.rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: `${name()}-cachet` }));
+    const cluster = DBClusters![0];
+    expect(cluster).toMatchObject({ Engine: 'aurora-mysql', StorageEncrypted: true, DeletionProtection: false });
+    expect(cluster.KmsKeyId).toMatch(/^arn:aws:kms:/);
+    const { DBInstances } = await aws.rds.send(new DescribeDBInstancesCommand({ Filters: [{ Name: 'db-cluster-id', Values: [`${name()}-cachet`] }] }));
+    const azs = DBInstances!.map((i) => i.AvailabilityZone);
+    expect(azs).toHaveLength(config.database.readerCount + 1);
+    expect(new Set(azs).size).toBe(azs.length);
+    expect(DBInstances!.every((i) => i.PubliclyAccessible === false)).toBe(true);
+  });
+
+  it('creates a rotating customer-managed key under the stack alias', async () => {
+    const { KeyMetadata } = await aws.kms.send(new DescribeKeyCommand({ KeyId: `alias/${name()}` }));
+    const { KeyRotationEnabled } = await aws.kms.send(new GetKeyRotationStatusCommand({ KeyId: KeyMetadata!.KeyId }));
+    expect(KeyRotationEnabled).toBe(true);
+  });
+
+  it('creates the bundle bucket private, versioned and KMS-encrypted', async () => {
+    const { Buckets } = await aws.s3.send(new ListBucketsCommand({}));
+    const bucket = Buckets!.find((b) => b.Name!.startsWith(`${name()}-cachet-bundles-`))!.Name!;
+    const block = await aws.s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }));
+    expect(block.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
+    const encryption = await aws.s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }));
+    expect(encryption.ServerSideEncryptionConfiguration!.Rules![0].ApplyServerSideEncryptionByDefault!.SSEAlgorithm).toBe('aws:kms');
+    expect((await aws.s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status).toBe('Enabled');
+  });
+
+  it('generates a Laravel APP_KEY of 32 random bytes in a KMS-encrypted secret', async () => {
+    const id = `${name()}-cachet/app-key`;
+    const described = await aws.secrets.send(new DescribeSecretCommand({ SecretId: id }));
+    expect(described.KmsKeyId).toBeDefined();
+    const { SecretString } = await aws.secrets.send(new GetSecretValueCommand({ SecretId: id }));
+    expect(SecretString).toMatch(/^base64:[A-Za-z0-9+/]{43}=$/);
+    expect(Buffer.from(SecretString!.slice('base64:'.length), 'base64')).toHaveLength(32);
+  });
+
+  it('issues the certificate after writing its validation record into the zone', async () => {
+    const { CertificateSummaryList } = await aws.acm.send(new ListCertificatesCommand({}));
+    const cert = CertificateSummaryList!.find((c) => c.DomainName === config.dns.domainName)!;
+    expect(cert.Status).toBe('ISSUED');
+    const { ResourceRecordSets } = await aws.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: config.dns.hostedZoneId }));
+    expect(ResourceRecordSets!.filter((r) => r.Type === 'CNAME' && r.Name!.includes(config.dns.domainName))).toHaveLength(1);
+  });
+
+  it('creates encrypted log groups with the configured retention', async () => {
+    const { logGroups } = await aws.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/vpc/${name()}` }));
+    expect(logGroups!.map((g) => [g.retentionInDays, !!g.kmsKeyId])).toEqual([[config.network.flowLogRetentionDays, true]]);
+  });
+
+  it('lets the instance role read only the two secrets', async () => {
+    const { PolicyDocument } = await aws.iam.send(new GetRolePolicyCommand({ RoleName: `${name()}-cachet-beanstalk-instance`, PolicyName: 'read-cachet-secrets' }));
+    const document = JSON.parse(decodeURIComponent(PolicyDocument!));
+    const read = document.Statement.find((s: { Sid: string }) => s.Sid === 'ReadCachetSecrets');
+    expect(read.Resource).toHaveLength(2);
+    expect(read.Resource.every((arn: string) => arn.startsWith('arn:aws:secretsmanager:'))).toBe(true);
+  });
+
+  it('stayed within the request bound', () => {
+    expect(emulator.requests()).toBeGreaterThan(0);
+    expect(emulator.requests()).toBeLessThan(MAX_REQUESTS);
+  });
+});
+
+describe('destroying the Cachet dev stack on the emulator', () => {
+  it('leaves nothing of ours behind', async () => {
+    const keyId = (await aws.kms.send(new DescribeKeyCommand({ KeyId: `alias/${name()}` }))).KeyMetadata!.KeyId!;
+    await terraform(stack.dir, env, ['destroy', '-no-color', '-input=false', '-auto-approve'], APPLY_TIMEOUT_MS);
+    destroyed = true;
+
+    const vpcs = await aws.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'cidr', Values: [config.network.vpcCidr] }] }));
+    expect(vpcs.Vpcs).toEqual([]);
+    expect((await aws.rds.send(new DescribeDBClustersCommand({}))).DBClusters).toEqual([]);
+    expect((await aws.rds.send(new DescribeDBInstancesCommand({}))).DBInstances).toEqual([]);
+    const buckets = (await aws.s3.send(new ListBucketsCommand({}))).Buckets ?? [];
+    expect(buckets.filter((b) => b.Name!.startsWith(name()))).toEqual([]);
+    const roles = (await aws.iam.send(new ListRolesCommand({}))).Roles ?? [];
+    expect(roles.filter((r) => r.RoleName!.startsWith(name()))).toEqual([]);
+    expect((await aws.secrets.send(new ListSecretsCommand({}))).SecretList).toEqual([]);
+    const groups = (await aws.logs.send(new DescribeLogGroupsCommand({}))).logGroups ?? [];
+    expect(groups.filter((g) => g.logGroupName!.includes(name()))).toEqual([]);
+    expect((await aws.acm.send(new ListCertificatesCommand({}))).CertificateSummaryList).toEqual([]);
+    // KMS keys cannot vanish at once: destroy schedules their deletion.
+    const { KeyMetadata } = await aws.kms.send(new DescribeKeyCommand({ KeyId: keyId }));
+    expect(KeyMetadata!.KeyState).toBe('PendingDeletion');
+  }, APPLY_TIMEOUT_MS + 60_000);
+});
