@@ -8,7 +8,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import type { Json } from './offline-terraform';
+import { glob } from './glob';
+import { DUMMY_PROVIDER_SETTINGS, type Json } from './offline-terraform';
 
 const ROOT = resolve(__dirname, '..');
 export const MOTO_SERVER = join(ROOT, '.venv', 'bin', 'moto_server');
@@ -48,10 +49,6 @@ export const EMULATOR_GAPS: readonly { readonly pattern: string; readonly failur
     failure: 'iam:AttachRolePolicy answers NoSuchEntity: moto\'s catalogue of AWS managed policies lacks AWSElasticBeanstalkEnhancedHealth',
   },
 ];
-
-function glob(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-}
 
 export interface EmulatorPlan {
   /** Resource addresses to pass as `-target`. */
@@ -125,16 +122,11 @@ export function emulatorOverride(endpoint: string): Json {
     provider: {
       aws: [
         {
-          access_key: 'testing',
-          secret_key: 'testing',
+          ...DUMMY_PROVIDER_SETTINGS,
           // moto serves a self-signed certificate on loopback.
           insecure: true,
-          skip_credentials_validation: true,
-          skip_requesting_account_id: true,
-          skip_metadata_api_check: true,
           skip_region_validation: true,
           s3_use_path_style: true,
-          allowed_account_ids: null,
           endpoints: [Object.fromEntries(SERVICES.map((s) => [s, endpoint]))],
         },
       ],

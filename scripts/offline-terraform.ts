@@ -18,20 +18,19 @@ export type Json = Record<string, any>;
 
 const run = promisify(execFile);
 
-/** Offline provider settings: static dummy keys, no STS/IMDS calls, no account check. */
+/** Provider settings for runs without AWS: static dummy keys, no STS/IMDS calls, no account check. */
+export const DUMMY_PROVIDER_SETTINGS = {
+  access_key: 'testing',
+  secret_key: 'testing',
+  skip_credentials_validation: true,
+  skip_requesting_account_id: true,
+  skip_metadata_api_check: true,
+  allowed_account_ids: null,
+} as const;
+
+/** The offline override: dummy provider settings and a throwaway local backend. */
 export const OFFLINE_OVERRIDE = {
-  provider: {
-    aws: [
-      {
-        access_key: 'OFFLINEDUMMYACCESSKEY',
-        secret_key: 'offline-dummy-secret-key',
-        skip_credentials_validation: true,
-        skip_requesting_account_id: true,
-        skip_metadata_api_check: true,
-        allowed_account_ids: null,
-      },
-    ],
-  },
+  provider: { aws: [DUMMY_PROVIDER_SETTINGS] },
   // Whatever backend the config chose, plan against a throwaway local state.
   terraform: { backend: { local: { path: 'offline.tfstate' } } },
 };

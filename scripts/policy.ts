@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { glob } from './glob';
 import { planAllOffline, synthesizeAll, type Json } from './offline-terraform';
 
 const ROOT = resolve(__dirname, '..');
@@ -41,10 +42,6 @@ export interface Finding {
   readonly result: Result;
   /** The waiver's reason, for skipped findings. */
   readonly reason?: string;
-}
-
-function glob(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 }
 
 function matches(skip: Skip, finding: Finding): boolean {

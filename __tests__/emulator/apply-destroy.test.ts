@@ -33,6 +33,7 @@ import {
   type Emulator,
   type EmulatorPlan,
 } from '../../scripts/emulator';
+import { expectedSubnets } from '../helpers/synth';
 import { offlineTerraformEnv, synthesizeAll, terraform, type SynthesizedStack } from '../../scripts/offline-terraform';
 
 const APPLY_TIMEOUT_MS = 8 * 60_000;
@@ -114,14 +115,7 @@ describe('the Cachet dev stack applied to the emulator', () => {
     expect(Vpcs).toHaveLength(1);
     const { Subnets } = await aws.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [Vpcs![0].VpcId!] }] }));
     const actual = Subnets!.map((s) => `${s.Tags?.find((t) => t.Key === 'Tier')?.Value} ${s.AvailabilityZone} ${s.CidrBlock}`).sort();
-    const expected = config.network.availabilityZones
-      .flatMap((az, i) => [
-        `public ${az} ${config.network.publicSubnetCidrs[i]}`,
-        `application ${az} ${config.network.applicationSubnetCidrs[i]}`,
-        `data ${az} ${config.network.dataSubnetCidrs[i]}`,
-      ])
-      .sort();
-    expect(actual).toEqual(expected);
+    expect(actual).toEqual(expectedSubnets(config));
     expect(Subnets!.every((s) => s.MapPublicIpOnLaunch === false)).toBe(true);
   });
 

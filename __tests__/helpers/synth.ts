@@ -76,6 +76,14 @@ export function configInput(name: EnvironmentName, patch: Patch<EnvironmentConfi
   return merge(ENVIRONMENTS[name], patch) as EnvironmentConfigInput;
 }
 
+/** `<tier> <az> <cidr>` for every subnet the config asks for, sorted. */
+export function expectedSubnets(config: EnvironmentConfig): string[] {
+  const n = config.network;
+  return n.availabilityZones
+    .flatMap((az, i) => [`public ${az} ${n.publicSubnetCidrs[i]}`, `application ${az} ${n.applicationSubnetCidrs[i]}`, `data ${az} ${n.dataSubnetCidrs[i]}`])
+    .sort();
+}
+
 /** An example environment's validated config with a deep patch applied. */
 export function config(name: EnvironmentName, patch: Patch<EnvironmentConfigInput> = {}): EnvironmentConfig {
   return parseEnvironmentConfig(configInput(name, patch), name);

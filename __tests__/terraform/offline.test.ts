@@ -4,6 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT_NAMES } from '../../config/schema';
 import { countByType, planAllOffline, plannedResources, synthesizeAll, type OfflineResult } from '../../scripts/offline-terraform';
+import { expectedSubnets } from '../helpers/synth';
 import { applySkips, formatReport, loadSkips, runCheckov, summarize, type Finding, type Skip } from '../../scripts/policy';
 
 let results: OfflineResult[] = [];
@@ -72,14 +73,7 @@ describe.each(ENVIRONMENT_NAMES)('the cachet-%s plan', (name) => {
       .filter((r) => r.type === 'aws_subnet')
       .map((r) => `${r.values.tags.Tier} ${r.values.availability_zone} ${r.values.cidr_block}`)
       .sort();
-    const expected = config.network.availabilityZones
-      .flatMap((az, i) => [
-        `public ${az} ${config.network.publicSubnetCidrs[i]}`,
-        `application ${az} ${config.network.applicationSubnetCidrs[i]}`,
-        `data ${az} ${config.network.dataSubnetCidrs[i]}`,
-      ])
-      .sort();
-    expect(planned).toEqual(expected);
+    expect(planned).toEqual(expectedSubnets(config));
   });
 
   it('plans an encrypted cluster with an RDS-managed password and TLS-only connections', () => {
