@@ -1,0 +1,3 @@
+module webapp
+
+go 1.19
