@@ -41,6 +41,12 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfigInput> = {
       maxInstances: 2,
       logRetentionDays: 14,
     },
+    webapp: {
+      // Fast checks in dev keep releases (and the drill, which reads these) short.
+      healthCheck: { intervalSeconds: 5, timeoutSeconds: 2, healthyThreshold: 2, unhealthyThreshold: 2 },
+      drainMarginSeconds: 2,
+      shutdownTimeoutSeconds: 10,
+    },
   },
   staging: {
     name: 'staging',

@@ -114,6 +114,28 @@ const cachetSchema = z
   })
   .strict();
 
+const webappSchema = z
+  .object({
+    /** Port the Go service listens on behind the load balancer. */
+    appPort: z.number().int().min(1024).max(65535).default(8080),
+    /** Target group health check; the release timings are derived from it (release-timings.ts). */
+    healthCheck: z
+      .object({
+        path: z.string().regex(/^\/\S*$/, 'must be an absolute path such as /api/v1/health/ready').default('/api/v1/health/ready'),
+        intervalSeconds: z.number().int().min(5).max(300).default(10),
+        timeoutSeconds: z.number().int().min(2).max(120).default(5),
+        healthyThreshold: z.number().int().min(2).max(10).default(2),
+        unhealthyThreshold: z.number().int().min(2).max(10).default(2),
+      })
+      .strict()
+      .default({}),
+    /** Seconds the service keeps serving beyond what the balancer needs to see it unhealthy. */
+    drainMarginSeconds: z.number().int().min(0).max(300).default(5),
+    /** Seconds in-flight requests get after the drain. */
+    shutdownTimeoutSeconds: z.number().int().min(1).max(300).default(20),
+  })
+  .strict();
+
 const stateSchema = z.discriminatedUnion('backend', [
   z.object({ backend: z.literal('local') }).strict(),
   z
@@ -157,6 +179,8 @@ const environmentObjectSchema = z
       .strict(),
     database: databaseSchema,
     cachet: cachetSchema,
+    /** The Go web app (the drill uses it now; the EC2/ALB web tier next). */
+    webapp: webappSchema.default({}),
     state: stateSchema.default({ backend: 'local' }),
     /** Extra default tags for every resource. */
     tags: z.record(z.string()).default({}),
@@ -171,6 +195,7 @@ export type NetworkConfig = EnvironmentConfig['network'];
 export type DatabaseConfig = EnvironmentConfig['database'];
 export type CachetConfig = EnvironmentConfig['cachet'];
 export type StateConfig = EnvironmentConfig['state'];
+export type WebappConfig = EnvironmentConfig['webapp'];
 
 type Ctx = z.RefinementCtx;
 
@@ -184,6 +209,14 @@ function checkCrossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
   checkSubnets(c, ctx);
   checkDatabase(c, ctx);
   checkCachet(c, ctx);
+  checkWebapp(c, ctx);
+}
+
+function checkWebapp(c: EnvironmentConfig, ctx: Ctx): void {
+  const hc = c.webapp.healthCheck;
+  if (hc.timeoutSeconds >= hc.intervalSeconds) {
+    issue(ctx, ['webapp', 'healthCheck', 'timeoutSeconds'], `${hc.timeoutSeconds} must be below intervalSeconds (${hc.intervalSeconds}), as the load balancer requires`);
+  }
 }
 
 function checkAvailabilityZones(c: EnvironmentConfig, ctx: Ctx): void {
