@@ -9,6 +9,9 @@ export default defineConfig({
     // The offline Terraform suite synthesizes, inits, validates and plans every stack in beforeAll.
     hookTimeout: 900_000,
     pool: 'forks',
+    // The slow files (emulator, drill, offline Terraform) mostly wait on subprocesses: run them side
+    // by side even on two cores.
+    poolOptions: { forks: { maxForks: 4, minForks: 1 } },
     reporters: ['default', new SummaryReporter()],
   },
 });
