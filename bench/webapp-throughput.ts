@@ -3,10 +3,10 @@
 // in one run with the same load tool (wrk from Debian), one after the other.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildRelease } from '../scripts/drill';
+import { freeLoopbackPort as freePort } from '../scripts/net';
 
 const ROOT = resolve(__dirname, '..');
 const arg = (name: string, fallback: number) => {
@@ -21,15 +21,6 @@ for (const tool of ['wrk', 'go']) {
     console.error(`${tool} is missing: apt-get install -y ${tool === 'go' ? 'golang-go' : tool}`);
     process.exit(1);
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
 }
 
 async function measure(name: string, binary: string, env: Record<string, string>, path: string) {

@@ -11,14 +11,15 @@
 // `npm run drill [-- --env dev --rate 1000 --concurrency 16]`; `--negative` runs the control
 // (drain 0), which must show failed requests.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadEnvironments } from '../config/load';
 import { releaseTimings } from '../config/release-timings';
 import type { EnvironmentName } from '../config/schema';
+import { freeLoopbackPort as freePort } from './net';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -55,17 +56,6 @@ export function buildRelease(version: string, outdir = mkdtempSync(join(tmpdir()
   const result = spawnSync('bash', [join(ROOT, 'app', 'build.sh'), version, `drill-${version}`, outdir, '--skip-tests'], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`app/build.sh ${version} failed:\n${result.stderr}`);
   return outdir;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -219,7 +209,6 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   }
 
   const work = mkdtempSync(join(tmpdir(), 'drill-'));
-  mkdirSync(work, { recursive: true });
   const socket = join(work, 'haproxy.sock');
   const frontendPort = await freePort();
   const slots = [await freePort(), await freePort(), await freePort(), await freePort()];
@@ -258,7 +247,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       await waitForState(socket, server, 'UP', healthyWithin);
       // SIGTERM: the service fails readiness and keeps serving while the balancer's checks see it.
       v1[i].process.kill('SIGTERM');
-      await v1[i].exited;
+      const stopBound = (timings.stopTimeoutSeconds + 5) * 1000;
+      const exited = await Promise.race([v1[i].exited.then(() => true), sleep(stopBound).then(() => false)]);
+      if (!exited) throw new Error(`v1 on s${i + 1} did not exit within ${stopBound} ms of SIGTERM`);
       await waitForState(socket, `s${i + 1}`, 'DOWN', (timings.detectionSeconds + hc.intervalSeconds) * 1000);
     }
     await sleep(1000);

@@ -6,9 +6,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { glob } from './glob';
+import { freeLoopbackPort } from './net';
 import { DUMMY_PROVIDER_SETTINGS, type Json } from './offline-terraform';
 
 const ROOT = resolve(__dirname, '..');
@@ -137,17 +137,6 @@ export function emulatorOverride(endpoint: string): Json {
 
 export function writeEmulatorOverride(stackDir: string, endpoint: string): void {
   writeFileSync(join(stackDir, 'zz_emulator_override.tf.json'), JSON.stringify(emulatorOverride(endpoint), null, 2));
-}
-
-async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 /** An HTTPS agent that accepts the emulator's self-signed certificate (loopback only). */
