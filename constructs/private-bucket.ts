@@ -7,7 +7,7 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import type { EncryptionKey } from './encryption-key';
-import { policyDocument } from './policy';
+import { policyDocument, type PolicyStatement } from './policy';
 
 export interface PrivateBucketProps {
   /** Bucket name prefix; S3 appends a unique suffix (names are global). */
@@ -22,6 +22,11 @@ export interface PrivateBucketProps {
    * @default 90
    */
   readonly noncurrentVersionExpirationDays?: number;
+  /**
+   * Statements added to the bucket policy after the TLS-only deny, e.g. a service's write grant.
+   * @default - none
+   */
+  readonly policyStatements?: (bucket: S3Bucket) => PolicyStatement[];
 }
 
 /**
@@ -83,6 +88,7 @@ export class PrivateBucket extends Construct {
           Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
           Condition: { Bool: { 'aws:SecureTransport': false } },
         },
+        ...(props.policyStatements?.(this.bucket) ?? []),
       ]),
     });
   }

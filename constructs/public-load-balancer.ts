@@ -1,0 +1,214 @@
+import { Construct } from 'constructs';
+import { DataAwsElbServiceAccount } from '@cdktf/provider-aws/lib/data-aws-elb-service-account';
+import { Lb } from '@cdktf/provider-aws/lib/lb';
+import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
+import { LbListenerRule } from '@cdktf/provider-aws/lib/lb-listener-rule';
+import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
+import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import type { AliasTarget } from './alias-record';
+import type { EncryptionKey } from './encryption-key';
+import type { Network } from './network';
+import type { AwsLocation, PolicyStatement } from './policy';
+import { PrivateBucket } from './private-bucket';
+import { RegionalWebAcl } from './web-acl';
+
+/** TLS 1.3 and 1.2 only, forward-secret ciphers. */
+export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
+
+export interface TargetHealthCheck {
+  readonly path: string;
+  readonly intervalSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly healthyThreshold: number;
+  readonly unhealthyThreshold: number;
+}
+
+/** Forward only requests matching a host and/or path; everything else gets a JSON 404. */
+export interface RoutingRule {
+  /** Evaluation order, 1 to 50000, unique. */
+  readonly priority: number;
+  readonly hostHeaders?: readonly string[];
+  readonly pathPatterns?: readonly string[];
+}
+
+/** Sign users in with a Cognito user pool before forwarding (no client secret in the config). */
+export interface CognitoAuthentication {
+  readonly userPoolArn: string;
+  readonly userPoolClientId: string;
+  readonly userPoolDomain: string;
+}
+
+export interface PublicLoadBalancerProps {
+  readonly name: string;
+  readonly location: AwsLocation;
+  /** The load balancer goes in the network's public subnets. */
+  readonly network: Network;
+  readonly securityGroup: SecurityGroup;
+  /** Validated certificate for the HTTPS listener. */
+  readonly certificateArn: string;
+  /** Port the instances serve plain HTTP on. */
+  readonly targetPort: number;
+  readonly healthCheck: TargetHealthCheck;
+  /** Seconds in-flight requests get once a target is deregistered (the service's drain). */
+  readonly deregistrationDelaySeconds: number;
+  /** @default true */
+  readonly deletionProtection?: boolean;
+  /**
+   * Keep-alive idle timeout of client connections; the service's must be longer.
+   * @default 60
+   */
+  readonly idleTimeoutSeconds?: number;
+  /**
+   * Write access logs to a private bucket of this construct's own.
+   * @default true
+   */
+  readonly enableAccessLogs?: boolean;
+  /** Encrypts the WAF log group when `enableWaf` is on. */
+  readonly encryptionKey: EncryptionKey;
+  /** @default false */
+  readonly enableWaf?: boolean;
+  /** @default - every request is forwarded */
+  readonly routingRules?: readonly RoutingRule[];
+  /** @default - no authentication at the load balancer */
+  readonly authentication?: CognitoAuthentication;
+}
+
+/**
+ * An internet-facing application load balancer: HTTP answers a 301 to HTTPS, HTTPS terminates TLS
+ * with a modern policy and forwards to one target group whose health check and deregistration
+ * delay come from the caller (derived from one config). Invalid header fields are dropped; access
+ * logs, deletion protection and WAF are on by option.
+ */
+export class PublicLoadBalancer extends Construct {
+  public readonly loadBalancer: Lb;
+  public readonly targetGroup: LbTargetGroup;
+  public readonly httpsListener: LbListener;
+  public readonly aliasTarget: AliasTarget;
+
+  constructor(scope: Construct, id: string, props: PublicLoadBalancerProps) {
+    super(scope, id);
+    const hc = props.healthCheck;
+    if (hc.timeoutSeconds >= hc.intervalSeconds) {
+      throw new Error(`PublicLoadBalancer ${id}: healthCheck.timeoutSeconds ${hc.timeoutSeconds} must be below intervalSeconds ${hc.intervalSeconds}`);
+    }
+    if (props.deregistrationDelaySeconds < 0 || props.deregistrationDelaySeconds > 3600) {
+      throw new Error(`PublicLoadBalancer ${id}: deregistrationDelaySeconds ${props.deregistrationDelaySeconds} must be 0 to 3600`);
+    }
+    const priorities = (props.routingRules ?? []).map((r) => r.priority);
+    if (new Set(priorities).size !== priorities.length) {
+      throw new Error(`PublicLoadBalancer ${id}: routingRules priorities ${priorities.join(', ')} must be unique`);
+    }
+    for (const rule of props.routingRules ?? []) {
+      if (!rule.hostHeaders?.length && !rule.pathPatterns?.length) {
+        throw new Error(`PublicLoadBalancer ${id}: routing rule ${rule.priority} has neither hostHeaders nor pathPatterns; give at least one`);
+      }
+    }
+
+    let accessLogs: { bucket: string; enabled: boolean } | undefined;
+    if (props.enableAccessLogs ?? true) {
+      // ALB log delivery writes with the region's ELB account (older regions) or its service
+      // principal (newer ones); the bucket allows both, for this account's prefix only. ALB logs
+      // support SSE-S3 only.
+      const elbAccount = new DataAwsElbServiceAccount(this, 'elb-account', { region: props.location.region });
+      const logs = new PrivateBucket(this, 'access-logs', {
+        namePrefix: `${props.name}-alb-logs-`,
+        policyStatements: (bucket): PolicyStatement[] => [
+          {
+            Sid: 'ElbWritesAccessLogs',
+            Effect: 'Allow',
+            Principal: { AWS: elbAccount.arn },
+            Action: 's3:PutObject',
+            Resource: `${bucket.arn}/AWSLogs/${props.location.accountId}/*`,
+          },
+          {
+            Sid: 'ElbLogDeliveryWritesAccessLogs',
+            Effect: 'Allow',
+            Principal: { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' },
+            Action: 's3:PutObject',
+            Resource: `${bucket.arn}/AWSLogs/${props.location.accountId}/*`,
+          },
+        ],
+      });
+      accessLogs = { bucket: logs.bucket.id, enabled: true };
+    }
+
+    this.loadBalancer = new Lb(this, 'load-balancer', {
+      name: props.name,
+      loadBalancerType: 'application',
+      internal: false,
+      securityGroups: [props.securityGroup.id],
+      subnets: props.network.publicSubnets.map((s) => s.id),
+      dropInvalidHeaderFields: true,
+      desyncMitigationMode: 'defensive',
+      enableDeletionProtection: props.deletionProtection ?? true,
+      idleTimeout: props.idleTimeoutSeconds ?? 60,
+      accessLogs,
+    });
+
+    this.targetGroup = new LbTargetGroup(this, 'targets', {
+      namePrefix: 'web-',
+      port: props.targetPort,
+      protocol: 'HTTP',
+      targetType: 'instance',
+      vpcId: props.network.vpc.id,
+      deregistrationDelay: String(props.deregistrationDelaySeconds),
+      healthCheck: {
+        enabled: true,
+        path: hc.path,
+        protocol: 'HTTP',
+        port: 'traffic-port',
+        matcher: '200',
+        interval: hc.intervalSeconds,
+        timeout: hc.timeoutSeconds,
+        healthyThreshold: hc.healthyThreshold,
+        unhealthyThreshold: hc.unhealthyThreshold,
+      },
+      lifecycle: { createBeforeDestroy: true },
+    });
+
+    new LbListener(this, 'http', {
+      loadBalancerArn: this.loadBalancer.arn,
+      port: 80,
+      protocol: 'HTTP',
+      defaultAction: [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }],
+    });
+
+    const auth = props.authentication;
+    const forward = [
+      ...(auth
+        ? [{ type: 'authenticate-cognito', order: 1, authenticateCognito: { userPoolArn: auth.userPoolArn, userPoolClientId: auth.userPoolClientId, userPoolDomain: auth.userPoolDomain } }]
+        : []),
+      { type: 'forward', order: auth ? 2 : 1, targetGroupArn: this.targetGroup.arn },
+    ];
+    const notFound = {
+      type: 'fixed-response',
+      fixedResponse: { contentType: 'application/json', statusCode: '404', messageBody: '{"error":{"status":404,"message":"no route"}}' },
+    };
+    const rules = props.routingRules ?? [];
+    this.httpsListener = new LbListener(this, 'https', {
+      loadBalancerArn: this.loadBalancer.arn,
+      port: 443,
+      protocol: 'HTTPS',
+      sslPolicy: TLS_POLICY,
+      certificateArn: props.certificateArn,
+      defaultAction: rules.length > 0 ? [notFound] : forward,
+    });
+    for (const rule of rules) {
+      new LbListenerRule(this, `rule-${rule.priority}`, {
+        listenerArn: this.httpsListener.arn,
+        priority: rule.priority,
+        action: forward,
+        condition: [
+          ...(rule.hostHeaders?.length ? [{ hostHeader: { values: [...rule.hostHeaders] } }] : []),
+          ...(rule.pathPatterns?.length ? [{ pathPattern: { values: [...rule.pathPatterns] } }] : []),
+        ],
+      });
+    }
+
+    if (props.enableWaf ?? false) {
+      new RegionalWebAcl(this, 'waf', { name: props.name, resourceArn: this.loadBalancer.arn, encryptionKey: props.encryptionKey });
+    }
+
+    this.aliasTarget = { dnsName: this.loadBalancer.dnsName, hostedZoneId: this.loadBalancer.zoneId };
+  }
+}
