@@ -24,12 +24,12 @@ describe('main.ts', () => {
   it('synthesizes every stack of every environment by default', () => {
     const result = synth([]);
     expect(result.status).toBe(0);
-    expect(result.stacks).toEqual(['cachet-dev', 'cachet-prod', 'cachet-staging']);
+    expect(result.stacks).toEqual(['cachet-dev', 'cachet-prod', 'cachet-staging', 'web-dev', 'web-prod', 'web-staging']);
   });
 
   it.each([
-    [['--env', 'dev'], {}, ['cachet-dev']],
-    [[], { DEPLOY_ENV: 'staging,prod' }, ['cachet-prod', 'cachet-staging']],
+    [['--env', 'dev'], {}, ['cachet-dev', 'web-dev']],
+    [[], { DEPLOY_ENV: 'staging,prod' }, ['cachet-prod', 'cachet-staging', 'web-prod', 'web-staging']],
   ])('with argv %j and env %j synthesizes %j', (args, env, stacks) => {
     expect(synth(args, env).stacks).toEqual(stacks);
   });

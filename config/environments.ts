@@ -42,6 +42,20 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfigInput> = {
       logRetentionDays: 14,
     },
     webapp: {
+      network: {
+        vpcCidr: '10.11.0.0/16',
+        availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+        publicSubnetCidrs: ['10.11.0.0/24', '10.11.1.0/24'],
+        applicationSubnetCidrs: ['10.11.16.0/20', '10.11.32.0/20'],
+        dataSubnetCidrs: ['10.11.64.0/24', '10.11.65.0/24'],
+        natGateways: 'single',
+        flowLogRetentionDays: 14,
+      },
+      domainName: 'app.dev.example.com',
+      instanceType: 't3.micro',
+      minInstances: 1,
+      maxInstances: 2,
+      deletionProtection: false,
       // Fast checks in dev keep releases (and the drill, which reads these) short.
       healthCheck: { intervalSeconds: 5, timeoutSeconds: 2, healthyThreshold: 2, unhealthyThreshold: 2 },
       drainMarginSeconds: 2,
@@ -70,6 +84,16 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfigInput> = {
       image: 'cachethq/docker:2.3.15',
       solutionStackName: '64bit Amazon Linux 2023 v4.7.2 running Docker',
       instanceType: 't3.small',
+    },
+    webapp: {
+      network: {
+        vpcCidr: '10.21.0.0/16',
+        availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+        publicSubnetCidrs: ['10.21.0.0/24', '10.21.1.0/24'],
+        applicationSubnetCidrs: ['10.21.16.0/20', '10.21.32.0/20'],
+        dataSubnetCidrs: ['10.21.64.0/24', '10.21.65.0/24'],
+      },
+      domainName: 'app.staging.example.com',
     },
   },
   prod: {
@@ -102,6 +126,20 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfigInput> = {
       maxInstances: 6,
       deploymentPolicy: 'Immutable',
       logRetentionDays: 365,
+    },
+    webapp: {
+      network: {
+        vpcCidr: '10.31.0.0/16',
+        availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+        publicSubnetCidrs: ['10.31.0.0/24', '10.31.1.0/24', '10.31.2.0/24'],
+        applicationSubnetCidrs: ['10.31.16.0/20', '10.31.32.0/20', '10.31.48.0/20'],
+        dataSubnetCidrs: ['10.31.64.0/24', '10.31.65.0/24', '10.31.66.0/24'],
+        flowLogRetentionDays: 365,
+      },
+      domainName: 'app.example.com',
+      instanceType: 't3.small',
+      minInstances: 3,
+      maxInstances: 9,
     },
   },
 };

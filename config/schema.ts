@@ -116,6 +116,27 @@ const cachetSchema = z
 
 const webappSchema = z
   .object({
+    /** The app's own VPC (same rules as `network`; its blocks must not overlap the Cachet VPC). */
+    network: networkSchema,
+    /** The app's public name; certificate and alias record go in `dns.hostedZoneId`. */
+    domainName: hostname,
+    instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.small').default('t3.small'),
+    minInstances: z.number().int().min(1).default(2),
+    /** At least twice minInstances: an instance refresh launches a full new set first. */
+    maxInstances: z.number().int().min(2).default(4),
+    /** Target tracking: requests per target per minute, or average CPU percent. */
+    scaling: z
+      .object({ metric: z.enum(['requests-per-target', 'cpu']), target: z.number().positive() })
+      .strict()
+      .default({ metric: 'requests-per-target', target: 1000 }),
+    /** Seconds from launch until the service answers (boot, download, start); part of the warmup. */
+    startupSeconds: z.number().int().min(0).max(900).default(90),
+    /** Release installed until the pipeline records one: s3://<releases bucket>/webapp/<version>.tar.gz. */
+    initialReleaseVersion: z.string().regex(/^[A-Za-z0-9._+-]{1,64}$/, 'must be a version such as v1.0.0 (letters, digits, . _ + -)').default('initial'),
+    /** @default true */
+    deletionProtection: z.boolean().default(true),
+    /** WAF on the load balancer. @default - true in prod, false elsewhere */
+    enableWaf: z.boolean().optional(),
     /** Port the Go service listens on behind the load balancer. */
     appPort: z.number().int().min(1024).max(65535).default(8080),
     /** Target group health check; the release timings are derived from it (release-timings.ts). */
@@ -179,8 +200,8 @@ const environmentObjectSchema = z
       .strict(),
     database: databaseSchema,
     cachet: cachetSchema,
-    /** The Go web app (the drill uses it now; the EC2/ALB web tier next). */
-    webapp: webappSchema.default({}),
+    /** The Go web app: its web tier stack, and the drill's health check and drain. */
+    webapp: webappSchema,
     state: stateSchema.default({ backend: 'local' }),
     /** Extra default tags for every resource. */
     tags: z.record(z.string()).default({}),
@@ -213,7 +234,19 @@ function checkCrossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
 }
 
 function checkWebapp(c: EnvironmentConfig, ctx: Ctx): void {
-  const hc = c.webapp.healthCheck;
+  const w = c.webapp;
+  if (w.maxInstances < 2 * w.minInstances) {
+    issue(ctx, ['webapp', 'maxInstances'], `${w.maxInstances} must be at least twice minInstances (${w.minInstances}) so an instance refresh can launch a full new set before terminating`);
+  }
+  const cachetVpc = parseCidr(c.network.vpcCidr);
+  const appVpc = parseCidr(w.network.vpcCidr);
+  if (!('error' in cachetVpc) && !('error' in appVpc) && cidrsOverlap(cachetVpc, appVpc)) {
+    issue(ctx, ['webapp', 'network', 'vpcCidr'], `"${appVpc.text}" overlaps network.vpcCidr ("${cachetVpc.text}"); give the web app its own block so the VPCs can be peered later`);
+  }
+  if (w.domainName === c.dns.domainName) {
+    issue(ctx, ['webapp', 'domainName'], `is the status page's name too; give the web app its own name`);
+  }
+  const hc = w.healthCheck;
   if (hc.timeoutSeconds >= hc.intervalSeconds) {
     issue(ctx, ['webapp', 'healthCheck', 'timeoutSeconds'], `${hc.timeoutSeconds} must be below intervalSeconds (${hc.intervalSeconds}), as the load balancer requires`);
   }
@@ -221,35 +254,41 @@ function checkWebapp(c: EnvironmentConfig, ctx: Ctx): void {
 
 function checkAvailabilityZones(c: EnvironmentConfig, ctx: Ctx): void {
   const azPattern = new RegExp(`^${c.region}[a-z]$`);
-  c.network.availabilityZones.forEach((az, i) => {
-    if (!azPattern.test(az)) {
-      issue(ctx, ['network', 'availabilityZones', i], `"${az}" is not an availability zone of region ${c.region}; use names such as ${c.region}a`);
-    }
-  });
-  const seen = new Set<string>();
-  c.network.availabilityZones.forEach((az, i) => {
-    if (seen.has(az)) issue(ctx, ['network', 'availabilityZones', i], `"${az}" is listed twice; each AZ once`);
-    seen.add(az);
-  });
+  for (const [network, at] of [[c.network, 'network'], [c.webapp.network, 'webapp.network']] as const) {
+    const path = at.split('.');
+    const seen = new Set<string>();
+    network.availabilityZones.forEach((az, i) => {
+      if (!azPattern.test(az)) {
+        issue(ctx, [...path, 'availabilityZones', i], `"${az}" is not an availability zone of region ${c.region}; use names such as ${c.region}a`);
+      }
+      if (seen.has(az)) issue(ctx, [...path, 'availabilityZones', i], `"${az}" is listed twice; each AZ once`);
+      seen.add(az);
+    });
+  }
 }
 
 function checkSubnets(c: EnvironmentConfig, ctx: Ctx): void {
-  const vpc = parseCidr(c.network.vpcCidr);
+  checkNetwork(c.network, ['network'], ctx);
+  checkNetwork(c.webapp.network, ['webapp', 'network'], ctx);
+}
+
+function checkNetwork(network: NetworkConfig, at: (string | number)[], ctx: Ctx): void {
+  const vpc = parseCidr(network.vpcCidr);
   if ('error' in vpc) return; // already reported on the field itself
   if (vpc.prefix < 16 || vpc.prefix > 24) {
-    issue(ctx, ['network', 'vpcCidr'], `"${vpc.text}" must be between /16 and /24, the sizes AWS allows for a VPC`);
+    issue(ctx, [...at, 'vpcCidr'], `"${vpc.text}" must be between /16 and /24, the sizes AWS allows for a VPC`);
   }
-  const azCount = c.network.availabilityZones.length;
+  const azCount = network.availabilityZones.length;
   const all: { path: (string | number)[]; block: Ipv4Cidr }[] = [];
   for (const tier of ['publicSubnetCidrs', 'applicationSubnetCidrs', 'dataSubnetCidrs'] as const) {
-    const list = c.network[tier];
+    const list = network[tier];
     if (list.length !== azCount) {
-      issue(ctx, ['network', tier], `has ${list.length} subnets but there are ${azCount} availability zones; give exactly one subnet per AZ, in AZ order`);
+      issue(ctx, [...at, tier], `has ${list.length} subnets but there are ${azCount} availability zones; give exactly one subnet per AZ, in AZ order`);
     }
     list.forEach((text, i) => {
       const block = parseCidr(text);
       if ('error' in block) return;
-      const path = ['network', tier, i];
+      const path = [...at, tier, i];
       if (!cidrContains(vpc, block)) {
         issue(ctx, path, `"${text}" does not fit inside the VPC ${vpc.text}; pick a block inside it`);
       }

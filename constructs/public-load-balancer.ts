@@ -67,6 +67,8 @@ export interface PublicLoadBalancerProps {
   readonly encryptionKey: EncryptionKey;
   /** @default false */
   readonly enableWaf?: boolean;
+  /** Retention of the WAF request logs. @default 90 */
+  readonly wafLogRetentionDays?: number;
   /** @default - every request is forwarded */
   readonly routingRules?: readonly RoutingRule[];
   /** @default - no authentication at the load balancer */
@@ -206,7 +208,12 @@ export class PublicLoadBalancer extends Construct {
     }
 
     if (props.enableWaf ?? false) {
-      new RegionalWebAcl(this, 'waf', { name: props.name, resourceArn: this.loadBalancer.arn, encryptionKey: props.encryptionKey });
+      new RegionalWebAcl(this, 'waf', {
+        name: props.name,
+        resourceArn: this.loadBalancer.arn,
+        encryptionKey: props.encryptionKey,
+        logRetentionDays: props.wafLogRetentionDays,
+      });
     }
 
     this.aliasTarget = { dnsName: this.loadBalancer.dnsName, hostedZoneId: this.loadBalancer.zoneId };

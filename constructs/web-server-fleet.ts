@@ -42,7 +42,7 @@ export interface WebServerFleetProps {
   readonly startupSeconds?: number;
   /** Bucket holding release archives; instances may read `webapp/*` only. */
   readonly releaseBucket: S3Bucket;
-  /** Key of the release bucket, for decrypting through S3. */
+  /** Key of the release bucket and the release pointer, for decrypting through S3 and SSM. */
   readonly encryptionKey: EncryptionKey;
   /** S3 URI of the release the instances install until the pipeline records another. */
   readonly initialRelease: string;
@@ -82,7 +82,8 @@ export class WebServerFleet extends Construct {
     const releaseParameterName = `/${props.name}/release`;
     this.releaseParameter = new SsmParameter(this, 'release', {
       name: releaseParameterName,
-      type: 'String',
+      type: 'SecureString',
+      keyId: props.encryptionKey.arn,
       value: props.initialRelease,
       description: 'S3 URI of the release archive new instances install',
       // The pipeline records each release here; Terraform must not roll it back.
@@ -101,11 +102,13 @@ export class WebServerFleet extends Construct {
         { Sid: 'ReadReleasePointer', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: this.releaseParameter.arn },
         { Sid: 'ReadReleaseArchives', Effect: 'Allow', Action: 's3:GetObject', Resource: `${props.releaseBucket.arn}/webapp/*` },
         {
-          Sid: 'DecryptReleaseArchivesThroughS3',
+          Sid: 'DecryptReleasePointerAndArchivesThroughTheirServices',
           Effect: 'Allow',
           Action: 'kms:Decrypt',
           Resource: props.encryptionKey.arn,
-          Condition: { StringEquals: { 'kms:ViaService': `s3.${props.location.region}.amazonaws.com` } },
+          Condition: {
+            StringEquals: { 'kms:ViaService': [`s3.${props.location.region}.amazonaws.com`, `ssm.${props.location.region}.amazonaws.com`] },
+          },
         },
       ]),
     });
@@ -192,7 +195,7 @@ export function userData(releaseParameter: string, port: number, t: ReleaseTimin
   return [
     '#!/bin/bash',
     'set -euo pipefail',
-    `release=$(aws ssm get-parameter --name '${releaseParameter}' --query Parameter.Value --output text)`,
+    `release=$(aws ssm get-parameter --with-decryption --name '${releaseParameter}' --query Parameter.Value --output text)`,
     'mkdir -p /opt/webapp /etc/webapp /etc/systemd/system/webapp.service.d',
     'aws s3 cp "$release" /tmp/webapp.tar.gz',
     'tar -xzf /tmp/webapp.tar.gz -C /opt/webapp',

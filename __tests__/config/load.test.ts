@@ -151,3 +151,16 @@ describe('selectEnvironments', () => {
     expect(() => selectEnvironments(argv, env)).toThrow(error);
   });
 });
+
+describe('bad web app configuration is refused with the field and the fix', () => {
+  it.each([
+    [configInput('dev', { webapp: { minInstances: 2, maxInstances: 3 } }), /webapp\.maxInstances: 3 must be at least twice minInstances \(2\)/],
+    [configInput('dev', { webapp: { network: { ...configInput('dev').webapp.network, vpcCidr: '10.10.0.0/16', publicSubnetCidrs: ['10.10.100.0/24', '10.10.101.0/24'], applicationSubnetCidrs: ['10.10.112.0/20', '10.10.128.0/20'], dataSubnetCidrs: ['10.10.200.0/24', '10.10.201.0/24'] } } }), /webapp\.network\.vpcCidr: "10\.10\.0\.0\/16" overlaps network\.vpcCidr/],
+    [configInput('dev', { webapp: { domainName: 'status.dev.example.com' } }), /webapp\.domainName: is the status page's name too/],
+    [configInput('dev', { webapp: { network: { ...configInput('dev').webapp.network, availabilityZones: ['eu-west-1a', 'eu-central-1b'] } } }), /webapp\.network\.availabilityZones\.1: "eu-central-1b" is not an availability zone of region eu-west-1/],
+    [configInput('dev', { webapp: { network: { ...configInput('dev').webapp.network, publicSubnetCidrs: ['10.11.0.0/24', '10.99.0.0/24'] } } }), /webapp\.network\.publicSubnetCidrs\.1: "10\.99\.0\.0\/24" does not fit inside the VPC 10\.11\.0\.0\/16/],
+    [configInput('dev', { webapp: { initialReleaseVersion: 'v1/../../x' } }), /webapp\.initialReleaseVersion: must be a version such as v1\.0\.0/],
+  ])('refuses %#', (input, error) => {
+    expect(() => parseEnvironmentConfig(input, 'dev')).toThrow(error);
+  });
+});

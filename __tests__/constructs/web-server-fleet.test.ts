@@ -61,7 +61,7 @@ describe('WebServerFleet launch template', () => {
 
   it('installs the release named in the SSM parameter with the drain and stop timeout from the config', () => {
     const script = userData('/test/release', 8080, timings);
-    expect(script).toContain("aws ssm get-parameter --name '/test/release'");
+    expect(script).toContain("aws ssm get-parameter --with-decryption --name '/test/release'");
     expect(script).toContain(`DRAIN_PERIOD=${timings.drainSeconds}s`);
     expect(script).toContain(`TimeoutStopSec=${timings.stopTimeoutSeconds}`);
     expect(script).toContain('systemctl enable --now webapp');
@@ -76,8 +76,9 @@ describe('WebServerFleet launch template', () => {
     expect(resourceList(json, 'aws_iam_role_policy_attachment').map((a) => a.policy_arn)).toEqual(['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore']);
   });
 
-  it('leaves the release pointer to the pipeline after creation', () => {
+  it('keeps the release pointer encrypted, and leaves it to the pipeline after creation', () => {
     const [parameter] = resourceList(build().json, 'aws_ssm_parameter');
+    expect(parameter).toMatchObject({ type: 'SecureString', key_id: expect.stringMatching(/aws_kms_key\.key_\w+\.arn/) });
     expect(parameter.lifecycle.ignore_changes).toEqual(['value']);
   });
 });

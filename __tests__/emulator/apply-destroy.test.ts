@@ -78,7 +78,7 @@ beforeAll(async () => {
   const zoneId = zone.HostedZone!.Id!.replace('/hostedzone/', '');
   config = { ...dev, accountId: EMULATOR_ACCOUNT_ID, dns: { ...dev.dns, hostedZoneId: zoneId } };
 
-  [stack] = synthesizeAll([config]);
+  stack = synthesizeAll([config]).find((s) => s.name === `cachet-${config.name}`)!;
   env = offlineTerraformEnv();
   writeEmulatorOverride(stack.dir, emulator.endpoint);
   const json = readStackJson(stack.dir);

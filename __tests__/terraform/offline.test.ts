@@ -4,6 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT_NAMES } from '../../config/schema';
 import { countByType, planAllOffline, plannedResources, synthesizeAll, type OfflineResult } from '../../scripts/offline-terraform';
+import { releaseTimings } from '../../config/release-timings';
 import { expectedSubnets } from '../helpers/synth';
 import { applySkips, formatReport, loadSkips, runCheckov, summarize, type Finding, type Skip } from '../../scripts/policy';
 
@@ -21,8 +22,8 @@ beforeAll(async () => {
 });
 
 describe('offline Terraform', () => {
-  it('synthesizes a Cachet stack for every environment', () => {
-    expect(results.map((r) => r.stack.name).sort()).toEqual(ENVIRONMENT_NAMES.map((n) => `cachet-${n}`).sort());
+  it('synthesizes a Cachet and a web stack for every environment', () => {
+    expect(results.map((r) => r.stack.name).sort()).toEqual(ENVIRONMENT_NAMES.flatMap((n) => [`cachet-${n}`, `web-${n}`]).sort());
   });
 
   it('validates every stack', () => {
@@ -90,6 +91,45 @@ describe.each(ENVIRONMENT_NAMES)('the cachet-%s plan', (name) => {
     expect(resources.find((r) => r.type === 'aws_kms_key')!.values.enable_key_rotation).toBe(true);
     const groups = resources.filter((r) => r.type === 'aws_cloudwatch_log_group');
     expect(groups.every((g) => g.values.retention_in_days > 0)).toBe(true);
+  });
+});
+
+describe.each(ENVIRONMENT_NAMES)('the web-%s plan', (name) => {
+  const result = () => results.find((r) => r.stack.name === `web-${name}`)!;
+
+  it('plans the resource counts that the config implies', () => {
+    const { config } = result().stack;
+    const azs = config.webapp.network.availabilityZones.length;
+    const nats = config.webapp.network.natGateways === 'single' ? 1 : azs;
+    const waf = (config.webapp.enableWaf ?? name === 'prod') ? 1 : 0;
+    const expected: Record<string, number> = {
+      aws_vpc: 1,
+      aws_subnet: 3 * azs,
+      aws_nat_gateway: nats,
+      aws_lb: 1,
+      aws_lb_listener: 2,
+      aws_lb_target_group: 1,
+      aws_launch_template: 1,
+      aws_autoscaling_group: 1,
+      aws_autoscaling_policy: 1,
+      aws_security_group: 2,
+      aws_wafv2_web_acl: waf,
+      aws_acm_certificate_validation: 1,
+    };
+    const counts = countByType(result().plan);
+    expect(Object.fromEntries(Object.keys(expected).map((type) => [type, counts[type] ?? 0]))).toEqual(expected);
+  });
+
+  it('plans the target group and the refresh from the same release timings', () => {
+    const { config } = result().stack;
+    const t = releaseTimings(config.webapp);
+    const resources = plannedResources(result().plan);
+    const tg = resources.find((r) => r.type === 'aws_lb_target_group')!.values;
+    expect(tg.deregistration_delay).toBe(String(t.deregistrationDelaySeconds));
+    expect(tg.health_check[0]).toMatchObject({ path: config.webapp.healthCheck.path, interval: config.webapp.healthCheck.intervalSeconds });
+    const asg = resources.find((r) => r.type === 'aws_autoscaling_group')!.values;
+    expect(asg.instance_refresh[0].preferences[0]).toMatchObject({ min_healthy_percentage: 100, max_healthy_percentage: 200 });
+    expect(Number(asg.instance_refresh[0].preferences[0].instance_warmup)).toBe(config.webapp.startupSeconds + t.healthySeconds);
   });
 });
 

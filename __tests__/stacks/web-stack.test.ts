@@ -1,0 +1,47 @@
+import { Testing } from 'cdktf';
+import { describe, expect, it } from 'vitest';
+import { ENVIRONMENT_NAMES } from '../../config/schema';
+import { WebStack } from '../../stacks/web-stack';
+import { config, resourceList, synth, type Json } from '../helpers/synth';
+
+const stacks = Object.fromEntries(ENVIRONMENT_NAMES.map((name) => [name, synth(new WebStack(Testing.app(), config(name))).json]));
+
+describe.each(ENVIRONMENT_NAMES)('WebStack %s', (name) => {
+  const json: Json = stacks[name];
+
+  it('opens nothing to the internet but the load balancer on 80 and 443, and the app port only to it', () => {
+    const ingress = resourceList(json, 'aws_vpc_security_group_ingress_rule');
+    const open = ingress.filter((r) => r.cidr_ipv4 || r.cidr_ipv6);
+    expect(open.every((r) => /security-groups_load-balancer_/.test(r.security_group_id) && [80, 443].includes(r.from_port))).toBe(true);
+    const app = ingress.filter((r) => r.from_port === config(name).webapp.appPort);
+    expect(app).toHaveLength(1);
+    expect(app[0].referenced_security_group_id).toMatch(/aws_security_group\.security-groups_load-balancer_/);
+    expect(ingress.some((r) => r.from_port === 22)).toBe(false);
+  });
+
+  it('points the app name at the load balancer', () => {
+    const alias = resourceList(json, 'aws_route53_record').find((r) => r.alias)!;
+    expect(alias).toMatchObject({ name: config(name).webapp.domainName, type: 'A' });
+    expect(alias.alias.name).toMatch(/aws_lb\.load-balancer_\w+\.dns_name/);
+  });
+
+  it('installs the configured initial release from its own releases bucket', () => {
+    const [parameter] = resourceList(json, 'aws_ssm_parameter');
+    expect(parameter.value).toMatch(new RegExp(`^s3://\\$\\{aws_s3_bucket\\.releases_bucket_\\w+\\.bucket\\}/webapp/${config(name).webapp.initialReleaseVersion}\\.tar\\.gz$`));
+  });
+
+  it('has the outputs the issue asks for', () => {
+    expect(Object.keys(json.output)).toEqual(expect.arrayContaining(['app_url', 'alb_dns_name', 'asg_name', 'target_group_arn']));
+    expect(json.output.app_url.value).toBe(`https://${config(name).webapp.domainName}`);
+  });
+});
+
+describe('WebStack across environments', () => {
+  it('protects the prod load balancer and puts WAF in front of it; dev neither', () => {
+    const lb = (n: string) => resourceList(stacks[n], 'aws_lb')[0];
+    expect(lb('prod').enable_deletion_protection).toBe(true);
+    expect(lb('dev').enable_deletion_protection).toBe(false);
+    expect(resourceList(stacks.prod, 'aws_wafv2_web_acl')).toHaveLength(1);
+    expect(resourceList(stacks.dev, 'aws_wafv2_web_acl')).toHaveLength(0);
+  });
+});

@@ -1,0 +1,100 @@
+import { Construct } from 'constructs';
+import { TerraformOutput } from 'cdktf';
+import type { EnvironmentConfig } from '../config/schema';
+import { releaseTimings } from '../config/release-timings';
+import { AliasRecord } from '../constructs/alias-record';
+import { DnsValidatedCertificate } from '../constructs/dns-validated-certificate';
+import { EncryptionKey } from '../constructs/encryption-key';
+import { Network } from '../constructs/network';
+import { PrivateBucket } from '../constructs/private-bucket';
+import { PublicLoadBalancer } from '../constructs/public-load-balancer';
+import { WebServerFleet } from '../constructs/web-server-fleet';
+import { WebTierSecurityGroups } from '../constructs/web-tier-security-groups';
+import { EnvironmentStack } from './environment-stack';
+
+/** Stack name of the Go web app in one environment. */
+export function webStackName(config: EnvironmentConfig): string {
+  return `web-${config.name}`;
+}
+
+/**
+ * The highly available Go web app in one environment: its VPC, an internet-facing ALB with TLS and
+ * a DNS name, and an Auto Scaling group in the private subnets that releases by instance refresh.
+ */
+export class WebStack extends EnvironmentStack {
+  public readonly loadBalancer: PublicLoadBalancer;
+  public readonly fleet: WebServerFleet;
+
+  constructor(scope: Construct, config: EnvironmentConfig) {
+    super(scope, webStackName(config), config);
+    const web = config.webapp;
+    const name = `${config.project}-${config.name}-web`;
+    const location = this.location;
+    const timings = releaseTimings(web);
+
+    const key = new EncryptionKey(this, 'data-key', {
+      alias: name,
+      description: `Data at rest of ${name}: releases, logs`,
+      location,
+      allowCloudWatchLogs: true,
+    });
+    const network = new Network(this, 'network', {
+      name,
+      location,
+      cidr: web.network.vpcCidr,
+      availabilityZones: web.network.availabilityZones,
+      publicSubnetCidrs: web.network.publicSubnetCidrs,
+      applicationSubnetCidrs: web.network.applicationSubnetCidrs,
+      dataSubnetCidrs: web.network.dataSubnetCidrs,
+      natGateways: web.network.natGateways,
+      flowLogEncryptionKey: key,
+      flowLogRetentionDays: web.network.flowLogRetentionDays,
+    });
+    const groups = new WebTierSecurityGroups(this, 'security-groups', { name, vpc: network.vpc, instancePort: web.appPort });
+    const certificate = new DnsValidatedCertificate(this, 'certificate', { domainName: web.domainName, hostedZoneId: config.dns.hostedZoneId });
+
+    this.loadBalancer = new PublicLoadBalancer(this, 'load-balancer', {
+      name,
+      location,
+      network,
+      securityGroup: groups.loadBalancer,
+      certificateArn: certificate.certificateArn,
+      targetPort: web.appPort,
+      healthCheck: web.healthCheck,
+      deregistrationDelaySeconds: timings.deregistrationDelaySeconds,
+      deletionProtection: web.deletionProtection,
+      encryptionKey: key,
+      enableWaf: web.enableWaf ?? config.name === 'prod',
+      wafLogRetentionDays: web.network.flowLogRetentionDays,
+    });
+
+    const releases = new PrivateBucket(this, 'releases', { namePrefix: `${name}-releases-`, encryptionKey: key });
+    this.fleet = new WebServerFleet(this, 'fleet', {
+      name,
+      location,
+      network,
+      securityGroup: groups.instances,
+      loadBalancer: this.loadBalancer.loadBalancer,
+      targetGroup: this.loadBalancer.targetGroup,
+      instanceType: web.instanceType,
+      minSize: web.minInstances,
+      maxSize: web.maxInstances,
+      appPort: web.appPort,
+      timings,
+      startupSeconds: web.startupSeconds,
+      releaseBucket: releases.bucket,
+      encryptionKey: key,
+      initialRelease: `s3://${releases.bucket.bucket}/webapp/${web.initialReleaseVersion}.tar.gz`,
+      scaling: web.scaling,
+    });
+
+    new AliasRecord(this, 'app-name', { zoneId: config.dns.hostedZoneId, recordName: web.domainName, target: this.loadBalancer.aliasTarget });
+
+    new TerraformOutput(this, 'app_url', { value: `https://${web.domainName}`, description: 'Public URL of the web app' });
+    new TerraformOutput(this, 'alb_dns_name', { value: this.loadBalancer.loadBalancer.dnsName });
+    new TerraformOutput(this, 'asg_name', { value: this.fleet.autoScalingGroup.name });
+    new TerraformOutput(this, 'target_group_arn', { value: this.loadBalancer.targetGroup.arn });
+    new TerraformOutput(this, 'release_parameter', { value: this.fleet.releaseParameter.name });
+    new TerraformOutput(this, 'release_bucket', { value: releases.bucket.bucket });
+  }
+}
