@@ -9,7 +9,10 @@ import { Agent, request } from 'node:https';
 import { join, resolve } from 'node:path';
 import { glob } from './glob';
 import { freeLoopbackPort } from './net';
-import { DUMMY_PROVIDER_SETTINGS, type Json } from './offline-terraform';
+import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { loadEnvironments } from '../config/load';
+import type { EnvironmentConfig } from '../config/schema';
+import { DUMMY_PROVIDER_SETTINGS, offlineTerraformEnv, synthesizeAll, terraform, type Json, type SynthesizedStack } from './offline-terraform';
 
 const ROOT = resolve(__dirname, '..');
 export const MOTO_SERVER = join(ROOT, '.venv', 'bin', 'moto_server');
@@ -21,7 +24,7 @@ export const EMULATOR_ACCOUNT_ID = '123456789012';
 export const MAX_REQUESTS = 20_000;
 
 /** Services the stacks use; each is pointed at the emulator. */
-const SERVICES = ['acm', 'cloudwatch', 'ec2', 'elasticbeanstalk', 'iam', 'kms', 'logs', 'rds', 'route53', 's3', 'secretsmanager', 'sts', 'wafv2'];
+const SERVICES = ['acm', 'autoscaling', 'cloudwatch', 'ec2', 'elasticbeanstalk', 'elbv2', 'iam', 'kms', 'logs', 'rds', 'route53', 's3', 'secretsmanager', 'ssm', 'sts', 'wafv2'];
 
 /**
  * What moto cannot take, found by applying everything (moto 5.2.5, provider 5.100.0). A resource
@@ -205,4 +208,68 @@ export async function startEmulator(startTimeoutMs = 30_000): Promise<Emulator> 
 /** Reads a synthesized stack's JSON. */
 export function readStackJson(stackDir: string): Json {
   return JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8'));
+}
+
+/** Seconds each Terraform command against the emulator may take. */
+export const EMULATOR_COMMAND_TIMEOUT_MS = 8 * 60_000;
+
+export interface AppliedStack {
+  readonly emulator: Emulator;
+  readonly stack: SynthesizedStack;
+  /** The dev config as applied: the emulator's account, the hosted zone created in it. */
+  readonly config: EnvironmentConfig;
+  readonly plan: EmulatorPlan;
+  readonly json: Json;
+  /** `terraform destroy` of what was applied. */
+  destroy(): Promise<void>;
+}
+
+/**
+ * Starts an emulator, creates the hosted zone the dev config names, synthesizes `<system>-dev` for
+ * the emulator's account, and applies every resource the emulator can take.
+ */
+export async function applyDevStack(system: string): Promise<AppliedStack> {
+  const emulator = await startEmulator();
+  try {
+    const [dev] = loadEnvironments(['dev']);
+    const route53 = new Route53Client({
+      endpoint: emulator.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      requestHandler: { httpsAgent: emulatorAgent },
+    });
+    const apex = dev.dns.domainName.split('.').slice(-2).join('.');
+    const zone = await route53.send(new CreateHostedZoneCommand({ Name: apex, CallerReference: `emulator-${Date.now()}` }));
+    const config: EnvironmentConfig = { ...dev, accountId: EMULATOR_ACCOUNT_ID, dns: { ...dev.dns, hostedZoneId: zone.HostedZone!.Id!.replace('/hostedzone/', '') } };
+
+    const stack = synthesizeAll([config]).find((s) => s.name === `${system}-${config.name}`);
+    if (!stack) throw new Error(`no stack named ${system}-${config.name}`);
+    const env = offlineTerraformEnv();
+    writeEmulatorOverride(stack.dir, emulator.endpoint);
+    const json = readStackJson(stack.dir);
+    const plan = emulatorTargets(json);
+    console.log(formatCoverage(stack.name, coverage(json, plan)));
+
+    await terraform(stack.dir, env, ['init', '-no-color', '-input=false']);
+    await terraform(
+      stack.dir,
+      env,
+      ['apply', '-no-color', '-input=false', '-auto-approve', '-parallelism=10', ...plan.targets.map((t) => `-target=${t}`)],
+      EMULATOR_COMMAND_TIMEOUT_MS,
+    );
+    console.log(`${stack.name}: applied ${plan.targets.length} resources with ${emulator.requests()} emulator requests`);
+    return {
+      emulator,
+      stack,
+      config,
+      plan,
+      json,
+      destroy: async () => {
+        await terraform(stack.dir, env, ['destroy', '-no-color', '-input=false', '-auto-approve'], EMULATOR_COMMAND_TIMEOUT_MS);
+      },
+    };
+  } catch (error) {
+    await emulator.stop();
+    throw error;
+  }
 }

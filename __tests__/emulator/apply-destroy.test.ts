@@ -14,35 +14,18 @@ import {
 import { GetRolePolicyCommand, IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, GetKeyRotationStatusCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
-import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetBucketEncryptionCommand, GetBucketVersioningCommand, GetPublicAccessBlockCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadEnvironments } from '../../config/load';
 import type { EnvironmentConfig } from '../../config/schema';
-import {
-  coverage,
-  EMULATOR_ACCOUNT_ID,
-  emulatorAgent,
-  emulatorTargets,
-  formatCoverage,
-  MAX_REQUESTS,
-  readStackJson,
-  startEmulator,
-  writeEmulatorOverride,
-  type Emulator,
-  type EmulatorPlan,
-} from '../../scripts/emulator';
+import { applyDevStack, EMULATOR_COMMAND_TIMEOUT_MS, emulatorAgent, MAX_REQUESTS, type AppliedStack, type Emulator, type EmulatorPlan } from '../../scripts/emulator';
 import { expectedSubnets } from '../helpers/synth';
-import { offlineTerraformEnv, synthesizeAll, terraform, type SynthesizedStack } from '../../scripts/offline-terraform';
 
-const APPLY_TIMEOUT_MS = 8 * 60_000;
-
-let emulator: Emulator;
-let stack: SynthesizedStack;
+let applied: AppliedStack;
 let config: EnvironmentConfig;
 let plan: EmulatorPlan;
-let env: NodeJS.ProcessEnv;
+let emulator: Emulator;
 let destroyed = false;
 
 function clients(endpoint: string, region: string) {
@@ -68,37 +51,13 @@ function clients(endpoint: string, region: string) {
 let aws: ReturnType<typeof clients>;
 
 beforeAll(async () => {
-  emulator = await startEmulator();
-  const [dev] = loadEnvironments(['dev']);
-  aws = clients(emulator.endpoint, dev.region);
-
-  // The hosted zone the config names must exist: create it in the emulator and use its id.
-  const apex = dev.dns.domainName.split('.').slice(-2).join('.');
-  const zone = await aws.route53.send(new CreateHostedZoneCommand({ Name: apex, CallerReference: `emulator-${Date.now()}` }));
-  const zoneId = zone.HostedZone!.Id!.replace('/hostedzone/', '');
-  config = { ...dev, accountId: EMULATOR_ACCOUNT_ID, dns: { ...dev.dns, hostedZoneId: zoneId } };
-
-  stack = synthesizeAll([config]).find((s) => s.name === `cachet-${config.name}`)!;
-  env = offlineTerraformEnv();
-  writeEmulatorOverride(stack.dir, emulator.endpoint);
-  const json = readStackJson(stack.dir);
-  plan = emulatorTargets(json);
-  console.log(formatCoverage(stack.name, coverage(json, plan)));
-
-  await terraform(stack.dir, env, ['init', '-no-color', '-input=false']);
-  await terraform(
-    stack.dir,
-    env,
-    ['apply', '-no-color', '-input=false', '-auto-approve', '-parallelism=10', ...plan.targets.map((t) => `-target=${t}`)],
-    APPLY_TIMEOUT_MS,
-  );
-  console.log(`${stack.name}: applied ${plan.targets.length} resources with ${emulator.requests()} emulator requests`);
+  applied = await applyDevStack('cachet');
+  ({ config, plan, emulator } = applied);
+  aws = clients(emulator.endpoint, config.region);
 });
 
 afterAll(async () => {
-  if (stack && !destroyed) {
-    await terraform(stack.dir, env, ['destroy', '-no-color', '-input=false', '-auto-approve'], APPLY_TIMEOUT_MS).catch(() => undefined);
-  }
+  if (applied && !destroyed) await applied.destroy().catch(() => undefined);
   await emulator?.stop();
 });
 
@@ -228,7 +187,7 @@ describe('the Cachet dev stack applied to the emulator', () => {
 describe('destroying the Cachet dev stack on the emulator', () => {
   it('leaves nothing of ours behind', async () => {
     const keyId = (await aws.kms.send(new DescribeKeyCommand({ KeyId: `alias/${name()}` }))).KeyMetadata!.KeyId!;
-    await terraform(stack.dir, env, ['destroy', '-no-color', '-input=false', '-auto-approve'], APPLY_TIMEOUT_MS);
+    await applied.destroy();
     destroyed = true;
 
     const vpcs = await aws.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'cidr', Values: [config.network.vpcCidr] }] }));
@@ -246,5 +205,5 @@ describe('destroying the Cachet dev stack on the emulator', () => {
     // KMS keys cannot vanish at once: destroy schedules their deletion.
     const { KeyMetadata } = await aws.kms.send(new DescribeKeyCommand({ KeyId: keyId }));
     expect(KeyMetadata!.KeyState).toBe('PendingDeletion');
-  }, APPLY_TIMEOUT_MS + 60_000);
+  }, EMULATOR_COMMAND_TIMEOUT_MS + 60_000);
 });
