@@ -137,6 +137,27 @@ const webappSchema = z
     deletionProtection: z.boolean().default(true),
     /** WAF on the load balancer. @default - true in prod, false elsewhere */
     enableWaf: z.boolean().optional(),
+    /** Forward only matching hosts/paths; others get a JSON 404. @default - forward everything */
+    routingRules: z
+      .array(
+        z
+          .object({
+            priority: z.number().int().min(1).max(50000),
+            hostHeaders: z.array(hostname).min(1).optional(),
+            pathPatterns: z.array(z.string().regex(/^\/\S*$/, 'must be a path pattern such as /api/*')).min(1).optional(),
+          })
+          .strict(),
+      )
+      .optional(),
+    /** Sign users in with a Cognito user pool at the load balancer. @default - no authentication */
+    cognito: z
+      .object({
+        userPoolArn: z.string().regex(/^arn:aws:cognito-idp:[a-z0-9-]+:\d{12}:userpool\/\S+$/, 'must be a Cognito user pool ARN'),
+        userPoolClientId: z.string().min(1),
+        userPoolDomain: z.string().min(1),
+      })
+      .strict()
+      .optional(),
     /** Port the Go service listens on behind the load balancer. */
     appPort: z.number().int().min(1024).max(65535).default(8080),
     /** Target group health check; the release timings are derived from it (release-timings.ts). */

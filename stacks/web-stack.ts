@@ -66,6 +66,8 @@ export class WebStack extends EnvironmentStack {
       encryptionKey: key,
       enableWaf: web.enableWaf ?? config.name === 'prod',
       wafLogRetentionDays: web.network.flowLogRetentionDays,
+      routingRules: web.routingRules,
+      authentication: web.cognito,
     });
 
     const releases = new PrivateBucket(this, 'releases', { namePrefix: `${name}-releases-`, encryptionKey: key });

@@ -36,6 +36,25 @@ describe.each(ENVIRONMENT_NAMES)('WebStack %s', (name) => {
   });
 });
 
+describe('WebStack options', () => {
+  it('passes routing rules and Cognito sign-in from the config to the load balancer', () => {
+    const json = synth(
+      new WebStack(
+        Testing.app(),
+        config('dev', {
+          webapp: {
+            routingRules: [{ priority: 5, pathPatterns: ['/api/*'] }],
+            cognito: { userPoolArn: 'arn:aws:cognito-idp:eu-west-1:111111111111:userpool/eu-west-1_abc', userPoolClientId: 'client', userPoolDomain: 'auth' },
+          },
+        }),
+      ),
+    ).json;
+    const [rule] = resourceList(json, 'aws_lb_listener_rule');
+    expect(rule.condition).toEqual([{ path_pattern: { values: ['/api/*'] } }]);
+    expect(rule.action.map((a: Json) => a.type)).toEqual(['authenticate-cognito', 'forward']);
+  });
+});
+
 describe('WebStack across environments', () => {
   it('protects the prod load balancer and puts WAF in front of it; dev neither', () => {
     const lb = (n: string) => resourceList(stacks[n], 'aws_lb')[0];
