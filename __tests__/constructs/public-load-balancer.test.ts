@@ -2,26 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
-import { PublicLoadBalancer, TLS_POLICY, type PublicLoadBalancerProps } from '../../constructs/public-load-balancer';
-import { WebTierSecurityGroups } from '../../constructs/web-tier-security-groups';
-import { addTestNetwork, emptyStack, resourceList, synth, TEST_LOCATION, type Json } from '../helpers/synth';
+import { TLS_POLICY, type PublicLoadBalancerProps } from '../../constructs/public-load-balancer';
+import { addTestLoadBalancer, emptyStack, resourceList, synth, type Json } from '../helpers/synth';
 
 function build(props: Partial<PublicLoadBalancerProps> = {}) {
   const stack = emptyStack();
-  const { key, network } = addTestNetwork(stack);
-  const groups = new WebTierSecurityGroups(stack, 'groups', { name: 't', vpc: network.vpc, instancePort: 8080 });
-  new PublicLoadBalancer(stack, 'alb', {
-    name: 'test-web',
-    location: TEST_LOCATION,
-    network,
-    securityGroup: groups.loadBalancer,
-    certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/test',
-    targetPort: 8080,
-    healthCheck: { path: '/api/v1/health/ready', intervalSeconds: 10, timeoutSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
-    deregistrationDelaySeconds: 40,
-    encryptionKey: key,
-    ...props,
-  });
+  addTestLoadBalancer(stack, props);
   return synth(stack);
 }
 

@@ -2,27 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { releaseTimings } from '../../config/release-timings';
 import { PrivateBucket } from '../../constructs/private-bucket';
-import { PublicLoadBalancer } from '../../constructs/public-load-balancer';
 import { AL2023_AMI, userData, WebServerFleet, type WebServerFleetProps } from '../../constructs/web-server-fleet';
-import { WebTierSecurityGroups } from '../../constructs/web-tier-security-groups';
-import { addTestNetwork, config, emptyStack, resourceList, synth, TEST_LOCATION, type Json } from '../helpers/synth';
+import { addTestLoadBalancer, config, emptyStack, resourceList, synth, TEST_LOCATION, type Json } from '../helpers/synth';
 
 const timings = releaseTimings(config('staging').webapp);
 
 function build(props: Partial<WebServerFleetProps> = {}) {
   const stack = emptyStack();
-  const { key, network } = addTestNetwork(stack);
-  const groups = new WebTierSecurityGroups(stack, 'groups', { name: 't', vpc: network.vpc, instancePort: 8080 });
-  const alb = new PublicLoadBalancer(stack, 'alb', {
-    name: 'test-web',
-    location: TEST_LOCATION,
-    network,
-    securityGroup: groups.loadBalancer,
-    certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/test',
-    targetPort: 8080,
+  const { key, network, groups, alb } = addTestLoadBalancer(stack, {
     healthCheck: config('staging').webapp.healthCheck,
     deregistrationDelaySeconds: timings.deregistrationDelaySeconds,
-    encryptionKey: key,
   });
   const releases = new PrivateBucket(stack, 'releases', { namePrefix: 'test-releases-', encryptionKey: key });
   new WebServerFleet(stack, 'fleet', {

@@ -6,6 +6,8 @@ import { parseEnvironmentConfig } from '../../config/load';
 import type { EnvironmentConfig, EnvironmentConfigInput, EnvironmentName } from '../../config/schema';
 import { EncryptionKey } from '../../constructs/encryption-key';
 import { Network } from '../../constructs/network';
+import { PublicLoadBalancer, type PublicLoadBalancerProps } from '../../constructs/public-load-balancer';
+import { WebTierSecurityGroups } from '../../constructs/web-tier-security-groups';
 
 export type Json = Record<string, any>;
 
@@ -58,6 +60,25 @@ export function addTestNetwork(stack: TerraformStack, natGateways: 'one-per-az' 
     flowLogEncryptionKey: key,
   });
   return { key, network };
+}
+
+/** A three-AZ network, web tier groups and a load balancer in `stack`, for web tier constructs. */
+export function addTestLoadBalancer(stack: TerraformStack, props: Partial<PublicLoadBalancerProps> = {}) {
+  const { key, network } = addTestNetwork(stack);
+  const groups = new WebTierSecurityGroups(stack, 'groups', { name: 't', vpc: network.vpc, instancePort: 8080 });
+  const alb = new PublicLoadBalancer(stack, 'alb', {
+    name: 'test-web',
+    location: TEST_LOCATION,
+    network,
+    securityGroup: groups.loadBalancer,
+    certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/test',
+    targetPort: 8080,
+    healthCheck: { path: '/api/v1/health/ready', intervalSeconds: 10, timeoutSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
+    deregistrationDelaySeconds: 40,
+    encryptionKey: key,
+    ...props,
+  });
+  return { key, network, groups, alb };
 }
 
 type Patch<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? Patch<T[K]> : T[K] };
