@@ -22,6 +22,7 @@ import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
 import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy, type AwsLocation } from './policy';
 import { PrivateBucket } from './private-bucket';
+import { TLS_POLICY } from './public-load-balancer';
 import { SourceBundle } from './source-bundle';
 import { RegionalWebAcl } from './web-acl';
 import type { WebTierSecurityGroups } from './web-tier-security-groups';
@@ -32,8 +33,6 @@ export const CACHET_INSTANCE_PORT = 80;
 /** The source bundle: compose file, entry point and .ebextensions, zipped at synth time. */
 export const CACHET_BUNDLE_DIR = join(__dirname, '..', 'assets', 'cachet');
 
-/** A TLS policy that allows only TLS 1.2 and 1.3 with forward-secret ciphers. */
-export const MODERN_TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 
 export type DeploymentPolicy = 'RollingWithAdditionalBatch' | 'Immutable';
 
@@ -242,7 +241,7 @@ export class CachetBeanstalk extends Construct {
       setting('aws:elbv2:listener:443', 'ListenerEnabled', true),
       setting('aws:elbv2:listener:443', 'Protocol', 'HTTPS'),
       setting('aws:elbv2:listener:443', 'SSLCertificateArns', props.certificateArn),
-      setting('aws:elbv2:listener:443', 'SSLPolicy', MODERN_TLS_POLICY),
+      setting('aws:elbv2:listener:443', 'SSLPolicy', TLS_POLICY),
       setting('aws:elasticbeanstalk:environment:process:default', 'Port', CACHET_INSTANCE_PORT),
       setting('aws:elasticbeanstalk:environment:process:default', 'Protocol', 'HTTP'),
       setting('aws:elasticbeanstalk:environment:process:default', 'HealthCheckPath', healthPath),

@@ -12,7 +12,7 @@ import type { AwsLocation, PolicyStatement } from './policy';
 import { PrivateBucket } from './private-bucket';
 import { RegionalWebAcl } from './web-acl';
 
-/** TLS 1.3 and 1.2 only, forward-secret ciphers. */
+/** TLS 1.3 and 1.2 only, forward-secret ciphers: every HTTPS listener of the project uses it. */
 export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 
 export interface TargetHealthCheck {

@@ -20,6 +20,9 @@ import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy, type AwsLoca
 /** Amazon Linux 2023, resolved by EC2 at launch from AWS's public SSM parameter (no data source). */
 export const AL2023_AMI = 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
 
+/** Key prefix of release archives in the release bucket. */
+export const RELEASE_PREFIX = 'webapp';
+
 export type ScalingMetric = { readonly metric: 'requests-per-target'; readonly target: number } | { readonly metric: 'cpu'; readonly target: number };
 
 export interface WebServerFleetProps {
@@ -44,8 +47,8 @@ export interface WebServerFleetProps {
   readonly releaseBucket: S3Bucket;
   /** Key of the release bucket and the release pointer, for decrypting through S3 and SSM. */
   readonly encryptionKey: EncryptionKey;
-  /** S3 URI of the release the instances install until the pipeline records another. */
-  readonly initialRelease: string;
+  /** Version installed until the pipeline records another: `s3://<releaseBucket>/webapp/<version>.tar.gz`. */
+  readonly initialReleaseVersion: string;
   readonly scaling: ScalingMetric;
   /**
    * ALB target 5xx per minute that fail a running instance refresh.
@@ -73,8 +76,8 @@ export class WebServerFleet extends Construct {
     if (props.minSize < 1 || props.maxSize < 2 * props.minSize) {
       throw new Error(`WebServerFleet ${id}: maxSize ${props.maxSize} must be at least twice minSize ${props.minSize} (>= 1), so an instance refresh can launch a full new set before terminating`);
     }
-    if (!/^s3:\/\/[a-z0-9.-]+\/.+\.tar\.gz$/.test(props.initialRelease) && !props.initialRelease.includes('${')) {
-      throw new Error(`WebServerFleet ${id}: initialRelease "${props.initialRelease}" must be an s3://bucket/key.tar.gz URI`);
+    if (!/^[A-Za-z0-9._+-]{1,64}$/.test(props.initialReleaseVersion)) {
+      throw new Error(`WebServerFleet ${id}: initialReleaseVersion "${props.initialReleaseVersion}" must be a version such as v1.0.0 (letters, digits, . _ + -)`);
     }
     const t = props.timings;
     this.warmupSeconds = (props.startupSeconds ?? 90) + t.healthySeconds;
@@ -84,7 +87,7 @@ export class WebServerFleet extends Construct {
       name: releaseParameterName,
       type: 'SecureString',
       keyId: props.encryptionKey.arn,
-      value: props.initialRelease,
+      value: `s3://${props.releaseBucket.bucket}/${RELEASE_PREFIX}/${props.initialReleaseVersion}.tar.gz`,
       description: 'S3 URI of the release archive new instances install',
       // The pipeline records each release here; Terraform must not roll it back.
       lifecycle: { ignoreChanges: ['value'] },
@@ -100,7 +103,7 @@ export class WebServerFleet extends Construct {
       name: 'read-release',
       policy: policyDocument([
         { Sid: 'ReadReleasePointer', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: this.releaseParameter.arn },
-        { Sid: 'ReadReleaseArchives', Effect: 'Allow', Action: 's3:GetObject', Resource: `${props.releaseBucket.arn}/webapp/*` },
+        { Sid: 'ReadReleaseArchives', Effect: 'Allow', Action: 's3:GetObject', Resource: `${props.releaseBucket.arn}/${RELEASE_PREFIX}/*` },
         {
           Sid: 'DecryptReleasePointerAndArchivesThroughTheirServices',
           Effect: 'Allow',

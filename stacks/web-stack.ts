@@ -86,7 +86,7 @@ export class WebStack extends EnvironmentStack {
       startupSeconds: web.startupSeconds,
       releaseBucket: releases.bucket,
       encryptionKey: key,
-      initialRelease: `s3://${releases.bucket.bucket}/webapp/${web.initialReleaseVersion}.tar.gz`,
+      initialReleaseVersion: web.initialReleaseVersion,
       scaling: web.scaling,
     });
 

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AuroraMysqlCluster } from '../../constructs/aurora-mysql-cluster';
-import { CACHET_BUNDLE_DIR, CachetBeanstalk, MODERN_TLS_POLICY, type CachetBeanstalkProps } from '../../constructs/cachet-beanstalk';
+import { CACHET_BUNDLE_DIR, CachetBeanstalk, type CachetBeanstalkProps } from '../../constructs/cachet-beanstalk';
+import { TLS_POLICY } from '../../constructs/public-load-balancer';
 import { WebTierSecurityGroups } from '../../constructs/web-tier-security-groups';
 import { addTestNetwork, emptyStack, resourceList, synth, TEST_LOCATION, type Json } from '../helpers/synth';
 
@@ -56,7 +57,7 @@ describe('CachetBeanstalk option settings', () => {
     ['aws:autoscaling:launchconfiguration', 'DisableDefaultEC2SecurityGroup', 'true'],
     ['aws:elbv2:listener:443', 'Protocol', 'HTTPS'],
     ['aws:elbv2:listener:443', 'SSLCertificateArns', 'arn:aws:acm:eu-west-1:123456789012:certificate/test'],
-    ['aws:elbv2:listener:443', 'SSLPolicy', MODERN_TLS_POLICY],
+    ['aws:elbv2:listener:443', 'SSLPolicy', TLS_POLICY],
     ['aws:elasticbeanstalk:environment:process:default', 'HealthCheckPath', '/api/v1/ping'],
     ['aws:elasticbeanstalk:environment:process:default', 'Port', '80'],
     ['aws:elasticbeanstalk:healthreporting:system', 'SystemType', 'enhanced'],

@@ -28,7 +28,7 @@ function build(props: Partial<WebServerFleetProps> = {}) {
     timings,
     releaseBucket: releases.bucket,
     encryptionKey: key,
-    initialRelease: 's3://test-releases/webapp/v1.tar.gz',
+    initialReleaseVersion: 'v1',
     scaling: { metric: 'requests-per-target', target: 500 },
     ...props,
   });
@@ -67,6 +67,7 @@ describe('WebServerFleet launch template', () => {
 
   it('keeps the release pointer encrypted, and leaves it to the pipeline after creation', () => {
     const [parameter] = resourceList(build().json, 'aws_ssm_parameter');
+    expect(parameter.value).toMatch(/^s3:\/\/\$\{aws_s3_bucket\.releases_bucket_\w+\.bucket\}\/webapp\/v1\.tar\.gz$/);
     expect(parameter).toMatchObject({ type: 'SecureString', key_id: expect.stringMatching(/aws_kms_key\.key_\w+\.arn/) });
     expect(parameter.lifecycle.ignore_changes).toEqual(['value']);
   });
@@ -115,7 +116,7 @@ describe('WebServerFleet Auto Scaling group', () => {
   it.each([
     [{ minSize: 2, maxSize: 3 }, /maxSize 3 must be at least twice minSize 2/],
     [{ minSize: 0, maxSize: 2 }, /minSize 0/],
-    [{ initialRelease: 'https://example.com/webapp.tar.gz' }, /initialRelease "https:\/\/example\.com\/webapp\.tar\.gz" must be an s3:\/\/bucket\/key\.tar\.gz URI/],
+    [{ initialReleaseVersion: '../v1' }, /initialReleaseVersion "\.\.\/v1" must be a version such as v1\.0\.0/],
   ])('refuses %j', (props, error) => {
     expect(() => build(props)).toThrow(error);
   });
