@@ -49,36 +49,31 @@ export function zipDirectory(dir: string): Buffer {
     const crc = crc32(data);
     const mode = statSync(join(dir, path)).mode & 0o777;
 
-    const local = Buffer.alloc(30);
+    // The fields both headers share, in the same order: version needed (2.0, deflate), flags
+    // (UTF-8 names), method (deflate), time, date, CRC-32, sizes, name length.
+    const shared = Buffer.alloc(22);
+    shared.writeUInt16LE(20, 0);
+    shared.writeUInt16LE(0x0800, 2);
+    shared.writeUInt16LE(8, 4);
+    shared.writeUInt16LE(DOS_TIME, 6);
+    shared.writeUInt16LE(DOS_DATE, 8);
+    shared.writeUInt32LE(crc, 10);
+    shared.writeUInt32LE(compressed.length, 14);
+    shared.writeUInt32LE(data.length, 18);
+    const nameLength = Buffer.alloc(2);
+    nameLength.writeUInt16LE(name.length);
+
+    const local = Buffer.alloc(30); // extra field length (28) stays 0
     local.writeUInt32LE(0x04034b50, 0); // local file header signature
-    local.writeUInt16LE(20, 4); // version needed: 2.0 (deflate)
-    local.writeUInt16LE(0x0800, 6); // flags: UTF-8 names
-    local.writeUInt16LE(8, 8); // method: deflate
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(compressed.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28); // no extra field
+    shared.copy(local, 4);
+    nameLength.copy(local, 26);
     locals.push(local, name, compressed);
 
-    const central = Buffer.alloc(46);
+    const central = Buffer.alloc(46); // extra, comment, disk and internal attributes (30-37) stay 0
     central.writeUInt32LE(0x02014b50, 0); // central directory header signature
     central.writeUInt16LE((3 << 8) | 20, 4); // made by: Unix, 2.0
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt16LE(DOS_TIME, 12);
-    central.writeUInt16LE(DOS_DATE, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(compressed.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt16LE(0, 30); // extra
-    central.writeUInt16LE(0, 32); // comment
-    central.writeUInt16LE(0, 34); // disk
-    central.writeUInt16LE(0, 36); // internal attributes
+    shared.copy(central, 6);
+    nameLength.copy(central, 28);
     central.writeUInt32LE(((0o100000 | mode) << 16) >>> 0, 38); // external: regular file + mode
     central.writeUInt32LE(offset, 42);
     centrals.push(central, name);
