@@ -11,6 +11,7 @@ import { glob } from './glob';
 import { freeLoopbackPort } from './net';
 import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { loadEnvironments } from '../config/load';
+import type { SystemName } from '../stacks';
 import type { EnvironmentConfig } from '../config/schema';
 import { DUMMY_PROVIDER_SETTINGS, offlineTerraformEnv, synthesizeAll, terraform, type Json, type SynthesizedStack } from './offline-terraform';
 
@@ -228,7 +229,7 @@ export interface AppliedStack {
  * Starts an emulator, creates the hosted zone the dev config names, synthesizes `<system>-dev` for
  * the emulator's account, and applies every resource the emulator can take.
  */
-export async function applyDevStack(system: string): Promise<AppliedStack> {
+export async function applyDevStack(system: SystemName): Promise<AppliedStack> {
   const emulator = await startEmulator();
   try {
     const [dev] = loadEnvironments(['dev']);
@@ -242,8 +243,7 @@ export async function applyDevStack(system: string): Promise<AppliedStack> {
     const zone = await route53.send(new CreateHostedZoneCommand({ Name: apex, CallerReference: `emulator-${Date.now()}` }));
     const config: EnvironmentConfig = { ...dev, accountId: EMULATOR_ACCOUNT_ID, dns: { ...dev.dns, hostedZoneId: zone.HostedZone!.Id!.replace('/hostedzone/', '') } };
 
-    const stack = synthesizeAll([config]).find((s) => s.name === `${system}-${config.name}`);
-    if (!stack) throw new Error(`no stack named ${system}-${config.name}`);
+    const [stack] = synthesizeAll([config], [system]);
     const env = offlineTerraformEnv();
     writeEmulatorOverride(stack.dir, emulator.endpoint);
     const json = readStackJson(stack.dir);

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { App } from 'cdktf';
 import { loadEnvironments } from '../config/load';
 import { ENVIRONMENT_NAMES, type EnvironmentConfig } from '../config/schema';
-import { buildStacks } from '../stacks';
+import { buildStacks, type SystemName } from '../stacks';
 import { findProviderMirror, MIRROR_CANDIDATES, MIRROR_VARIABLE, pinnedAwsProviderVersion, writeMirrorCliConfig } from './terraform-mirror';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -45,10 +45,13 @@ export interface SynthesizedStack {
  * Synthesizes the stacks of the given environments (every stack of every environment by default)
  * into a fresh directory, as main.ts would.
  */
-export function synthesizeAll(configs: readonly EnvironmentConfig[] = loadEnvironments(ENVIRONMENT_NAMES)): SynthesizedStack[] {
+export function synthesizeAll(
+  configs: readonly EnvironmentConfig[] = loadEnvironments(ENVIRONMENT_NAMES),
+  systems?: readonly SystemName[],
+): SynthesizedStack[] {
   const outdir = mkdtempSync(join(tmpdir(), 'cdktf-offline-'));
   const app = new App({ outdir });
-  const stacks = buildStacks(app, configs);
+  const stacks = buildStacks(app, configs, systems);
   app.synth();
   const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8'));
   return Object.values<Json>(manifest.stacks).map((entry) => {
