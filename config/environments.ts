@@ -60,6 +60,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfigInput> = {
       healthCheck: { intervalSeconds: 5, timeoutSeconds: 2, healthyThreshold: 2, unhealthyThreshold: 2 },
       drainMarginSeconds: 2,
       shutdownTimeoutSeconds: 10,
+      delivery: { branch: 'dev', buildLogRetentionDays: 14, artifactRetentionDays: 14 },
     },
   },
   staging: {
@@ -94,6 +95,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfigInput> = {
         dataSubnetCidrs: ['10.21.64.0/24', '10.21.65.0/24'],
       },
       domainName: 'app.staging.example.com',
+      delivery: { branch: 'staging' },
     },
   },
   prod: {
@@ -140,6 +142,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfigInput> = {
       instanceType: 't3.small',
       minInstances: 3,
       maxInstances: 9,
+      delivery: { branch: 'main', buildLogRetentionDays: 365 },
     },
   },
 };

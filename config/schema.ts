@@ -114,6 +114,64 @@ const cachetSchema = z
   })
   .strict();
 
+/** A git branch name (no leading -, no .., no trailing . or /). */
+export const GIT_BRANCH = /^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]{1,100}(?<![./])$/;
+
+const gitBranch = z.string().regex(GIT_BRANCH, 'must be a git branch name such as dev, staging or main');
+
+const deliverySchema = z
+  .object({
+    /**
+     * Where the pipeline takes its source. CodeCommit (a repository this stack creates) by default;
+     * GitHub through an AWS CodeConnections connection, for accounts CodeCommit does not take.
+     */
+    source: z
+      .discriminatedUnion('provider', [
+        z
+          .object({
+            provider: z.literal('codecommit'),
+            repositoryName: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be a CodeCommit repository name (letters, digits, . _ -)').default('webapp'),
+          })
+          .strict(),
+        z
+          .object({
+            provider: z.literal('github'),
+            /** `owner/repository` on GitHub. */
+            fullRepositoryId: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be owner/repository, e.g. example/webapp'),
+          })
+          .strict(),
+      ])
+      .default({ provider: 'codecommit' }),
+    /** The branch whose pushes release to this environment. */
+    branch: gitBranch,
+    /** Approvals a CodeCommit pull request into `branch` needs. */
+    pullRequestApprovals: z.number().int().min(1).max(10).default(1),
+    /** A manual approval between Build and Deploy. @default - true in prod, false elsewhere */
+    requireApproval: z.boolean().optional(),
+    /** Days pipeline artifacts are kept (older versions are expired). */
+    artifactRetentionDays: z.number().int().min(1).max(3650).default(30),
+    buildLogRetentionDays: logRetentionDays.default(90),
+    /** CodeBuild image for both actions (needs Go for the build, the AWS CLI and jq for the deploy). */
+    buildImage: z.string().min(1).default('aws/codebuild/amazonlinux-x86_64-standard:5.0'),
+    /** How long the Deploy action waits for the instance refresh before rolling it back. */
+    refreshTimeoutMinutes: z.number().int().min(5).max(420).default(60),
+    /** A Jenkins server, as the design allows instead of CodeBuild (settings in `jenkins`). */
+    enableJenkins: z.boolean().default(false),
+    jenkins: z
+      .object({
+        instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.medium').default('t3.medium'),
+        /** GitHub's webhook source blocks (`hooks` in https://api.github.com/meta). */
+        webhookCidrs: z.array(cidr).min(1, 'needs at least one block; copy the `hooks` list from https://api.github.com/meta'),
+        /** The office's address block. */
+        officeCidr: cidr,
+        /** Jenkins' own web port, beside HTTPS. */
+        webPort: z.number().int().min(1024).max(65535).default(8080),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 const webappSchema = z
   .object({
     /** The app's own VPC (same rules as `network`; its blocks must not overlap the Cachet VPC). */
@@ -175,6 +233,8 @@ const webappSchema = z
     drainMarginSeconds: z.number().int().min(0).max(300).default(5),
     /** Seconds in-flight requests get after the drain. */
     shutdownTimeoutSeconds: z.number().int().min(1).max(300).default(20),
+    /** The delivery pipeline that releases the app to this environment. */
+    delivery: deliverySchema,
   })
   .strict();
 
@@ -238,6 +298,7 @@ export type DatabaseConfig = EnvironmentConfig['database'];
 export type CachetConfig = EnvironmentConfig['cachet'];
 export type StateConfig = EnvironmentConfig['state'];
 export type WebappConfig = EnvironmentConfig['webapp'];
+export type DeliveryConfig = WebappConfig['delivery'];
 
 type Ctx = z.RefinementCtx;
 
@@ -270,6 +331,27 @@ function checkWebapp(c: EnvironmentConfig, ctx: Ctx): void {
   const hc = w.healthCheck;
   if (hc.timeoutSeconds >= hc.intervalSeconds) {
     issue(ctx, ['webapp', 'healthCheck', 'timeoutSeconds'], `${hc.timeoutSeconds} must be below intervalSeconds (${hc.intervalSeconds}), as the load balancer requires`);
+  }
+  checkJenkins(w.delivery, ctx);
+}
+
+/** Jenkins listens on the internet: only for webhooks and the office, never for everyone. */
+function checkJenkins(d: DeliveryConfig, ctx: Ctx): void {
+  const at = ['webapp', 'delivery', 'jenkins'];
+  if (d.enableJenkins && !d.jenkins) {
+    issue(ctx, at, 'is required when enableJenkins is true: give webhookCidrs and officeCidr');
+  }
+  if (!d.jenkins) return;
+  const sources: [(string | number)[], string][] = [
+    ...d.jenkins.webhookCidrs.map((text, i): [(string | number)[], string] => [[...at, 'webhookCidrs', i], text]),
+    [[...at, 'officeCidr'], d.jenkins.officeCidr],
+  ];
+  for (const [path, text] of sources) {
+    const block = parseCidr(text);
+    if (!('error' in block) && block.prefix < 16) {
+      const what = block.prefix === 0 ? 'the whole internet' : `${block.size} addresses`;
+      issue(ctx, path, `"${text}" opens Jenkins to ${what}; list GitHub's webhook blocks and the office block (each /16 or narrower)`);
+    }
   }
 }
 

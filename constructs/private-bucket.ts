@@ -23,6 +23,12 @@ export interface PrivateBucketProps {
    */
   readonly noncurrentVersionExpirationDays?: number;
   /**
+   * Days after which current objects expire (become non-current, then go after
+   * `noncurrentVersionExpirationDays`), for buckets of short-lived objects such as build artifacts.
+   * @default - current objects never expire
+   */
+  readonly expirationDays?: number;
+  /**
    * Statements added to the bucket policy after the TLS-only deny, e.g. a service's write grant.
    * @default - none
    */
@@ -39,8 +45,11 @@ export class PrivateBucket extends Construct {
   constructor(scope: Construct, id: string, props: PrivateBucketProps) {
     super(scope, id);
     const expiration = props.noncurrentVersionExpirationDays ?? 90;
-    if (!Number.isInteger(expiration) || expiration < 1) {
-      throw new Error(`PrivateBucket ${id}: noncurrentVersionExpirationDays is ${expiration}; use a whole number of days, 1 or more`);
+    const days = { noncurrentVersionExpirationDays: expiration, expirationDays: props.expirationDays };
+    for (const [field, value] of Object.entries(days)) {
+      if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+        throw new Error(`PrivateBucket ${id}: ${field} is ${value}; use a whole number of days, 1 or more`);
+      }
     }
     this.bucket = new S3Bucket(this, 'bucket', { bucketPrefix: props.namePrefix, forceDestroy: false });
     const bucket = this.bucket.id;
@@ -73,6 +82,7 @@ export class PrivateBucket extends Construct {
           status: 'Enabled',
           filter: [{ prefix: '' }],
           noncurrentVersionExpiration: [{ noncurrentDays: expiration }],
+          ...(props.expirationDays ? { expiration: [{ days: props.expirationDays }] } : {}),
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
         },
       ],

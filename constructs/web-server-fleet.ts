@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { Fn } from 'cdktf';
 import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group';
 import { AutoscalingPolicy } from '@cdktf/provider-aws/lib/autoscaling-policy';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
@@ -11,14 +12,16 @@ import type { Lb } from '@cdktf/provider-aws/lib/lb';
 import type { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import type { ReleaseTimings } from '../config/release-timings';
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
 import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy, type AwsLocation } from './policy';
 
-/** Amazon Linux 2023, resolved by EC2 at launch from AWS's public SSM parameter (no data source). */
-export const AL2023_AMI = 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
+/** AWS's public SSM parameter naming the latest Amazon Linux 2023 AMI. */
+export const AL2023_AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
+
+/** Amazon Linux 2023, resolved by EC2 at launch from the public parameter (no data source). */
+export const AL2023_AMI = `resolve:ssm:${AL2023_AMI_PARAMETER}`;
 
 /** Key prefix of release archives in the release bucket. */
 export const RELEASE_PREFIX = 'webapp';
@@ -45,30 +48,58 @@ export interface WebServerFleetProps {
   readonly startupSeconds?: number;
   /** Bucket holding release archives; instances may read `webapp/*` only. */
   readonly releaseBucket: S3Bucket;
-  /** Key of the release bucket and the release pointer, for decrypting through S3 and SSM. */
+  /** Key of the release bucket, for decrypting archives through S3. */
   readonly encryptionKey: EncryptionKey;
-  /** Version installed until the pipeline records another: `s3://<releaseBucket>/webapp/<version>.tar.gz`. */
+  /** Release the template's default version installs: `s3://<releaseBucket>/webapp/<version>.tar.gz`. */
   readonly initialReleaseVersion: string;
   readonly scaling: ScalingMetric;
   /**
-   * ALB target 5xx per minute that fail a running instance refresh.
+   * ALB target 5xx per minute that fail (and roll back) a running instance refresh.
    * @default 10
    */
   readonly refreshFailure5xxPerMinute?: number;
 }
 
 /**
- * The EC2 side of the web tier: a launch template (AL2023 via SSM, IMDSv2 only with hop limit 1,
- * encrypted gp3, no public IP, least-privilege profile with Session Manager) whose user data
- * installs the release named in an SSM parameter; an Auto Scaling group across the private subnets
- * with ELB health checks, target tracking, and instance refresh that launches before it
- * terminates (min 100 %, max 200 %), waits for warmup, and stops on an ALB 5xx alarm.
+ * Instance refresh preferences for a release, in the Auto Scaling API's own shape (the deploy
+ * script passes them to `start-instance-refresh` as they are).
+ */
+export interface RefreshPreferences {
+  /** 100: no instance leaves before its replacement is healthy. */
+  readonly MinHealthyPercentage: number;
+  /** Above 100, so the group launches first, even when it holds a single instance. */
+  readonly MaxHealthyPercentage: number;
+  readonly InstanceWarmup: number;
+  /** Return to the previous launch template version when the refresh fails or an alarm fires. */
+  readonly AutoRollback: boolean;
+  readonly AlarmSpecification: { readonly Alarms: readonly string[] };
+  /** Replace every instance, also those already on the desired version (a re-release). */
+  readonly SkipMatching: boolean;
+}
+
+/**
+ * The EC2 side of the web tier: a launch template (AL2023, IMDSv2 only with hop limit 1, encrypted
+ * gp3, no public IP, least-privilege profile with Session Manager) whose user data installs one
+ * release; an Auto Scaling group across the private subnets with ELB health checks and target
+ * tracking.
+ *
+ * Who owns what: Terraform owns the template's default version (everything but the release) and
+ * the group's size limits. The deploy pipeline owns which version runs: per release it adds a
+ * template version (the default's settings, a concrete AMI, the new release in the user data) and
+ * starts an instance refresh to it with {@link refreshPreferences}: launch before terminate,
+ * warmup, the 5xx alarm, auto rollback to the previous version. Terraform therefore ignores the
+ * group's template version, and starts no refresh of its own (its refresh would move the group's
+ * version before refreshing, leaving a rollback nothing to return to).
  */
 export class WebServerFleet extends Construct {
   public readonly launchTemplate: LaunchTemplate;
   public readonly autoScalingGroup: AutoscalingGroup;
-  /** The SSM parameter with the S3 URI of the release to install; the pipeline updates it. */
-  public readonly releaseParameter: SsmParameter;
+  /** Role of the instances; whoever writes template versions may pass it to EC2. */
+  public readonly instanceRole: IamRole;
+  /** Bucket the releases are published to. */
+  public readonly releaseBucket: S3Bucket;
+  /** How a release's instance refresh runs. */
+  public readonly refreshPreferences: RefreshPreferences;
   public readonly warmupSeconds: number;
 
   constructor(scope: Construct, id: string, props: WebServerFleetProps) {
@@ -80,62 +111,52 @@ export class WebServerFleet extends Construct {
       throw new Error(`WebServerFleet ${id}: initialReleaseVersion "${props.initialReleaseVersion}" must be a version such as v1.0.0 (letters, digits, . _ + -)`);
     }
     const t = props.timings;
+    this.releaseBucket = props.releaseBucket;
     this.warmupSeconds = (props.startupSeconds ?? 90) + t.healthySeconds;
+    // The script goes in raw (HCL would read its quotes and newlines) and Terraform puts the
+    // bucket's name, known only after apply, where the placeholder stands.
+    const bucketPlaceholder = '@release-bucket@';
+    const script = userData(`s3://${bucketPlaceholder}/${RELEASE_PREFIX}/${props.initialReleaseVersion}.tar.gz`, props.appPort, t);
 
-    const releaseParameterName = `/${props.name}/release`;
-    this.releaseParameter = new SsmParameter(this, 'release', {
-      name: releaseParameterName,
-      type: 'SecureString',
-      keyId: props.encryptionKey.arn,
-      value: `s3://${props.releaseBucket.bucket}/${RELEASE_PREFIX}/${props.initialReleaseVersion}.tar.gz`,
-      description: 'S3 URI of the release archive new instances install',
-      // The pipeline records each release here; Terraform must not roll it back.
-      lifecycle: { ignoreChanges: ['value'] },
-    });
-
-    const role = new IamRole(this, 'instance-role', {
+    this.instanceRole = new IamRole(this, 'instance-role', {
       name: `${props.name}-web-instance`,
       assumeRolePolicy: serviceAssumeRolePolicy('ec2.amazonaws.com'),
     });
-    new IamRolePolicyAttachment(this, 'session-manager', { role: role.name, policyArn: managedPolicyArn('AmazonSSMManagedInstanceCore') });
+    new IamRolePolicyAttachment(this, 'session-manager', { role: this.instanceRole.name, policyArn: managedPolicyArn('AmazonSSMManagedInstanceCore') });
     new IamRolePolicy(this, 'read-release', {
-      role: role.id,
+      role: this.instanceRole.id,
       name: 'read-release',
       policy: policyDocument([
-        { Sid: 'ReadReleasePointer', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: this.releaseParameter.arn },
         { Sid: 'ReadReleaseArchives', Effect: 'Allow', Action: 's3:GetObject', Resource: `${props.releaseBucket.arn}/${RELEASE_PREFIX}/*` },
         {
-          Sid: 'DecryptReleasePointerAndArchivesThroughTheirServices',
+          Sid: 'DecryptReleaseArchivesThroughS3',
           Effect: 'Allow',
           Action: 'kms:Decrypt',
           Resource: props.encryptionKey.arn,
-          Condition: {
-            StringEquals: { 'kms:ViaService': [`s3.${props.location.region}.amazonaws.com`, `ssm.${props.location.region}.amazonaws.com`] },
-          },
+          Condition: { StringEquals: { 'kms:ViaService': `s3.${props.location.region}.amazonaws.com` } },
         },
       ]),
     });
-    const profile = new IamInstanceProfile(this, 'instance-profile', { name: `${props.name}-web-instance`, role: role.name });
+    const profile = new IamInstanceProfile(this, 'instance-profile', { name: `${props.name}-web-instance`, role: this.instanceRole.name });
 
     this.launchTemplate = new LaunchTemplate(this, 'launch-template', {
       namePrefix: `${props.name}-`,
       imageId: AL2023_AMI,
       instanceType: props.instanceType,
+      // Terraform's changes become the default version, which each release starts from.
       updateDefaultVersion: true,
       iamInstanceProfile: { arn: profile.arn },
       metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1, instanceMetadataTags: 'disabled' },
       monitoring: { enabled: true },
       networkInterfaces: [{ associatePublicIpAddress: 'false', securityGroups: [props.securityGroup.id], deleteOnTermination: 'true' }],
       blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { volumeSize: 8, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' } }],
-      // Plain text known at synth (the parameter's name is fixed), encoded here.
-      userData: Buffer.from(userData(releaseParameterName, props.appPort, t)).toString('base64'),
-      dependsOn: [this.releaseParameter],
+      userData: Fn.base64encode(Fn.replace(Fn.rawString(script), bucketPlaceholder, props.releaseBucket.bucket)),
       tagSpecifications: [{ resourceType: 'instance', tags: { Name: `${props.name}-web` } }, { resourceType: 'volume', tags: { Name: `${props.name}-web` } }],
     });
 
     const failureAlarm = new CloudwatchMetricAlarm(this, 'target-5xx', {
       alarmName: `${props.name}-target-5xx`,
-      alarmDescription: 'Targets answer 5xx: fails a running instance refresh',
+      alarmDescription: 'Targets answer 5xx: fails a running instance refresh, which then rolls back',
       namespace: 'AWS/ApplicationELB',
       metricName: 'HTTPCode_Target_5XX_Count',
       dimensions: { LoadBalancer: props.loadBalancer.arnSuffix, TargetGroup: props.targetGroup.arnSuffix },
@@ -157,25 +178,28 @@ export class WebServerFleet extends Construct {
       healthCheckGracePeriod: this.warmupSeconds,
       defaultInstanceWarmup: this.warmupSeconds,
       targetGroupArns: [props.targetGroup.arn],
-      // latest_version, never "$Latest": only a concrete version change makes Terraform see the
-      // template change and trigger the refresh.
+      // The first version; afterwards each release's refresh sets it (see the class comment).
       launchTemplate: { id: this.launchTemplate.id, version: `${this.launchTemplate.latestVersion}` },
-      instanceRefresh: {
-        strategy: 'Rolling',
-        preferences: {
-          // Both set explicitly (declaring preferences otherwise sends 90/100), and max above 100
-          // so a new instance is healthy before an old one goes, even in a group of one.
-          minHealthyPercentage: 100,
-          maxHealthyPercentage: 200,
-          instanceWarmup: String(this.warmupSeconds),
-          autoRollback: true,
-          alarmSpecification: { alarms: [failureAlarm.alarmName] },
-        },
-      },
       tag: [{ key: 'Name', value: `${props.name}-web`, propagateAtLaunch: true }],
-      // Scaling owns the desired capacity after creation.
-      lifecycle: { ignoreChanges: ['desired_capacity'] },
+      lifecycle: {
+        ignoreChanges: [
+          // Scaling owns the desired capacity after creation.
+          'desired_capacity',
+          // The deploy pipeline owns the running template version: each release's refresh sets it,
+          // and Terraform putting its own back would undo the release.
+          'launch_template[0].version',
+        ],
+      },
     });
+
+    this.refreshPreferences = {
+      MinHealthyPercentage: 100,
+      MaxHealthyPercentage: 200,
+      InstanceWarmup: this.warmupSeconds,
+      AutoRollback: true,
+      AlarmSpecification: { Alarms: [failureAlarm.alarmName] },
+      SkipMatching: false,
+    };
 
     new AutoscalingPolicy(this, 'target-tracking', {
       name: `${props.name}-${props.scaling.metric}`,
@@ -193,19 +217,28 @@ export class WebServerFleet extends Construct {
   }
 }
 
-/** Boot script: install the release the SSM parameter names, with timings from the same config. */
-export function userData(releaseParameter: string, port: number, t: ReleaseTimings): string {
+
+/** Boot script: install one release, with timings from the same config as the health check. */
+export function userData(releaseUri: string, port: number, t: ReleaseTimings): string {
   return [
     '#!/bin/bash',
     'set -euo pipefail',
-    `release=$(aws ssm get-parameter --with-decryption --name '${releaseParameter}' --query Parameter.Value --output text)`,
+    '# The release this launch template version installs (each release writes a new version).',
+    `release='${releaseUri}'`,
     'mkdir -p /opt/webapp /etc/webapp /etc/systemd/system/webapp.service.d',
     'aws s3 cp "$release" /tmp/webapp.tar.gz',
     'tar -xzf /tmp/webapp.tar.gz -C /opt/webapp',
     'id webapp >/dev/null 2>&1 || useradd --system --no-create-home --shell /sbin/nologin webapp',
     'install -m 0644 /opt/webapp/webapp.service /etc/systemd/system/webapp.service',
-    `printf 'PORT=${port}\\nDRAIN_PERIOD=${t.drainSeconds}s\\nSHUTDOWN_TIMEOUT=${t.shutdownTimeoutSeconds}s\\n' > /etc/webapp/env`,
-    `printf '[Service]\\nTimeoutStopSec=${t.stopTimeoutSeconds}\\n' > /etc/systemd/system/webapp.service.d/stop.conf`,
+    "cat > /etc/webapp/env <<'ENV'",
+    `PORT=${port}`,
+    `DRAIN_PERIOD=${t.drainSeconds}s`,
+    `SHUTDOWN_TIMEOUT=${t.shutdownTimeoutSeconds}s`,
+    'ENV',
+    "cat > /etc/systemd/system/webapp.service.d/stop.conf <<'UNIT'",
+    '[Service]',
+    `TimeoutStopSec=${t.stopTimeoutSeconds}`,
+    'UNIT',
     'systemctl daemon-reload',
     'systemctl enable --now webapp',
     '',

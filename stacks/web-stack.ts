@@ -3,8 +3,10 @@ import { TerraformOutput } from 'cdktf';
 import type { EnvironmentConfig } from '../config/schema';
 import { releaseTimings } from '../config/release-timings';
 import { AliasRecord } from '../constructs/alias-record';
+import { DeliveryPipeline, releasePermissions } from '../constructs/delivery-pipeline';
 import { DnsValidatedCertificate } from '../constructs/dns-validated-certificate';
 import { EncryptionKey } from '../constructs/encryption-key';
+import { JenkinsServer } from '../constructs/jenkins-server';
 import { Network } from '../constructs/network';
 import { PrivateBucket } from '../constructs/private-bucket';
 import { PublicLoadBalancer } from '../constructs/public-load-balancer';
@@ -19,11 +21,15 @@ export function webStackName(config: EnvironmentConfig): string {
 
 /**
  * The highly available Go web app in one environment: its VPC, an internet-facing ALB with TLS and
- * a DNS name, and an Auto Scaling group in the private subnets that releases by instance refresh.
+ * a DNS name, an Auto Scaling group in the private subnets that releases by instance refresh, and
+ * the delivery pipeline that releases pushes to the environment's branch (optionally a Jenkins server).
  */
 export class WebStack extends EnvironmentStack {
   public readonly loadBalancer: PublicLoadBalancer;
   public readonly fleet: WebServerFleet;
+  public readonly delivery: DeliveryPipeline;
+  /** Present when `webapp.delivery.enableJenkins` is true. */
+  public readonly jenkins?: JenkinsServer;
 
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, webStackName(config), config);
@@ -34,7 +40,7 @@ export class WebStack extends EnvironmentStack {
 
     const key = new EncryptionKey(this, 'data-key', {
       alias: name,
-      description: `Data at rest of ${name}: releases, logs`,
+      description: `Data at rest of ${name}: releases, pipeline artifacts, repository, logs`,
       location,
       allowCloudWatchLogs: true,
     });
@@ -92,11 +98,53 @@ export class WebStack extends EnvironmentStack {
 
     new AliasRecord(this, 'app-name', { zoneId: config.dns.hostedZoneId, recordName: web.domainName, target: this.loadBalancer.aliasTarget });
 
+    const delivery = web.delivery;
+    this.delivery = new DeliveryPipeline(this, 'delivery', {
+      name,
+      location,
+      source: delivery.source,
+      branch: delivery.branch,
+      fleet: this.fleet,
+      encryptionKey: key,
+      pullRequestApprovals: delivery.pullRequestApprovals,
+      requireApproval: delivery.requireApproval ?? config.name === 'prod',
+      artifactRetentionDays: delivery.artifactRetentionDays,
+      logRetentionDays: delivery.buildLogRetentionDays,
+      buildImage: delivery.buildImage,
+      refreshTimeoutMinutes: delivery.refreshTimeoutMinutes,
+    });
+    const jenkins = delivery.enableJenkins ? delivery.jenkins : undefined;
+    if (jenkins) {
+      this.jenkins = new JenkinsServer(this, 'jenkins', {
+        name,
+        network,
+        webhookCidrs: jenkins.webhookCidrs,
+        officeCidr: jenkins.officeCidr,
+        webPort: jenkins.webPort,
+        instanceType: jenkins.instanceType,
+        encryptionKey: key,
+        policyStatements: releasePermissions(this.fleet, key, location),
+      });
+    }
+
     new TerraformOutput(this, 'app_url', { value: `https://${web.domainName}`, description: 'Public URL of the web app' });
     new TerraformOutput(this, 'alb_dns_name', { value: this.loadBalancer.loadBalancer.dnsName });
     new TerraformOutput(this, 'asg_name', { value: this.fleet.autoScalingGroup.name });
     new TerraformOutput(this, 'target_group_arn', { value: this.loadBalancer.targetGroup.arn });
-    new TerraformOutput(this, 'release_parameter', { value: this.fleet.releaseParameter.name });
+    new TerraformOutput(this, 'launch_template_id', { value: this.fleet.launchTemplate.id });
     new TerraformOutput(this, 'release_bucket', { value: releases.bucket.bucket });
+    new TerraformOutput(this, 'pipeline_name', { value: this.delivery.pipeline.name });
+    new TerraformOutput(this, 'artifact_bucket', { value: this.delivery.artifactBucket.bucket });
+    const repository = this.delivery.repository;
+    if (repository) {
+      new TerraformOutput(this, 'repository_clone_url_http', { value: repository.cloneUrlHttp, description: 'git remote for pushes (HTTPS, git-remote-codecommit or credential helper)' });
+      new TerraformOutput(this, 'repository_clone_url_ssh', { value: repository.cloneUrlSsh });
+    }
+    if (this.delivery.connection) {
+      new TerraformOutput(this, 'source_connection_arn', { value: this.delivery.connection.arn, description: 'Complete the GitHub handshake for this connection in the console once' });
+    }
+    if (this.jenkins && jenkins) {
+      new TerraformOutput(this, 'jenkins_url', { value: `http://${this.jenkins.instance.publicDns}:${jenkins.webPort}` });
+    }
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '../../config/environments';
 import { ConfigError, loadEnvironments, parseEnvironmentConfig, selectEnvironments } from '../../config/load';
 import { ENVIRONMENT_NAMES } from '../../config/schema';
-import { configInput } from '../helpers/synth';
+import { config, configInput } from '../helpers/synth';
 
 describe('the example environments', () => {
   it.each(ENVIRONMENT_NAMES)('%s is valid', (name) => {
@@ -162,5 +162,25 @@ describe('bad web app configuration is refused with the field and the fix', () =
     [configInput('dev', { webapp: { initialReleaseVersion: 'v1/../../x' } }), /webapp\.initialReleaseVersion: must be a version such as v1\.0\.0/],
   ])('refuses %#', (input, error) => {
     expect(() => parseEnvironmentConfig(input, 'dev')).toThrow(error);
+  });
+});
+
+describe('bad delivery configuration is refused with the field and the fix', () => {
+  const jenkins = { webhookCidrs: ['192.30.252.0/22'], officeCidr: '203.0.113.0/24' };
+  it.each([
+    [{ branch: 'feature..x' }, /webapp\.delivery\.branch: must be a git branch name such as dev, staging or main/],
+    [{ enableJenkins: true }, /webapp\.delivery\.jenkins: is required when enableJenkins is true: give webhookCidrs and officeCidr/],
+    [{ enableJenkins: true, jenkins: { ...jenkins, officeCidr: '0.0.0.0/0' } }, /webapp\.delivery\.jenkins\.officeCidr: "0\.0\.0\.0\/0" opens Jenkins to the whole internet/],
+    [{ enableJenkins: true, jenkins: { ...jenkins, webhookCidrs: ['192.30.252.0/22', '10.0.0.0/8'] } }, /webapp\.delivery\.jenkins\.webhookCidrs\.1: "10\.0\.0\.0\/8" opens Jenkins to 16777216 addresses/],
+    [{ enableJenkins: true, jenkins: { ...jenkins, webhookCidrs: [] } }, /webapp\.delivery\.jenkins\.webhookCidrs: needs at least one block/],
+    [{ source: { provider: 'github', fullRepositoryId: 'webapp' } }, /webapp\.delivery\.source\.fullRepositoryId: must be owner\/repository/],
+    [{ pullRequestApprovals: 0 }, /webapp\.delivery\.pullRequestApprovals/],
+  ] as const)('refuses %j', (delivery, error) => {
+    expect(() => parseEnvironmentConfig(configInput('dev', { webapp: { delivery } as never }), 'dev')).toThrow(error);
+  });
+
+  it('keeps Jenkins off unless asked, even with its settings present', () => {
+    expect(config('dev').webapp.delivery.enableJenkins).toBe(false);
+    expect(parseEnvironmentConfig(configInput('dev', { webapp: { delivery: { jenkins } } }), 'dev').webapp.delivery.enableJenkins).toBe(false);
   });
 });

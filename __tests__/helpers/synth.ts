@@ -6,7 +6,10 @@ import { parseEnvironmentConfig } from '../../config/load';
 import type { EnvironmentConfig, EnvironmentConfigInput, EnvironmentName } from '../../config/schema';
 import { EncryptionKey } from '../../constructs/encryption-key';
 import { Network } from '../../constructs/network';
+import { PrivateBucket } from '../../constructs/private-bucket';
 import { PublicLoadBalancer, type PublicLoadBalancerProps } from '../../constructs/public-load-balancer';
+import { WebServerFleet, type WebServerFleetProps } from '../../constructs/web-server-fleet';
+import { releaseTimings } from '../../config/release-timings';
 import { WebTierSecurityGroups } from '../../constructs/web-tier-security-groups';
 
 export type Json = Record<string, any>;
@@ -105,7 +108,46 @@ export function expectedSubnets(config: EnvironmentConfig): string[] {
     .sort();
 }
 
+/** A load balancer (as above), a releases bucket and a fleet of 2-4 instances in `stack`. */
+export function addTestFleet(stack: TerraformStack, props: Partial<WebServerFleetProps> = {}) {
+  const timings = releaseTimings(config('staging').webapp);
+  const parts = addTestLoadBalancer(stack, { healthCheck: config('staging').webapp.healthCheck, deregistrationDelaySeconds: timings.deregistrationDelaySeconds });
+  const { key, network, groups, alb } = parts;
+  const releases = new PrivateBucket(stack, 'releases', { namePrefix: 'test-releases-', encryptionKey: key });
+  const fleet = new WebServerFleet(stack, 'fleet', {
+    name: 'test',
+    location: TEST_LOCATION,
+    network,
+    securityGroup: groups.instances,
+    loadBalancer: alb.loadBalancer,
+    targetGroup: alb.targetGroup,
+    instanceType: 't3.micro',
+    minSize: 2,
+    maxSize: 4,
+    appPort: 8080,
+    timings,
+    releaseBucket: releases.bucket,
+    encryptionKey: key,
+    initialReleaseVersion: 'v1',
+    scaling: { metric: 'requests-per-target', target: 500 },
+    ...props,
+  });
+  return { ...parts, timings, fleet };
+}
+
 /** An example environment's validated config with a deep patch applied. */
 export function config(name: EnvironmentName, patch: Patch<EnvironmentConfigInput> = {}): EnvironmentConfig {
   return parseEnvironmentConfig(configInput(name, patch), name);
+}
+
+/**
+ * The statements of a policy written by `policyDocument` (a `jsonencode({...})` expression), with
+ * bare references such as `aws_iam_role.x.arn` turned into strings, so tests can read them as data.
+ */
+export function policyStatements(policy: string): Json[] {
+  const body = policy.replace(/^\$\{jsonencode\(/, '').replace(/\)\}$/, '');
+  const json = body
+    .replace(/" = /g, '": ')
+    .replace(/([[,:]\s*)([a-z][a-z0-9_]*\.[A-Za-z0-9_-]+\.[a-z_]+)(?=\s*[\],}])/g, '$1"$2"');
+  return JSON.parse(json).Statement;
 }

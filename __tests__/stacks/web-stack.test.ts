@@ -26,12 +26,22 @@ describe.each(ENVIRONMENT_NAMES)('WebStack %s', (name) => {
   });
 
   it('installs the configured initial release from its own releases bucket', () => {
-    const [parameter] = resourceList(json, 'aws_ssm_parameter');
-    expect(parameter.value).toMatch(new RegExp(`^s3://\\$\\{aws_s3_bucket\\.releases_bucket_\\w+\\.bucket\\}/webapp/${config(name).webapp.initialReleaseVersion}\\.tar\\.gz$`));
+    const [template] = resourceList(json, 'aws_launch_template');
+    expect(template.user_data).toContain(`release='s3://@release-bucket@/webapp/${config(name).webapp.initialReleaseVersion}.tar.gz'`);
+    expect(template.user_data).toMatch(/"@release-bucket@", aws_s3_bucket\.releases_bucket_\w+\.bucket\)/);
   });
 
-  it('has the outputs the issue asks for', () => {
-    expect(Object.keys(json.output)).toEqual(expect.arrayContaining(['app_url', 'alb_dns_name', 'asg_name', 'target_group_arn']));
+  it('releases pushes to the environment\'s own branch', () => {
+    const [pipeline] = resourceList(json, 'aws_codepipeline');
+    expect(pipeline.stage[0].action[0].configuration.BranchName).toBe(config(name).webapp.delivery.branch);
+    const [rule] = resourceList(json, 'aws_cloudwatch_event_rule');
+    expect(JSON.parse(rule.event_pattern).detail.referenceName).toEqual([config(name).webapp.delivery.branch]);
+  });
+
+  it('has the outputs the web tier and pipeline issues ask for', () => {
+    expect(Object.keys(json.output)).toEqual(
+      expect.arrayContaining(['app_url', 'alb_dns_name', 'asg_name', 'target_group_arn', 'repository_clone_url_http', 'repository_clone_url_ssh', 'pipeline_name', 'artifact_bucket']),
+    );
     expect(json.output.app_url.value).toBe(`https://${config(name).webapp.domainName}`);
   });
 });
@@ -62,5 +72,49 @@ describe('WebStack across environments', () => {
     expect(lb('dev').enable_deletion_protection).toBe(false);
     expect(resourceList(stacks.prod, 'aws_wafv2_web_acl')).toHaveLength(1);
     expect(resourceList(stacks.dev, 'aws_wafv2_web_acl')).toHaveLength(0);
+  });
+});
+
+describe('WebStack delivery across environments', () => {
+  const stageNames = (n: string) => resourceList(stacks[n], 'aws_codepipeline')[0].stage.map((s: Json) => s.name);
+
+  it.each([
+    ['dev', 'dev', ['Source', 'Build', 'Deploy']],
+    ['staging', 'staging', ['Source', 'Build', 'Deploy']],
+    ['prod', 'main', ['Source', 'Build', 'Approve', 'Deploy']],
+  ])('%s releases branch %s through %j', (env, branch, stages) => {
+    expect(config(env as 'dev').webapp.delivery.branch).toBe(branch);
+    expect(stageNames(env)).toEqual(stages);
+  });
+
+  it('creates no Jenkins server unless enableJenkins is set', () => {
+    for (const n of ENVIRONMENT_NAMES) expect(resourceList(stacks[n], 'aws_instance')).toHaveLength(0);
+  });
+
+  it('builds Jenkins, with the release permissions and its URL, when enableJenkins is set', () => {
+    const json = synth(
+      new WebStack(
+        Testing.app(),
+        config('dev', { webapp: { delivery: { enableJenkins: true, jenkins: { webhookCidrs: ['192.30.252.0/22'], officeCidr: '203.0.113.0/24' } } } }),
+      ),
+    ).json;
+    expect(resourceList(json, 'aws_instance')).toHaveLength(1);
+    const jobs = resourceList(json, 'aws_iam_role_policy').find((p) => p.name === 'jobs')!;
+    expect(jobs.policy).toContain('autoscaling:StartInstanceRefresh');
+    expect(json.output.jenkins_url.value).toMatch(/^http:\/\/\$\{aws_instance\.jenkins_instance_\w+\.public_dns\}:8080$/);
+  });
+
+  it('takes the source from GitHub through a connection when configured, triggered by pushes to the branch', () => {
+    const json = synth(
+      new WebStack(Testing.app(), config('staging', { webapp: { delivery: { source: { provider: 'github', fullRepositoryId: 'example/webapp' } } } })),
+    ).json;
+    const [pipeline] = resourceList(json, 'aws_codepipeline');
+    expect(pipeline.stage[0].action[0]).toMatchObject({ provider: 'CodeStarSourceConnection', configuration: { FullRepositoryId: 'example/webapp', BranchName: 'staging' } });
+    expect(pipeline.trigger).toEqual([
+      { provider_type: 'CodeStarSourceConnection', git_configuration: { source_action_name: 'Source', push: [{ branches: { includes: ['staging'] } }] } },
+    ]);
+    expect(resourceList(json, 'aws_codecommit_repository')).toHaveLength(0);
+    expect(resourceList(json, 'aws_cloudwatch_event_rule')).toHaveLength(0);
+    expect(Object.keys(json.output)).toContain('source_connection_arn');
   });
 });

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
+import { JenkinsServer, jenkinsUserData, type JenkinsServerProps } from '../../constructs/jenkins-server';
+import { addTestNetwork, emptyStack, resourceList, synth } from '../helpers/synth';
+
+const WEBHOOKS = ['192.30.252.0/22', '185.199.108.0/22'];
+const OFFICE = '203.0.113.0/24';
+
+function build(props: Partial<JenkinsServerProps> = {}) {
+  const stack = emptyStack();
+  const { key, network } = addTestNetwork(stack);
+  new JenkinsServer(stack, 'jenkins', { name: 'test', network, webhookCidrs: WEBHOOKS, officeCidr: OFFICE, encryptionKey: key, ...props });
+  return synth(stack);
+}
+
+describe('JenkinsServer', () => {
+  it('accepts 443 and the web port from exactly the webhook blocks and the office, and nothing else', () => {
+    const ingress = resourceList(build({ webPort: 8443 }).json, 'aws_vpc_security_group_ingress_rule').filter((r) => /jenkins_security-group/.test(r.security_group_id));
+    const sources = ingress.map((r) => `${r.from_port}-${r.to_port} ${r.cidr_ipv4}`).sort();
+    const expected = [443, 8443].flatMap((port) => [...WEBHOOKS, OFFICE].map((cidr) => `${port}-${port} ${cidr}`)).sort();
+    expect(sources).toEqual(expected);
+  });
+
+  it('has no SSH and no key pair: operators use Session Manager', () => {
+    const { json } = build();
+    expect(resourceList(json, 'aws_vpc_security_group_ingress_rule').some((r) => r.from_port <= 22 && r.to_port >= 22)).toBe(false);
+    expect(resourceList(json, 'aws_launch_template')[0].key_name).toBeUndefined();
+    expect(resourceList(json, 'aws_iam_role_policy_attachment').map((a) => a.policy_arn)).toContain('arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore');
+  });
+
+  it('runs from a template with IMDSv2 only and a KMS-encrypted root volume, in a public subnet, with an instance profile', () => {
+    const { text, json } = build();
+    expect(text).toHaveResourceWithProperties(LaunchTemplate, {
+      metadata_options: expect.objectContaining({ http_tokens: 'required', http_put_response_hop_limit: 1 }),
+      block_device_mappings: [{ device_name: '/dev/xvda', ebs: expect.objectContaining({ encrypted: 'true', kms_key_id: expect.stringMatching(/aws_kms_key\.key_\w+\.arn/) }) }],
+      iam_instance_profile: { arn: expect.stringMatching(/aws_iam_instance_profile\.jenkins_profile_\w+\.arn/) },
+    });
+    const [template] = resourceList(json, 'aws_launch_template');
+    expect(template.network_interfaces[0].subnet_id).toMatch(/aws_subnet\.network_public-/);
+    expect(resourceList(json, 'aws_instance')[0].launch_template.id).toMatch(/aws_launch_template\.jenkins_launch-template_\w+\.id/);
+  });
+
+  it('grants the jobs exactly the statements it is given', () => {
+    const statements = [{ Effect: 'Allow' as const, Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' }];
+    const [jobs] = resourceList(build({ policyStatements: statements }).json, 'aws_iam_role_policy');
+    expect(jobs.policy).toContain('"Action" = "s3:GetObject", "Resource" = "arn:aws:s3:::b/*"');
+  });
+
+  it('installs Jenkins on the configured port', () => {
+    expect(jenkinsUserData(8443)).toContain('JENKINS_PORT=8443');
+    expect(jenkinsUserData(8443)).toContain('systemctl enable --now jenkins');
+  });
+
+  it.each([
+    [{ officeCidr: '0.0.0.0/0' }, /officeCidr "0\.0\.0\.0\/0" is wider than \/16/],
+    [{ webhookCidrs: ['10.0.0.0/8'] }, /webhookCidrs "10\.0\.0\.0\/8" is wider than \/16/],
+    [{ webhookCidrs: [] }, /webhookCidrs is empty/],
+    [{ officeCidr: 'office' }, /officeCidr: "office" is not an IPv4 CIDR/],
+  ])('refuses %j', (props, error) => {
+    expect(() => build(props)).toThrow(error);
+  });
+});

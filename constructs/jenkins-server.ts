@@ -1,0 +1,150 @@
+import { Construct } from 'constructs';
+import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { Instance } from '@cdktf/provider-aws/lib/instance';
+import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { parseCidr } from '../config/cidr';
+import type { EncryptionKey } from './encryption-key';
+import type { Network } from './network';
+import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy, type PolicyStatement } from './policy';
+import { AL2023_AMI } from './web-server-fleet';
+
+export interface JenkinsServerProps {
+  readonly name: string;
+  /** Jenkins goes in the network's first public subnet (it receives GitHub's webhooks). */
+  readonly network: Network;
+  /** GitHub's webhook source blocks; each /16 or narrower. */
+  readonly webhookCidrs: readonly string[];
+  /** The office's block; /16 or narrower. */
+  readonly officeCidr: string;
+  /**
+   * Jenkins' own web port, open beside 443 to the same sources.
+   * @default 8080
+   */
+  readonly webPort?: number;
+  /** @default 't3.medium' */
+  readonly instanceType?: string;
+  /** Key for the root volume. */
+  readonly encryptionKey: EncryptionKey;
+  /**
+   * What the jobs may do in AWS, through the instance profile (never access keys).
+   * @default - nothing beyond Session Manager
+   */
+  readonly policyStatements?: readonly PolicyStatement[];
+}
+
+/** Narrowest block we accept from the internet for Jenkins. */
+const WIDEST_PREFIX = 16;
+
+/**
+ * An optional Jenkins server, which the design allows instead of CodeBuild: one instance in a
+ * public subnet, reachable on 443 and its web port only from GitHub's webhook blocks and the office,
+ * never on SSH (Session Manager instead); IMDSv2 only, encrypted root volume, an instance profile
+ * holding the jobs' permissions. User data installs Jenkins LTS from its RPM repository; TLS on
+ * 443 is the operator's to add (a reverse proxy with a certificate for the server's name).
+ */
+export class JenkinsServer extends Construct {
+  public readonly instance: Instance;
+  public readonly securityGroup: SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: JenkinsServerProps) {
+    super(scope, id);
+    if (props.webhookCidrs.length === 0) {
+      throw new Error(`JenkinsServer ${id}: webhookCidrs is empty; list GitHub's webhook blocks (hooks in https://api.github.com/meta)`);
+    }
+    for (const [field, cidr] of [...props.webhookCidrs.map((c) => ['webhookCidrs', c] as const), ['officeCidr', props.officeCidr] as const]) {
+      const block = parseCidr(cidr);
+      if ('error' in block) throw new Error(`JenkinsServer ${id}: ${field}: ${block.error}`);
+      if (block.prefix < WIDEST_PREFIX) {
+        throw new Error(`JenkinsServer ${id}: ${field} "${cidr}" is wider than /${WIDEST_PREFIX}; Jenkins takes only GitHub's webhook blocks and the office block`);
+      }
+    }
+    const webPort = props.webPort ?? 8080;
+
+    this.securityGroup = new SecurityGroup(this, 'security-group', {
+      namePrefix: `${props.name}-jenkins-`,
+      description: 'Jenkins: HTTPS and its web port from GitHub webhooks and the office only; no SSH',
+      vpcId: props.network.vpc.id,
+      tags: { Name: `${props.name}-jenkins` },
+      lifecycle: { createBeforeDestroy: true },
+    });
+    const sources = [...props.webhookCidrs.map((cidr, i) => [`webhook-${i}`, cidr] as const), ['office', props.officeCidr] as const];
+    for (const port of [443, webPort]) {
+      for (const [label, cidr] of sources) {
+        new VpcSecurityGroupIngressRule(this, `${port}-from-${label}`, {
+          securityGroupId: this.securityGroup.id,
+          description: `${port} from ${label}`,
+          ipProtocol: 'tcp',
+          fromPort: port,
+          toPort: port,
+          cidrIpv4: cidr,
+        });
+      }
+    }
+    new VpcSecurityGroupEgressRule(this, 'https-out', {
+      securityGroupId: this.securityGroup.id,
+      description: 'HTTPS to GitHub, AWS APIs and the Jenkins plugin site',
+      ipProtocol: 'tcp',
+      fromPort: 443,
+      toPort: 443,
+      cidrIpv4: '0.0.0.0/0',
+    });
+
+    const role = new IamRole(this, 'role', { name: `${props.name}-jenkins`, assumeRolePolicy: serviceAssumeRolePolicy('ec2.amazonaws.com') });
+    new IamRolePolicyAttachment(this, 'session-manager', { role: role.name, policyArn: managedPolicyArn('AmazonSSMManagedInstanceCore') });
+    if (props.policyStatements?.length) {
+      new IamRolePolicy(this, 'jobs', { role: role.id, name: 'jobs', policy: policyDocument(props.policyStatements) });
+    }
+    const profile = new IamInstanceProfile(this, 'profile', { name: `${props.name}-jenkins`, role: role.name });
+
+    // A template, so the AMI resolves through SSM at launch without the instance drifting from it.
+    const template = new LaunchTemplate(this, 'launch-template', {
+      namePrefix: `${props.name}-jenkins-`,
+      imageId: AL2023_AMI,
+      instanceType: props.instanceType ?? 't3.medium',
+      ebsOptimized: 'true',
+      iamInstanceProfile: { arn: profile.arn },
+      metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1, instanceMetadataTags: 'disabled' },
+      monitoring: { enabled: true },
+      networkInterfaces: [
+        {
+          subnetId: props.network.publicSubnets[0].id,
+          // GitHub's webhooks reach it from the internet; the group admits only the listed blocks.
+          associatePublicIpAddress: 'true',
+          securityGroups: [this.securityGroup.id],
+          deleteOnTermination: 'true',
+        },
+      ],
+      blockDeviceMappings: [
+        { deviceName: '/dev/xvda', ebs: { volumeSize: 30, volumeType: 'gp3', encrypted: 'true', kmsKeyId: props.encryptionKey.arn, deleteOnTermination: 'true' } },
+      ],
+      userData: Buffer.from(jenkinsUserData(webPort)).toString('base64'),
+    });
+    this.instance = new Instance(this, 'instance', {
+      launchTemplate: { id: template.id, version: `${template.latestVersion}` },
+      tags: { Name: `${props.name}-jenkins` },
+    });
+  }
+}
+
+/** Installs Jenkins LTS and Java from their repositories and serves Jenkins on `port`. */
+export function jenkinsUserData(port: number): string {
+  return [
+    '#!/bin/bash',
+    'set -euo pipefail',
+    'dnf install -y java-17-amazon-corretto-headless',
+    'curl -fsSL -o /etc/yum.repos.d/jenkins.repo https://pkg.jenkins.io/redhat-stable/jenkins.repo',
+    'rpm --import https://pkg.jenkins.io/redhat-stable/jenkins.io-2023.key',
+    'dnf install -y jenkins',
+    'mkdir -p /etc/systemd/system/jenkins.service.d',
+    `printf '[Service]\\nEnvironment="JENKINS_PORT=${port}"\\n' > /etc/systemd/system/jenkins.service.d/port.conf`,
+    'systemctl daemon-reload',
+    'systemctl enable --now jenkins',
+    '',
+  ].join('\n');
+}
