@@ -102,31 +102,23 @@ export class JenkinsServer extends Construct {
     }
     const profile = new IamInstanceProfile(this, 'profile', { name: `${props.name}-jenkins`, role: role.name });
 
-    // A template, so the AMI resolves through SSM at launch without the instance drifting from it.
-    const template = new LaunchTemplate(this, 'launch-template', {
-      namePrefix: `${props.name}-jenkins-`,
-      imageId: AL2023_AMI,
-      instanceType: props.instanceType ?? 't3.medium',
-      ebsOptimized: 'true',
-      iamInstanceProfile: { arn: profile.arn },
-      metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1, instanceMetadataTags: 'disabled' },
-      monitoring: { enabled: true },
-      networkInterfaces: [
-        {
-          subnetId: props.network.publicSubnets[0].id,
-          // GitHub's webhooks reach it from the internet; the group admits only the listed blocks.
-          associatePublicIpAddress: 'true',
-          securityGroups: [this.securityGroup.id],
-          deleteOnTermination: 'true',
-        },
-      ],
-      blockDeviceMappings: [
-        { deviceName: '/dev/xvda', ebs: { volumeSize: 30, volumeType: 'gp3', encrypted: 'true', kmsKeyId: props.encryptionKey.arn, deleteOnTermination: 'true' } },
-      ],
-      userData: Buffer.from(jenkinsUserData(webPort)).toString('base64'),
-    });
+    // The template carries only the AMI, so that it resolves through SSM at launch without the
+    // instance drifting from it; everything else is on the instance, where scanners read it.
+    const imdsV2Only = { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1, instanceMetadataTags: 'disabled' };
+    const template = new LaunchTemplate(this, 'launch-template', { namePrefix: `${props.name}-jenkins-`, imageId: AL2023_AMI, metadataOptions: imdsV2Only });
     this.instance = new Instance(this, 'instance', {
       launchTemplate: { id: template.id, version: `${template.latestVersion}` },
+      instanceType: props.instanceType ?? 't3.medium',
+      subnetId: props.network.publicSubnets[0].id,
+      vpcSecurityGroupIds: [this.securityGroup.id],
+      // GitHub's webhooks reach it from the internet; the group admits only the listed blocks.
+      associatePublicIpAddress: true,
+      iamInstanceProfile: profile.name,
+      metadataOptions: imdsV2Only,
+      monitoring: true,
+      ebsOptimized: true,
+      rootBlockDevice: { volumeSize: 30, volumeType: 'gp3', encrypted: true, kmsKeyId: props.encryptionKey.arn, deleteOnTermination: true },
+      userData: jenkinsUserData(webPort),
       tags: { Name: `${props.name}-jenkins` },
     });
   }

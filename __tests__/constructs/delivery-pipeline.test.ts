@@ -122,7 +122,7 @@ describe('DeliveryPipeline CodeBuild projects', () => {
 });
 
 describe('DeliveryPipeline IAM', () => {
-  const policies = (json: Json) => Object.fromEntries(resourceList(json, 'aws_iam_role_policy').map((p) => [p.name, policyStatements(p.policy)]));
+  const policies = (json: Json): Record<string, Json[]> => Object.fromEntries(resourceList(json, 'aws_iam_role_policy').map((p) => [p.name, policyStatements(p.policy)]));
 
   it.each([
     ['codecommit', build().json],

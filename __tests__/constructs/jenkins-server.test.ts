@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
+import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { JenkinsServer, jenkinsUserData, type JenkinsServerProps } from '../../constructs/jenkins-server';
+import { AL2023_AMI } from '../../constructs/web-server-fleet';
 import { addTestNetwork, emptyStack, resourceList, synth } from '../helpers/synth';
 
 const WEBHOOKS = ['192.30.252.0/22', '185.199.108.0/22'];
@@ -24,20 +25,20 @@ describe('JenkinsServer', () => {
   it('has no SSH and no key pair: operators use Session Manager', () => {
     const { json } = build();
     expect(resourceList(json, 'aws_vpc_security_group_ingress_rule').some((r) => r.from_port <= 22 && r.to_port >= 22)).toBe(false);
-    expect(resourceList(json, 'aws_launch_template')[0].key_name).toBeUndefined();
+    expect(resourceList(json, 'aws_instance')[0].key_name).toBeUndefined();
     expect(resourceList(json, 'aws_iam_role_policy_attachment').map((a) => a.policy_arn)).toContain('arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore');
   });
 
-  it('runs from a template with IMDSv2 only and a KMS-encrypted root volume, in a public subnet, with an instance profile', () => {
+  it('runs with IMDSv2 only, a KMS-encrypted root volume and an instance profile, in a public subnet', () => {
     const { text, json } = build();
-    expect(text).toHaveResourceWithProperties(LaunchTemplate, {
+    expect(text).toHaveResourceWithProperties(Instance, {
       metadata_options: expect.objectContaining({ http_tokens: 'required', http_put_response_hop_limit: 1 }),
-      block_device_mappings: [{ device_name: '/dev/xvda', ebs: expect.objectContaining({ encrypted: 'true', kms_key_id: expect.stringMatching(/aws_kms_key\.key_\w+\.arn/) }) }],
-      iam_instance_profile: { arn: expect.stringMatching(/aws_iam_instance_profile\.jenkins_profile_\w+\.arn/) },
+      root_block_device: expect.objectContaining({ encrypted: true, kms_key_id: expect.stringMatching(/aws_kms_key\.key_\w+\.arn/) }),
+      iam_instance_profile: expect.stringMatching(/aws_iam_instance_profile\.jenkins_profile_\w+\.name/),
+      subnet_id: expect.stringMatching(/aws_subnet\.network_public-/),
     });
     const [template] = resourceList(json, 'aws_launch_template');
-    expect(template.network_interfaces[0].subnet_id).toMatch(/aws_subnet\.network_public-/);
-    expect(resourceList(json, 'aws_instance')[0].launch_template.id).toMatch(/aws_launch_template\.jenkins_launch-template_\w+\.id/);
+    expect(template).toMatchObject({ image_id: AL2023_AMI, metadata_options: expect.objectContaining({ http_tokens: 'required' }) });
   });
 
   it('grants the jobs exactly the statements it is given', () => {

@@ -5,20 +5,36 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT_NAMES } from '../../config/schema';
 import { countByType, planAllOffline, plannedResources, synthesizeAll, type OfflineResult } from '../../scripts/offline-terraform';
 import { releaseTimings } from '../../config/release-timings';
-import { expectedSubnets } from '../helpers/synth';
+import { parseEnvironmentConfig } from '../../config/load';
+import { configInput, expectedSubnets } from '../helpers/synth';
 import { applySkips, formatReport, loadSkips, runCheckov, summarize, type Finding, type Skip } from '../../scripts/policy';
+
+/** web-dev with the optional Jenkins server, which no example environment turns on. */
+const JENKINS_CONFIG = parseEnvironmentConfig(
+  configInput('dev', { webapp: { delivery: { enableJenkins: true, jenkins: { webhookCidrs: ['192.30.252.0/22', '185.199.108.0/22'], officeCidr: '203.0.113.0/24' } } } }),
+  'dev',
+);
 
 let results: OfflineResult[] = [];
 let findings: Finding[] = [];
 let unusedSkips: Skip[] = [];
+let jenkins: OfflineResult;
+let jenkinsFindings: Finding[] = [];
 
 beforeAll(async () => {
-  results = await planAllOffline(synthesizeAll());
+  const skips = loadSkips();
+  [results, [jenkins]] = await Promise.all([planAllOffline(synthesizeAll()), planAllOffline(synthesizeAll([JENKINS_CONFIG], ['web']), 1)]);
   for (const r of results) {
     console.log(`${r.stack.name}: ${plannedResources(r.plan).length} resources planned`);
   }
-  ({ findings, unused: unusedSkips } = applySkips(runCheckov(results.map((r) => r.planFile)), loadSkips()));
+  const main = applySkips(runCheckov(results.map((r) => r.planFile)), skips);
+  const variant = applySkips(runCheckov([jenkins.planFile]), skips);
+  findings = main.findings;
+  jenkinsFindings = variant.findings.filter((f) => /\.jenkins_/.test(f.resource));
+  // A waiver is stale when it waives nothing in either run.
+  unusedSkips = main.unused.filter((s) => variant.unused.includes(s));
   console.log(formatReport(findings).split('\n').slice(-(results.length + 2)).join('\n'));
+  console.log(`web-dev with Jenkins: ${plannedResources(jenkins.plan).length} resources planned; Jenkins resources: ${JSON.stringify(summarize(jenkinsFindings))}`);
 });
 
 describe('offline Terraform', () => {
@@ -115,21 +131,56 @@ describe.each(ENVIRONMENT_NAMES)('the web-%s plan', (name) => {
       aws_security_group: 2,
       aws_wafv2_web_acl: waf,
       aws_acm_certificate_validation: 1,
+      aws_codecommit_repository: 1,
+      aws_codepipeline: 1,
+      aws_codebuild_project: 2,
+      aws_cloudwatch_event_rule: 1,
+      aws_instance: 0,
     };
     const counts = countByType(result().plan);
     expect(Object.fromEntries(Object.keys(expected).map((type) => [type, counts[type] ?? 0]))).toEqual(expected);
   });
 
-  it('plans the target group and the refresh from the same release timings', () => {
+  it('plans the target group and the release refresh from the same release timings', () => {
     const { config } = result().stack;
     const t = releaseTimings(config.webapp);
     const resources = plannedResources(result().plan);
     const tg = resources.find((r) => r.type === 'aws_lb_target_group')!.values;
     expect(tg.deregistration_delay).toBe(String(t.deregistrationDelaySeconds));
     expect(tg.health_check[0]).toMatchObject({ path: config.webapp.healthCheck.path, interval: config.webapp.healthCheck.intervalSeconds });
-    const asg = resources.find((r) => r.type === 'aws_autoscaling_group')!.values;
-    expect(asg.instance_refresh[0].preferences[0]).toMatchObject({ min_healthy_percentage: 100, max_healthy_percentage: 200 });
-    expect(Number(asg.instance_refresh[0].preferences[0].instance_warmup)).toBe(config.webapp.startupSeconds + t.healthySeconds);
+    const deploy = resources.find((r) => r.type === 'aws_codebuild_project' && r.values.name.endsWith('-deploy'))!.values;
+    const preferences = JSON.parse(deploy.environment[0].environment_variable.find((v: any) => v.name === 'REFRESH_PREFERENCES').value);
+    expect(preferences).toEqual({
+      MinHealthyPercentage: 100,
+      MaxHealthyPercentage: 200,
+      InstanceWarmup: config.webapp.startupSeconds + t.healthySeconds,
+      AutoRollback: true,
+      AlarmSpecification: { Alarms: [`${config.project}-${name}-web-target-5xx`] },
+      SkipMatching: false,
+    });
+  });
+
+  it('plans the pipeline on the environment\'s branch, with the approval in prod only', () => {
+    const { config } = result().stack;
+    const pipeline = plannedResources(result().plan).find((r) => r.type === 'aws_codepipeline')!.values;
+    expect(pipeline.stage.map((st: any) => st.name)).toEqual(name === 'prod' ? ['Source', 'Build', 'Approve', 'Deploy'] : ['Source', 'Build', 'Deploy']);
+    expect(pipeline.stage[0].action[0].configuration.BranchName).toBe(config.webapp.delivery.branch);
+  });
+});
+
+describe('the web-dev plan with Jenkins', () => {
+  it('validates and plans the Jenkins server with the rest of the stack', () => {
+    expect(jenkins.validate.valid).toBe(true);
+    const counts = countByType(jenkins.plan);
+    expect(counts.aws_instance).toBe(1);
+    const instance = plannedResources(jenkins.plan).find((r) => r.type === 'aws_instance')!.values;
+    expect(instance.metadata_options[0]).toMatchObject({ http_tokens: 'required' });
+    expect(instance.root_block_device[0]).toMatchObject({ encrypted: true });
+  });
+
+  it('passes checkov on the Jenkins resources, with waivers only from the file', () => {
+    expect(jenkinsFindings.filter((f) => f.result === 'passed').length).toBeGreaterThan(20);
+    expect(jenkinsFindings.filter((f) => f.result === 'failed').map((f) => `${f.checkId} ${f.resource}`)).toEqual([]);
   });
 });
 
