@@ -131,6 +131,7 @@ export class WebStack extends EnvironmentStack {
     new TerraformOutput(this, 'alb_dns_name', { value: this.loadBalancer.loadBalancer.dnsName });
     new TerraformOutput(this, 'asg_name', { value: this.fleet.autoScalingGroup.name });
     new TerraformOutput(this, 'target_group_arn', { value: this.loadBalancer.targetGroup.arn });
+    new TerraformOutput(this, 'min_instances', { value: web.minInstances, description: 'Instances always running; npm run verify expects to reach more than one when above 1' });
     new TerraformOutput(this, 'launch_template_id', { value: this.fleet.launchTemplate.id });
     new TerraformOutput(this, 'release_bucket', { value: releases.bucket.bucket });
     new TerraformOutput(this, 'pipeline_name', { value: this.delivery.pipeline.name });
