@@ -249,7 +249,7 @@ export class DeliveryPipeline extends Construct {
     }
 
     // Build and Deploy projects.
-    const readArtifacts: PolicyStatement[] = [
+    const projectBasics: PolicyStatement[] = [
       { Sid: 'ReadAndWriteArtifacts', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'], Resource: `${artifacts.arn}/*` },
       {
         Sid: 'EncryptArtifactsThroughS3',
@@ -285,9 +285,9 @@ export class DeliveryPipeline extends Construct {
         logsConfig: { cloudwatchLogs: { status: 'ENABLED', groupName: logGroup.name, streamName: kind }, s3Logs: { status: 'DISABLED' } },
       });
     };
-    this.buildProject = project('build', 'app/buildspec.yml', 30, readArtifacts);
+    this.buildProject = project('build', 'app/buildspec.yml', 30, projectBasics);
     const fleet = props.fleet;
-    this.deployProject = project('deploy', 'app/deployspec.yml', timeoutMinutes + 15, [...readArtifacts, ...releasePermissions(fleet, key, location)], [
+    this.deployProject = project('deploy', 'app/deployspec.yml', timeoutMinutes + 15, [...projectBasics, ...releasePermissions(fleet, key, location)], [
       { name: 'RELEASE_BUCKET', value: fleet.releaseBucket.bucket },
       { name: 'ASG_NAME', value: fleet.autoScalingGroup.name },
       { name: 'LAUNCH_TEMPLATE_ID', value: fleet.launchTemplate.id },

@@ -52,7 +52,7 @@ function entries(json: Json, type: string): [string, Json][] {
 export function stackGraph(stack: string, json: Json): Graph {
   const nodes: GraphNode[] = [];
   const members = new Map<string, string[]>(); // security group address -> node ids
-  const join = (sg: unknown, node: string) => {
+  const addMember = (sg: unknown, node: string) => {
     const a = address(sg);
     if (a) members.set(a, [...(members.get(a) ?? []), node]);
   };
@@ -70,13 +70,13 @@ export function stackGraph(stack: string, json: Json): Graph {
   }
   for (const [addr, lb] of entries(json, 'aws_lb')) {
     nodes.push({ id: addr, label: `Application Load Balancer\\n${lb.name ?? ''}`.trim(), kind: 'load-balancer', tier: 'public' });
-    for (const sg of lb.security_groups ?? []) join(sg, addr);
+    for (const sg of lb.security_groups ?? []) addMember(sg, addr);
   }
   const templates = new Map(entries(json, 'aws_launch_template'));
   for (const [addr, group] of entries(json, 'aws_autoscaling_group')) {
     nodes.push({ id: addr, label: `Auto Scaling group\\n${group.min_size}-${group.max_size} instances`, kind: 'instances', tier: 'application' });
     const template = templates.get(address(group.launch_template?.id) ?? '');
-    for (const sg of template?.network_interfaces?.[0]?.security_groups ?? template?.vpc_security_group_ids ?? []) join(sg, addr);
+    for (const sg of template?.network_interfaces?.[0]?.security_groups ?? template?.vpc_security_group_ids ?? []) addMember(sg, addr);
   }
   for (const [addr, env] of entries(json, 'aws_elastic_beanstalk_environment')) {
     const settings: Json[] = env.setting ?? [];
@@ -89,17 +89,17 @@ export function stackGraph(stack: string, json: Json): Graph {
       kind: 'instances',
       tier: 'application',
     });
-    join(value('aws:elbv2:loadbalancer', 'SecurityGroups'), lbId);
-    join(value('aws:autoscaling:launchconfiguration', 'SecurityGroups'), addr);
+    addMember(value('aws:elbv2:loadbalancer', 'SecurityGroups'), lbId);
+    addMember(value('aws:autoscaling:launchconfiguration', 'SecurityGroups'), addr);
   }
   const clusters = new Map(entries(json, 'aws_rds_cluster'));
   for (const [addr, instance] of entries(json, 'aws_rds_cluster_instance')) {
     nodes.push({ id: addr, label: `Aurora MySQL instance\\n${instance.availability_zone ?? ''}`.trim(), kind: 'database', tier: 'data' });
-    for (const sg of clusters.get(address(instance.cluster_identifier) ?? '')?.vpc_security_group_ids ?? []) join(sg, addr);
+    for (const sg of clusters.get(address(instance.cluster_identifier) ?? '')?.vpc_security_group_ids ?? []) addMember(sg, addr);
   }
   for (const [addr, server] of entries(json, 'aws_instance')) {
     nodes.push({ id: addr, label: `EC2 ${server.tags?.Name ?? 'instance'}`, kind: 'server', tier: subnetTier.get(address(server.subnet_id) ?? '')?.tier ?? 'public' });
-    for (const sg of server.vpc_security_group_ids ?? []) join(sg, addr);
+    for (const sg of server.vpc_security_group_ids ?? []) addMember(sg, addr);
   }
 
   // Edges: one per (source, destination), the ports of every rule between them.

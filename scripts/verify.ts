@@ -73,7 +73,7 @@ export async function verify(o: VerifyOptions): Promise<CheckResult[]> {
   const url = new URL(String(system === 'web' ? out.app_url : out.status_page_url));
   const host = url.hostname;
   const httpsPort = Number(url.port || 443);
-  const net = new Network(o);
+  const probe = new Probe(o);
   const results: CheckResult[] = [];
   const run = async (check: string, target: string, body: () => Promise<string>, retry = true) => {
     const started = Date.now();
@@ -95,11 +95,11 @@ export async function verify(o: VerifyOptions): Promise<CheckResult[]> {
     }
   };
 
-  await run('tls-certificate', `${host}:${httpsPort}`, () => net.certificate(host, httpsPort));
-  await run('http-redirect', `http://${host}:${o.httpPort}/`, () => net.redirect(host));
+  await run('tls-certificate', `${host}:${httpsPort}`, () => probe.certificate(host, httpsPort));
+  await run('http-redirect', `http://${host}:${o.httpPort}/`, () => probe.redirect(host));
   const healthPath = system === 'web' ? '/api/v1/health/ready' : '/api/v1/ping';
   await run('health', `${url.origin}${healthPath}`, async () => {
-    const body = await net.getJson(host, httpsPort, healthPath);
+    const body = await probe.getJson(host, httpsPort, healthPath);
     if (system === 'web') {
       expectField(body, 'status', (v) => v === 'ready', '"ready"');
       return 'status "ready"';
@@ -109,7 +109,7 @@ export async function verify(o: VerifyOptions): Promise<CheckResult[]> {
   });
   if (system === 'web') {
     await run('app-info', `${url.origin}/api/v1/info`, async () => {
-      const info = await net.getJson(host, httpsPort, '/api/v1/info');
+      const info = await probe.getJson(host, httpsPort, '/api/v1/info');
       for (const field of ['service', 'version', 'commit', 'instance_id', 'availability_zone', 'server_time']) {
         expectField(info, field, (v) => typeof v === 'string' && v.length > 0, 'a non-empty string');
       }
@@ -121,7 +121,7 @@ export async function verify(o: VerifyOptions): Promise<CheckResult[]> {
     const times: number[] = [];
     for (let i = 0; i < 3; i++) {
       const started = process.hrtime.bigint();
-      await net.get(host, httpsPort, healthPath);
+      await probe.get(host, httpsPort, healthPath);
       times.push(Number(process.hrtime.bigint() - started) / 1e6);
     }
     const median = times.sort((a, b) => a - b)[1];
@@ -132,18 +132,18 @@ export async function verify(o: VerifyOptions): Promise<CheckResult[]> {
     const desired = Number(out.min_instances);
     await run('instances', `${url.origin}/api/v1/info`, async () => {
       const seen = new Set<string>();
-      for (let i = 0; i < o.samples; i++) seen.add(String((await net.getJson(host, httpsPort, '/api/v1/info')).instance_id));
+      for (let i = 0; i < o.samples; i++) seen.add(String((await probe.getJson(host, httpsPort, '/api/v1/info')).instance_id));
       const list = [...seen].sort().join(', ');
       if (desired > 1 && seen.size < 2) throw new CheckFailure(`${o.samples} requests all reached ${list}; ${desired} instances are desired`);
       return `${o.samples} requests reached ${seen.size} instance(s): ${list} (${desired} desired)`;
     });
   }
   const front = String(system === 'web' ? out.alb_dns_name : out.beanstalk_cname);
-  await run('ssh-closed', `${front}:${o.sshPort}`, () => net.closed(front, o.sshPort), false);
+  await run('ssh-closed', `${front}:${o.sshPort}`, () => probe.closed(front, o.sshPort), false);
   if (system === 'cachet') {
     const db = String(out.database_writer_endpoint);
     const port = Number(out.database_port);
-    await run('database-closed', `${db}:${port}`, () => net.closed(db, port), false);
+    await run('database-closed', `${db}:${port}`, () => probe.closed(db, port), false);
   }
   return results;
 }
@@ -164,7 +164,7 @@ function expectField(body: Record<string, unknown>, field: string, test: (v: unk
 }
 
 /** Connections with the options' bounds, name overrides and trusted CAs. */
-class Network {
+class Probe {
   private readonly lookup: LookupFunction;
   private readonly ca: string[];
 

@@ -59,8 +59,9 @@ describe.each(ENVIRONMENT_NAMES)('CachetStack %s', (name) => {
 
   it('has the outputs operators need', () => {
     expect(Object.keys(json.output).sort()).toEqual(
-      ['app_key_secret_arn', 'beanstalk_cname', 'database_master_secret_arn', 'database_reader_endpoint', 'database_writer_endpoint', 'status_page_url', 'vpc_id'].sort(),
+      ['app_key_secret_arn', 'beanstalk_cname', 'database_master_secret_arn', 'database_port', 'database_reader_endpoint', 'database_writer_endpoint', 'status_page_url', 'vpc_id'].sort(),
     );
+    expect(json.output.database_port.value).toBe(3306);
     expect(json.output.status_page_url.value).toBe(`https://${config(name).dns.domainName}`);
   });
 
