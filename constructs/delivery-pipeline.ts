@@ -167,7 +167,6 @@ export class DeliveryPipeline extends Construct {
     }
     const { name, location, encryptionKey: key } = props;
     const region = location.region;
-    const viaS3 = `s3.${region}.amazonaws.com`;
 
     this.artifactBucket = new PrivateBucket(this, 'artifacts', {
       namePrefix: `${name}-artifacts-`,
@@ -248,16 +247,21 @@ export class DeliveryPipeline extends Construct {
       ];
     }
 
-    // Build and Deploy projects.
-    const projectBasics: PolicyStatement[] = [
+    // What the pipeline and both projects need of the artifact store.
+    const artifactAccess: PolicyStatement[] = [
       { Sid: 'ReadAndWriteArtifacts', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'], Resource: `${artifacts.arn}/*` },
       {
         Sid: 'EncryptArtifactsThroughS3',
         Effect: 'Allow',
         Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
         Resource: key.arn,
-        Condition: { StringEquals: { 'kms:ViaService': viaS3 } },
+        Condition: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
       },
+    ];
+
+    // Build and Deploy projects.
+    const projectBasics: PolicyStatement[] = [
+      ...artifactAccess,
       { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` },
     ];
     const project = (kind: 'build' | 'deploy', buildspec: string, timeout: number, statements: PolicyStatement[], variables: CodebuildProjectEnvironmentEnvironmentVariable[] = []) => {
@@ -371,15 +375,8 @@ export class DeliveryPipeline extends Construct {
       name: 'pipeline',
       policy: policyDocument([
         ...sourceStatements,
-        { Sid: 'ReadAndWriteArtifacts', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'], Resource: `${artifacts.arn}/*` },
+        ...artifactAccess,
         { Sid: 'CheckArtifactBucketVersioning', Effect: 'Allow', Action: ['s3:GetBucketVersioning', 's3:GetBucketLocation'], Resource: artifacts.arn },
-        {
-          Sid: 'EncryptArtifactsThroughS3',
-          Effect: 'Allow',
-          Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          Resource: key.arn,
-          Condition: { StringEquals: { 'kms:ViaService': viaS3 } },
-        },
         { Sid: 'RunTheProjects', Effect: 'Allow', Action: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'], Resource: [this.buildProject.arn, this.deployProject.arn] },
       ]),
     });
