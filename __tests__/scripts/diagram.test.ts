@@ -14,6 +14,10 @@ import { config } from '../helpers/synth';
 
 const cachetGraph = (c: EnvironmentConfig) => stackGraph(`cachet-${c.name}`, JSON.parse(Testing.synth(new CachetStack(Testing.app(), c))));
 const webGraph = (c: EnvironmentConfig) => stackGraph(`web-${c.name}`, JSON.parse(Testing.synth(new WebStack(Testing.app(), c))));
+/** The example environments' graphs, synthesized once. */
+const graphs: Record<string, Graph> = Object.fromEntries(
+  ENVIRONMENT_NAMES.flatMap((n) => [[`cachet-${n}`, cachetGraph(config(n))], [`web-${n}`, webGraph(config(n))]]),
+);
 
 /** Edges as `from-label -> to-label: ports`, with node labels instead of ids. */
 function edges(graph: Graph): string[] {
@@ -25,7 +29,7 @@ const kinds = (graph: Graph, kind: string) => graph.nodes.filter((n) => n.kind =
 
 describe.each(ENVIRONMENT_NAMES)('the cachet-%s diagram', (name) => {
   const c = config(name);
-  const graph = cachetGraph(c);
+  const graph = graphs[`cachet-${name}`];
   const azs = c.network.availabilityZones.length;
 
   it('draws every subnet in its tier, with its AZ and CIDR', () => {
@@ -69,7 +73,7 @@ describe('the cachet diagram with SSH', () => {
 
 describe.each(ENVIRONMENT_NAMES)('the web-%s diagram', (name) => {
   const c = config(name);
-  const graph = webGraph(c);
+  const graph = graphs[`web-${name}`];
 
   it('draws the ALB in the public subnets and the Auto Scaling group in the application subnets', () => {
     expect(kinds(graph, 'subnet')).toHaveLength(3 * c.webapp.network.availabilityZones.length);
@@ -91,7 +95,7 @@ describe('the web diagram with Jenkins', () => {
 });
 
 describe('diagram formats', () => {
-  const graph = cachetGraph(config('dev'));
+  const graph = graphs['cachet-dev'];
 
   it('writes the same edges to DOT and Mermaid', () => {
     const dot = toDot(graph);
@@ -114,8 +118,7 @@ describe('the README', () => {
   const readme = readFileSync(resolve(__dirname, '../../README.md'), 'utf8');
   it.each(['cachet-prod', 'web-prod'])('embeds the current Mermaid diagram of %s (npm run diagram refreshes it)', (stack) => {
     const file = readFileSync(join(resolve(__dirname, '../../docs/diagrams'), `${stack}.mmd`), 'utf8');
-    const graph = stack === 'cachet-prod' ? cachetGraph(config('prod')) : webGraph(config('prod'));
-    expect(file).toBe(toMermaid(graph));
+    expect(file).toBe(toMermaid(graphs[stack]));
     expect(readme).toContain(`<!-- diagram: ${stack} -->\n\`\`\`mermaid\n${file}\`\`\``);
   });
 });
