@@ -125,6 +125,7 @@ export class WebStack extends EnvironmentStack {
         encryptionKey: key,
         policyStatements: releasePermissions(this.fleet, key, location),
       });
+      new TerraformOutput(this, 'jenkins_url', { value: `http://${this.jenkins.instance.publicDns}:${jenkins.webPort}` });
     }
 
     new TerraformOutput(this, 'app_url', { value: `https://${web.domainName}`, description: 'Public URL of the web app' });
@@ -143,9 +144,6 @@ export class WebStack extends EnvironmentStack {
     }
     if (this.delivery.connection) {
       new TerraformOutput(this, 'source_connection_arn', { value: this.delivery.connection.arn, description: 'Complete the GitHub handshake for this connection in the console once' });
-    }
-    if (this.jenkins && jenkins) {
-      new TerraformOutput(this, 'jenkins_url', { value: `http://${this.jenkins.instance.publicDns}:${jenkins.webPort}` });
     }
   }
 }
