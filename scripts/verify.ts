@@ -294,12 +294,14 @@ export function parseOutputs(text: string, source: string): Record<string, unkno
 /** The stack's outputs from Terraform, in its synthesized directory (after `npm run deploy`). */
 export function terraformOutputs(stack: string): Record<string, unknown> {
   const dir = join(ROOT, 'cdktf.out', 'stacks', stack);
-  if (!existsSync(dir)) throw new VerifyInputError(`${dir} does not exist; run npm run synth and deploy ${stack} first, or pass --outputs FILE`);
+  if (!existsSync(join(dir, '.terraform'))) {
+    throw new VerifyInputError(`${stack} has not been deployed from here (no ${join(dir, '.terraform')}); run npm run deploy -- ${stack} first, or pass --outputs FILE`);
+  }
   const env = { ...process.env };
   const cliConfig = writeMirrorCliConfig();
   if (cliConfig) env.TF_CLI_CONFIG_FILE = cliConfig;
   try {
-    const text = execFileSync('terraform', ['output', '-json'], { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    const text = execFileSync('terraform', ['output', '-no-color', '-json'], { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
     return parseOutputs(text, `terraform output -json in ${dir}`);
   } catch (error: any) {
     if (error instanceof VerifyInputError) throw error;

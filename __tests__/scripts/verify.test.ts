@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRelease } from '../../scripts/drill';
 import { freeLoopbackPort } from '../../scripts/net';
-import { DEFAULTS, formatTable, parseArgs, verify, type CheckResult, type VerifyOptions } from '../../scripts/verify';
+import { DEFAULTS, formatTable, parseArgs, parseOutputs, terraformOutputs, verify, type CheckResult, type VerifyOptions } from '../../scripts/verify';
 
 const ROOT = resolve(__dirname, '../..');
 const HOST = 'app.verify.test';
@@ -250,6 +250,21 @@ describe('verify input', () => {
     [[], /usage: npm run verify -- <cachet-ENV\|web-ENV>/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(message);
+  });
+
+  it('reads the value of each output from terraform output -json', () => {
+    expect(parseOutputs('{"app_url":{"sensitive":false,"type":"string","value":"https://a"}}', 'f')).toEqual({ app_url: 'https://a' });
+  });
+
+  it.each([
+    ['not json', /f is not JSON; give the output of terraform output -json/],
+    ['{"app_url":"https://a"}', /f: output "app_url" has no "value"/],
+  ])('refuses outputs %j', (text, message) => {
+    expect(() => parseOutputs(text, 'f')).toThrow(message);
+  });
+
+  it('says to deploy first when the stack was never initialized here', () => {
+    expect(() => terraformOutputs('web-nowhere')).toThrow(/web-nowhere has not been deployed from here .*; run npm run deploy -- web-nowhere first, or pass --outputs FILE/);
   });
 
   it('names a missing output and how to get it', async () => {
