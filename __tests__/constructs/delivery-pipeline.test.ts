@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CodebuildProject } from '@cdktf/provider-aws/lib/codebuild-project';
 import { DeliveryPipeline, type DeliveryPipelineProps } from '../../constructs/delivery-pipeline';
@@ -173,5 +175,25 @@ describe('DeliveryPipeline validation', () => {
     [{ artifactRetentionDays: 0 }, /expirationDays is 0/],
   ])('refuses %j', (props, error) => {
     expect(() => build(props)).toThrow(error);
+  });
+});
+
+describe('DeliveryPipeline and the files it runs', () => {
+  const file = (path: string) => readFileSync(resolve(__dirname, '../..', path), 'utf8');
+
+  it('points both projects at buildspecs that exist, the deploy one at the release script', () => {
+    const { json } = build();
+    for (const kind of ['build', 'deploy'] as const) expect(existsSync(resolve(__dirname, '../..', project(json, kind).source.buildspec))).toBe(true);
+    expect(file('app/deployspec.yml')).toContain('bash app/deploy/release.sh');
+  });
+
+  it('hands the archive the build packs to the deploy script, through the secondary artifact CodeBuild names after the build output', () => {
+    const [, buildOutput] = action(build().json, 'Deploy').input_artifacts;
+    expect(file('app/buildspec.yml')).toMatch(/files:\n\s+- webapp\.tar\.gz/);
+    expect(file('app/deployspec.yml')).toContain(`"$CODEBUILD_SRC_DIR_${buildOutput}/webapp.tar.gz"`);
+  });
+
+  it('builds with the VERSION the pipeline passes', () => {
+    expect(file('app/buildspec.yml')).toContain('bash app/build.sh "$VERSION"');
   });
 });
