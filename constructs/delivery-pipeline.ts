@@ -295,6 +295,7 @@ export class DeliveryPipeline extends Construct {
       { name: 'RELEASE_BUCKET', value: fleet.releaseBucket.bucket },
       { name: 'ASG_NAME', value: fleet.autoScalingGroup.name },
       { name: 'LAUNCH_TEMPLATE_ID', value: fleet.launchTemplate.id },
+      { name: 'USER_DATA', value: fleet.userData },
       { name: 'AMI_PARAMETER', value: AL2023_AMI_PARAMETER },
       { name: 'REFRESH_PREFERENCES', value: Fn.jsonencode(fleet.refreshPreferences) },
       { name: 'REFRESH_TIMEOUT_SECONDS', value: String(timeoutMinutes * 60) },

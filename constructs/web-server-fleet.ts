@@ -83,9 +83,10 @@ export interface RefreshPreferences {
  * release; an Auto Scaling group across the private subnets with ELB health checks and target
  * tracking.
  *
- * Who owns what: Terraform owns the template's default version (everything but the release) and
- * the group's size limits. The deploy pipeline owns which version runs: per release it adds a
- * template version (the default's settings, a concrete AMI, the new release in the user data) and
+ * Who owns what: Terraform owns the template's settings (its default version), the user data
+ * script and the group's size limits. The deploy pipeline owns which version runs: per release it
+ * adds a template version (the default's settings, a concrete AMI, {@link userData} naming the new
+ * release) and
  * starts an instance refresh to it with {@link refreshPreferences}: launch before terminate,
  * warmup, the 5xx alarm, auto rollback to the previous version. Terraform therefore ignores the
  * group's template version, and starts no refresh of its own (its refresh would move the group's
@@ -100,6 +101,11 @@ export class WebServerFleet extends Construct {
   public readonly releaseBucket: S3Bucket;
   /** How a release's instance refresh runs. */
   public readonly refreshPreferences: RefreshPreferences;
+  /**
+   * The user data Terraform wants (base64), naming the initial release; each release replaces
+   * that line (see RELEASE in the deploy script) and writes the result into its template version.
+   */
+  public readonly userData: string;
   public readonly warmupSeconds: number;
 
   constructor(scope: Construct, id: string, props: WebServerFleetProps) {
@@ -117,6 +123,7 @@ export class WebServerFleet extends Construct {
     // bucket's name, known only after apply, where the placeholder stands.
     const bucketPlaceholder = '@release-bucket@';
     const script = userData(`s3://${bucketPlaceholder}/${RELEASE_PREFIX}/${props.initialReleaseVersion}.tar.gz`, props.appPort, t);
+    this.userData = Fn.base64encode(Fn.replace(Fn.rawString(script), bucketPlaceholder, props.releaseBucket.bucket));
 
     this.instanceRole = new IamRole(this, 'instance-role', {
       name: `${props.name}-web-instance`,
@@ -150,8 +157,15 @@ export class WebServerFleet extends Construct {
       monitoring: { enabled: true },
       networkInterfaces: [{ associatePublicIpAddress: 'false', securityGroups: [props.securityGroup.id], deleteOnTermination: 'true' }],
       blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { volumeSize: 8, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' } }],
-      userData: Fn.base64encode(Fn.replace(Fn.rawString(script), bucketPlaceholder, props.releaseBucket.bucket)),
+      userData: this.userData,
       tagSpecifications: [{ resourceType: 'instance', tags: { Name: `${props.name}-web` } }, { resourceType: 'volume', tags: { Name: `${props.name}-web` } }],
+      lifecycle: {
+        // Each release adds a version with a concrete AMI and its release in the user data, and the
+        // provider reads the template's latest version: these two would show as drift after every
+        // release. Terraform's user data still reaches releases through the deploy project
+        // (`userData`); its AMI is resolved at release time.
+        ignoreChanges: ['image_id', 'user_data'],
+      },
     });
 
     const failureAlarm = new CloudwatchMetricAlarm(this, 'target-5xx', {

@@ -233,6 +233,8 @@ export interface AppliedStack {
   readonly config: EnvironmentConfig;
   readonly plan: EmulatorPlan;
   readonly json: Json;
+  /** A new `terraform plan` of what was applied, as `terraform show -json` gives it. */
+  planAgain(): Promise<Json>;
   /** `terraform destroy` of what was applied. */
   destroy(): Promise<void>;
 }
@@ -262,11 +264,12 @@ export async function applyDevStack(system: SystemName): Promise<AppliedStack> {
     const plan = emulatorTargets(json);
     console.log(formatCoverage(stack.name, coverage(json, plan)));
 
+    const targets = plan.targets.map((t) => `-target=${t}`);
     await terraform(stack.dir, env, ['init', '-no-color', '-input=false']);
     await terraform(
       stack.dir,
       env,
-      ['apply', '-no-color', '-input=false', '-auto-approve', '-parallelism=10', ...plan.targets.map((t) => `-target=${t}`)],
+      ['apply', '-no-color', '-input=false', '-auto-approve', '-parallelism=10', ...targets],
       EMULATOR_COMMAND_TIMEOUT_MS,
     );
     console.log(`${stack.name}: applied ${plan.targets.length} resources with ${emulator.requests()} emulator requests`);
@@ -276,6 +279,10 @@ export async function applyDevStack(system: SystemName): Promise<AppliedStack> {
       config,
       plan,
       json,
+      planAgain: async () => {
+        await terraform(stack.dir, env, ['plan', '-no-color', '-input=false', '-lock=false', '-out=emulator.tfplan', ...targets], EMULATOR_COMMAND_TIMEOUT_MS);
+        return JSON.parse(await terraform(stack.dir, env, ['show', '-json', 'emulator.tfplan']));
+      },
       destroy: async () => {
         await terraform(stack.dir, env, ['destroy', '-no-color', '-input=false', '-auto-approve'], EMULATOR_COMMAND_TIMEOUT_MS);
       },

@@ -107,11 +107,13 @@ describe('DeliveryPipeline CodeBuild projects', () => {
     });
   });
 
-  it('hands the deploy script its group, template, bucket and the fleet\'s refresh preferences', () => {
-    const deploy = project(build().json, 'deploy');
+  it('hands the deploy script its group, template, user data, bucket and the fleet\'s refresh preferences', () => {
+    const { json } = build();
+    const deploy = project(json, 'deploy');
     expect(variable(deploy, 'ASG_NAME')).toMatch(/aws_autoscaling_group\.fleet_group_\w+\.name/);
     expect(variable(deploy, 'LAUNCH_TEMPLATE_ID')).toMatch(/aws_launch_template\.fleet_launch-template_\w+\.id/);
     expect(variable(deploy, 'RELEASE_BUCKET')).toMatch(/aws_s3_bucket\.releases_bucket_\w+\.bucket/);
+    expect(variable(deploy, 'USER_DATA')).toBe(resourceList(json, 'aws_launch_template')[0].user_data);
     expect(variable(deploy, 'AMI_PARAMETER')).toBe('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64');
     expect(variable(deploy, 'REFRESH_PREFERENCES')).toMatch(/"MinHealthyPercentage" = 100, "MaxHealthyPercentage" = 200, "InstanceWarmup" = \d+, "AutoRollback" = true/);
   });

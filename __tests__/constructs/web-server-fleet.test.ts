@@ -40,6 +40,11 @@ describe('WebServerFleet launch template', () => {
     expect(template.user_data).toMatch(/^\$\{base64encode\(replace\(".*release='s3:\/\/@release-bucket@\/webapp\/v1\.tar\.gz'.*", "@release-bucket@", aws_s3_bucket\.releases_bucket_\w+\.bucket\)\)\}$/);
   });
 
+  it('leaves the AMI and user data of later versions to releases, which carry Terraform\'s user data forward', () => {
+    const [template] = resourceList(buildFleet().json, 'aws_launch_template');
+    expect(template.lifecycle.ignore_changes).toEqual(['image_id', 'user_data']);
+  });
+
   it('lets the instances read only the release archives, plus Session Manager', () => {
     const { json } = buildFleet();
     const policy = resourceList(json, 'aws_iam_role_policy').find((p) => p.name === 'read-release')!.policy as string;

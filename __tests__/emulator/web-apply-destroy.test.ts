@@ -1,8 +1,8 @@
 // The emulator gate for the web stack: apply web-dev to moto on loopback, read back the load
 // balancer, target group, launch template and Auto Scaling group with the AWS SDK v3, destroy.
 // (moto cannot take the pipeline's CodeBuild projects and repository: scripts/emulator.ts.)
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { DescribeLaunchTemplateVersionsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { CreateLaunchTemplateVersionCommand, DescribeLaunchTemplateVersionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   DescribeListenersCommand,
   DescribeLoadBalancerAttributesCommand,
@@ -131,6 +131,37 @@ async function group() {
   const { AutoScalingGroups } = await aws.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [`${name()}-web`] }));
   return AutoScalingGroups![0];
 }
+
+describe('a release on the emulator', () => {
+  it('is not undone by Terraform: after a new template version runs, the plan leaves the template and the group\'s version alone', async () => {
+    // What app/deploy/release.sh does (moto has no instance refresh: a successful one ends with the
+    // group on the new version, which UpdateAutoScalingGroup stands in for).
+    const g = await group();
+    const templateId = g.LaunchTemplate!.LaunchTemplateId!;
+    const userData = Buffer.from(`#!/bin/bash\nrelease='s3://${name()}-releases/webapp/v2.tar.gz'\n`).toString('base64');
+    // moto ignores SourceVersion, so the test copies the default version's data as AWS would
+    // (without the template's own tags, which moto lists among the version's tag specifications).
+    const { LaunchTemplateVersions } = await aws.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: templateId, Versions: ['$Default'] }));
+    const base = LaunchTemplateVersions![0].LaunchTemplateData!;
+    base.TagSpecifications = base.TagSpecifications?.filter((t) => t.ResourceType !== 'launch-template');
+    const { LaunchTemplateVersion } = await aws.ec2.send(
+      new CreateLaunchTemplateVersionCommand({
+        LaunchTemplateId: templateId,
+        SourceVersion: '$Default',
+        LaunchTemplateData: { ...(base as object), ImageId: 'ami-0123456789abcdef0', UserData: userData },
+      }),
+    );
+    const released = String(LaunchTemplateVersion!.VersionNumber);
+    await aws.asg.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: g.AutoScalingGroupName, LaunchTemplate: { LaunchTemplateId: templateId, Version: released } }));
+
+    const plan = await applied.planAgain();
+    const change = (type: string) => (plan.resource_changes as any[]).find((c) => c.type === type)!.change;
+    expect(change('aws_launch_template').actions).toEqual(['no-op']);
+    // (moto does not keep the group's default_instance_warmup, so the group may show that change.)
+    expect(change('aws_autoscaling_group').after.launch_template).toEqual(change('aws_autoscaling_group').before.launch_template);
+    expect((await group()).LaunchTemplate!.Version).toBe(released);
+  }, EMULATOR_COMMAND_TIMEOUT_MS + 60_000);
+});
 
 describe('destroying the web dev stack on the emulator', () => {
   it('leaves no load balancer, group or launch template behind', async () => {

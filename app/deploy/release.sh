@@ -7,13 +7,14 @@
 # ARCHIVE is the tar.gz the Build action made (bin/webapp + webapp.service). Steps:
 #   1. publish ARCHIVE to s3://$RELEASE_BUCKET/webapp/$VERSION.tar.gz
 #   2. add a launch template version: the default version's settings, the AMI that
-#      $AMI_PARAMETER names now (a concrete id, which a rollback can return to), and user data
-#      naming the new release
+#      $AMI_PARAMETER names now (a concrete id, which a rollback can return to), and Terraform's
+#      user data ($USER_DATA) with its release line naming the new release
 #   3. start an instance refresh to that version with $REFRESH_PREFERENCES (launch before
 #      terminate, warmup, alarm, auto rollback), wait for it, and exit non-zero unless it succeeds
 #
 # Environment (the CodeBuild project sets all but VERSION, which the pipeline sets to the commit):
-#   VERSION, RELEASE_BUCKET, ASG_NAME, LAUNCH_TEMPLATE_ID, AMI_PARAMETER, REFRESH_PREFERENCES (JSON)
+#   VERSION, RELEASE_BUCKET, ASG_NAME, LAUNCH_TEMPLATE_ID, USER_DATA (base64), AMI_PARAMETER,
+#   REFRESH_PREFERENCES (JSON)
 #   POLL_SECONDS (default 15), REFRESH_TIMEOUT_SECONDS (default 3600)
 set -euo pipefail
 
@@ -22,7 +23,7 @@ log() { echo "release.sh: $*"; }
 
 [ $# -eq 1 ] || { echo "usage: app/deploy/release.sh ARCHIVE" >&2; exit 2; }
 archive=$1
-for name in VERSION RELEASE_BUCKET ASG_NAME LAUNCH_TEMPLATE_ID AMI_PARAMETER REFRESH_PREFERENCES; do
+for name in VERSION RELEASE_BUCKET ASG_NAME LAUNCH_TEMPLATE_ID USER_DATA AMI_PARAMETER REFRESH_PREFERENCES; do
   [ -n "${!name:-}" ] || fail "environment variable $name is not set; the deploy CodeBuild project sets it (VERSION comes from the pipeline)"
 done
 [[ $VERSION =~ ^[A-Za-z0-9._+-]{1,64}$ ]] || fail "VERSION '$VERSION' is not a version (letters, digits, . _ + -, at most 64)"
@@ -36,6 +37,9 @@ for cmd in aws jq base64; do
   command -v "$cmd" >/dev/null || fail "$cmd is missing"
 done
 prefs=$(jq -ce . <<<"$REFRESH_PREFERENCES") || fail "REFRESH_PREFERENCES is not JSON: $REFRESH_PREFERENCES"
+base_user_data=$(base64 -d <<<"$USER_DATA" 2>/dev/null) || fail "USER_DATA is not base64"
+release_lines=$(grep -c "^release='[^']*'\$" <<<"$base_user_data" || true)
+[ "$release_lines" = 1 ] || fail "USER_DATA has $release_lines release='...' lines, expected exactly 1; see userData() in constructs/web-server-fleet.ts"
 
 # 1. Publish (the bucket encrypts with its KMS key by default).
 release="s3://$RELEASE_BUCKET/webapp/$VERSION.tar.gz"
@@ -45,10 +49,6 @@ log "published $release"
 # 2. A launch template version for this release.
 ami=$(aws ssm get-parameter --name "$AMI_PARAMETER" --query Parameter.Value --output text)
 [[ $ami =~ ^ami-[0-9a-f]+$ ]] || fail "$AMI_PARAMETER names '$ami', not an AMI id"
-base_user_data=$(aws ec2 describe-launch-template-versions --launch-template-id "$LAUNCH_TEMPLATE_ID" --versions '$Default' \
-  --query 'LaunchTemplateVersions[0].LaunchTemplateData.UserData' --output text | base64 -d)
-release_lines=$(grep -c "^release='[^']*'\$" <<<"$base_user_data" || true)
-[ "$release_lines" = 1 ] || fail "the default version's user data has $release_lines release='...' lines, expected exactly 1; see userData() in constructs/web-server-fleet.ts"
 user_data=$(sed "s|^release='[^']*'\$|release='$release'|" <<<"$base_user_data" | base64 -w0)
 data=$(jq -cn --arg ami "$ami" --arg ud "$user_data" '{ImageId: $ami, UserData: $ud}')
 version=$(aws ec2 create-launch-template-version --launch-template-id "$LAUNCH_TEMPLATE_ID" --source-version '$Default' \

@@ -2,7 +2,7 @@
 # A stand-in for the AWS CLI in tests of app/deploy/release.sh. Appends each call's arguments to
 # $FAKE_AWS_DIR/calls (one call per line, arguments separated by a unit separator, \x1f) and answers
 # from files in $FAKE_AWS_DIR, which the test writes:
-#   ami, running-version, running-image, user-data (plain text; answered base64-encoded),
+#   ami, running-version, running-image,
 #   statuses (one "Status<TAB>Percent<TAB>Reason" line per poll; the last repeats),
 #   fail-<service>-<command> (exists: that call fails with its content on stderr)
 set -euo pipefail
@@ -13,12 +13,10 @@ if [ -f "$dir/fail-$service-$command" ]; then
   cat "$dir/fail-$service-$command" >&2
   exit 254
 fi
-args=" $* "
 case "$service $command" in
   "s3 cp") ;;
   "ssm get-parameter") cat "$dir/ami" ;;
-  "ec2 describe-launch-template-versions")
-    if [[ $args == *UserData* ]]; then base64 -w0 "$dir/user-data"; echo; else cat "$dir/running-image"; fi ;;
+  "ec2 describe-launch-template-versions") cat "$dir/running-image" ;;
   "ec2 create-launch-template-version") echo 7 ;;
   "autoscaling describe-auto-scaling-groups") cat "$dir/running-version" ;;
   "autoscaling start-instance-refresh") echo refresh-1 ;;

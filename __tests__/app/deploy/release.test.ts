@@ -37,7 +37,6 @@ function release(fake: Fake = {}) {
   writeFileSync(join(dir, 'ami'), 'ami-0123456789abcdef0\n');
   writeFileSync(join(dir, 'running-version'), '6\n');
   writeFileSync(join(dir, 'running-image'), `${fake.runningImage ?? 'ami-0aaaaaaaaaaaaaaaa'}\n`);
-  writeFileSync(join(dir, 'user-data'), fake.userData ?? BASE_USER_DATA);
   writeFileSync(join(dir, 'statuses'), `${(fake.statuses ?? ['Pending\t0\t', 'InProgress\t50\t', 'Successful\t100\t']).join('\n')}\n`);
   for (const call of fake.failing ?? []) writeFileSync(join(dir, `fail-${call}`), `An error occurred (${call})\n`);
   const archive = join(dir, 'webapp.tar.gz');
@@ -49,6 +48,7 @@ function release(fake: Fake = {}) {
     RELEASE_BUCKET: 'releases',
     ASG_NAME: 'web',
     LAUNCH_TEMPLATE_ID: 'lt-0123',
+    USER_DATA: Buffer.from(fake.userData ?? BASE_USER_DATA).toString('base64'),
     AMI_PARAMETER: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
     REFRESH_PREFERENCES: JSON.stringify(PREFERENCES),
     POLL_SECONDS: '0',
@@ -80,7 +80,7 @@ describe('release.sh on a healthy refresh', () => {
     expect(cp.slice(-2)).toEqual([r.archive, 's3://releases/webapp/3f2c1a9.tar.gz']);
   });
 
-  it('adds a launch template version from the default one, with the current AMI and the new release in the user data', () => {
+  it('adds a launch template version from the default one, with the current AMI and Terraform\'s user data naming the new release', () => {
     expect(r.arg('ec2', 'create-launch-template-version', '--source-version')).toBe('$Default');
     const data = JSON.parse(r.arg('ec2', 'create-launch-template-version', '--launch-template-data')!);
     expect(data.ImageId).toBe('ami-0123456789abcdef0');
@@ -159,10 +159,10 @@ describe('release.sh refuses bad input before calling AWS', () => {
     expect(r.calls).toEqual([]);
   });
 
-  it('refuses a default version whose user data has no release line, before adding a version', () => {
+  it('refuses user data without a release line, before calling AWS', () => {
     const r = release({ userData: '#!/bin/bash\necho no release here\n' });
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain("has 0 release='...' lines, expected exactly 1");
-    expect(r.count('ec2', 'create-launch-template-version')).toBe(0);
+    expect(r.stderr).toContain("USER_DATA has 0 release='...' lines, expected exactly 1");
+    expect(r.calls).toEqual([]);
   });
 });
