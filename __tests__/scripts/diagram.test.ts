@@ -114,11 +114,18 @@ describe('diagram formats', () => {
   });
 });
 
+describe('docs/diagrams', () => {
+  it.each(Object.keys(graphs))('holds the current DOT and Mermaid of %s (npm run diagram refreshes them)', (stack) => {
+    const file = (ext: string) => readFileSync(join(resolve(__dirname, '../../docs/diagrams'), `${stack}.${ext}`), 'utf8');
+    expect(file('dot')).toBe(toDot(graphs[stack]));
+    expect(file('mmd')).toBe(toMermaid(graphs[stack]));
+  });
+});
+
 describe('the README', () => {
   const readme = readFileSync(resolve(__dirname, '../../README.md'), 'utf8');
   it.each(['cachet-prod', 'web-prod'])('embeds the current Mermaid diagram of %s (npm run diagram refreshes it)', (stack) => {
-    const file = readFileSync(join(resolve(__dirname, '../../docs/diagrams'), `${stack}.mmd`), 'utf8');
-    expect(file).toBe(toMermaid(graphs[stack]));
+    const file = toMermaid(graphs[stack]);
     expect(readme).toContain(`<!-- diagram: ${stack} -->\n\`\`\`mermaid\n${file}\`\`\``);
   });
 });
