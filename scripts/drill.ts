@@ -124,20 +124,23 @@ function haproxyConfig(o: { frontendPort: number; socket: string; slots: number[
   ].join('\n');
 }
 
-interface Instance {
+export interface Instance {
   readonly process: ChildProcess;
   readonly exited: Promise<number | null>;
 }
 
-function startInstance(release: string, port: number, drainSeconds: number, shutdownSeconds: number): Instance {
+/**
+ * Runs one built release on `port`. Without `imdsEndpoint` there is no metadata service: the
+ * service fails fast to the "unknown" identity.
+ */
+export function startInstance(release: string, port: number, drainSeconds: number, shutdownSeconds: number, imdsEndpoint = 'http://127.0.0.1:9'): Instance {
   const child = spawn(join(release, 'bin', 'webapp'), [], {
     env: {
       PATH: process.env.PATH,
       PORT: String(port),
       DRAIN_PERIOD: `${drainSeconds}s`,
       SHUTDOWN_TIMEOUT: `${shutdownSeconds}s`,
-      // No metadata service here: fail fast to the "unknown" identity.
-      IMDS_ENDPOINT: 'http://127.0.0.1:9',
+      IMDS_ENDPOINT: imdsEndpoint,
       IMDS_TIMEOUT: '50ms',
     },
     stdio: 'ignore',

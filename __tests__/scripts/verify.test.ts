@@ -10,7 +10,7 @@ import { connect, createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRelease } from '../../scripts/drill';
+import { buildRelease, startInstance } from '../../scripts/drill';
 import { freeLoopbackPort } from '../../scripts/net';
 import { DEFAULTS, formatTable, parseArgs, parseOutputs, terraformOutputs, verify, type CheckResult, type VerifyOptions } from '../../scripts/verify';
 
@@ -86,11 +86,7 @@ beforeAll(async () => {
   for (const [i, id] of ['i-verify-a', 'i-verify-b'].entries()) {
     const metadata = await listen(imds(id));
     ports[`app${i}`] = await freeLoopbackPort();
-    const child = spawn(join(release, 'bin', 'webapp'), [], {
-      env: { PORT: String(ports[`app${i}`]), IMDS_ENDPOINT: `http://127.0.0.1:${metadata}`, DRAIN_PERIOD: '0s' },
-      stdio: 'ignore',
-    });
-    children.push(child);
+    children.push(startInstance(release, ports[`app${i}`], 0, 5, `http://127.0.0.1:${metadata}`).process);
   }
 
   // haproxy terminates TLS in front of them, once per certificate, and once in front of one instance only.
