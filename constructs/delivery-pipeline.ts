@@ -149,8 +149,6 @@ export class DeliveryPipeline extends Construct {
   public readonly repository?: CodecommitRepository;
   /** The GitHub connection, when the source is GitHub; it stays PENDING until someone completes the handshake in the console. */
   public readonly connection?: CodeconnectionsConnection;
-  public readonly buildProject: CodebuildProject;
-  public readonly deployProject: CodebuildProject;
 
   constructor(scope: Construct, id: string, props: DeliveryPipelineProps) {
     super(scope, id);
@@ -289,9 +287,9 @@ export class DeliveryPipeline extends Construct {
         logsConfig: { cloudwatchLogs: { status: 'ENABLED', groupName: logGroup.name, streamName: kind }, s3Logs: { status: 'DISABLED' } },
       });
     };
-    this.buildProject = project('build', 'app/buildspec.yml', 30, projectBasics);
+    const buildProject = project('build', 'app/buildspec.yml', 30, projectBasics);
     const fleet = props.fleet;
-    this.deployProject = project('deploy', 'app/deployspec.yml', timeoutMinutes + 15, [...projectBasics, ...releasePermissions(fleet, key, location)], [
+    const deployProject = project('deploy', 'app/deployspec.yml', timeoutMinutes + 15, [...projectBasics, ...releasePermissions(fleet, key, location)], [
       { name: 'RELEASE_BUCKET', value: fleet.releaseBucket.bucket },
       { name: 'ASG_NAME', value: fleet.autoScalingGroup.name },
       { name: 'LAUNCH_TEMPLATE_ID', value: fleet.launchTemplate.id },
@@ -316,7 +314,7 @@ export class DeliveryPipeline extends Construct {
             version: '1',
             inputArtifacts: [SOURCE_OUTPUT],
             outputArtifacts: [BUILD_OUTPUT],
-            configuration: { ProjectName: this.buildProject.name, EnvironmentVariables: version },
+            configuration: { ProjectName: buildProject.name, EnvironmentVariables: version },
           },
         ],
       },
@@ -348,7 +346,7 @@ export class DeliveryPipeline extends Construct {
             version: '1',
             // The source holds the deploy script; the build output holds the archive.
             inputArtifacts: [SOURCE_OUTPUT, BUILD_OUTPUT],
-            configuration: { ProjectName: this.deployProject.name, PrimarySource: SOURCE_OUTPUT, EnvironmentVariables: version },
+            configuration: { ProjectName: deployProject.name, PrimarySource: SOURCE_OUTPUT, EnvironmentVariables: version },
           },
         ],
       },
@@ -378,7 +376,7 @@ export class DeliveryPipeline extends Construct {
         ...sourceStatements,
         ...artifactAccess,
         { Sid: 'CheckArtifactBucketVersioning', Effect: 'Allow', Action: ['s3:GetBucketVersioning', 's3:GetBucketLocation'], Resource: artifacts.arn },
-        { Sid: 'RunTheProjects', Effect: 'Allow', Action: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'], Resource: [this.buildProject.arn, this.deployProject.arn] },
+        { Sid: 'RunTheProjects', Effect: 'Allow', Action: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'], Resource: [buildProject.arn, deployProject.arn] },
       ]),
     });
 
