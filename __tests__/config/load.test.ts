@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '../../config/environments';
 import { ConfigError, loadEnvironments, parseEnvironmentConfig, selectEnvironments } from '../../config/load';
 import { ENVIRONMENT_NAMES } from '../../config/schema';
-import { config, configInput } from '../helpers/synth';
+import { config, configInput, JENKINS_SETTINGS } from '../helpers/synth';
 
 describe('the example environments', () => {
   it.each(ENVIRONMENT_NAMES)('%s is valid', (name) => {
@@ -166,13 +166,12 @@ describe('bad web app configuration is refused with the field and the fix', () =
 });
 
 describe('bad delivery configuration is refused with the field and the fix', () => {
-  const jenkins = { webhookCidrs: ['192.30.252.0/22'], officeCidr: '203.0.113.0/24' };
   it.each([
     [{ branch: 'feature..x' }, /webapp\.delivery\.branch: must be a git branch name such as dev, staging or main/],
     [{ enableJenkins: true }, /webapp\.delivery\.jenkins: is required when enableJenkins is true: give webhookCidrs and officeCidr/],
-    [{ enableJenkins: true, jenkins: { ...jenkins, officeCidr: '0.0.0.0/0' } }, /webapp\.delivery\.jenkins\.officeCidr: "0\.0\.0\.0\/0" opens Jenkins to the whole internet/],
-    [{ enableJenkins: true, jenkins: { ...jenkins, webhookCidrs: ['192.30.252.0/22', '10.0.0.0/8'] } }, /webapp\.delivery\.jenkins\.webhookCidrs\.1: "10\.0\.0\.0\/8" opens Jenkins to 16777216 addresses/],
-    [{ enableJenkins: true, jenkins: { ...jenkins, webhookCidrs: [] } }, /webapp\.delivery\.jenkins\.webhookCidrs: needs at least one block/],
+    [{ enableJenkins: true, jenkins: { ...JENKINS_SETTINGS, officeCidr: '0.0.0.0/0' } }, /webapp\.delivery\.jenkins\.officeCidr: "0\.0\.0\.0\/0" opens Jenkins to the whole internet/],
+    [{ enableJenkins: true, jenkins: { ...JENKINS_SETTINGS, webhookCidrs: ['192.30.252.0/22', '10.0.0.0/8'] } }, /webapp\.delivery\.jenkins\.webhookCidrs\.1: "10\.0\.0\.0\/8" opens Jenkins to 16777216 addresses/],
+    [{ enableJenkins: true, jenkins: { ...JENKINS_SETTINGS, webhookCidrs: [] } }, /webapp\.delivery\.jenkins\.webhookCidrs: needs at least one block/],
     [{ source: { provider: 'github', fullRepositoryId: 'webapp' } }, /webapp\.delivery\.source\.fullRepositoryId: must be owner\/repository/],
     [{ pullRequestApprovals: 0 }, /webapp\.delivery\.pullRequestApprovals/],
   ] as const)('refuses %j', (delivery, error) => {
@@ -181,6 +180,6 @@ describe('bad delivery configuration is refused with the field and the fix', () 
 
   it('keeps Jenkins off unless asked, even with its settings present', () => {
     expect(config('dev').webapp.delivery.enableJenkins).toBe(false);
-    expect(parseEnvironmentConfig(configInput('dev', { webapp: { delivery: { jenkins } } }), 'dev').webapp.delivery.enableJenkins).toBe(false);
+    expect(parseEnvironmentConfig(configInput('dev', { webapp: { delivery: { jenkins: JENKINS_SETTINGS } } }), 'dev').webapp.delivery.enableJenkins).toBe(false);
   });
 });

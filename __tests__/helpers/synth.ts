@@ -135,6 +135,12 @@ export function addTestFleet(stack: TerraformStack, props: Partial<WebServerFlee
   return { ...parts, timings, fleet };
 }
 
+/** Jenkins settings for tests: one GitHub webhook block and an office block. */
+export const JENKINS_SETTINGS = { webhookCidrs: ['192.30.252.0/22'], officeCidr: '203.0.113.0/24' };
+
+/** A config patch that turns the optional Jenkins server on. */
+export const WITH_JENKINS = { webapp: { delivery: { enableJenkins: true, jenkins: JENKINS_SETTINGS } } };
+
 /** An example environment's validated config with a deep patch applied. */
 export function config(name: EnvironmentName, patch: Patch<EnvironmentConfigInput> = {}): EnvironmentConfig {
   return parseEnvironmentConfig(configInput(name, patch), name);

@@ -10,7 +10,7 @@ import { CACHET_INSTANCE_PORT } from '../../constructs/cachet-beanstalk';
 import { renderSvg, stackGraph, toDot, toMermaid, type Graph } from '../../scripts/diagram';
 import { CachetStack } from '../../stacks/cachet-stack';
 import { WebStack } from '../../stacks/web-stack';
-import { config } from '../helpers/synth';
+import { config, WITH_JENKINS } from '../helpers/synth';
 
 const cachetGraph = (c: EnvironmentConfig) => stackGraph(`cachet-${c.name}`, JSON.parse(Testing.synth(new CachetStack(Testing.app(), c))));
 const webGraph = (c: EnvironmentConfig) => stackGraph(`web-${c.name}`, JSON.parse(Testing.synth(new WebStack(Testing.app(), c))));
@@ -88,7 +88,7 @@ describe.each(ENVIRONMENT_NAMES)('the web-%s diagram', (name) => {
 
 describe('the web diagram with Jenkins', () => {
   it('draws the webhook and office blocks reaching Jenkins on 443 and its web port', () => {
-    const graph = webGraph(config('dev', { webapp: { delivery: { enableJenkins: true, jenkins: { webhookCidrs: ['192.30.252.0/22'], officeCidr: '203.0.113.0/24' } } } }));
+    const graph = webGraph(config('dev', WITH_JENKINS));
     expect(edges(graph)).toEqual(expect.arrayContaining(['192.30.252.0/22 -> EC2 statuspage-dev-web-jenkins: tcp 443, 8080', '203.0.113.0/24 -> EC2 statuspage-dev-web-jenkins: tcp 443, 8080']));
     expect(kinds(graph, 'server').map((n) => n.tier)).toEqual(['public']);
   });

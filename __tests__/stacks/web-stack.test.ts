@@ -2,7 +2,7 @@ import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { ENVIRONMENT_NAMES } from '../../config/schema';
 import { WebStack } from '../../stacks/web-stack';
-import { config, resourceList, synth, type Json } from '../helpers/synth';
+import { config, resourceList, synth, WITH_JENKINS, type Json } from '../helpers/synth';
 
 const stacks = Object.fromEntries(ENVIRONMENT_NAMES.map((name) => [name, synth(new WebStack(Testing.app(), config(name))).json]));
 
@@ -95,7 +95,7 @@ describe('WebStack delivery across environments', () => {
     const json = synth(
       new WebStack(
         Testing.app(),
-        config('dev', { webapp: { delivery: { enableJenkins: true, jenkins: { webhookCidrs: ['192.30.252.0/22'], officeCidr: '203.0.113.0/24' } } } }),
+        config('dev', WITH_JENKINS),
       ),
     ).json;
     expect(resourceList(json, 'aws_instance')).toHaveLength(1);

@@ -5,15 +5,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT_NAMES } from '../../config/schema';
 import { countByType, planAllOffline, plannedResources, synthesizeAll, type OfflineResult } from '../../scripts/offline-terraform';
 import { releaseTimings } from '../../config/release-timings';
-import { parseEnvironmentConfig } from '../../config/load';
-import { configInput, expectedSubnets } from '../helpers/synth';
+import { config, expectedSubnets, WITH_JENKINS } from '../helpers/synth';
 import { applySkips, formatReport, loadSkips, runCheckov, summarize, type Finding, type Skip } from '../../scripts/policy';
 
 /** web-dev with the optional Jenkins server, which no example environment turns on. */
-const JENKINS_CONFIG = parseEnvironmentConfig(
-  configInput('dev', { webapp: { delivery: { enableJenkins: true, jenkins: { webhookCidrs: ['192.30.252.0/22', '185.199.108.0/22'], officeCidr: '203.0.113.0/24' } } } }),
-  'dev',
-);
+const JENKINS_CONFIG = config('dev', WITH_JENKINS);
 
 let results: OfflineResult[] = [];
 let findings: Finding[] = [];
