@@ -335,6 +335,9 @@ function checkWebapp(c: EnvironmentConfig, ctx: Ctx): void {
   checkJenkins(w.delivery, ctx);
 }
 
+/** The widest block Jenkins may take connections from (the config and the construct both refuse wider). */
+export const JENKINS_WIDEST_PREFIX = 16;
+
 /** Jenkins listens on the internet: only for webhooks and the office, never for everyone. */
 function checkJenkins(d: DeliveryConfig, ctx: Ctx): void {
   const at = ['webapp', 'delivery', 'jenkins'];
@@ -348,9 +351,9 @@ function checkJenkins(d: DeliveryConfig, ctx: Ctx): void {
   ];
   for (const [path, text] of sources) {
     const block = parseCidr(text);
-    if (!('error' in block) && block.prefix < 16) {
+    if (!('error' in block) && block.prefix < JENKINS_WIDEST_PREFIX) {
       const what = block.prefix === 0 ? 'the whole internet' : `${block.size} addresses`;
-      issue(ctx, path, `"${text}" opens Jenkins to ${what}; list GitHub's webhook blocks and the office block (each /16 or narrower)`);
+      issue(ctx, path, `"${text}" opens Jenkins to ${what}; list GitHub's webhook blocks and the office block (each /${JENKINS_WIDEST_PREFIX} or narrower)`);
     }
   }
 }

@@ -9,6 +9,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { parseCidr } from '../config/cidr';
+import { JENKINS_WIDEST_PREFIX } from '../config/schema';
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
 import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy, type PolicyStatement } from './policy';
@@ -38,9 +39,6 @@ export interface JenkinsServerProps {
   readonly policyStatements?: readonly PolicyStatement[];
 }
 
-/** Narrowest block we accept from the internet for Jenkins. */
-const WIDEST_PREFIX = 16;
-
 /**
  * An optional Jenkins server, which the design allows instead of CodeBuild: one instance in a
  * public subnet, reachable on 443 and its web port only from GitHub's webhook blocks and the office,
@@ -60,8 +58,8 @@ export class JenkinsServer extends Construct {
     for (const [field, cidr] of [...props.webhookCidrs.map((c) => ['webhookCidrs', c] as const), ['officeCidr', props.officeCidr] as const]) {
       const block = parseCidr(cidr);
       if ('error' in block) throw new Error(`JenkinsServer ${id}: ${field}: ${block.error}`);
-      if (block.prefix < WIDEST_PREFIX) {
-        throw new Error(`JenkinsServer ${id}: ${field} "${cidr}" is wider than /${WIDEST_PREFIX}; Jenkins takes only GitHub's webhook blocks and the office block`);
+      if (block.prefix < JENKINS_WIDEST_PREFIX) {
+        throw new Error(`JenkinsServer ${id}: ${field} "${cidr}" is wider than /${JENKINS_WIDEST_PREFIX}; Jenkins takes only GitHub's webhook blocks and the office block`);
       }
     }
     const webPort = props.webPort ?? 8080;
