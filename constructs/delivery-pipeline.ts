@@ -68,6 +68,9 @@ export interface DeliveryPipelineProps {
   readonly refreshTimeoutMinutes?: number;
 }
 
+/** CodeBuild image of both projects unless the props name another. */
+export const DEFAULT_BUILD_IMAGE = 'aws/codebuild/amazonlinux-x86_64-standard:5.0';
+
 /** Artifact names; the Deploy action finds the build output at `$CODEBUILD_SRC_DIR_BuildOutput`. */
 const SOURCE_OUTPUT = 'SourceOutput';
 const BUILD_OUTPUT = 'BuildOutput';
@@ -279,7 +282,7 @@ export class DeliveryPipeline extends Construct {
         environment: {
           type: 'LINUX_CONTAINER',
           computeType: 'BUILD_GENERAL1_SMALL',
-          image: props.buildImage ?? 'aws/codebuild/amazonlinux-x86_64-standard:5.0',
+          image: props.buildImage ?? DEFAULT_BUILD_IMAGE,
           imagePullCredentialsType: 'CODEBUILD',
           privilegedMode: false,
           environmentVariable: variables,
