@@ -28,7 +28,14 @@ type Release struct {
 	ShutdownTimeout time.Duration
 }
 
-// NewServer returns an http.Server with every timeout set.
+// MaxHeaderBytes bounds the request line and headers; larger requests get 431. It matches the
+// ALB's own limit on all headers (64 KiB), far below Go's default of 1 MiB.
+const MaxHeaderBytes = 64 << 10
+
+// LogFlushInterval is how long an access log line may wait in the buffer while Serve runs.
+const LogFlushInterval = 100 * time.Millisecond
+
+// NewServer returns an http.Server with every timeout and the header size limit set.
 func NewServer(handler http.Handler, t Timeouts) *http.Server {
 	return &http.Server{
 		Handler:           handler,
@@ -36,13 +43,35 @@ func NewServer(handler http.Handler, t Timeouts) *http.Server {
 		ReadTimeout:       t.Read,
 		WriteTimeout:      t.Write,
 		IdleTimeout:       t.Idle,
+		MaxHeaderBytes:    MaxHeaderBytes,
 	}
 }
 
-// Serve serves on ln until ctx is done (SIGTERM), then releases gracefully: readiness off first,
-// every request still served for the drain period, then Shutdown waits for in-flight requests up to
-// the shutdown timeout. It returns nil after a clean release.
+// Serve serves on ln until ctx is done (SIGTERM), then releases gracefully: readiness off and
+// keep-alives off first (idle connections close, each later response says Connection: close, so
+// clients reconnect instead of losing a request on a connection closed at shutdown), every request
+// still served for the drain period, then Shutdown waits for in-flight requests up to the shutdown
+// timeout. The access log is flushed every LogFlushInterval and once more before Serve returns.
+// It returns nil after a clean release.
 func Serve(ctx context.Context, srv *http.Server, ln net.Listener, svc *Service, r Release) error {
+	stopFlushing := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(LogFlushInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				svc.Flush()
+			case <-stopFlushing:
+				return
+			}
+		}
+	}()
+	defer func() {
+		close(stopFlushing)
+		svc.Flush()
+	}()
+
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
@@ -53,6 +82,7 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener, svc *Service,
 	}
 
 	svc.SetReady(false)
+	srv.SetKeepAlivesEnabled(false)
 	svc.Log("draining", map[string]any{"drain_seconds": r.Drain.Seconds()})
 	time.Sleep(r.Drain)
 

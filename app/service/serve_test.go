@@ -1,10 +1,15 @@
 package service
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -112,5 +117,133 @@ func TestServerHasEveryTimeoutSet(t *testing.T) {
 	}
 	if srv.IdleTimeout <= 60*time.Second {
 		t.Fatalf("idle timeout %s must exceed the ALB's 60s", srv.IdleTimeout)
+	}
+}
+
+// syncBuffer is a log sink the server goroutines and the test share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startServe runs Serve on a loopback port; stop() is the SIGTERM.
+func startServe(t *testing.T, svc *Service, r Release) (addr string, stop func(), done chan error) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done = make(chan error, 1)
+	go func() { done <- Serve(ctx, NewServer(svc.Handler(), DefaultTimeouts), ln, svc, r) }()
+	return ln.Addr().String(), cancel, done
+}
+
+// rawGet sends one HTTP/1.1 request on conn and reads its response.
+func rawGet(t *testing.T, conn net.Conn, reader *bufio.Reader, path string) *http.Response {
+	t.Helper()
+	if _, err := fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: test\r\n\r\n", path); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.ReadResponse(reader, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res
+}
+
+// A client talking to the instance directly (no load balancer) keeps its connection open; when the
+// drain starts the server closes it while idle and answers every later request with
+// Connection: close, so no request meets a connection closed under it at shutdown.
+func TestDrainTurnsKeepAlivesOff(t *testing.T) {
+	svc := New(Build{Name: "webapp"}, nil, io.Discard)
+	addr, stop, done := startServe(t, svc, Release{Drain: 800 * time.Millisecond, ShutdownTimeout: time.Second})
+	idle, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idleReader := bufio.NewReader(idle)
+	if res := rawGet(t, idle, idleReader, "/api/v1/health/live"); res.Close {
+		t.Fatal("before the drain the server closes keep-alive connections")
+	}
+
+	stop()
+	time.Sleep(100 * time.Millisecond)
+	_ = idle.SetReadDeadline(time.Now().Add(300 * time.Millisecond)) // well inside the 800ms drain
+	if _, err := idleReader.ReadByte(); err != io.EOF {
+		t.Fatalf("idle keep-alive connection at drain start: read gave %v, want EOF (closed by the server)", err)
+	}
+	fresh, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	res := rawGet(t, fresh, bufio.NewReader(fresh), "/api/v1/health/live")
+	if res.StatusCode != 200 || !res.Close {
+		t.Fatalf("request during the drain: %d, Connection: close %v; want 200 and close", res.StatusCode, res.Close)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestServeFlushesEveryAccessLogLineBeforeReturning(t *testing.T) {
+	var logs syncBuffer
+	svc := New(Build{Name: "webapp"}, nil, &logs)
+	addr, stop, done := startServe(t, svc, Release{Drain: 0, ShutdownTimeout: time.Second})
+	for i := 0; i < 25; i++ {
+		if code, err := get(t, "http://"+addr+"/api/v1/health/live"); err != nil || code != 200 {
+			t.Fatal(code, err)
+		}
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(logs.String(), `"msg":"request"`); n != 25 {
+		t.Fatalf("%d request lines after Serve returned, want 25", n)
+	}
+}
+
+func TestServeFlushesTheLogWhileRunning(t *testing.T) {
+	var logs syncBuffer
+	svc := New(Build{Name: "webapp"}, nil, &logs)
+	addr, stop, done := startServe(t, svc, Release{Drain: 0, ShutdownTimeout: time.Second})
+	defer func() { stop(); <-done }()
+	if _, err := get(t, "http://"+addr+"/api/v1/health/live"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * LogFlushInterval)
+	if !strings.Contains(logs.String(), `"msg":"request"`) {
+		t.Fatalf("after %s the line is still buffered", 3*LogFlushInterval)
+	}
+}
+
+func TestOversizedRequestHeadersAreRefused(t *testing.T) {
+	svc := New(Build{Name: "webapp"}, nil, io.Discard)
+	addr, stop, done := startServe(t, svc, Release{Drain: 0, ShutdownTimeout: time.Second})
+	defer func() { stop(); <-done }()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	res := rawGet(t, conn, bufio.NewReader(conn), "/"+strings.Repeat("a", 1<<20))
+	if res.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("1 MB URL: %d, want 431", res.StatusCode)
 	}
 }

@@ -4,12 +4,12 @@ package service
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
-	"regexp"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,7 +29,7 @@ type Service struct {
 	build   Build
 	started time.Time
 	now     func() time.Time
-	log     *jsonLogger
+	log     *logWriter
 
 	identityOnce sync.Once
 	lookup       func() imds.Identity
@@ -39,12 +39,13 @@ type Service struct {
 }
 
 // New returns a service that reports itself ready. lookup is called once, on the first info
-// request; nil reports imds.Unknown.
+// request; nil reports imds.Unknown. Access log lines are buffered: Serve flushes them every
+// LogFlushInterval and at shutdown; whoever serves the handler otherwise calls Flush.
 func New(build Build, lookup func() imds.Identity, logOut io.Writer) *Service {
 	if lookup == nil {
 		lookup = func() imds.Identity { return imds.Unknown }
 	}
-	s := &Service{build: build, started: time.Now(), now: time.Now, lookup: lookup, log: &jsonLogger{out: logOut}}
+	s := &Service{build: build, started: time.Now(), now: time.Now, lookup: lookup, log: &logWriter{out: logOut}}
 	s.ready.Store(true)
 	return s
 }
@@ -55,8 +56,11 @@ func (s *Service) SetReady(ready bool) { s.ready.Store(ready) }
 // Ready reports the readiness state.
 func (s *Service) Ready() bool { return s.ready.Load() }
 
-// Log writes one structured event line.
-func (s *Service) Log(msg string, fields map[string]any) { s.log.write("info", msg, fields) }
+// Log writes one structured event line, at once.
+func (s *Service) Log(msg string, fields map[string]any) { s.log.event("info", msg, fields) }
+
+// Flush writes out the buffered access log lines.
+func (s *Service) Flush() { s.log.Flush() }
 
 type route struct {
 	method  string
@@ -73,7 +77,7 @@ func (s *Service) Handler() http.Handler {
 	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rt, ok := routes[r.URL.Path]
 		if !ok {
-			writeError(w, r, http.StatusNotFound, "no such resource: "+r.URL.Path)
+			writeError(w, r, http.StatusNotFound, "no such resource: "+capped(r.URL.Path))
 			return
 		}
 		if r.Method != rt.method && !(rt.method == http.MethodGet && r.Method == http.MethodHead) {
@@ -99,16 +103,34 @@ type InfoResponse struct {
 
 func (s *Service) info(w http.ResponseWriter, r *http.Request) {
 	s.identityOnce.Do(func() { s.identity = s.lookup() })
-	writeJSON(w, http.StatusOK, InfoResponse{
-		Service:          s.build.Name,
-		Version:          s.build.Version,
-		Commit:           s.build.Commit,
-		InstanceID:       s.identity.InstanceID,
-		AvailabilityZone: s.identity.AvailabilityZone,
-		UptimeSeconds:    s.now().Sub(s.started).Seconds(),
-		ServerTime:       s.now().UTC().Format(time.RFC3339Nano),
-	})
+	now := s.now()
+	// The busiest endpoint: encoded by hand into a pooled buffer, the same object encoding/json
+	// would write for InfoResponse (the tests decode it into that type, unknown fields refused).
+	bp := linePool.Get().(*[]byte)
+	b := append((*bp)[:0], `{"service":`...)
+	b = appendJSONString(b, s.build.Name, maxInfoField)
+	b = append(b, `,"version":`...)
+	b = appendJSONString(b, s.build.Version, maxInfoField)
+	b = append(b, `,"commit":`...)
+	b = appendJSONString(b, s.build.Commit, maxInfoField)
+	b = append(b, `,"instance_id":`...)
+	b = appendJSONString(b, s.identity.InstanceID, maxInfoField)
+	b = append(b, `,"availability_zone":`...)
+	b = appendJSONString(b, s.identity.AvailabilityZone, maxInfoField)
+	b = append(b, `,"uptime_seconds":`...)
+	b = appendMillis(b, now.Sub(s.started).Microseconds()/1000) // seconds, to the millisecond
+	b = append(b, `,"server_time":"`...)
+	b = now.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, "\"}\n"...)
+	setJSONHeaders(w)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+	*bp = b
+	linePool.Put(bp)
 }
+
+// maxInfoField bounds build and instance strings in the info body (they are ours, not clients').
+const maxInfoField = 1024
 
 // HealthResponse is the body of the health endpoints.
 type HealthResponse struct {
@@ -144,9 +166,20 @@ func writeError(w http.ResponseWriter, r *http.Request, status int, message stri
 	writeJSON(w, status, body)
 }
 
+// Shared header values: net/http only reads them, so every response can use the same slices.
+var (
+	jsonContentType = []string{"application/json"}
+	noStore         = []string{"no-store"}
+)
+
+func setJSONHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["Cache-Control"] = noStore
+}
+
 func writeJSON(w http.ResponseWriter, status int, body any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
+	setJSONHeaders(w)
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(body)
 }
@@ -154,24 +187,50 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 // RequestIDHeader carries the request id in and out.
 const RequestIDHeader = "X-Request-Id"
 
-var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
+// validRequestID: 1 to 128 of [A-Za-z0-9._-].
+func validRequestID(id string) bool {
+	if len(id) == 0 || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 func (s *Service) withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get(RequestIDHeader)
-		if !validRequestID.MatchString(id) {
+		if !validRequestID(id) {
 			id = newRequestID()
 		}
-		w.Header().Set(RequestIDHeader, id)
+		w.Header()[RequestIDHeader] = []string{id} // the canonical form of the name
 		next.ServeHTTP(w, r)
 	})
 }
 
+// Request ids are 32 hex digits: a random per-process prefix and a counter, unique without a
+// system call per request.
+var (
+	idPrefix  [8]byte
+	idCounter atomic.Uint64
+)
+
+func init() { _, _ = rand.Read(idPrefix[:]) }
+
 func newRequestID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+	var b [16]byte
+	var text [32]byte
+	copy(b[:8], idPrefix[:])
+	binary.BigEndian.PutUint64(b[8:], idCounter.Add(1))
+	hex.Encode(text[:], b[:])
+	return string(text[:])
 }
+
+var recorders = sync.Pool{New: func() any { return new(recorder) }}
 
 type recorder struct {
 	http.ResponseWriter
@@ -193,40 +252,30 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return n, err
 }
 
+// remoteHost is the client address without its port: "192.0.2.1", "2001:db8::1".
+func remoteHost(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
+}
+
 func (s *Service) withAccessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &recorder{ResponseWriter: w}
+		rec := recorders.Get().(*recorder)
+		*rec = recorder{ResponseWriter: w}
+		defer recorders.Put(rec)
 		next.ServeHTTP(rec, r)
-		s.log.write("info", "request", map[string]any{
-			"method":      r.Method,
-			"path":        r.URL.Path,
-			"status":      rec.status,
-			"bytes":       rec.bytes,
-			"duration_ms": float64(time.Since(start).Microseconds()) / 1000,
-			"request_id":  w.Header().Get(RequestIDHeader),
-			"remote":      strings.Split(r.RemoteAddr, ":")[0],
-			"user_agent":  r.UserAgent(),
+		s.log.request(time.Now(), accessLine{
+			method:    r.Method,
+			path:      r.URL.Path,
+			status:    rec.status,
+			bytes:     rec.bytes,
+			start:     start,
+			requestID: w.Header().Get(RequestIDHeader),
+			remote:    remoteHost(r.RemoteAddr),
+			userAgent: r.UserAgent(),
 		})
 	})
-}
-
-// jsonLogger writes one JSON object per line; safe for concurrent use.
-type jsonLogger struct {
-	mu  sync.Mutex
-	out io.Writer
-}
-
-func (l *jsonLogger) write(level, msg string, fields map[string]any) {
-	entry := map[string]any{"time": time.Now().UTC().Format(time.RFC3339Nano), "level": level, "msg": msg}
-	for k, v := range fields {
-		entry[k] = v
-	}
-	line, err := json.Marshal(entry)
-	if err != nil {
-		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	_, _ = l.out.Write(append(line, '\n'))
 }

@@ -125,9 +125,11 @@ func TestRequestIDIsKeptWhenValidAndMadeOtherwise(t *testing.T) {
 
 func TestAccessLogIsOneJSONObjectPerRequest(t *testing.T) {
 	var logs bytes.Buffer
-	h := newTestService(&logs).Handler()
+	svc := newTestService(&logs)
+	h := svc.Handler()
 	do(t, h, "GET", "/api/v1/info", map[string]string{RequestIDHeader: "r1"})
 	do(t, h, "GET", "/missing", map[string]string{RequestIDHeader: "r2"})
+	svc.Flush()
 	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
 	if len(lines) != 2 {
 		t.Fatalf("%d log lines: %q", len(lines), logs.String())
