@@ -24,5 +24,5 @@ if [ "$skip_tests" != "--skip-tests" ]; then
   go vet ./...
   go test -count=1 ./...
 fi
-CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$version -X main.commit=$commit" -o "$out/bin/webapp" .
+CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w -X main.version=$version -X main.commit=$commit" -o "$out/bin/webapp" .
 cp deploy/webapp.service "$out/webapp.service"

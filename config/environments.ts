@@ -14,6 +14,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfigInput> = {
     project: 'statuspage',
     accountId: '111111111111',
     region: 'eu-west-1',
+    forceDestroyBuckets: true,
     network: {
       vpcCidr: '10.10.0.0/16',
       availabilityZones: ['eu-west-1a', 'eu-west-1b'],
@@ -68,6 +69,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfigInput> = {
     project: 'statuspage',
     accountId: '222222222222',
     region: 'eu-west-1',
+    forceDestroyBuckets: true,
     network: {
       vpcCidr: '10.20.0.0/16',
       availabilityZones: ['eu-west-1a', 'eu-west-1b'],

@@ -284,6 +284,11 @@ const environmentObjectSchema = z
     /** The Go web app: its web tier stack, and the drill's health check and drain. */
     webapp: webappSchema,
     state: stateSchema.default({ backend: 'local' }),
+    /**
+     * Let `terraform destroy` delete buckets with what is in them (releases, artifacts, logs,
+     * bundles). Without it a destroy stops at BucketNotEmpty; refused in prod.
+     */
+    forceDestroyBuckets: z.boolean().default(false),
     /** Extra default tags for every resource. */
     tags: z.record(z.string()).default({}),
   })
@@ -419,6 +424,9 @@ function checkDatabase(c: EnvironmentConfig, ctx: Ctx): void {
     issue(ctx, ['database', 'readerCount'], `${c.database.readerCount} readers plus the writer need ${c.database.readerCount + 1} availability zones (one instance per AZ) but only ${azCount} are configured; lower readerCount or add AZs`);
   }
   if (c.name === 'prod') {
+    if (c.forceDestroyBuckets) {
+      issue(ctx, ['forceDestroyBuckets'], 'must be false in prod: a destroy must never take releases, artifacts and logs with it');
+    }
     if (c.database.readerCount < 1) {
       issue(ctx, ['database', 'readerCount'], 'must be at least 1 in prod so a reader in another AZ can take over from the writer');
     }

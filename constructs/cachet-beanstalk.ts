@@ -84,6 +84,11 @@ export interface CachetBeanstalkProps {
    * @default - no key pair
    */
   readonly sshKeyName?: string;
+  /**
+   * Let `terraform destroy` delete the source bundle bucket with its bundles (see PrivateBucket).
+   * @default false
+   */
+  readonly forceDestroyBuckets?: boolean;
 }
 
 function setting(namespace: string, name: string, value: string | number | boolean): ElasticBeanstalkEnvironmentSetting {
@@ -124,7 +129,7 @@ export class CachetBeanstalk extends Construct {
     }
     const region = props.location.region;
 
-    const bundles = new PrivateBucket(this, 'bundles', { namePrefix: `${props.name}-bundles-`, encryptionKey: props.encryptionKey });
+    const bundles = new PrivateBucket(this, 'bundles', { namePrefix: `${props.name}-bundles-`, encryptionKey: props.encryptionKey, forceDestroy: props.forceDestroyBuckets });
     const source = new SourceBundle(this, 'bundle-source', { directory: CACHET_BUNDLE_DIR });
     const bundle = new S3Object(this, 'bundle', {
       bucket: bundles.bucket.id,

@@ -66,6 +66,11 @@ export interface DeliveryPipelineProps {
    * @default 60
    */
   readonly refreshTimeoutMinutes?: number;
+  /**
+   * Let `terraform destroy` delete the artifact bucket with the artifacts in it (see PrivateBucket).
+   * @default false
+   */
+  readonly forceDestroyBuckets?: boolean;
 }
 
 /** CodeBuild image of both projects unless the props name another. */
@@ -174,6 +179,7 @@ export class DeliveryPipeline extends Construct {
       encryptionKey: key,
       expirationDays: props.artifactRetentionDays ?? 30,
       noncurrentVersionExpirationDays: 1,
+      forceDestroy: props.forceDestroyBuckets,
     }).bucket;
     const artifacts = this.artifactBucket;
 

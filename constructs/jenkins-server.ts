@@ -122,12 +122,12 @@ export class JenkinsServer extends Construct {
   }
 }
 
-/** Installs Jenkins LTS and Java from their repositories and serves Jenkins on `port`. */
+/** Installs Jenkins LTS and Java 21 (current LTS lines need it) from their repositories and serves Jenkins on `port`. */
 export function jenkinsUserData(port: number): string {
   return [
     '#!/bin/bash',
     'set -euo pipefail',
-    'dnf install -y java-17-amazon-corretto-headless',
+    'dnf install -y java-21-amazon-corretto-headless',
     'curl -fsSL -o /etc/yum.repos.d/jenkins.repo https://pkg.jenkins.io/redhat-stable/jenkins.repo',
     'rpm --import https://pkg.jenkins.io/redhat-stable/jenkins.io-2023.key',
     'dnf install -y jenkins',

@@ -33,6 +33,13 @@ export interface PrivateBucketProps {
    * @default - none
    */
   readonly policyStatements?: (bucket: S3Bucket) => PolicyStatement[];
+  /**
+   * Let `terraform destroy` delete the bucket with every object version in it. Without it, a
+   * bucket that anything wrote to (a release, a log, an artifact) stops the destroy with
+   * BucketNotEmpty. For environments whose data may go: never prod.
+   * @default false
+   */
+  readonly forceDestroy?: boolean;
 }
 
 /**
@@ -41,6 +48,8 @@ export interface PrivateBucketProps {
  */
 export class PrivateBucket extends Construct {
   public readonly bucket: S3Bucket;
+  /** The bucket policy; whatever AWS checks it for at creation (log delivery) depends on it. */
+  public readonly policy: S3BucketPolicy;
 
   constructor(scope: Construct, id: string, props: PrivateBucketProps) {
     super(scope, id);
@@ -51,7 +60,7 @@ export class PrivateBucket extends Construct {
         throw new Error(`PrivateBucket ${id}: ${field} is ${value}; use a whole number of days, 1 or more`);
       }
     }
-    this.bucket = new S3Bucket(this, 'bucket', { bucketPrefix: props.namePrefix, forceDestroy: false });
+    this.bucket = new S3Bucket(this, 'bucket', { bucketPrefix: props.namePrefix, forceDestroy: props.forceDestroy ?? false });
     const bucket = this.bucket.id;
 
     new S3BucketPublicAccessBlock(this, 'public-access-block', {
@@ -87,7 +96,7 @@ export class PrivateBucket extends Construct {
         },
       ],
     });
-    new S3BucketPolicy(this, 'policy', {
+    this.policy = new S3BucketPolicy(this, 'policy', {
       bucket,
       policy: policyDocument([
         {

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import type { TerraformResource } from 'cdktf';
 import { DataAwsElbServiceAccount } from '@cdktf/provider-aws/lib/data-aws-elb-service-account';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
@@ -73,6 +74,11 @@ export interface PublicLoadBalancerProps {
   readonly routingRules?: readonly RoutingRule[];
   /** @default - no authentication at the load balancer */
   readonly authentication?: CognitoAuthentication;
+  /**
+   * Let `terraform destroy` delete the access log bucket with the logs in it (see PrivateBucket).
+   * @default false
+   */
+  readonly forceDestroyBuckets?: boolean;
 }
 
 /**
@@ -86,6 +92,11 @@ export class PublicLoadBalancer extends Construct {
   public readonly targetGroup: LbTargetGroup;
   public readonly httpsListener: LbListener;
   public readonly aliasTarget: AliasTarget;
+  /**
+   * The listener and rules that forward to the target group: until they exist the group is not
+   * attached to the load balancer (request-count scaling on it is refused).
+   */
+  public readonly forwarding: TerraformResource[];
 
   constructor(scope: Construct, id: string, props: PublicLoadBalancerProps) {
     super(scope, id);
@@ -107,6 +118,7 @@ export class PublicLoadBalancer extends Construct {
     }
 
     let accessLogs: { bucket: string; enabled: boolean } | undefined;
+    let accessLogsPolicy: TerraformResource | undefined;
     if (props.enableAccessLogs ?? true) {
       // ALB log delivery writes with the region's ELB account (older regions) or its service
       // principal (newer ones); the bucket allows both, for this account's prefix only. ALB logs
@@ -114,6 +126,7 @@ export class PublicLoadBalancer extends Construct {
       const elbAccount = new DataAwsElbServiceAccount(this, 'elb-account', { region: props.location.region });
       const logs = new PrivateBucket(this, 'access-logs', {
         namePrefix: `${props.name}-alb-logs-`,
+        forceDestroy: props.forceDestroyBuckets,
         policyStatements: (bucket): PolicyStatement[] => [
           {
             Sid: 'ElbWritesAccessLogs',
@@ -132,6 +145,7 @@ export class PublicLoadBalancer extends Construct {
         ],
       });
       accessLogs = { bucket: logs.bucket.id, enabled: true };
+      accessLogsPolicy = logs.policy;
     }
 
     this.loadBalancer = new Lb(this, 'load-balancer', {
@@ -145,6 +159,9 @@ export class PublicLoadBalancer extends Construct {
       enableDeletionProtection: props.deletionProtection ?? true,
       idleTimeout: props.idleTimeoutSeconds ?? 60,
       accessLogs,
+      // Enabling access logs makes ELB write a test object at once, and provider 5.x does not retry
+      // "Access Denied for bucket": the policy that lets it write must exist first.
+      dependsOn: accessLogsPolicy ? [accessLogsPolicy] : undefined,
     });
 
     this.targetGroup = new LbTargetGroup(this, 'targets', {
@@ -195,17 +212,21 @@ export class PublicLoadBalancer extends Construct {
       certificateArn: props.certificateArn,
       defaultAction: rules.length > 0 ? [notFound] : forward,
     });
-    for (const rule of rules) {
-      new LbListenerRule(this, `rule-${rule.priority}`, {
-        listenerArn: this.httpsListener.arn,
-        priority: rule.priority,
-        action: forward,
-        condition: [
-          ...(rule.hostHeaders?.length ? [{ hostHeader: { values: [...rule.hostHeaders] } }] : []),
-          ...(rule.pathPatterns?.length ? [{ pathPattern: { values: [...rule.pathPatterns] } }] : []),
-        ],
-      });
-    }
+    this.forwarding =
+      rules.length === 0
+        ? [this.httpsListener]
+        : rules.map(
+            (rule) =>
+              new LbListenerRule(this, `rule-${rule.priority}`, {
+                listenerArn: this.httpsListener.arn,
+                priority: rule.priority,
+                action: forward,
+                condition: [
+                  ...(rule.hostHeaders?.length ? [{ hostHeader: { values: [...rule.hostHeaders] } }] : []),
+                  ...(rule.pathPatterns?.length ? [{ pathPattern: { values: [...rule.pathPatterns] } }] : []),
+                ],
+              }),
+          );
 
     if (props.enableWaf ?? false) {
       new RegionalWebAcl(this, 'waf', {

@@ -8,14 +8,15 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
-import type { Lb } from '@cdktf/provider-aws/lib/lb';
-import type { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
 import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import type { ReleaseTimings } from '../config/release-timings';
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
 import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy, type AwsLocation } from './policy';
+import type { PublicLoadBalancer } from './public-load-balancer';
+import type { SourceBundle } from './source-bundle';
 
 /** AWS's public SSM parameter naming the latest Amazon Linux 2023 AMI. */
 export const AL2023_AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
@@ -34,8 +35,8 @@ export interface WebServerFleetProps {
   /** Instances go in the network's application (private) subnets, across its AZs. */
   readonly network: Network;
   readonly securityGroup: SecurityGroup;
-  readonly loadBalancer: Lb;
-  readonly targetGroup: LbTargetGroup;
+  /** The group registers in its target group; request-count scaling waits for its listener. */
+  readonly loadBalancer: PublicLoadBalancer;
   readonly instanceType: string;
   readonly minSize: number;
   /** Must leave room for the refresh surge: at least twice minSize. */
@@ -52,6 +53,11 @@ export interface WebServerFleetProps {
   readonly encryptionKey: EncryptionKey;
   /** Release the template's default version installs: `s3://<releaseBucket>/webapp/<version>.tar.gz`. */
   readonly initialReleaseVersion: string;
+  /**
+   * The archive (tar.gz of bin/webapp and webapp.service) Terraform uploads as that release, so a
+   * fresh apply serves before any pipeline run; the group is created after it.
+   */
+  readonly initialRelease: SourceBundle;
   readonly scaling: ScalingMetric;
   /**
    * ALB target 5xx per minute that fail (and roll back) a running instance refresh.
@@ -122,7 +128,8 @@ export class WebServerFleet extends Construct {
     // The script goes in raw (HCL would read its quotes and newlines) and Terraform puts the
     // bucket's name, known only after apply, where the placeholder stands.
     const bucketPlaceholder = '@release-bucket@';
-    const script = userData(`s3://${bucketPlaceholder}/${RELEASE_PREFIX}/${props.initialReleaseVersion}.tar.gz`, props.appPort, t);
+    const initialKey = `${RELEASE_PREFIX}/${props.initialReleaseVersion}.tar.gz`;
+    const script = userData({ releaseUri: `s3://${bucketPlaceholder}/${initialKey}`, region: props.location.region, port: props.appPort, timings: t });
     this.userData = Fn.base64encode(Fn.replace(Fn.rawString(script), bucketPlaceholder, props.releaseBucket.bucket));
 
     this.instanceRole = new IamRole(this, 'instance-role', {
@@ -168,12 +175,22 @@ export class WebServerFleet extends Construct {
       },
     });
 
+    // The release the default version installs; instances launch only once it is there.
+    const initialRelease = new S3Object(this, 'initial-release', {
+      bucket: props.releaseBucket.id,
+      key: initialKey,
+      source: props.initialRelease.path,
+      sourceHash: props.initialRelease.hash,
+      contentType: 'application/gzip',
+    });
+
+    const { loadBalancer, targetGroup } = props.loadBalancer;
     const failureAlarm = new CloudwatchMetricAlarm(this, 'target-5xx', {
       alarmName: `${props.name}-target-5xx`,
       alarmDescription: 'Targets answer 5xx: fails a running instance refresh, which then rolls back',
       namespace: 'AWS/ApplicationELB',
       metricName: 'HTTPCode_Target_5XX_Count',
-      dimensions: { LoadBalancer: props.loadBalancer.arnSuffix, TargetGroup: props.targetGroup.arnSuffix },
+      dimensions: { LoadBalancer: loadBalancer.arnSuffix, TargetGroup: targetGroup.arnSuffix },
       statistic: 'Sum',
       period: 60,
       evaluationPeriods: 2,
@@ -191,10 +208,11 @@ export class WebServerFleet extends Construct {
       healthCheckType: 'ELB',
       healthCheckGracePeriod: this.warmupSeconds,
       defaultInstanceWarmup: this.warmupSeconds,
-      targetGroupArns: [props.targetGroup.arn],
+      targetGroupArns: [targetGroup.arn],
       // The first version; afterwards each release's refresh sets it (see the class comment).
       launchTemplate: { id: this.launchTemplate.id, version: `${this.launchTemplate.latestVersion}` },
       tag: [{ key: 'Name', value: `${props.name}-web`, propagateAtLaunch: true }],
+      dependsOn: [initialRelease],
       lifecycle: {
         ignoreChanges: [
           // Scaling owns the desired capacity after creation.
@@ -220,32 +238,62 @@ export class WebServerFleet extends Construct {
       autoscalingGroupName: this.autoScalingGroup.name,
       policyType: 'TargetTrackingScaling',
       estimatedInstanceWarmup: this.warmupSeconds,
+      // ALBRequestCountPerTarget is refused until the target group is attached to the load balancer
+      // (through its listener or rules), which the provider does not know by itself.
+      dependsOn: props.loadBalancer.forwarding,
       targetTrackingConfiguration: {
         targetValue: props.scaling.target,
         predefinedMetricSpecification:
           props.scaling.metric === 'cpu'
             ? { predefinedMetricType: 'ASGAverageCPUUtilization' }
-            : { predefinedMetricType: 'ALBRequestCountPerTarget', resourceLabel: `${props.loadBalancer.arnSuffix}/${props.targetGroup.arnSuffix}` },
+            : { predefinedMetricType: 'ALBRequestCountPerTarget', resourceLabel: `${loadBalancer.arnSuffix}/${targetGroup.arnSuffix}` },
       },
     });
   }
 }
 
 
-/** Boot script: install one release, with timings from the same config as the health check. */
-export function userData(releaseUri: string, port: number, t: ReleaseTimings): string {
+export interface UserDataOptions {
+  /** `s3://bucket/key` of the release archive. */
+  readonly releaseUri: string;
+  /** Region of the release bucket. */
+  readonly region: string;
+  readonly port: number;
+  readonly timings: ReleaseTimings;
+}
+
+/**
+ * Boot script (cloud-init runs it once, as root): install one release, with timings from the same
+ * config as the health check. The archive is downloaded and checked in a staging directory first;
+ * a missing or broken release stops the script (non-zero, `webapp-install: FAILED` on the console)
+ * before anything is installed, so no half-installed service ever starts.
+ */
+export function userData(o: UserDataOptions): string {
+  const t = o.timings;
   return [
     '#!/bin/bash',
     'set -euo pipefail',
+    'trap \'echo "webapp-install: FAILED (exit $?) at line $LINENO: $BASH_COMMAND; nothing was installed or started" >&2\' ERR',
     '# The release this launch template version installs (each release writes a new version).',
-    `release='${releaseUri}'`,
-    'mkdir -p /opt/webapp /etc/webapp /etc/systemd/system/webapp.service.d',
-    'aws s3 cp "$release" /tmp/webapp.tar.gz',
-    'tar -xzf /tmp/webapp.tar.gz -C /opt/webapp',
+    `release='${o.releaseUri}'`,
+    'echo "webapp-install: installing $release"',
+    'mkdir -p /opt',
+    'staging=$(mktemp -d /opt/.webapp-staging.XXXXXX)',
+    `aws s3 cp --only-show-errors --region '${o.region}' "$release" "$staging/release.tar.gz"`,
+    'mkdir "$staging/root"',
+    'tar -xzf "$staging/release.tar.gz" -C "$staging/root" --no-same-owner',
+    'for f in bin/webapp webapp.service; do',
+    '  [ -s "$staging/root/$f" ] || { echo "webapp-install: FAILED: $release has no $f; nothing was installed or started" >&2; exit 1; }',
+    'done',
+    '[ -x "$staging/root/bin/webapp" ] || { echo "webapp-install: FAILED: bin/webapp in $release is not executable" >&2; exit 1; }',
     'id webapp >/dev/null 2>&1 || useradd --system --no-create-home --shell /sbin/nologin webapp',
+    'rm -rf /opt/webapp',
+    'mv "$staging/root" /opt/webapp',
+    'rm -rf "$staging"',
+    'mkdir -p /etc/webapp /etc/systemd/system/webapp.service.d',
     'install -m 0644 /opt/webapp/webapp.service /etc/systemd/system/webapp.service',
     "cat > /etc/webapp/env <<'ENV'",
-    `PORT=${port}`,
+    `PORT=${o.port}`,
     `DRAIN_PERIOD=${t.drainSeconds}s`,
     `SHUTDOWN_TIMEOUT=${t.shutdownTimeoutSeconds}s`,
     'ENV',
@@ -255,6 +303,7 @@ export function userData(releaseUri: string, port: number, t: ReleaseTimings): s
     'UNIT',
     'systemctl daemon-reload',
     'systemctl enable --now webapp',
+    'echo "webapp-install: started $release"',
     '',
   ].join('\n');
 }

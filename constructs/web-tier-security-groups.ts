@@ -20,6 +20,12 @@ export interface WebTierSecurityGroupsProps {
    * @default - no data tier group
    */
   readonly databasePort?: number;
+  /**
+   * The load balancer signs users in with an identity provider (Cognito): it must reach the
+   * provider's token and user info endpoints on 443, or users get HTTP 500 after logging in.
+   * @default false
+   */
+  readonly loadBalancerAuthenticates?: boolean;
 }
 
 const ANYWHERE_V4 = '0.0.0.0/0';
@@ -75,6 +81,18 @@ export class WebTierSecurityGroups extends Construct {
       toPort: props.instancePort,
       referencedSecurityGroupId: this.instances.id,
     });
+
+    if (props.loadBalancerAuthenticates) {
+      // Cognito's endpoints have no prefix list or fixed addresses: HTTPS to anywhere, nothing else.
+      new VpcSecurityGroupEgressRule(this, 'load-balancer-to-identity-provider', {
+        securityGroupId: this.loadBalancer.id,
+        description: 'HTTPS to the identity provider (Cognito token and user info endpoints)',
+        ipProtocol: 'tcp',
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: ANYWHERE_V4,
+      });
+    }
 
     new VpcSecurityGroupIngressRule(this, 'instances-from-load-balancer', {
       securityGroupId: this.instances.id,

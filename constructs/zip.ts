@@ -19,7 +19,7 @@ export function crc32(data: Uint8Array): number {
 }
 
 /** Every regular file below `dir`, as sorted forward-slash paths relative to it. */
-function listFiles(dir: string): string[] {
+export function listFiles(dir: string): string[] {
   const out: string[] = [];
   const visit = (d: string) => {
     for (const name of readdirSync(d)) {

@@ -106,6 +106,7 @@ export class CachetStack extends EnvironmentStack {
       logRetentionDays: cachet.logRetentionDays,
       sshKeyName: cachet.ssh?.keyName,
       enableWaf: cachet.enableWaf ?? config.name === 'prod',
+      forceDestroyBuckets: config.forceDestroyBuckets,
     });
 
     new AliasRecord(this, 'status-page-name', {

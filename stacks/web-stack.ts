@@ -11,8 +11,10 @@ import { Network } from '../constructs/network';
 import { PrivateBucket } from '../constructs/private-bucket';
 import { PublicLoadBalancer } from '../constructs/public-load-balancer';
 import { WebServerFleet } from '../constructs/web-server-fleet';
+import { SourceBundle } from '../constructs/source-bundle';
 import { WebTierSecurityGroups } from '../constructs/web-tier-security-groups';
 import { EnvironmentStack } from './environment-stack';
+import { initialReleaseDirectory } from './webapp-release';
 
 /** Stack name of the Go web app in one environment. */
 export function webStackName(config: EnvironmentConfig): string {
@@ -56,7 +58,7 @@ export class WebStack extends EnvironmentStack {
       flowLogEncryptionKey: key,
       flowLogRetentionDays: web.network.flowLogRetentionDays,
     });
-    const groups = new WebTierSecurityGroups(this, 'security-groups', { name, vpc: network.vpc, instancePort: web.appPort });
+    const groups = new WebTierSecurityGroups(this, 'security-groups', { name, vpc: network.vpc, instancePort: web.appPort, loadBalancerAuthenticates: web.cognito !== undefined });
     const certificate = new DnsValidatedCertificate(this, 'certificate', { domainName: web.domainName, hostedZoneId: config.dns.hostedZoneId });
 
     this.loadBalancer = new PublicLoadBalancer(this, 'load-balancer', {
@@ -74,16 +76,17 @@ export class WebStack extends EnvironmentStack {
       wafLogRetentionDays: web.network.flowLogRetentionDays,
       routingRules: web.routingRules,
       authentication: web.cognito,
+      forceDestroyBuckets: config.forceDestroyBuckets,
     });
 
-    const releases = new PrivateBucket(this, 'releases', { namePrefix: `${name}-releases-`, encryptionKey: key });
+    const releases = new PrivateBucket(this, 'releases', { namePrefix: `${name}-releases-`, encryptionKey: key, forceDestroy: config.forceDestroyBuckets });
+    const initialRelease = new SourceBundle(this, 'initial-release', { directory: initialReleaseDirectory(web.initialReleaseVersion), format: 'tar.gz' });
     this.fleet = new WebServerFleet(this, 'fleet', {
       name,
       location,
       network,
       securityGroup: groups.instances,
-      loadBalancer: this.loadBalancer.loadBalancer,
-      targetGroup: this.loadBalancer.targetGroup,
+      loadBalancer: this.loadBalancer,
       instanceType: web.instanceType,
       minSize: web.minInstances,
       maxSize: web.maxInstances,
@@ -93,6 +96,7 @@ export class WebStack extends EnvironmentStack {
       releaseBucket: releases.bucket,
       encryptionKey: key,
       initialReleaseVersion: web.initialReleaseVersion,
+      initialRelease,
       scaling: web.scaling,
     });
 
@@ -112,6 +116,7 @@ export class WebStack extends EnvironmentStack {
       logRetentionDays: delivery.buildLogRetentionDays,
       buildImage: delivery.buildImage,
       refreshTimeoutMinutes: delivery.refreshTimeoutMinutes,
+      forceDestroyBuckets: config.forceDestroyBuckets,
     });
     const jenkins = delivery.enableJenkins ? delivery.jenkins : undefined;
     if (jenkins) {

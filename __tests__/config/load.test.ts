@@ -163,6 +163,10 @@ describe('bad web app configuration is refused with the field and the fix', () =
   ])('refuses %#', (input, error) => {
     expect(() => parseEnvironmentConfig(input, 'dev')).toThrow(error);
   });
+
+  it('refuses buckets a destroy may empty in prod', () => {
+    expect(() => parseEnvironmentConfig(configInput('prod', { forceDestroyBuckets: true }), 'prod')).toThrow(/forceDestroyBuckets: must be false in prod/);
+  });
 });
 
 describe('bad delivery configuration is refused with the field and the fix', () => {

@@ -47,8 +47,10 @@ describe('JenkinsServer', () => {
     expect(jobs.policy).toContain('"Action" = "s3:GetObject", "Resource" = "arn:aws:s3:::b/*"');
   });
 
-  it('installs Jenkins on the configured port', () => {
+  it('installs Jenkins on the configured port, with the Java 21 current Jenkins LTS lines need', () => {
     expect(jenkinsUserData(8443)).toContain('JENKINS_PORT=8443');
+    expect(jenkinsUserData(8443)).toContain('dnf install -y java-21-amazon-corretto-headless');
+    expect(jenkinsUserData(8443)).not.toMatch(/java-1[17]-/);
     expect(jenkinsUserData(8443)).toContain('systemctl enable --now jenkins');
   });
 

@@ -42,4 +42,14 @@ describe('PrivateBucket', () => {
   it('refuses a non-positive expiry', () => {
     expect(() => build(false, 0)).toThrow(/noncurrentVersionExpirationDays is 0/);
   });
+
+  it.each([
+    [undefined, false],
+    [false, false],
+    [true, true],
+  ])('with forceDestroy %s lets a destroy delete what it holds: %s', (forceDestroy, expected) => {
+    const stack = emptyStack();
+    new PrivateBucket(stack, 'bucket', { namePrefix: 'test-', forceDestroy });
+    expect(resourceList(synth(stack).json, 'aws_s3_bucket')[0].force_destroy).toBe(expected);
+  });
 });

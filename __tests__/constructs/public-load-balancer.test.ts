@@ -94,4 +94,20 @@ describe('PublicLoadBalancer', () => {
   ])('refuses %j', (props, error) => {
     expect(() => build(props as Partial<PublicLoadBalancerProps>)).toThrow(error);
   });
+
+  it('is created after its access log bucket policy, which ELB checks by writing at once', () => {
+    // GIVEN access logs on (the default) WHEN synthesized THEN the load balancer waits for the policy
+    const [lb] = resourceList(build().json, 'aws_lb');
+    expect(lb.depends_on).toEqual([expect.stringMatching(/^aws_s3_bucket_policy\.alb_access-logs_policy_\w+$/)]);
+  });
+
+  it('waits for nothing without access logs', () => {
+    const [lb] = resourceList(build({ enableAccessLogs: false }).json, 'aws_lb');
+    expect(lb.depends_on).toBeUndefined();
+  });
+
+  it('keeps its access logs on destroy unless told otherwise', () => {
+    expect(resourceList(build().json, 'aws_s3_bucket')[0].force_destroy).toBe(false);
+    expect(resourceList(build({ forceDestroyBuckets: true }).json, 'aws_s3_bucket')[0].force_destroy).toBe(true);
+  });
 });

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SourceBundle } from '../../constructs/source-bundle';
+import { tarGzDirectory } from '../../constructs/tar';
 import { crc32, zipDirectory } from '../../constructs/zip';
 import { emptyStack } from '../helpers/synth';
 
@@ -52,6 +53,44 @@ describe('zipDirectory', () => {
 
   it('computes the standard CRC-32', () => {
     expect(crc32(Buffer.from('123456789')).toString(16)).toBe('cbf43926');
+  });
+});
+
+describe('tarGzDirectory', () => {
+  it('writes an archive GNU tar lists with directories first, root-owned, fixed time, modes 755/644', () => {
+    // GIVEN a fixture with a group-writable file, as a loose umask leaves it
+    const dir = fixture();
+    chmodSync(join(dir, 'docker-compose.yml'), 0o664);
+    const archive = join(mkdtempSync(join(tmpdir(), 'tar-')), 'a.tar.gz');
+    writeFileSync(archive, tarGzDirectory(dir));
+    // WHEN GNU tar lists it
+    const listing = execFileSync('tar', ['--utc', '-tvzf', archive], { encoding: 'utf8' }).trim().split('\n');
+    // THEN
+    expect(listing.map((l) => l.replace(/\s+/g, ' '))).toEqual([
+      'drwxr-xr-x root/root 0 1980-01-01 00:00 .ebextensions/',
+      '-rw-r--r-- root/root 14 1980-01-01 00:00 .ebextensions/a.config',
+      `-rw-r--r-- root/root ${'services: {}\n'.length * 50} 1980-01-01 00:00 docker-compose.yml`,
+      '-rwxr-xr-x root/root 18 1980-01-01 00:00 run.sh',
+    ]);
+  });
+
+  it('extracts to the same contents', () => {
+    const dir = fixture();
+    const archive = join(mkdtempSync(join(tmpdir(), 'tar-')), 'a.tar.gz');
+    writeFileSync(archive, tarGzDirectory(dir));
+    const out = mkdtempSync(join(tmpdir(), 'untar-'));
+    execFileSync('tar', ['-xzf', archive, '-C', out]);
+    expect(readFileSync(join(out, 'run.sh'), 'utf8')).toBe(readFileSync(join(dir, 'run.sh'), 'utf8'));
+    expect(execFileSync('diff', ['-r', dir, out], { encoding: 'utf8' })).toBe('');
+  });
+
+  it('gives the same bytes for the same files whatever their timestamps, different bytes when content changes', () => {
+    const dir = fixture();
+    const first = tarGzDirectory(dir);
+    utimesSync(join(dir, 'run.sh'), new Date(2001, 1, 1), new Date(2001, 1, 1));
+    expect(tarGzDirectory(dir).equals(first)).toBe(true);
+    writeFileSync(join(dir, 'run.sh'), '#!/bin/sh\necho changed\n');
+    expect(tarGzDirectory(dir).equals(first)).toBe(false);
   });
 });
 

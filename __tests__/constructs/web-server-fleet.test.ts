@@ -27,9 +27,9 @@ describe('WebServerFleet launch template', () => {
   });
 
   it('installs the release named in its user data, with the drain and stop timeout from the config', () => {
-    const script = userData('s3://bucket/webapp/v1.tar.gz', 8080, timings);
+    const script = userData({ releaseUri: 's3://bucket/webapp/v1.tar.gz', region: 'eu-west-1', port: 8080, timings });
     expect(script).toMatch(/^release='s3:\/\/bucket\/webapp\/v1\.tar\.gz'$/m);
-    expect(script).toContain('aws s3 cp "$release" /tmp/webapp.tar.gz');
+    expect(script).toContain(`aws s3 cp --only-show-errors --region 'eu-west-1' "$release"`);
     expect(script).toContain(`DRAIN_PERIOD=${timings.drainSeconds}s`);
     expect(script).toContain(`TimeoutStopSec=${timings.stopTimeoutSeconds}`);
     expect(script).toContain('systemctl enable --now webapp');
@@ -52,6 +52,20 @@ describe('WebServerFleet launch template', () => {
     expect(policy).toContain('"kms:ViaService" = "s3.eu-west-1.amazonaws.com"');
     expect(policy).not.toMatch(/"Resource" = "\*"/);
     expect(resourceList(json, 'aws_iam_role_policy_attachment').map((a) => a.policy_arn)).toEqual(['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore']);
+  });
+});
+
+describe('WebServerFleet initial release', () => {
+  it('uploads the initial release where the default version looks for it, replaced when its content changes', () => {
+    const { json } = buildFleet();
+    const [object] = resourceList(json, 'aws_s3_object');
+    expect(object).toMatchObject({ key: 'webapp/v1.tar.gz', content_type: 'application/gzip', source: expect.stringMatching(/^assets\/initial-release_asset_\w+\/[0-9a-f]{64}\/[0-9a-f]{64}\.tar\.gz$/) });
+    expect(object.bucket).toMatch(/aws_s3_bucket\.releases_bucket_\w+\.id/);
+    expect(object.source_hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('creates the group only once the release is uploaded, so no first instance boots without it', () => {
+    expect(group(buildFleet().json).depends_on).toEqual([expect.stringMatching(/^aws_s3_object\.fleet_initial-release_\w+$/)]);
   });
 });
 
@@ -97,6 +111,18 @@ describe('WebServerFleet Auto Scaling group', () => {
     const [policy] = resourceList(buildFleet({ scaling: { metric, target: 50 } }).json, 'aws_autoscaling_policy');
     expect(policy.policy_type).toBe('TargetTrackingScaling');
     expect(policy.target_tracking_configuration.predefined_metric_specification.predefined_metric_type).toBe(type);
+  });
+
+  it('scales on request count only once the target group is attached, through the HTTPS listener', () => {
+    const [policy] = resourceList(buildFleet().json, 'aws_autoscaling_policy');
+    expect(policy.depends_on).toEqual([expect.stringMatching(/^aws_lb_listener\.alb_https_\w+$/)]);
+  });
+
+  it('waits for the routing rules instead when rules forward to the target group', () => {
+    const stack = emptyStack();
+    addTestFleet(stack, {}, { routingRules: [{ priority: 7, pathPatterns: ['/api/*'] }, { priority: 9, hostHeaders: ['app.example.com'] }] });
+    const [policy] = resourceList(synth(stack).json, 'aws_autoscaling_policy');
+    expect(policy.depends_on).toEqual([expect.stringMatching(/^aws_lb_listener_rule\.alb_rule-7_\w+$/), expect.stringMatching(/^aws_lb_listener_rule\.alb_rule-9_\w+$/)]);
   });
 
   it.each([

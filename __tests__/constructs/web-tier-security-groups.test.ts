@@ -91,4 +91,12 @@ describe('WebTierSecurityGroups', () => {
   ])('refuses %j', (props, error) => {
     expect(() => build(props)).toThrow(error);
   });
+
+  it('lets an authenticating load balancer reach the identity provider on 443, and nothing more', () => {
+    // GIVEN Cognito sign-in at the load balancer
+    const withAuth = rules(build({ loadBalancerAuthenticates: true })).map(summary);
+    const without = rules(build()).map(summary);
+    // THEN exactly one rule more: HTTPS out from the load balancer
+    expect(withAuth.filter((r) => !without.includes(r))).toEqual(['egress load-balancer tcp/443 0.0.0.0/0']);
+  });
 });

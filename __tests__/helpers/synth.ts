@@ -1,5 +1,8 @@
 // Shared test fixtures: a bare stack to put one construct in, the example environments' config
 // with overrides, and small readers over synthesized JSON (keys are snake_case, as in the JSON).
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TerraformStack, Testing } from 'cdktf';
 import { ENVIRONMENTS } from '../../config/environments';
 import { parseEnvironmentConfig } from '../../config/load';
@@ -8,6 +11,7 @@ import { EncryptionKey } from '../../constructs/encryption-key';
 import { Network } from '../../constructs/network';
 import { PrivateBucket } from '../../constructs/private-bucket';
 import { PublicLoadBalancer, type PublicLoadBalancerProps } from '../../constructs/public-load-balancer';
+import { SourceBundle } from '../../constructs/source-bundle';
 import { WebServerFleet, type WebServerFleetProps } from '../../constructs/web-server-fleet';
 import { releaseTimings } from '../../config/release-timings';
 import { WebTierSecurityGroups } from '../../constructs/web-tier-security-groups';
@@ -108,10 +112,19 @@ export function expectedSubnets(config: EnvironmentConfig): string[] {
     .sort();
 }
 
+/** A stand-in release (bin/webapp and webapp.service) for fleets in construct tests; no Go needed. */
+export const TEST_RELEASE_DIR = (() => {
+  const dir = mkdtempSync(join(tmpdir(), 'test-release-'));
+  mkdirSync(join(dir, 'bin'));
+  writeFileSync(join(dir, 'bin', 'webapp'), '#!/bin/sh\n', { mode: 0o755 });
+  writeFileSync(join(dir, 'webapp.service'), '[Service]\nExecStart=/opt/webapp/bin/webapp\n');
+  return dir;
+})();
+
 /** A load balancer (as above), a releases bucket and a fleet of 2-4 instances in `stack`. */
-export function addTestFleet(stack: TerraformStack, props: Partial<WebServerFleetProps> = {}) {
+export function addTestFleet(stack: TerraformStack, props: Partial<WebServerFleetProps> = {}, loadBalancer: Partial<PublicLoadBalancerProps> = {}) {
   const timings = releaseTimings(config('staging').webapp);
-  const parts = addTestLoadBalancer(stack, { healthCheck: config('staging').webapp.healthCheck, deregistrationDelaySeconds: timings.deregistrationDelaySeconds });
+  const parts = addTestLoadBalancer(stack, { healthCheck: config('staging').webapp.healthCheck, deregistrationDelaySeconds: timings.deregistrationDelaySeconds, ...loadBalancer });
   const { key, network, groups, alb } = parts;
   const releases = new PrivateBucket(stack, 'releases', { namePrefix: 'test-releases-', encryptionKey: key });
   const fleet = new WebServerFleet(stack, 'fleet', {
@@ -119,8 +132,7 @@ export function addTestFleet(stack: TerraformStack, props: Partial<WebServerFlee
     location: TEST_LOCATION,
     network,
     securityGroup: groups.instances,
-    loadBalancer: alb.loadBalancer,
-    targetGroup: alb.targetGroup,
+    loadBalancer: alb,
     instanceType: 't3.micro',
     minSize: 2,
     maxSize: 4,
@@ -129,6 +141,7 @@ export function addTestFleet(stack: TerraformStack, props: Partial<WebServerFlee
     releaseBucket: releases.bucket,
     encryptionKey: key,
     initialReleaseVersion: 'v1',
+    initialRelease: new SourceBundle(stack, 'initial-release', { directory: TEST_RELEASE_DIR, format: 'tar.gz' }),
     scaling: { metric: 'requests-per-target', target: 500 },
     ...props,
   });

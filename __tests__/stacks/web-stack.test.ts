@@ -118,3 +118,30 @@ describe('WebStack delivery across environments', () => {
     expect(Object.keys(json.output)).toContain('source_connection_arn');
   });
 });
+
+describe('WebStack serving from a fresh apply', () => {
+  it.each(ENVIRONMENT_NAMES)('%s uploads the initial release its launch template installs, built from app/', (name) => {
+    const json = stacks[name];
+    const [object] = resourceList(json, 'aws_s3_object');
+    expect(object.key).toBe(`webapp/${config(name).webapp.initialReleaseVersion}.tar.gz`);
+    const [template] = resourceList(json, 'aws_launch_template');
+    expect(template.user_data).toContain(`/webapp/${config(name).webapp.initialReleaseVersion}.tar.gz`);
+  });
+
+  it.each([
+    ['dev', true],
+    ['staging', true],
+    ['prod', false],
+  ] as const)('%s lets a destroy empty its buckets: %s', (name, force) => {
+    const buckets = resourceList(stacks[name], 'aws_s3_bucket');
+    expect(buckets.length).toBeGreaterThanOrEqual(3);
+    expect(buckets.every((b) => b.force_destroy === force)).toBe(true);
+  });
+
+  it('opens HTTPS out of the load balancer only when it signs users in with Cognito', () => {
+    const cognito = { userPoolArn: 'arn:aws:cognito-idp:eu-west-1:111111111111:userpool/eu-west-1_abc', userPoolClientId: 'client', userPoolDomain: 'auth' };
+    const lbEgress = (json: Json) => resourceList(json, 'aws_vpc_security_group_egress_rule').filter((r) => /load-balancer_/.test(r.security_group_id)).map((r) => `${r.from_port} ${r.cidr_ipv4 ?? 'instances'}`);
+    expect(lbEgress(stacks.dev)).toEqual([`${config('dev').webapp.appPort} instances`]);
+    expect(lbEgress(synth(new WebStack(Testing.app(), config('dev', { webapp: { cognito } }))).json).sort()).toEqual(['443 0.0.0.0/0', `${config('dev').webapp.appPort} instances`]);
+  });
+});

@@ -18,7 +18,7 @@ const PREFERENCES = {
   AlarmSpecification: { Alarms: ['web-target-5xx'] },
   SkipMatching: false,
 };
-const BASE_USER_DATA = userData('s3://releases/webapp/initial.tar.gz', 8080, releaseTimings(config('dev').webapp));
+const BASE_USER_DATA = userData({ releaseUri: 's3://releases/webapp/initial.tar.gz', region: 'eu-west-1', port: 8080, timings: releaseTimings(config('dev').webapp) });
 
 interface Fake {
   /** Refresh statuses, one per poll: "Status\tPercent\tReason". */
