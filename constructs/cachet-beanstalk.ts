@@ -136,6 +136,7 @@ export class CachetBeanstalk extends Construct {
       key: `cachet/${source.hash}.zip`,
       source: source.path,
       sourceHash: source.hash,
+      dependsOn: bundles.settings,
     });
 
     const serviceRole = new IamRole(this, 'service-role', {

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import type { TerraformResource } from 'cdktf';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
@@ -50,6 +51,12 @@ export class PrivateBucket extends Construct {
   public readonly bucket: S3Bucket;
   /** The bucket policy; whatever AWS checks it for at creation (log delivery) depends on it. */
   public readonly policy: S3BucketPolicy;
+  /**
+   * Everything that configures the bucket (versioning, encryption, ownership, public access block,
+   * lifecycle, policy). Objects written at apply time depend on these: an object put before them
+   * would have no version history (a "null" version) and the default encryption of S3, not the key's.
+   */
+  public readonly settings: TerraformResource[];
 
   constructor(scope: Construct, id: string, props: PrivateBucketProps) {
     super(scope, id);
@@ -63,16 +70,16 @@ export class PrivateBucket extends Construct {
     this.bucket = new S3Bucket(this, 'bucket', { bucketPrefix: props.namePrefix, forceDestroy: props.forceDestroy ?? false });
     const bucket = this.bucket.id;
 
-    new S3BucketPublicAccessBlock(this, 'public-access-block', {
+    const publicAccessBlock = new S3BucketPublicAccessBlock(this, 'public-access-block', {
       bucket,
       blockPublicAcls: true,
       blockPublicPolicy: true,
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
-    new S3BucketOwnershipControls(this, 'ownership', { bucket, rule: { objectOwnership: 'BucketOwnerEnforced' } });
-    new S3BucketVersioningA(this, 'versioning', { bucket, versioningConfiguration: { status: 'Enabled' } });
-    new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
+    const ownership = new S3BucketOwnershipControls(this, 'ownership', { bucket, rule: { objectOwnership: 'BucketOwnerEnforced' } });
+    const versioning = new S3BucketVersioningA(this, 'versioning', { bucket, versioningConfiguration: { status: 'Enabled' } });
+    const encryption = new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
       bucket,
       rule: [
         props.encryptionKey
@@ -83,7 +90,7 @@ export class PrivateBucket extends Construct {
           : { applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } },
       ],
     });
-    new S3BucketLifecycleConfiguration(this, 'lifecycle', {
+    const lifecycle = new S3BucketLifecycleConfiguration(this, 'lifecycle', {
       bucket,
       rule: [
         {
@@ -110,5 +117,6 @@ export class PrivateBucket extends Construct {
         ...(props.policyStatements?.(this.bucket) ?? []),
       ]),
     });
+    this.settings = [publicAccessBlock, ownership, versioning, encryption, lifecycle, this.policy];
   }
 }

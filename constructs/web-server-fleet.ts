@@ -14,6 +14,7 @@ import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import type { ReleaseTimings } from '../config/release-timings';
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
+import type { PrivateBucket } from './private-bucket';
 import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy, type AwsLocation } from './policy';
 import type { PublicLoadBalancer } from './public-load-balancer';
 import type { SourceBundle } from './source-bundle';
@@ -48,7 +49,7 @@ export interface WebServerFleetProps {
   /** Seconds from launch until the service can answer (boot, download, start). @default 90 */
   readonly startupSeconds?: number;
   /** Bucket holding release archives; instances may read `webapp/*` only. */
-  readonly releaseBucket: S3Bucket;
+  readonly releaseBucket: PrivateBucket;
   /** Key of the release bucket, for decrypting archives through S3. */
   readonly encryptionKey: EncryptionKey;
   /** Release the template's default version installs: `s3://<releaseBucket>/webapp/<version>.tar.gz`. */
@@ -123,14 +124,14 @@ export class WebServerFleet extends Construct {
       throw new Error(`WebServerFleet ${id}: initialReleaseVersion "${props.initialReleaseVersion}" must be a version such as v1.0.0 (letters, digits, . _ + -)`);
     }
     const t = props.timings;
-    this.releaseBucket = props.releaseBucket;
+    this.releaseBucket = props.releaseBucket.bucket;
     this.warmupSeconds = (props.startupSeconds ?? 90) + t.healthySeconds;
     // The script goes in raw (HCL would read its quotes and newlines) and Terraform puts the
     // bucket's name, known only after apply, where the placeholder stands.
     const bucketPlaceholder = '@release-bucket@';
     const initialKey = `${RELEASE_PREFIX}/${props.initialReleaseVersion}.tar.gz`;
     const script = userData({ releaseUri: `s3://${bucketPlaceholder}/${initialKey}`, region: props.location.region, port: props.appPort, timings: t });
-    this.userData = Fn.base64encode(Fn.replace(Fn.rawString(script), bucketPlaceholder, props.releaseBucket.bucket));
+    this.userData = Fn.base64encode(Fn.replace(Fn.rawString(script), bucketPlaceholder, this.releaseBucket.bucket));
 
     this.instanceRole = new IamRole(this, 'instance-role', {
       name: `${props.name}-web-instance`,
@@ -141,7 +142,7 @@ export class WebServerFleet extends Construct {
       role: this.instanceRole.id,
       name: 'read-release',
       policy: policyDocument([
-        { Sid: 'ReadReleaseArchives', Effect: 'Allow', Action: 's3:GetObject', Resource: `${props.releaseBucket.arn}/${RELEASE_PREFIX}/*` },
+        { Sid: 'ReadReleaseArchives', Effect: 'Allow', Action: 's3:GetObject', Resource: `${this.releaseBucket.arn}/${RELEASE_PREFIX}/*` },
         {
           Sid: 'DecryptReleaseArchivesThroughS3',
           Effect: 'Allow',
@@ -167,21 +168,24 @@ export class WebServerFleet extends Construct {
       userData: this.userData,
       tagSpecifications: [{ resourceType: 'instance', tags: { Name: `${props.name}-web` } }, { resourceType: 'volume', tags: { Name: `${props.name}-web` } }],
       lifecycle: {
-        // Each release adds a version with a concrete AMI and its release in the user data, and the
-        // provider reads the template's latest version: these two would show as drift after every
-        // release. Terraform's user data still reaches releases through the deploy project
-        // (`userData`); its AMI is resolved at release time.
-        ignoreChanges: ['image_id', 'user_data'],
+        // Each release adds a version with a concrete AMI, its release in the user data and a
+        // description ("release <commit>"), and the provider reads the template's latest version:
+        // these three would show as drift after every release (the emulator's no-change plan after a
+        // release caught the description). Terraform's user data still reaches releases through the
+        // deploy project (`userData`); its AMI is resolved at release time.
+        ignoreChanges: ['image_id', 'user_data', 'description'],
       },
     });
 
     // The release the default version installs; instances launch only once it is there.
     const initialRelease = new S3Object(this, 'initial-release', {
-      bucket: props.releaseBucket.id,
+      bucket: this.releaseBucket.id,
       key: initialKey,
       source: props.initialRelease.path,
       sourceHash: props.initialRelease.hash,
       contentType: 'application/gzip',
+      // Encrypted with the bucket's key and versioned only once the bucket is set up.
+      dependsOn: props.releaseBucket.settings,
     });
 
     const { loadBalancer, targetGroup } = props.loadBalancer;

@@ -93,7 +93,7 @@ export class WebStack extends EnvironmentStack {
       appPort: web.appPort,
       timings,
       startupSeconds: web.startupSeconds,
-      releaseBucket: releases.bucket,
+      releaseBucket: releases,
       encryptionKey: key,
       initialReleaseVersion: web.initialReleaseVersion,
       initialRelease,

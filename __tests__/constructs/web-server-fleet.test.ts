@@ -42,7 +42,7 @@ describe('WebServerFleet launch template', () => {
 
   it('leaves the AMI and user data of later versions to releases, which carry Terraform\'s user data forward', () => {
     const [template] = resourceList(buildFleet().json, 'aws_launch_template');
-    expect(template.lifecycle.ignore_changes).toEqual(['image_id', 'user_data']);
+    expect(template.lifecycle.ignore_changes).toEqual(['image_id', 'user_data', 'description']);
   });
 
   it('lets the instances read only the release archives, plus Session Manager', () => {
@@ -62,6 +62,14 @@ describe('WebServerFleet initial release', () => {
     expect(object).toMatchObject({ key: 'webapp/v1.tar.gz', content_type: 'application/gzip', source: expect.stringMatching(/^assets\/initial-release_asset_\w+\/[0-9a-f]{64}\/[0-9a-f]{64}\.tar\.gz$/) });
     expect(object.bucket).toMatch(/aws_s3_bucket\.releases_bucket_\w+\.id/);
     expect(object.source_hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('puts the release only once its bucket keeps versions and encrypts with the key', () => {
+    // (Without it the object raced the bucket's settings: a "null" version, S3's default encryption.)
+    const [object] = resourceList(buildFleet().json, 'aws_s3_object');
+    expect(object.depends_on).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^aws_s3_bucket_versioning\.releases_versioning_\w+$/), expect.stringMatching(/^aws_s3_bucket_server_side_encryption_configuration\.releases_encryption_\w+$/)]),
+    );
   });
 
   it('creates the group only once the release is uploaded, so no first instance boots without it', () => {

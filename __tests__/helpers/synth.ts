@@ -138,7 +138,7 @@ export function addTestFleet(stack: TerraformStack, props: Partial<WebServerFlee
     maxSize: 4,
     appPort: 8080,
     timings,
-    releaseBucket: releases.bucket,
+    releaseBucket: releases,
     encryptionKey: key,
     initialReleaseVersion: 'v1',
     initialRelease: new SourceBundle(stack, 'initial-release', { directory: TEST_RELEASE_DIR, format: 'tar.gz' }),

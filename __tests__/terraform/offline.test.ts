@@ -122,6 +122,7 @@ describe.each(ENVIRONMENT_NAMES)('the web-%s plan', (name) => {
       aws_lb_listener: 2,
       aws_lb_target_group: 1,
       aws_launch_template: 1,
+      aws_s3_object: 1, // the initial release
       aws_autoscaling_group: 1,
       aws_autoscaling_policy: 1,
       aws_security_group: 2,
