@@ -1,12 +1,15 @@
-// The emulator gate's harness: moto's server (pinned, in the project's .venv) on loopback with
-// TLS, a Terraform override that points the AWS provider at it, the set of resources it can take,
-// and a coverage table. The synthesized configuration stays real; only the override file and the
+// The emulator gate's harness: moto's server (pinned, in the project's .venv; started through
+// emulator-server/moto_server.py, which corrects how moto applies policy conditions) on loopback
+// with TLS from a throwaway CA, a Terraform override that points the AWS provider at it, the set of
+// resources it can take, and a coverage table. The synthesized configuration stays real; only the override file and the
 // emulator run differ. Bounded in time (per Terraform command) and in requests (a watchdog stops
 // the server past MAX_REQUESTS).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { Agent, request } from 'node:https';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { glob } from './glob';
 import { freeLoopbackPort } from './net';
 import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
@@ -16,7 +19,9 @@ import type { EnvironmentConfig } from '../config/schema';
 import { DUMMY_PROVIDER_SETTINGS, offlineTerraformEnv, synthesizeAll, terraform, type Json, type SynthesizedStack } from './offline-terraform';
 
 const ROOT = resolve(__dirname, '..');
-export const MOTO_SERVER = join(ROOT, '.venv', 'bin', 'moto_server');
+export const VENV_BIN = join(ROOT, '.venv', 'bin');
+const run = promisify(execFile);
+const MOTO_SERVER = join(ROOT, 'scripts', 'emulator-server', 'moto_server.py');
 
 /** The account moto answers as; stacks applied to it are configured for it. */
 export const EMULATOR_ACCOUNT_ID = '123456789012';
@@ -43,10 +48,6 @@ export const EMULATOR_GAPS: readonly { readonly pattern: string; readonly failur
   {
     pattern: 'aws_elastic_beanstalk_environment.*',
     failure: 'needs the application version above; elasticbeanstalk:DescribeEvents, which the provider polls while creating, is not implemented',
-  },
-  {
-    pattern: 'aws_s3_object.*',
-    failure: 's3:PutObject answers 403: moto evaluates the TLS-only bucket policy without the aws:SecureTransport key, so its Deny matches even over HTTPS',
   },
   {
     pattern: 'aws_codebuild_project.*',
@@ -133,14 +134,14 @@ export function formatCoverage(stack: string, rows: readonly CoverageRow[]): str
 }
 
 /** The Terraform override that sends the provider to the emulator (test harness only). */
-export function emulatorOverride(endpoint: string): Json {
+export function emulatorOverride(endpoint: string, caBundle: string): Json {
   return {
     provider: {
       aws: [
         {
           ...DUMMY_PROVIDER_SETTINGS,
-          // moto serves a self-signed certificate on loopback.
-          insecure: true,
+          // moto serves a certificate of the emulator's own CA on loopback.
+          custom_ca_bundle: caBundle,
           skip_region_validation: true,
           s3_use_path_style: true,
           endpoints: [Object.fromEntries(SERVICES.map((s) => [s, endpoint]))],
@@ -151,8 +152,26 @@ export function emulatorOverride(endpoint: string): Json {
   };
 }
 
-export function writeEmulatorOverride(stackDir: string, endpoint: string): void {
-  writeFileSync(join(stackDir, 'zz_emulator_override.tf.json'), JSON.stringify(emulatorOverride(endpoint), null, 2));
+export function writeEmulatorOverride(stackDir: string, emulator: Pick<Emulator, 'endpoint' | 'caBundle'>): void {
+  writeFileSync(join(stackDir, 'zz_emulator_override.tf.json'), JSON.stringify(emulatorOverride(emulator.endpoint, emulator.caBundle), null, 2));
+}
+
+/**
+ * A throwaway CA and a certificate for 127.0.0.1 signed by it, so that clients verify the
+ * emulator's TLS (the AWS CLI through AWS_CA_BUNDLE, Terraform through custom_ca_bundle).
+ */
+function loopbackCertificate(): { caBundle: string; cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'emulator-tls-'));
+  const openssl = (...args: string[]) => {
+    const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed (apt-get install -y openssl):\n${r.stderr}${r.error ?? ''}`);
+  };
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=emulator test CA');
+  openssl('req', '-new', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n');
+  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'server.ext', '-out', 'server.pem');
+  return { caBundle: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
 }
 
 /** An HTTPS agent that accepts the emulator's self-signed certificate (loopback only). */
@@ -172,6 +191,8 @@ function ping(endpoint: string): Promise<boolean> {
 
 export interface Emulator {
   readonly endpoint: string;
+  /** PEM of the CA that signed the emulator's certificate. */
+  readonly caBundle: string;
   /** Requests served so far. */
   requests(): number;
   stop(): Promise<void>;
@@ -179,12 +200,13 @@ export interface Emulator {
 
 /** Starts moto's server on a free loopback port with TLS; resolves once it answers. */
 export async function startEmulator(startTimeoutMs = 30_000): Promise<Emulator> {
-  if (!existsSync(MOTO_SERVER)) {
-    throw new Error(`moto is not installed at ${MOTO_SERVER}; run scripts/setup-python.sh (npm test runs it first)`);
+  if (!existsSync(join(VENV_BIN, 'moto_server'))) {
+    throw new Error(`moto is not installed in ${VENV_BIN}; run scripts/setup-python.sh (npm test runs it first)`);
   }
   const port = await freeLoopbackPort();
   const endpoint = `https://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port), '--ssl'], {
+  const tls = loopbackCertificate();
+  const child: ChildProcess = spawn(join(VENV_BIN, 'python'), [MOTO_SERVER, '-H', '127.0.0.1', '-p', String(port), '-c', tls.cert, '-k', tls.key], {
     env: { ...process.env, MOTO_ACM_VALIDATION_WAIT: '0', MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -210,6 +232,7 @@ export async function startEmulator(startTimeoutMs = 30_000): Promise<Emulator> 
   }
   return {
     endpoint,
+    caBundle: tls.caBundle,
     requests: () => requests,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
@@ -226,6 +249,37 @@ export function readStackJson(stackDir: string): Json {
 /** Seconds each Terraform command against the emulator may take. */
 export const EMULATOR_COMMAND_TIMEOUT_MS = 8 * 60_000;
 
+/** One resource the plan would change, and which of its attributes. */
+export interface PlannedChange {
+  readonly address: string;
+  readonly actions: readonly string[];
+  /** Attributes whose planned value differs from the state (or is unknown until apply). */
+  readonly attributes: readonly string[];
+  /** `attribute: before -> after` for each of them, for messages. */
+  readonly details: readonly string[];
+}
+
+/** What `terraform plan -detailed-exitcode` found: exit code 0 means no changes, 2 changes. */
+export interface DetailedPlan {
+  readonly exitCode: 0 | 2;
+  readonly changes: readonly PlannedChange[];
+}
+
+/** The resources a plan would change, with the attributes that differ. */
+export function plannedChanges(plan: Json): PlannedChange[] {
+  return ((plan.resource_changes ?? []) as Json[])
+    .filter((c) => !c.change.actions.every((a: string) => a === 'no-op' || a === 'read'))
+    .map((c) => {
+      const before = c.change.before ?? {};
+      const after = c.change.after ?? {};
+      const unknown = c.change.after_unknown ?? {};
+      const keys = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)]);
+      const attributes = [...keys].filter((k) => unknown[k] === true || JSON.stringify(before[k] ?? null) !== JSON.stringify(after[k] ?? null)).sort();
+      const details = attributes.map((k) => `${k}: ${JSON.stringify(before[k] ?? null)} -> ${unknown[k] === true ? '(known after apply)' : JSON.stringify(after[k] ?? null)}`);
+      return { address: c.address, actions: c.change.actions, attributes, details };
+    });
+}
+
 export interface AppliedStack {
   readonly emulator: Emulator;
   readonly stack: SynthesizedStack;
@@ -233,17 +287,31 @@ export interface AppliedStack {
   readonly config: EnvironmentConfig;
   readonly plan: EmulatorPlan;
   readonly json: Json;
-  /** A new `terraform plan` of what was applied, as `terraform show -json` gives it. */
-  planAgain(): Promise<Json>;
+  /** Seconds the first apply took. */
+  readonly applySeconds: number;
+  /** `terraform plan -detailed-exitcode` of what was applied, with the changes it found. */
+  planChanges(): Promise<DetailedPlan>;
+  /** `terraform output -json`, as name -> value. */
+  outputs(): Promise<Json>;
+  /** `terraform apply` of the same resources again (after a destroy: re-creation in the same account). */
+  apply(): Promise<void>;
   /** `terraform destroy` of what was applied. */
   destroy(): Promise<void>;
+}
+
+export interface ApplyOptions {
+  /**
+   * Outputs added for the test in a file of their own: name -> Terraform expression, evaluated
+   * by the apply (e.g. the environment a CodeBuild project the emulator cannot take would get).
+   */
+  readonly extraOutputs?: (json: Json) => Record<string, unknown>;
 }
 
 /**
  * Starts an emulator, creates the hosted zone the dev config names, synthesizes `<system>-dev` for
  * the emulator's account, and applies every resource the emulator can take.
  */
-export async function applyDevStack(system: SystemName): Promise<AppliedStack> {
+export async function applyDevStack(system: SystemName, options: ApplyOptions = {}): Promise<AppliedStack> {
   const emulator = await startEmulator();
   try {
     const [dev] = loadEnvironments(['dev']);
@@ -259,30 +327,48 @@ export async function applyDevStack(system: SystemName): Promise<AppliedStack> {
 
     const [stack] = synthesizeAll([config], [system]);
     const env = offlineTerraformEnv();
-    writeEmulatorOverride(stack.dir, emulator.endpoint);
+    writeEmulatorOverride(stack.dir, emulator);
     const json = readStackJson(stack.dir);
+    const extra = options.extraOutputs?.(json) ?? {};
+    if (Object.keys(extra).length) {
+      writeFileSync(join(stack.dir, 'zz_emulator_outputs.tf.json'), JSON.stringify({ output: Object.fromEntries(Object.entries(extra).map(([k, value]) => [k, { value }])) }, null, 2));
+    }
     const plan = emulatorTargets(json);
     console.log(formatCoverage(stack.name, coverage(json, plan)));
 
     const targets = plan.targets.map((t) => `-target=${t}`);
+    const apply = async () => {
+      await terraform(stack.dir, env, ['apply', '-no-color', '-input=false', '-auto-approve', '-parallelism=10', ...targets], EMULATOR_COMMAND_TIMEOUT_MS);
+    };
     await terraform(stack.dir, env, ['init', '-no-color', '-input=false']);
-    await terraform(
-      stack.dir,
-      env,
-      ['apply', '-no-color', '-input=false', '-auto-approve', '-parallelism=10', ...targets],
-      EMULATOR_COMMAND_TIMEOUT_MS,
-    );
-    console.log(`${stack.name}: applied ${plan.targets.length} resources with ${emulator.requests()} emulator requests`);
+    const started = Date.now();
+    await apply();
+    const applySeconds = (Date.now() - started) / 1000;
+    console.log(`${stack.name}: applied ${plan.targets.length} resources in ${applySeconds.toFixed(1)} s with ${emulator.requests()} emulator requests`);
     return {
       emulator,
       stack,
       config,
       plan,
       json,
-      planAgain: async () => {
-        await terraform(stack.dir, env, ['plan', '-no-color', '-input=false', '-lock=false', '-out=emulator.tfplan', ...targets], EMULATOR_COMMAND_TIMEOUT_MS);
-        return JSON.parse(await terraform(stack.dir, env, ['show', '-json', 'emulator.tfplan']));
+      applySeconds,
+      planChanges: async () => {
+        const args = ['plan', '-detailed-exitcode', '-no-color', '-input=false', '-lock=false', '-out=emulator.tfplan', ...targets];
+        let exitCode: 0 | 2 = 0;
+        try {
+          await run('terraform', args, { cwd: stack.dir, env, maxBuffer: 512 * 1024 * 1024, timeout: EMULATOR_COMMAND_TIMEOUT_MS, killSignal: 'SIGINT' });
+        } catch (error: any) {
+          if (error?.code !== 2) throw new Error(`terraform plan failed in ${stack.dir}:\n${error.stderr || error.stdout || error.message}`);
+          exitCode = 2;
+        }
+        const changes = plannedChanges(JSON.parse(await terraform(stack.dir, env, ['show', '-json', 'emulator.tfplan'])));
+        return { exitCode, changes };
       },
+      outputs: async () => {
+        const raw = JSON.parse(await terraform(stack.dir, env, ['output', '-json']));
+        return Object.fromEntries(Object.entries<Json>(raw).map(([k, v]) => [k, v.value]));
+      },
+      apply,
       destroy: async () => {
         await terraform(stack.dir, env, ['destroy', '-no-color', '-input=false', '-auto-approve'], EMULATOR_COMMAND_TIMEOUT_MS);
       },

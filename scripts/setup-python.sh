@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the pinned Python tools of requirements-dev.txt (checkov, moto) into the project-local
+# Installs the pinned Python tools of requirements-dev.txt (checkov, moto, the AWS CLI) into the project-local
 # .venv. Runs before `npm test` (the `pretest` script); does nothing, offline too, when .venv already
 # matches the requirements file.
 set -euo pipefail
@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 command -v python3 >/dev/null || { echo "setup-python: python3 is missing; install Python 3.9+ with venv" >&2; exit 1; }
 wanted=$(sha256sum requirements-dev.txt | cut -d' ' -f1)
 marker=.venv/.requirements-sha256
-if [ -x .venv/bin/checkov ] && [ -x .venv/bin/moto_server ] && [ "$(cat "$marker" 2>/dev/null)" = "$wanted" ]; then
+if [ -x .venv/bin/checkov ] && [ -x .venv/bin/moto_server ] && [ -x .venv/bin/aws ] && [ "$(cat "$marker" 2>/dev/null)" = "$wanted" ]; then
   exit 0
 fi
 echo "setup-python: installing requirements-dev.txt into .venv (once)" >&2

@@ -158,6 +158,8 @@ export interface CodeBuildRunOptions {
   readonly image?: string;
   /** The project's and pipeline's variables; they override the buildspec's env.variables. */
   readonly variables?: Readonly<Record<string, string>>;
+  /** The project's region: AWS_REGION and AWS_DEFAULT_REGION, as CodeBuild sets them. @default - neither set */
+  readonly region?: string;
   /** Where the primary artifact's files are collected; emptied first. */
   readonly artifactsDir: string;
   /** The project's build timeout. @default 30 minutes */
@@ -309,6 +311,7 @@ export async function runCodeBuild(options: CodeBuildRunOptions): Promise<CodeBu
     LANG: 'C.UTF-8',
     ...spec.variables,
     ...options.variables,
+    ...(options.region ? { AWS_REGION: options.region, AWS_DEFAULT_REGION: options.region } : {}),
     CODEBUILD_SRC_DIR: srcDir,
     ...secondaryEnv,
     CODEBUILD_RESOLVED_SOURCE_VERSION: commit,
