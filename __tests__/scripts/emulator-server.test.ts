@@ -1,7 +1,7 @@
 // The emulator's corrections (scripts/emulator-server/moto_server.py): a TLS-only bucket policy
 // lets requests over TLS through, as in AWS, while a policy that denies TLS requests still denies;
-// a record set deleted by a name without the trailing dot is deleted.
-import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+// a record set deleted and created again is created, whatever else the zone holds.
+import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { PutBucketPolicyCommand, CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorAgent, startEmulator, type Emulator } from '../../scripts/emulator';
@@ -38,14 +38,26 @@ describe("the emulator's policy conditions", () => {
   });
 });
 
-describe("the emulator's record set deletes", () => {
-  it('deletes a record named without the trailing dot, as Route 53 does', async () => {
+describe("the emulator's record sets", () => {
+  it('creates a record again after its delete, with another record sorting after it (as after a destroy)', async () => {
     const route53 = new Route53Client({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, requestHandler: { httpsAgent: emulatorAgent } });
-    const zone = (await route53.send(new CreateHostedZoneCommand({ Name: 'example.com', CallerReference: 'delete-test' }))).HostedZone!.Id!;
-    const record = { Name: 'app.example.com', Type: 'CNAME' as const, TTL: 60, ResourceRecords: [{ Value: 'target.example.com' }] };
-    await route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zone, ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: record }] } }));
-    await route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zone, ChangeBatch: { Changes: [{ Action: 'DELETE', ResourceRecordSet: record }] } }));
+    const zone = (await route53.send(new CreateHostedZoneCommand({ Name: 'example.com', CallerReference: 'recreate-test' }))).HostedZone!.Id!;
+    const change = (Action: 'CREATE' | 'DELETE', ResourceRecordSet: ResourceRecordSet) => route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zone, ChangeBatch: { Changes: [{ Action, ResourceRecordSet }] } }));
+    const app: ResourceRecordSet = { Name: 'app.example.com', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] };
+    await change('CREATE', { Name: '_validation.app.example.com', Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: 'x.acm-validations.aws' }] });
+    await change('CREATE', app);
+    await change('DELETE', app);
+    await expect(change('CREATE', app)).resolves.toBeDefined();
     const { ResourceRecordSets } = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zone }));
-    expect(ResourceRecordSets!.filter((r) => r.Type === 'CNAME')).toEqual([]);
+    expect(ResourceRecordSets!.filter((r) => r.Type === 'A').map((r) => r.Name)).toEqual(['app.example.com.']);
+  });
+
+  it('still refuses to create a record that exists', async () => {
+    const route53 = new Route53Client({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, requestHandler: { httpsAgent: emulatorAgent } });
+    const zone = (await route53.send(new CreateHostedZoneCommand({ Name: 'example.org', CallerReference: 'exists-test' }))).HostedZone!.Id!;
+    const record: ResourceRecordSet = { Name: 'app.example.org', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] };
+    const create = () => route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zone, ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: record }] } }));
+    await create();
+    await expect(create()).rejects.toThrow(/already exists/);
   });
 });

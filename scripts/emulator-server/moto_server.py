@@ -8,11 +8,12 @@ every request, even over HTTPS, and the emulator refused every object put into a
 The correction evaluates that one key: every request reaches this server over TLS, so
 aws:SecureTransport is "true" and a statement requiring "false" does not apply, as in AWS.
 
-2. Deleting a record set. moto stores record names with a trailing dot and, on DELETE, compares
-the name as sent, without one (moto/route53/models.py, FakeZone.delete_rrset): the provider sends
-"app.example.com", nothing matches, nothing is deleted and no error is raised, so the record
-outlived `terraform destroy` and blocked the next apply. Route 53 treats both spellings as one
-name; so does the correction.
+2. Re-creating a record set. moto refuses a CREATE that repeats one in the zone's change journal
+when get_record_sets(type, name) finds anything, but that call lists every record from that name
+on, in listing order, not the one record (moto/route53/models.py, change_resource_record_sets).
+After a destroy, re-creating our alias record failed with "already exists" because the
+certificate's validation record sorts after it. The correction lets that check see only the exact
+name and type, as Route 53 does.
 
 Usage: python moto_server.py [moto_server's own arguments]
 """
@@ -48,19 +49,33 @@ def is_action_permitted(self, action, resource="*", principal=None, incoming_con
 
 access_control.IAMPolicyStatement.is_action_permitted = is_action_permitted
 
+import threading  # noqa: E402
+
 from moto.route53 import models as route53_models  # noqa: E402
 
-_delete_rrset = route53_models.FakeZone.delete_rrset
+_changing = threading.local()
+_get_record_sets = route53_models.FakeZone.get_record_sets
+_change_resource_record_sets = route53_models.Route53Backend.change_resource_record_sets
 
 
-def delete_rrset(self, rrset):
-    name = rrset["Name"]
-    other = name[:-1] if name.endswith(".") else f"{name}."
-    _delete_rrset(self, rrset)
-    _delete_rrset(self, {**rrset, "Name": other})
+def get_record_sets(self, start_type, start_name):
+    records = _get_record_sets(self, start_type, start_name)
+    if not getattr(_changing, "active", False):
+        return records
+    wanted = start_name.rstrip(".")
+    return [r for r in records if r.name.rstrip(".") == wanted and r.type == start_type]
 
 
-route53_models.FakeZone.delete_rrset = delete_rrset
+def change_resource_record_sets(self, *args, **kwargs):
+    _changing.active = True
+    try:
+        return _change_resource_record_sets(self, *args, **kwargs)
+    finally:
+        _changing.active = False
+
+
+route53_models.FakeZone.get_record_sets = get_record_sets
+route53_models.Route53Backend.change_resource_record_sets = change_resource_record_sets
 
 if __name__ == "__main__":
     from moto.server import main
