@@ -16,11 +16,12 @@
 // Go, not the runtime the spec selects), parameter-store/secrets-manager variables, reports, caches.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { DEFAULT_BUILD_IMAGE } from '../../constructs/delivery-pipeline';
+import { listFiles } from '../../constructs/zip';
 import runtimesData from './runtimes.json';
 
 /** Raised for a buildspec or an option that cannot run; the CLI exits 2 with its message. */
@@ -210,20 +211,6 @@ export function artifactPattern(pattern: string): RegExp {
   return new RegExp(`^${body.replace(/\/$/, '').replace(/\(\?:\.\*\/\)\?$/, '.*')}$`);
 }
 
-function filesBelow(dir: string): string[] {
-  const out: string[] = [];
-  const visit = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      const stat = statSync(path);
-      if (stat.isDirectory()) visit(path);
-      else out.push(relative(dir, path).split(sep).join('/'));
-    }
-  };
-  if (existsSync(dir)) visit(dir);
-  return out.sort();
-}
-
 /** One shell for the whole build; each command's exit status comes back on file descriptor 3. */
 class BuildShell {
   private readonly child;
@@ -379,7 +366,7 @@ export async function runCodeBuild(options: CodeBuildRunOptions): Promise<CodeBu
   if (spec.artifacts && !aborted) {
     const started = Date.now();
     const base = join(srcDir, spec.artifacts.baseDirectory ?? '.');
-    const available = filesBelow(base);
+    const available = existsSync(base) ? listFiles(base) : [];
     let missing: string | undefined;
     for (const pattern of spec.artifacts.files) {
       const re = artifactPattern(pattern);
