@@ -1,8 +1,8 @@
 // The boot test's harness: runs a launch template's user data, unmodified, the way cloud-init runs
 // it on first boot (as root, from /var/lib/cloud/instance/scripts/part-001, with cloud-init's PATH),
-// in an isolated root: a private mount namespace (unshare, as root) where /etc and /var are
-// overlays of this machine's (writes land in a throwaway upper directory), /opt and /tmp are empty
-// and /usr/local/sbin holds the instance's tools: the real AWS CLI and a systemctl stand-in
+// in an isolated root: a private mount namespace (unshare, as root) where /etc, /var and /tmp are
+// overlays of this machine's (writes land in a throwaway upper directory), /opt is empty and
+// /usr/local/sbin holds the instance's tools: the real AWS CLI and a systemctl stand-in
 // (instance-boot/systemctl) that starts the unit's ExecStart with its User, Environment and drop-ins.
 // The network is this machine's, so the service answers on loopback and the CLI reaches the
 // emulator. Nothing the script writes leaves the namespace's directories.
@@ -49,13 +49,14 @@ export interface BootedInstance {
 const SETUP = String.raw`
 set -euo pipefail
 W=$1
-for d in etc var; do
+for d in etc var tmp; do
   mkdir -p "$W/$d-upper" "$W/$d-work"
   mount -t overlay overlay -o "lowerdir=/$d,upperdir=$W/$d-upper,workdir=$W/$d-work" "/$d"
 done
 mount --bind "$W/opt" /opt
-mount --bind "$W/tmp" /tmp
 mount --bind "$W/sbin" /usr/local/sbin
+# The instance's AWS CLI must be the one given (a PATH lookup must not fall through to another).
+[ -x /usr/local/sbin/aws ] || { echo "boot: the AWS CLI $(readlink /usr/local/sbin/aws) is not visible in the instance's root" >&2; exit 97; }
 [ -e /usr/bin/systemctl ] && mount --bind "$W/sbin/systemctl" /usr/bin/systemctl
 mkdir -p /var/lib/cloud/instance/scripts
 cp "$W/user-data" /var/lib/cloud/instance/scripts/part-001
@@ -74,7 +75,7 @@ export async function bootInstance(options: BootOptions): Promise<BootedInstance
   if (!existsSync(options.awsCli)) throw new Error(`no AWS CLI at ${options.awsCli}; run scripts/setup-python.sh`);
   mkdirSync('/run', { recursive: true });
   const root = mkdtempSync('/run/instance-boot-');
-  for (const d of ['opt', 'tmp', 'sbin']) mkdirSync(join(root, d));
+  for (const d of ['opt', 'sbin']) mkdirSync(join(root, d));
   copyFileSync(STAND_IN, join(root, 'sbin', 'systemctl'));
   chmodSync(join(root, 'sbin', 'systemctl'), 0o755);
   symlinkSync(options.awsCli, join(root, 'sbin', 'aws'));
