@@ -1,26 +1,24 @@
 // The emulator gate's harness: moto's server (pinned, in the project's .venv; started through
-// emulator-server/moto_server.py, which corrects how moto applies policy conditions) on loopback
-// with TLS from a throwaway CA, a Terraform override that points the AWS provider at it, the set of
-// resources it can take, and a coverage table. The synthesized configuration stays real; only the override file and the
-// emulator run differ. Bounded in time (per Terraform command) and in requests (a watchdog stops
+// emulator-server/moto_server.py, which corrects two moto gaps our stacks meet) on loopback with TLS
+// from a throwaway CA, a Terraform override that points the AWS provider at it, the set of
+// resources it can take, and a coverage table. The synthesized configuration stays real; only the
+// override file and the emulator run differ. Bounded in time (per Terraform command) and in requests (a watchdog stops
 // the server past MAX_REQUESTS).
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Agent, request } from 'node:https';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { glob } from './glob';
 import { freeLoopbackPort } from './net';
 import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { loadEnvironments } from '../config/load';
 import type { SystemName } from '../stacks';
 import type { EnvironmentConfig } from '../config/schema';
-import { DUMMY_PROVIDER_SETTINGS, offlineTerraformEnv, synthesizeAll, terraform, type Json, type SynthesizedStack } from './offline-terraform';
+import { DUMMY_PROVIDER_SETTINGS, offlineTerraformEnv, synthesizeAll, terraform, terraformExit, type Json, type SynthesizedStack } from './offline-terraform';
 
 const ROOT = resolve(__dirname, '..');
 export const VENV_BIN = join(ROOT, '.venv', 'bin');
-const run = promisify(execFile);
 const MOTO_SERVER = join(ROOT, 'scripts', 'emulator-server', 'moto_server.py');
 
 /** The account moto answers as; stacks applied to it are configured for it. */
@@ -174,7 +172,7 @@ function loopbackCertificate(): { caBundle: string; cert: string; key: string } 
   return { caBundle: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
 }
 
-/** An HTTPS agent that accepts the emulator's self-signed certificate (loopback only). */
+/** An HTTPS agent for the SDK clients of the tests, which do not check the emulator's certificate (loopback only). */
 export const emulatorAgent = new Agent({ rejectUnauthorized: false });
 
 function ping(endpoint: string): Promise<boolean> {
@@ -354,13 +352,7 @@ export async function applyDevStack(system: SystemName, options: ApplyOptions = 
       applySeconds,
       planChanges: async () => {
         const args = ['plan', '-detailed-exitcode', '-no-color', '-input=false', '-lock=false', '-out=emulator.tfplan', ...targets];
-        let exitCode: 0 | 2 = 0;
-        try {
-          await run('terraform', args, { cwd: stack.dir, env, maxBuffer: 512 * 1024 * 1024, timeout: EMULATOR_COMMAND_TIMEOUT_MS, killSignal: 'SIGINT' });
-        } catch (error: any) {
-          if (error?.code !== 2) throw new Error(`terraform plan failed in ${stack.dir}:\n${error.stderr || error.stdout || error.message}`);
-          exitCode = 2;
-        }
+        const exitCode = (await terraformExit(stack.dir, env, args, EMULATOR_COMMAND_TIMEOUT_MS, [2])).code as 0 | 2;
         const changes = plannedChanges(JSON.parse(await terraform(stack.dir, env, ['show', '-json', 'emulator.tfplan'])));
         return { exitCode, changes };
       },

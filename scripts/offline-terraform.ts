@@ -81,15 +81,25 @@ export interface OfflineResult {
   readonly planFile: string;
 }
 
-/** Runs terraform in `dir`; rejects with its output on failure, or after `timeoutMs`. */
-export async function terraform(dir: string, env: NodeJS.ProcessEnv, args: string[], timeoutMs = 0): Promise<string> {
+/**
+ * Runs terraform in `dir`; resolves with its output and exit code when that code is 0 or one of
+ * `alsoAccept` (e.g. 2 for `plan -detailed-exitcode`), rejects with its output otherwise, or after
+ * `timeoutMs`.
+ */
+export async function terraformExit(dir: string, env: NodeJS.ProcessEnv, args: string[], timeoutMs = 0, alsoAccept: readonly number[] = []): Promise<{ stdout: string; code: number }> {
   try {
     const { stdout } = await run('terraform', args, { cwd: dir, env, maxBuffer: 512 * 1024 * 1024, timeout: timeoutMs, killSignal: 'SIGINT' });
-    return stdout;
+    return { stdout, code: 0 };
   } catch (error: any) {
     if (error?.code === 'ENOENT') throw new Error('terraform is not on PATH; install Terraform >= 1.11 (the suite needs it)');
+    if (alsoAccept.includes(error?.code)) return { stdout: error.stdout, code: error.code };
     throw new Error(`terraform ${args.join(' ')} failed in ${dir}:\n${error.stderr || error.stdout || error.message}`);
   }
+}
+
+/** Runs terraform in `dir`; rejects with its output on failure, or after `timeoutMs`. */
+export async function terraform(dir: string, env: NodeJS.ProcessEnv, args: string[], timeoutMs = 0): Promise<string> {
+  return (await terraformExit(dir, env, args, timeoutMs)).stdout;
 }
 
 /** init (from the mirror), validate and plan one synthesized stack offline. */

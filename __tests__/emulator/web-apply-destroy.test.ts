@@ -122,6 +122,8 @@ async function releaseBucket(): Promise<string> {
 
 /** Boots user data in an isolated root with the real AWS CLI pointed at the emulator. */
 async function boot(userData: string): Promise<BootedInstance> {
+  const port = config.webapp.appPort;
+  if ((await get(port, '/')).status !== 0) throw new Error(`port ${port} (the dev app port) already answers on this machine; stop what listens there`);
   const instance = await bootInstance({
     userData,
     awsCli: REAL_AWS,
@@ -154,11 +156,6 @@ async function healthCheck(): Promise<{ status: number; body: string }> {
     if (last.status === 200) break;
   }
   return last;
-}
-
-async function portIsFree(port: number): Promise<void> {
-  const probe = await get(port, '/');
-  if (probe.status !== 0) throw new Error(`port ${port} (the dev app port) already answers on this machine; stop what listens there`);
 }
 
 function stopService(instance: BootedInstance): void {
@@ -245,12 +242,11 @@ describe('the web dev stack applied to the emulator', () => {
 
 describe('a fresh apply serves', () => {
   it("boots the default version's user data, unmodified, into a service that passes the target group's health check", async () => {
-    await portIsFree(config.webapp.appPort);
     const instance = await timed('boot the fresh apply', async () => boot(await userDataOf('$Default')));
     expect(instance.console).toContain('webapp-install: started');
     expect(instance.exitCode).toBe(0);
     const health = await healthCheck();
-    expect(health).toEqual({ status: 200, body: '{"status":"ready"}\n' });
+    expect(health, `the service's journal:\n${instance.journal('webapp')}`).toEqual({ status: 200, body: '{"status":"ready"}\n' });
     // The unit ran as its own user with the environment the user data wrote.
     expect(readFileSync(instance.file('/etc/webapp/env'), 'utf8')).toContain(`PORT=${config.webapp.appPort}`);
     expect(instance.systemctlCalls()).toEqual(['daemon-reload', 'enable --now webapp']);
@@ -317,12 +313,11 @@ describe("the pipeline's actions against the emulator", () => {
   }, 180_000);
 
   it('the released version boots into the released build', async () => {
-    await portIsFree(config.webapp.appPort);
     const script = await userDataOf(releasedVersion);
     expect(script).toMatch(new RegExp(`^release='s3://[^']+/webapp/${commit}\\.tar\\.gz'$`, 'm'));
     const instance = await timed('boot the released version', () => boot(script));
     expect(instance.exitCode, instance.console).toBe(0);
-    expect((await healthCheck()).status).toBe(200);
+    expect((await healthCheck()).status, `the service's journal:\n${instance.journal('webapp')}`).toBe(200);
     expect(JSON.parse((await get(config.webapp.appPort, '/api/v1/info')).body)).toMatchObject({ version: commit, commit });
     stopService(instance);
   }, 120_000);

@@ -27,7 +27,7 @@ import runtimesData from './runtimes.json';
 /** Raised for a buildspec or an option that cannot run; the CLI exits 2 with its message. */
 export class BuildspecError extends Error {}
 
-export const PHASES = ['install', 'pre_build', 'build', 'post_build'] as const;
+const PHASES = ['install', 'pre_build', 'build', 'post_build'] as const;
 export type PhaseName = (typeof PHASES)[number];
 
 export interface Phase {
@@ -113,7 +113,7 @@ export function parseBuildspec(text: string): Buildspec {
 }
 
 /** Runtimes per image, from `runtimes.json`. */
-export const IMAGE_RUNTIMES: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = runtimesData.images;
+const IMAGE_RUNTIMES: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = runtimesData.images;
 
 function compareVersions(a: string, b: string): number {
   const pa = a.split('.').map((p) => parseInt(p.replace(/\D+/g, ''), 10) || 0);
@@ -311,10 +311,20 @@ export async function runCodeBuild(options: CodeBuildRunOptions): Promise<CodeBu
   };
 
   const shell = new BuildShell(spec.shell, srcDir, env, write);
+  const timeoutMs = options.timeoutMs ?? 30 * 60_000;
   const timer = setTimeout(() => {
-    write(`[Container] build timed out after ${options.timeoutMs ?? 30 * 60_000} ms\n`);
+    write(`[Container] build timed out after ${timeoutMs} ms\n`);
     shell.kill();
-  }, options.timeoutMs ?? 30 * 60_000);
+  }, timeoutMs);
+  /** Runs commands in order up to the first failure, which it describes as CodeBuild does. */
+  const runCommands = async (commands: readonly string[]): Promise<string | undefined> => {
+    for (const command of commands) {
+      write(`[Container] Running command ${command}\n`);
+      const code = await shell.run(command);
+      if (code !== 0) return `COMMAND_EXECUTION_ERROR: Error while executing command: ${command}. Reason: exit status ${code}`;
+    }
+    return undefined;
+  };
   const phases: { phase: string; status: PhaseStatus; ms: number }[] = [];
   let failure: string | undefined;
   // An install or pre_build failure skips to the end; anything later still uploads artifacts.
@@ -325,23 +335,10 @@ export async function runCodeBuild(options: CodeBuildRunOptions): Promise<CodeBu
       if (!phase) continue;
       const started = Date.now();
       write(`[Container] Entering phase ${name.toUpperCase()}\n`);
-      let failed: string | undefined;
-      for (const command of phase.commands) {
-        write(`[Container] Running command ${command}\n`);
-        const code = await shell.run(command);
-        if (code !== 0) {
-          failed = `COMMAND_EXECUTION_ERROR: Error while executing command: ${command}. Reason: exit status ${code}`;
-          break;
-        }
-      }
-      for (const command of phase.finally) {
-        write(`[Container] Running command ${command}\n`);
-        const code = await shell.run(command);
-        if (code !== 0) {
-          failed ??= `COMMAND_EXECUTION_ERROR: Error while executing command: ${command}. Reason: exit status ${code}`;
-          break;
-        }
-      }
+      const commandsFailed = await runCommands(phase.commands);
+      // finally runs whatever the commands did; the first failure is the phase's.
+      const finallyFailed = await runCommands(phase.finally);
+      const failed = commandsFailed ?? finallyFailed;
       phases.push({ phase: name.toUpperCase(), status: failed ? 'FAILED' : 'SUCCEEDED', ms: Date.now() - started });
       write(`[Container] Phase complete: ${name.toUpperCase()} State: ${failed ? 'FAILED' : 'SUCCEEDED'}\n`);
       if (failed) {
