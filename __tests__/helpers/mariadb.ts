@@ -1,0 +1,103 @@
+// A real MariaDB server (Debian's mariadb-server) for the Cachet database tests: its own data
+// directory, TLS with a certificate from a CA made here, `require_secure_transport = ON` as in every
+// Aurora cluster of ours, listening on loopback only
+// (127.0.0.1, which the certificate names, and 127.0.0.2, which it does not).
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freeLoopbackPort } from '../../scripts/net';
+
+const openssl = (cwd: string, args: string[]) => execFileSync('openssl', args, { cwd, stdio: 'pipe' });
+
+/** A CA, and (optionally) a server certificate it signed for localhost / 127.0.0.1. */
+export function makeCa(dir: string, name: string, withServer = true): { ca: string; cert?: string; key?: string } {
+  mkdirSync(dir, { recursive: true });
+  openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${name} test CA`, '-keyout', `${name}-ca.key`, '-out', `${name}-ca.pem`]);
+  if (!withServer) return { ca: join(dir, `${name}-ca.pem`) };
+  writeFileSync(join(dir, `${name}-san.cnf`), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', `${name}-server.key`, '-out', `${name}-server.csr`]);
+  openssl(dir, ['x509', '-req', '-in', `${name}-server.csr`, '-CA', `${name}-ca.pem`, '-CAkey', `${name}-ca.key`, '-CAcreateserial', '-days', '2', '-extfile', `${name}-san.cnf`, '-out', `${name}-server.pem`]);
+  return { ca: join(dir, `${name}-ca.pem`), cert: join(dir, `${name}-server.pem`), key: join(dir, `${name}-server.key`) };
+}
+
+export interface MariaDb {
+  readonly port: number;
+  /** CA that signed the server's certificate. */
+  readonly ca: string;
+  /** Runs SQL as root over the local socket; returns the tab-separated rows. */
+  sql(statement: string): string;
+  stop(): Promise<void>;
+}
+
+/** Starts mariadbd with TLS required. Fails with mariadbd's own log when it does not come up. */
+export async function startMariaDb(): Promise<MariaDb> {
+  for (const bin of ['mariadbd', 'mariadb-install-db', 'mariadb']) {
+    if (spawnSync('sh', ['-c', `command -v ${bin} || test -x /usr/sbin/${bin}`]).status !== 0) {
+      throw new Error(`${bin} is missing: install Debian's mariadb-server (.ci/run does)`);
+    }
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'mariadb-'));
+  const data = join(dir, 'data');
+  const socket = join(dir, 'mysqld.sock');
+  const log = join(dir, 'error.log');
+  const tls = makeCa(join(dir, 'tls'), 'db');
+  const asRoot = process.getuid?.() === 0 ? ['--user=root'] : [];
+  execFileSync('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--auth-root-authentication-method=socket', '--skip-test-db', ...asRoot], { stdio: 'pipe' });
+  const port = await freeLoopbackPort();
+  const server: ChildProcess = spawn(
+    existsSync('/usr/sbin/mariadbd') ? '/usr/sbin/mariadbd' : 'mariadbd',
+    [
+      '--no-defaults',
+      `--datadir=${data}`,
+      `--socket=${socket}`,
+      `--port=${port}`,
+      // Two loopback addresses: the certificate names only the first, so a test can dial the second.
+      '--bind-address=127.0.0.1,127.0.0.2',
+      `--pid-file=${join(dir, 'mysqld.pid')}`,
+      `--log-error=${log}`,
+      '--skip-name-resolve',
+      `--ssl-ca=${tls.ca}`,
+      `--ssl-cert=${tls.cert}`,
+      `--ssl-key=${tls.key}`,
+      '--require-secure-transport=ON',
+      '--innodb-buffer-pool-size=16M',
+      ...asRoot,
+    ],
+    { stdio: 'ignore' },
+  );
+  const sql = (statement: string) =>
+    execFileSync('mariadb', ['--no-defaults', `--socket=${socket}`, '-uroot', '-N', '-B', '-e', statement], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      sql('SELECT 1');
+      break;
+    } catch {
+      if (server.exitCode !== null || Date.now() > deadline) {
+        server.kill('SIGKILL');
+        throw new Error(`mariadbd did not start:\n${existsSync(log) ? readFileSync(log, 'utf8') : '(no log)'}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return {
+    port,
+    ca: tls.ca,
+    sql,
+    stop: () =>
+      new Promise<void>((resolveStop) => {
+        if (server.exitCode !== null) return resolveStop();
+        server.once('exit', () => {
+          rmSync(dir, { recursive: true, force: true });
+          resolveStop();
+        });
+        server.kill('SIGTERM');
+      }),
+  };
+}
+
+/** A MariaDB string literal for any printable ASCII value (backslash and quote escaped). */
+export function sqlString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
