@@ -29,13 +29,11 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfigInput> = {
       engineVersion: '8.0.mysql_aurora.3.08.2',
       instanceClass: 'db.t4g.medium',
       readerCount: 1,
-      backupRetentionDays: 1,
       deletionProtection: false,
       finalSnapshot: false,
       logRetentionDays: 14,
     },
     cachet: {
-      image: 'cachethq/docker:2.3.15',
       solutionStackName: '64bit Amazon Linux 2023 v4.7.2 running Docker',
       instanceType: 't3.small',
       minInstances: 1,
@@ -84,7 +82,6 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfigInput> = {
       readerCount: 1,
     },
     cachet: {
-      image: 'cachethq/docker:2.3.15',
       solutionStackName: '64bit Amazon Linux 2023 v4.7.2 running Docker',
       instanceType: 't3.small',
     },
@@ -123,7 +120,6 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfigInput> = {
       logRetentionDays: 365,
     },
     cachet: {
-      image: 'cachethq/docker:2.3.15',
       solutionStackName: '64bit Amazon Linux 2023 v4.7.2 running Docker',
       instanceType: 't3.medium',
       minInstances: 2,

@@ -65,7 +65,8 @@ const databaseSchema = z
     readerCount: z.number().int().min(0).default(1),
     databaseName: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must start with a letter and hold only letters, digits and _').default('cachet'),
     masterUsername: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,15}$/, 'must start with a letter, at most 16 letters, digits or _').default('cachet_admin'),
-    backupRetentionDays: z.number().int().min(1).max(35).default(7),
+    /** Aurora keeps backups up to the cluster's size at no charge: fewer than 7 days saves nothing. */
+    backupRetentionDays: z.number().int().min(7, 'must be at least 7 days: Aurora backup storage up to the cluster size costs nothing').max(35).default(7),
     /** 0 turns backtrack off; at most 72 hours. */
     backtrackWindowHours: z.number().int().min(0).max(72).default(0),
     deletionProtection: z.boolean().default(true),
@@ -80,12 +81,11 @@ const databaseSchema = z
 
 const cachetSchema = z
   .object({
-    /** Cachet's Docker image with a pinned tag (never `latest`). */
-    image: z
-      .string()
-      .regex(/^[a-z0-9./_-]+:[A-Za-z0-9._-]+$/, 'must name an image with a pinned tag, e.g. cachethq/docker:2.3.15')
-      .refine((v) => !v.endsWith(':latest'), 'must pin a tag; "latest" changes under you, pick a version'),
-    /** Elastic Beanstalk Docker platform, pinned. */
+    /**
+     * Elastic Beanstalk Docker platform a new environment starts on. Use the current version
+     * (`aws elasticbeanstalk list-available-solution-stacks`): Beanstalk refuses a superseded one the
+     * account has not used in 30 days. Managed updates move it on; later changes are ignored.
+     */
     solutionStackName: z
       .string()
       .regex(/^64bit Amazon Linux 2023 v\d+\.\d+\.\d+ running Docker$/, 'must be an Amazon Linux 2023 Docker solution stack, e.g. "64bit Amazon Linux 2023 v4.7.2 running Docker"'),
@@ -262,11 +262,20 @@ const stateSchema = z.discriminatedUnion('backend', [
     .strict(),
 ]);
 
+/**
+ * The longest `project`: names derived from it must fit AWS's limits in every environment (the
+ * tightest is the web load balancer's, `<project>-staging-web` in 32 characters;
+ * __tests__/stacks/name-limits.test.ts checks them all).
+ */
+export const PROJECT_MAX_LENGTH = 20;
+
 const environmentObjectSchema = z
   .object({
     name: z.enum(ENVIRONMENT_NAMES),
     /** Resource name prefix, e.g. `statuspage`. */
-    project: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/, 'must be 2-21 lower-case letters, digits or hyphens, starting with a letter'),
+    project: z
+      .string()
+      .regex(new RegExp(`^[a-z][a-z0-9-]{1,${PROJECT_MAX_LENGTH - 1}}$`), `must be 2-${PROJECT_MAX_LENGTH} lower-case letters, digits or hyphens, starting with a letter`),
     /** The only account the provider may touch (`allowed_account_ids`). */
     accountId: z.string().regex(/^\d{12}$/, 'must be the 12-digit AWS account id'),
     region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1'),

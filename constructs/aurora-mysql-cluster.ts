@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { Fn } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
@@ -22,7 +23,11 @@ export interface AuroraMysqlClusterProps {
   readonly securityGroup: SecurityGroup;
   /** Encrypts storage, the RDS-managed master secret and the log groups. */
   readonly encryptionKey: EncryptionKey;
-  /** Pinned Aurora MySQL 3 engine version, e.g. `8.0.mysql_aurora.3.08.2`. */
+  /**
+   * Aurora MySQL 3 engine version a new cluster starts on, e.g. `8.0.mysql_aurora.3.08.2`. Automatic
+   * minor upgrades move it on; Terraform then follows the cluster (later changes here are ignored,
+   * so an apply never tries to go back).
+   */
   readonly engineVersion: string;
   readonly instanceClass: string;
   /**
@@ -45,7 +50,9 @@ export interface AuroraMysqlClusterProps {
   /** @default true */
   readonly deletionProtection?: boolean;
   /**
-   * Keep a final snapshot named `<name>-final` when the cluster is destroyed.
+   * Keep a final snapshot named `<name>-final-<creation time>` when the cluster is destroyed (unique
+   * per cluster, so a stack destroyed, re-created and destroyed again does not collide). Fixed when
+   * the cluster is created: turning it on later needs a new cluster.
    * @default true
    */
   readonly finalSnapshot?: boolean;
@@ -54,8 +61,14 @@ export interface AuroraMysqlClusterProps {
    * @default true
    */
   readonly requireTls?: boolean;
-  /** @default ['audit', 'error', 'slowquery'] */
+  /**
+   * Logs exported to CloudWatch; the parameters that make Aurora write them are set too (audit:
+   * connections, DCL and DDL; slow query: over `slowQuerySeconds`; general: every statement).
+   * @default ['audit', 'error', 'slowquery']
+   */
   readonly logExports?: readonly AuroraLogType[];
+  /** @default 2 */
+  readonly slowQuerySeconds?: number;
   /** @default 30 */
   readonly logRetentionDays?: number;
   /**
@@ -122,6 +135,21 @@ export class AuroraMysqlCluster extends Construct {
       subnetIds: props.network.dataSubnets.map((s) => s.id),
     });
 
+    // Exporting a log only ships what Aurora writes; these parameters make it write them.
+    const logParameters: Record<AuroraLogType, { name: string; value: string }[]> = {
+      audit: [
+        { name: 'server_audit_logging', value: '1' },
+        { name: 'server_audit_events', value: 'CONNECT,QUERY_DCL,QUERY_DDL' },
+        { name: 'server_audit_excl_users', value: 'rdsadmin' },
+      ],
+      slowquery: [
+        { name: 'slow_query_log', value: '1' },
+        { name: 'long_query_time', value: String(props.slowQuerySeconds ?? 2) },
+      ],
+      general: [{ name: 'general_log', value: '1' }],
+      error: [],
+    };
+    const logging = logExports.flatMap((log) => logParameters[log]);
     const parameters = new RdsClusterParameterGroup(this, 'parameters', {
       namePrefix: `${props.name}-`,
       family: 'aurora-mysql8.0',
@@ -129,6 +157,9 @@ export class AuroraMysqlCluster extends Construct {
       parameter: [
         { name: 'require_secure_transport', value: (props.requireTls ?? true) ? 'ON' : 'OFF', applyMethod: 'immediate' },
         { name: 'tls_version', value: 'TLSv1.2,TLSv1.3', applyMethod: 'pending-reboot' },
+        // CloudWatch export reads the slow query and general logs from files only.
+        ...(logging.length > 0 ? [{ name: 'log_output', value: 'FILE', applyMethod: 'immediate' }] : []),
+        ...logging.map((p) => ({ ...p, applyMethod: 'immediate' })),
       ],
       lifecycle: { createBeforeDestroy: true },
     });
@@ -165,10 +196,13 @@ export class AuroraMysqlCluster extends Construct {
       copyTagsToSnapshot: true,
       deletionProtection: props.deletionProtection ?? true,
       skipFinalSnapshot: !finalSnapshot,
-      finalSnapshotIdentifier: finalSnapshot ? `${props.name}-final` : undefined,
+      finalSnapshotIdentifier: finalSnapshot ? `${props.name}-final-${Fn.formatdate('YYYYMMDDhhmmss', Fn.timestamp())}` : undefined,
       enabledCloudwatchLogsExports: logExports,
       iamDatabaseAuthenticationEnabled: true,
       dependsOn: logGroups,
+      // engine_version: minor upgrades are AWS's after creation. final_snapshot_identifier: fixed at
+      // creation (timestamp() would change it on every plan).
+      lifecycle: { ignoreChanges: ['engine_version', 'final_snapshot_identifier'] },
     });
 
     let monitoringRoleArn: string | undefined;

@@ -18,11 +18,12 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import type { AliasTarget } from './alias-record';
 import type { AuroraMysqlCluster } from './aurora-mysql-cluster';
+import type { ContainerImage } from './container-image';
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
 import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy, type AwsLocation } from './policy';
 import { PrivateBucket } from './private-bucket';
-import { TLS_POLICY } from './public-load-balancer';
+import { albAccessLogBucket, TLS_POLICY } from './public-load-balancer';
 import { SourceBundle } from './source-bundle';
 import { RegionalWebAcl } from './web-acl';
 import type { WebTierSecurityGroups } from './web-tier-security-groups';
@@ -30,9 +31,22 @@ import type { WebTierSecurityGroups } from './web-tier-security-groups';
 /** The port the instances serve on (the container's 8000 is published on it). */
 export const CACHET_INSTANCE_PORT = 80;
 
-/** The source bundle: compose file, entry point and .ebextensions, zipped at synth time. */
+/** The source bundle: compose file, platform hooks and .ebextensions, zipped at synth time. */
 export const CACHET_BUNDLE_DIR = join(__dirname, '..', 'assets', 'cachet');
 
+/** Cachet's image: the official one with our fixes (Dockerfile, buildspec.yml, PHP config). */
+export const CACHET_IMAGE_DIR = join(__dirname, '..', 'assets', 'cachet-image');
+
+/**
+ * The enhanced health configuration document as Beanstalk stores it (`Instance` first, the default
+ * 4xx rules filled in): written any other way, every plan shows it as a change. One environment
+ * metric, EnvironmentHealth, published each minute for the health alarm.
+ */
+export const HEALTH_CONFIG_DOCUMENT =
+  '{"Version":1,"CloudWatchMetrics":{"Instance":{},"Environment":{"EnvironmentHealth":60}},"Rules":{"Environment":{"ELB":{"ELBRequests4xx":{"Enabled":true}},"Application":{"ApplicationRequests4xx":{"Enabled":true}}}}}';
+
+/** How long an instance deployment may take: the first waits for the image build (see ContainerImage). */
+export const DEPLOYMENT_TIMEOUT_SECONDS = 1800;
 
 export type DeploymentPolicy = 'RollingWithAdditionalBatch' | 'Immutable';
 
@@ -52,9 +66,12 @@ export interface CachetBeanstalkProps {
   readonly encryptionKey: EncryptionKey;
   /** Public URL of the status page, e.g. `https://status.example.com`. */
   readonly appUrl: string;
-  /** Cachet image with a pinned tag. */
-  readonly image: string;
-  /** Pinned Amazon Linux 2023 Docker solution stack. */
+  /** Cachet's image (assets/cachet-image), built into the stack's ECR repository. */
+  readonly image: ContainerImage;
+  /**
+   * Amazon Linux 2023 Docker solution stack a new environment starts on. Managed platform updates
+   * move it on afterwards, so later changes to this value are ignored.
+   */
   readonly solutionStackName: string;
   readonly instanceType: string;
   /** @default 2 */
@@ -85,7 +102,7 @@ export interface CachetBeanstalkProps {
    */
   readonly sshKeyName?: string;
   /**
-   * Let `terraform destroy` delete the source bundle bucket with its bundles (see PrivateBucket).
+   * Let `terraform destroy` delete the source bundle and access log buckets with their objects (see PrivateBucket).
    * @default false
    */
   readonly forceDestroyBuckets?: boolean;
@@ -129,7 +146,8 @@ export class CachetBeanstalk extends Construct {
     }
     const region = props.location.region;
 
-    const bundles = new PrivateBucket(this, 'bundles', { namePrefix: `${props.name}-bundles-`, encryptionKey: props.encryptionKey, forceDestroy: props.forceDestroyBuckets });
+    // SSE-S3: Beanstalk reads bundles with its own credentials and documents no KMS bundles.
+    const bundles = new PrivateBucket(this, 'bundles', { namePrefix: `${props.name}-bundles-`, forceDestroy: props.forceDestroyBuckets });
     const source = new SourceBundle(this, 'bundle-source', { directory: CACHET_BUNDLE_DIR });
     const bundle = new S3Object(this, 'bundle', {
       bucket: bundles.bucket.id,
@@ -139,13 +157,21 @@ export class CachetBeanstalk extends Construct {
       dependsOn: bundles.settings,
     });
 
+    // The trust AWS documents for Beanstalk's service role: Beanstalk passes this external ID.
     const serviceRole = new IamRole(this, 'service-role', {
       name: `${props.name}-beanstalk-service`,
-      assumeRolePolicy: serviceAssumeRolePolicy('elasticbeanstalk.amazonaws.com', props.location),
+      assumeRolePolicy: policyDocument([
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'elasticbeanstalk.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'sts:ExternalId': 'elasticbeanstalk' } },
+        },
+      ]),
     });
-    for (const policy of ['AWSElasticBeanstalkEnhancedHealth', 'AWSElasticBeanstalkManagedUpdatesCustomerRolePolicy']) {
-      new IamRolePolicyAttachment(this, `service-role-${policy}`, { role: serviceRole.name, policyArn: managedPolicyArn(policy) });
-    }
+    const serviceRolePolicies = ['AWSElasticBeanstalkEnhancedHealth', 'AWSElasticBeanstalkManagedUpdatesCustomerRolePolicy'].map(
+      (policy) => new IamRolePolicyAttachment(this, `service-role-${policy}`, { role: serviceRole.name, policyArn: managedPolicyArn(policy) }),
+    );
 
     this.application = new ElasticBeanstalkApplication(this, 'application', {
       name: props.name,
@@ -162,14 +188,15 @@ export class CachetBeanstalk extends Construct {
 
     // APP_KEY: 32 random bytes in Laravel's `base64:` form, made by Terraform at apply time from two
     // UUIDs and written through a write-only argument, so the value is neither in this JSON nor in
-    // the state. Bump `secret_string_wo_version` to rotate it.
+    // the state. Bump `secret_string_wo_version` to rotate it. A name prefix: a destroyed secret
+    // keeps its name for the 30-day recovery window, and a re-created stack must not need it.
     const appKey = new SecretsmanagerSecret(this, 'app-key', {
-      name: `${props.name}/app-key`,
+      namePrefix: `${props.name}/app-key-`,
       description: 'Cachet APP_KEY (Laravel encryption key)',
       kmsKeyId: props.encryptionKey.arn,
       recoveryWindowInDays: 30,
     });
-    new SecretsmanagerSecretVersion(this, 'app-key-value', {
+    const appKeyValue = new SecretsmanagerSecretVersion(this, 'app-key-value', {
       secretId: appKey.id,
       secretStringWo: `base64:${Fn.base64sha256(`${Fn.uuid()}${Fn.uuid()}`)}`,
       secretStringWoVersion: 1,
@@ -182,10 +209,12 @@ export class CachetBeanstalk extends Construct {
     });
     // WebTier: bundle download, log and health publishing; SSMManagedInstanceCore: Session Manager
     // instead of SSH.
-    for (const policy of ['AWSElasticBeanstalkWebTier', 'AmazonSSMManagedInstanceCore']) {
-      new IamRolePolicyAttachment(this, `instance-role-${policy}`, { role: instanceRole.name, policyArn: managedPolicyArn(policy) });
-    }
-    new IamRolePolicy(this, 'instance-secrets', {
+    const instanceRolePolicies = ['AWSElasticBeanstalkWebTier', 'AmazonSSMManagedInstanceCore'].map(
+      (policy) => new IamRolePolicyAttachment(this, `instance-role-${policy}`, { role: instanceRole.name, policyArn: managedPolicyArn(policy) }),
+    );
+    // The database secret is read by the instance's refresher (.platform/cachet/cachet-db-secret),
+    // APP_KEY by Beanstalk at boot; the image is pulled by Beanstalk with this profile.
+    const instancePolicy = new IamRolePolicy(this, 'instance-secrets', {
       role: instanceRole.id,
       name: 'read-cachet-secrets',
       policy: policyDocument([
@@ -196,13 +225,11 @@ export class CachetBeanstalk extends Construct {
           Resource: [appKey.arn, props.database.masterUserSecretArn],
         },
         {
-          Sid: 'DecryptSecretsAndBundlesThroughTheirServices',
+          Sid: 'DecryptSecretsThroughSecretsManager',
           Effect: 'Allow',
           Action: 'kms:Decrypt',
           Resource: props.encryptionKey.arn,
-          Condition: {
-            StringEquals: { 'kms:ViaService': [`secretsmanager.${region}.amazonaws.com`, `s3.${region}.amazonaws.com`] },
-          },
+          Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
         },
         {
           Sid: 'ReadSourceBundles',
@@ -210,6 +237,7 @@ export class CachetBeanstalk extends Construct {
           Action: 's3:GetObject',
           Resource: `${bundles.bucket.arn}/*`,
         },
+        ...props.image.pullStatements(),
       ]),
     });
     const instanceProfile = new IamInstanceProfile(this, 'instance-profile', {
@@ -221,6 +249,9 @@ export class CachetBeanstalk extends Construct {
     const healthPath = props.healthCheckPath ?? '/api/v1/ping';
     const logRetention = props.logRetentionDays ?? 30;
     const deploymentPolicy = props.deploymentPolicy ?? 'RollingWithAdditionalBatch';
+    // Access logs (SSE-S3, the only encryption ALB logs take): the bundle's .ebextensions/load-balancer.config
+    // sets the load balancer's attributes and reads this bucket from a custom option.
+    const accessLogs = albAccessLogBucket(this, { name: props.name, location: props.location, forceDestroy: props.forceDestroyBuckets });
     const settings: ElasticBeanstalkEnvironmentSetting[] = [
       // Network placement
       setting('aws:ec2:vpc', 'VPCId', props.network.vpc.id),
@@ -259,11 +290,7 @@ export class CachetBeanstalk extends Construct {
       // Health: enhanced reporting, the environment's health published as a CloudWatch metric
       setting('aws:elasticbeanstalk:healthreporting:system', 'SystemType', 'enhanced'),
       setting('aws:elasticbeanstalk:healthreporting:system', 'EnhancedHealthAuthEnabled', true),
-      setting(
-        'aws:elasticbeanstalk:healthreporting:system',
-        'ConfigDocument',
-        JSON.stringify({ Version: 1, CloudWatchMetrics: { Environment: { EnvironmentHealth: 60, ApplicationRequests5xx: 60 }, Instance: {} } }),
-      ),
+      setting('aws:elasticbeanstalk:healthreporting:system', 'ConfigDocument', HEALTH_CONFIG_DOCUMENT),
       setting('aws:elasticbeanstalk:cloudwatch:logs', 'StreamLogs', true),
       setting('aws:elasticbeanstalk:cloudwatch:logs', 'DeleteOnTerminate', false),
       setting('aws:elasticbeanstalk:cloudwatch:logs', 'RetentionInDays', logRetention),
@@ -286,6 +313,7 @@ export class CachetBeanstalk extends Construct {
         ? [setting('aws:elasticbeanstalk:command', 'BatchSizeType', 'Fixed'), setting('aws:elasticbeanstalk:command', 'BatchSize', 1)]
         : []),
       setting('aws:elasticbeanstalk:command', 'IgnoreHealthCheck', false),
+      setting('aws:elasticbeanstalk:command', 'Timeout', DEPLOYMENT_TIMEOUT_SECONDS),
       setting('aws:autoscaling:updatepolicy:rollingupdate', 'RollingUpdateEnabled', true),
       setting('aws:autoscaling:updatepolicy:rollingupdate', 'RollingUpdateType', deploymentPolicy === 'Immutable' ? 'Immutable' : 'Health'),
       // Managed platform updates in a weekly window, replacing instances rather than patching them
@@ -295,7 +323,7 @@ export class CachetBeanstalk extends Construct {
       setting('aws:elasticbeanstalk:managedactions:platformupdate', 'UpdateLevel', 'minor'),
       setting('aws:elasticbeanstalk:managedactions:platformupdate', 'InstanceRefreshEnabled', true),
       // Cachet's environment (no secrets here)
-      setting('aws:elasticbeanstalk:application:environment', 'CACHET_IMAGE', props.image),
+      setting('aws:elasticbeanstalk:application:environment', 'CACHET_IMAGE', props.image.imageUri),
       setting('aws:elasticbeanstalk:application:environment', 'APP_ENV', 'production'),
       setting('aws:elasticbeanstalk:application:environment', 'APP_DEBUG', false),
       setting('aws:elasticbeanstalk:application:environment', 'APP_URL', props.appUrl),
@@ -304,12 +332,16 @@ export class CachetBeanstalk extends Construct {
       setting('aws:elasticbeanstalk:application:environment', 'DB_PORT', props.database.port),
       setting('aws:elasticbeanstalk:application:environment', 'DB_DATABASE', props.database.databaseName),
       setting('aws:elasticbeanstalk:application:environment', 'DB_USERNAME', props.database.cluster.masterUsername),
+      // Not a secret: the ARN the instance's refresher reads the password from.
+      setting('aws:elasticbeanstalk:application:environment', 'DB_SECRET_ARN', props.database.masterUserSecretArn),
+      // The load balancer's nodes are in the VPC: Cachet trusts their X-Forwarded-* headers.
+      setting('aws:elasticbeanstalk:application:environment', 'TRUSTED_PROXIES', props.network.vpc.cidrBlock),
       setting('aws:elasticbeanstalk:application:environment', 'CACHE_DRIVER', 'database'),
       setting('aws:elasticbeanstalk:application:environment', 'SESSION_DRIVER', 'database'),
       setting('aws:elasticbeanstalk:application:environment', 'QUEUE_DRIVER', 'database'),
-      // Secrets: Beanstalk resolves these ARNs on the instance at boot; only ARNs are in the JSON
+      // APP_KEY never rotates: Beanstalk resolves the ARN on the instance at boot; only the ARN is in the JSON
       setting('aws:elasticbeanstalk:application:environmentsecrets', 'APP_KEY', appKey.arn),
-      setting('aws:elasticbeanstalk:application:environmentsecrets', 'DB_MASTER_SECRET', props.database.masterUserSecretArn),
+      setting('aws:elasticbeanstalk:customoption', 'AccessLogsBucket', accessLogs.bucket.id),
     ];
 
     this.environment = new ElasticBeanstalkEnvironment(this, 'environment', {
@@ -319,7 +351,10 @@ export class CachetBeanstalk extends Construct {
       solutionStackName: props.solutionStackName,
       versionLabel: version.name,
       setting: settings,
-      waitForReadyTimeout: '30m',
+      waitForReadyTimeout: '45m',
+      // Instances read the secrets and pull the image at boot, and ELB checks the log bucket's policy.
+      dependsOn: [appKeyValue, instancePolicy, instanceProfile, ...instanceRolePolicies, ...serviceRolePolicies, accessLogs.policy],
+      lifecycle: { ignoreChanges: ['solution_stack_name'] },
     });
     this.cname = this.environment.cname;
 

@@ -10,8 +10,19 @@ import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versionin
 import type { EncryptionKey } from './encryption-key';
 import { policyDocument, type PolicyStatement } from './policy';
 
+/** S3's limit on a bucket name (63) minus the unique suffix Terraform appends (26). */
+export const BUCKET_PREFIX_MAX_LENGTH = 37;
+
+/** `prefix` cut to S3's limit, keeping its start (project and environment) and its end (the role). */
+export function bucketPrefix(prefix: string): string {
+  return prefix.length <= BUCKET_PREFIX_MAX_LENGTH ? prefix : `${prefix.slice(0, 21)}${prefix.slice(-(BUCKET_PREFIX_MAX_LENGTH - 21))}`;
+}
+
 export interface PrivateBucketProps {
-  /** Bucket name prefix; S3 appends a unique suffix (names are global). */
+  /**
+   * Bucket name prefix; Terraform appends a unique 26-character suffix (names are global). A prefix
+   * over S3's 37 characters keeps its first 21 and last 16 (the bucket's role, e.g. `-cachet-alb-logs-`).
+   */
   readonly namePrefix: string;
   /**
    * Encrypt objects with this customer-managed key (SSE-KMS, with an S3 bucket key).
@@ -67,7 +78,7 @@ export class PrivateBucket extends Construct {
         throw new Error(`PrivateBucket ${id}: ${field} is ${value}; use a whole number of days, 1 or more`);
       }
     }
-    this.bucket = new S3Bucket(this, 'bucket', { bucketPrefix: props.namePrefix, forceDestroy: props.forceDestroy ?? false });
+    this.bucket = new S3Bucket(this, 'bucket', { bucketPrefix: bucketPrefix(props.namePrefix), forceDestroy: props.forceDestroy ?? false });
     const bucket = this.bucket.id;
 
     const publicAccessBlock = new S3BucketPublicAccessBlock(this, 'public-access-block', {

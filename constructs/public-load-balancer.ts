@@ -82,6 +82,31 @@ export interface PublicLoadBalancerProps {
 }
 
 /**
+ * A bucket an application load balancer writes its access logs to (ids `elb-account` and
+ * `access-logs` in `scope`). ALB log delivery writes with the region's ELB account (older regions)
+ * or its service principal (newer ones); the bucket allows both, for this account's prefix only.
+ * ALB logs support SSE-S3 only. Make the load balancer depend on `policy`: ELB writes a test object
+ * at once, and provider 5.x does not retry "Access Denied for bucket".
+ */
+export function albAccessLogBucket(scope: Construct, props: { readonly name: string; readonly location: AwsLocation; readonly forceDestroy?: boolean }): PrivateBucket {
+  const elbAccount = new DataAwsElbServiceAccount(scope, 'elb-account', { region: props.location.region });
+  return new PrivateBucket(scope, 'access-logs', {
+    namePrefix: `${props.name}-alb-logs-`,
+    forceDestroy: props.forceDestroy,
+    policyStatements: (bucket): PolicyStatement[] => [
+      { Sid: 'ElbWritesAccessLogs', Effect: 'Allow', Principal: { AWS: elbAccount.arn }, Action: 's3:PutObject', Resource: `${bucket.arn}/AWSLogs/${props.location.accountId}/*` },
+      {
+        Sid: 'ElbLogDeliveryWritesAccessLogs',
+        Effect: 'Allow',
+        Principal: { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' },
+        Action: 's3:PutObject',
+        Resource: `${bucket.arn}/AWSLogs/${props.location.accountId}/*`,
+      },
+    ],
+  });
+}
+
+/**
  * An internet-facing application load balancer: HTTP answers a 301 to HTTPS, HTTPS terminates TLS
  * with a modern policy and forwards to one target group whose health check and deregistration
  * delay come from the caller (derived from one config). Invalid header fields are dropped; access
@@ -120,30 +145,7 @@ export class PublicLoadBalancer extends Construct {
     let accessLogs: { bucket: string; enabled: boolean } | undefined;
     let accessLogsPolicy: TerraformResource | undefined;
     if (props.enableAccessLogs ?? true) {
-      // ALB log delivery writes with the region's ELB account (older regions) or its service
-      // principal (newer ones); the bucket allows both, for this account's prefix only. ALB logs
-      // support SSE-S3 only.
-      const elbAccount = new DataAwsElbServiceAccount(this, 'elb-account', { region: props.location.region });
-      const logs = new PrivateBucket(this, 'access-logs', {
-        namePrefix: `${props.name}-alb-logs-`,
-        forceDestroy: props.forceDestroyBuckets,
-        policyStatements: (bucket): PolicyStatement[] => [
-          {
-            Sid: 'ElbWritesAccessLogs',
-            Effect: 'Allow',
-            Principal: { AWS: elbAccount.arn },
-            Action: 's3:PutObject',
-            Resource: `${bucket.arn}/AWSLogs/${props.location.accountId}/*`,
-          },
-          {
-            Sid: 'ElbLogDeliveryWritesAccessLogs',
-            Effect: 'Allow',
-            Principal: { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' },
-            Action: 's3:PutObject',
-            Resource: `${bucket.arn}/AWSLogs/${props.location.accountId}/*`,
-          },
-        ],
-      });
+      const logs = albAccessLogBucket(this, { name: props.name, location: props.location, forceDestroy: props.forceDestroyBuckets });
       accessLogs = { bucket: logs.bucket.id, enabled: true };
       accessLogsPolicy = logs.policy;
     }

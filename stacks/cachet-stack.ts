@@ -3,7 +3,8 @@ import { TerraformOutput } from 'cdktf';
 import type { EnvironmentConfig } from '../config/schema';
 import { AliasRecord } from '../constructs/alias-record';
 import { AuroraMysqlCluster, MYSQL_PORT } from '../constructs/aurora-mysql-cluster';
-import { CACHET_INSTANCE_PORT, CachetBeanstalk } from '../constructs/cachet-beanstalk';
+import { CACHET_IMAGE_DIR, CACHET_INSTANCE_PORT, CachetBeanstalk } from '../constructs/cachet-beanstalk';
+import { ContainerImage } from '../constructs/container-image';
 import { DnsValidatedCertificate } from '../constructs/dns-validated-certificate';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { Network } from '../constructs/network';
@@ -85,6 +86,14 @@ export class CachetStack extends EnvironmentStack {
 
     const cachet = config.cachet;
     const url = `https://${config.dns.domainName}`;
+    const image = new ContainerImage(this, 'cachet-image', {
+      name: `${name}-cachet`,
+      location,
+      directory: CACHET_IMAGE_DIR,
+      encryptionKey: key,
+      logRetentionDays: cachet.logRetentionDays,
+      forceDestroy: config.forceDestroyBuckets,
+    });
     this.app = new CachetBeanstalk(this, 'cachet', {
       name: `${name}-cachet`,
       location,
@@ -94,7 +103,7 @@ export class CachetStack extends EnvironmentStack {
       database: this.database,
       encryptionKey: key,
       appUrl: url,
-      image: cachet.image,
+      image,
       solutionStackName: cachet.solutionStackName,
       instanceType: cachet.instanceType,
       minInstances: cachet.minInstances,
@@ -126,5 +135,6 @@ export class CachetStack extends EnvironmentStack {
       description: 'Secrets Manager secret (managed by RDS) with the master credentials',
     });
     new TerraformOutput(this, 'app_key_secret_arn', { value: this.app.appKeySecretArn });
+    new TerraformOutput(this, 'cachet_image', { value: image.imageUri, description: 'The image the environment runs (built by the cachet image CodeBuild project)' });
   }
 }

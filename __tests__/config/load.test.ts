@@ -88,9 +88,9 @@ describe('bad configuration is refused with the field and the fix', () => {
       error: /database\.deletionProtection: must be true in prod/,
     },
     {
-      bad: 'an unpinned image',
-      input: configInput('dev', { cachet: { image: 'cachethq/docker:latest' } }),
-      error: /cachet\.image: must pin a tag/,
+      bad: 'fewer than 7 days of backups',
+      input: configInput('dev', { database: { backupRetentionDays: 1 } }),
+      error: /database\.backupRetentionDays: must be at least 7 days: Aurora backup storage up to the cluster size costs nothing/,
     },
     {
       bad: 'minInstances above maxInstances',

@@ -75,11 +75,41 @@ describe('AuroraMysqlCluster', () => {
   });
 
   it.each([
-    [{ deletionProtection: true, finalSnapshot: true }, { deletion_protection: true, skip_final_snapshot: false, final_snapshot_identifier: 'test-db-final' }],
+    [
+      { deletionProtection: true, finalSnapshot: true },
+      { deletion_protection: true, skip_final_snapshot: false, final_snapshot_identifier: 'test-db-final-${formatdate("YYYYMMDDhhmmss", timestamp())}' },
+    ],
     [{ deletionProtection: false, finalSnapshot: false }, { deletion_protection: false, skip_final_snapshot: true }],
   ])('maps %j to %j', (props, expected) => {
     const { json } = build(props);
     expect(resourceList(json, 'aws_rds_cluster')[0]).toMatchObject(expected);
+  });
+
+  it('names the final snapshot once, at creation, so destroying a re-created cluster does not collide with the last snapshot', () => {
+    const [cluster] = resourceList(build().json, 'aws_rds_cluster');
+    expect(cluster.final_snapshot_identifier).toContain('timestamp()');
+    expect(cluster.lifecycle.ignore_changes).toContain('final_snapshot_identifier');
+  });
+
+  it('follows automatic minor upgrades instead of downgrading on the next apply', () => {
+    const [cluster] = resourceList(build().json, 'aws_rds_cluster');
+    expect(cluster.lifecycle.ignore_changes).toContain('engine_version');
+    expect(resourceList(build().json, 'aws_rds_cluster_instance').every((i) => i.auto_minor_version_upgrade === true && /aws_rds_cluster\.db_cluster_\w+\.engine_version/.test(i.engine_version))).toBe(true);
+  });
+
+  it.each([
+    ['audit', { server_audit_logging: '1', server_audit_events: 'CONNECT,QUERY_DCL,QUERY_DDL', log_output: 'FILE' }],
+    ['slowquery', { slow_query_log: '1', long_query_time: '2', log_output: 'FILE' }],
+    ['general', { general_log: '1', log_output: 'FILE' }],
+  ] as const)('makes Aurora write the %s log it exports', (log, expected) => {
+    const [group] = resourceList(build({ logExports: [log] }).json, 'aws_rds_cluster_parameter_group');
+    const values = Object.fromEntries(group.parameter.map((p: { name: string; value: string }) => [p.name, p.value]));
+    expect(values).toMatchObject(expected);
+  });
+
+  it('sets no log parameters when only the error log is exported', () => {
+    const [group] = resourceList(build({ logExports: ['error'] }).json, 'aws_rds_cluster_parameter_group');
+    expect(group.parameter.map((p: { name: string }) => p.name)).toEqual(['require_secure_transport', 'tls_version']);
   });
 
   it('turns backtrack hours into seconds', () => {

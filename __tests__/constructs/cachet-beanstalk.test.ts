@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AuroraMysqlCluster } from '../../constructs/aurora-mysql-cluster';
-import { CACHET_BUNDLE_DIR, CachetBeanstalk, type CachetBeanstalkProps } from '../../constructs/cachet-beanstalk';
+import { CACHET_BUNDLE_DIR, CACHET_IMAGE_DIR, CachetBeanstalk, DEPLOYMENT_TIMEOUT_SECONDS, HEALTH_CONFIG_DOCUMENT, type CachetBeanstalkProps } from '../../constructs/cachet-beanstalk';
+import { ContainerImage } from '../../constructs/container-image';
 import { TLS_POLICY } from '../../constructs/public-load-balancer';
 import { WebTierSecurityGroups } from '../../constructs/web-tier-security-groups';
 import { addTestNetwork, emptyStack, resourceList, synth, TEST_LOCATION, type Json } from '../helpers/synth';
@@ -19,6 +20,7 @@ function build(props: Partial<CachetBeanstalkProps> = {}) {
     engineVersion: '8.0.mysql_aurora.3.08.2',
     instanceClass: 'db.t4g.medium',
   });
+  const image = new ContainerImage(stack, 'image', { name: 'test-cachet', location: TEST_LOCATION, directory: CACHET_IMAGE_DIR, encryptionKey: key });
   new CachetBeanstalk(stack, 'cachet', {
     name: 'test-cachet',
     location: TEST_LOCATION,
@@ -28,7 +30,7 @@ function build(props: Partial<CachetBeanstalkProps> = {}) {
     database,
     encryptionKey: key,
     appUrl: 'https://status.example.com',
-    image: 'cachethq/docker:2.3.15',
+    image,
     solutionStackName: '64bit Amazon Linux 2023 v4.7.2 running Docker',
     instanceType: 't3.small',
     ...props,
@@ -69,8 +71,9 @@ describe('CachetBeanstalk option settings', () => {
     ['aws:autoscaling:asg', 'MinSize', '2'],
     ['aws:autoscaling:asg', 'MaxSize', '4'],
     ['aws:autoscaling:trigger', 'MeasureName', 'CPUUtilization'],
-    ['aws:elasticbeanstalk:application:environment', 'CACHET_IMAGE', 'cachethq/docker:2.3.15'],
     ['aws:elasticbeanstalk:application:environment', 'APP_DEBUG', 'false'],
+    ['aws:elasticbeanstalk:command', 'Timeout', String(DEPLOYMENT_TIMEOUT_SECONDS)],
+    ['aws:elasticbeanstalk:healthreporting:system', 'ConfigDocument', HEALTH_CONFIG_DOCUMENT],
   ])('sets %s %s = %s', (namespace, name, value) => {
     expect(option(json, namespace, name)).toBe(value);
   });
@@ -90,9 +93,19 @@ describe('CachetBeanstalk option settings', () => {
     expect(option(json, 'aws:elasticbeanstalk:application:environment', 'DB_HOST')).toMatch(/^\$\{aws_rds_cluster\.db_cluster_\w+\.endpoint\}$/);
   });
 
+  it('runs the image built into the ECR repository, under its content tag', () => {
+    expect(option(json, 'aws:elasticbeanstalk:application:environment', 'CACHET_IMAGE')).toMatch(/^\$\{aws_ecr_repository\.image_repository_\w+\.repository_url\}:[0-9a-f]{16}$/);
+  });
+
+  it("trusts the VPC's range as proxies, where the load balancer's nodes are", () => {
+    expect(option(json, 'aws:elasticbeanstalk:application:environment', 'TRUSTED_PROXIES')).toMatch(/^\$\{aws_vpc\.network_vpc_\w+\.cidr_block\}$/);
+  });
+
   it('hands secrets over as Secrets Manager ARNs only', () => {
     expect(option(json, 'aws:elasticbeanstalk:application:environmentsecrets', 'APP_KEY')).toMatch(/^\$\{aws_secretsmanager_secret\.cachet_app-key_\w+\.arn\}$/);
-    expect(option(json, 'aws:elasticbeanstalk:application:environmentsecrets', 'DB_MASTER_SECRET')).toMatch(/master_user_secret\[0\]\.secret_arn\}$/);
+    // The database secret rotates: the instance's refresher reads it by ARN, not Beanstalk at boot.
+    expect(option(json, 'aws:elasticbeanstalk:application:environment', 'DB_SECRET_ARN')).toMatch(/master_user_secret\[0\]\.secret_arn\}$/);
+    expect(option(json, 'aws:elasticbeanstalk:application:environmentsecrets', 'DB_MASTER_SECRET')).toBeUndefined();
     expect(option(json, 'aws:elasticbeanstalk:application:environment', 'DB_PASSWORD')).toBeUndefined();
     expect(option(json, 'aws:elasticbeanstalk:application:environment', 'APP_KEY')).toBeUndefined();
   });
@@ -128,19 +141,56 @@ describe('CachetBeanstalk', () => {
     expect(policy).toMatch(/"Action" = "secretsmanager:GetSecretValue", "Resource" = \[aws_secretsmanager_secret\.cachet_app-key_\w+\.arn, aws_rds_cluster\.db_cluster_\w+\.master_user_secret\[0\]\.secret_arn\]/);
   });
 
+  it('lets the instances pull the image from its repository only', () => {
+    const policy = resourceList(build(), 'aws_iam_role_policy').find((p) => p.name === 'read-cachet-secrets')!.policy as string;
+    expect(policy).toMatch(/"Sid" = "PullTheImage", .*"ecr:BatchGetImage".*"Resource" = aws_ecr_repository\.image_repository_\w+\.arn/);
+    expect(policy).toMatch(/"Action" = "ecr:GetAuthorizationToken", "Resource" = "\*"/);
+  });
+
+  it("trusts Beanstalk in its service role with the external ID AWS documents", () => {
+    const role = resourceList(build(), 'aws_iam_role').find((r) => r.name === 'test-cachet-beanstalk-service')!;
+    expect(role.assume_role_policy).toMatch(/"Condition" = \{"StringEquals" = \{"sts:ExternalId" = "elasticbeanstalk"\}\}/);
+    expect(role.assume_role_policy).not.toMatch(/aws:SourceAccount/);
+  });
+
+  it('names the APP_KEY secret by prefix, so a re-created stack does not wait out the recovery window', () => {
+    const secret = resourceList(build(), 'aws_secretsmanager_secret').find((r) => /app-key/.test(r.name_prefix ?? r.name))!;
+    expect(secret.name).toBeUndefined();
+    expect(secret.name_prefix).toBe('test-cachet/app-key-');
+    expect(secret.recovery_window_in_days).toBe(30);
+  });
+
+  it('creates the environment after what its instances need at boot', () => {
+    const dependsOn: string[] = environment(build()).depends_on;
+    for (const needed of [/aws_secretsmanager_secret_version\.cachet_app-key-value_/, /aws_iam_role_policy\.cachet_instance-secrets_/, /aws_iam_instance_profile\.cachet_instance-profile_/, /aws_iam_role_policy_attachment\.cachet_instance-role-AWSElasticBeanstalkWebTier_/, /aws_s3_bucket_policy\.cachet_access-logs_policy_/]) {
+      expect(dependsOn.some((d) => needed.test(d))).toBe(true);
+    }
+  });
+
+  it('leaves the platform version to managed updates after creation', () => {
+    expect(environment(build()).lifecycle.ignore_changes).toContain('solution_stack_name');
+  });
+
+  it('writes load balancer access logs to a bucket ELB may write to', () => {
+    const json = build();
+    expect(option(json, 'aws:elasticbeanstalk:customoption', 'AccessLogsBucket')).toMatch(/^\$\{aws_s3_bucket\.cachet_access-logs_bucket_\w+\.id\}$/);
+    const policy = resourceList(json, 'aws_s3_bucket_policy').find((p) => /ElbLogDeliveryWritesAccessLogs/.test(p.policy))!;
+    expect(policy.policy).toMatch(/logdelivery\.elasticloadbalancing\.amazonaws\.com/);
+  });
+
   it('uploads the source bundle to a private bucket under its content hash', () => {
     const json = build();
-    const [object] = resourceList(json, 'aws_s3_object');
+    const object = resourceList(json, 'aws_s3_object').find((o) => o.key.startsWith('cachet/'))!;
     expect(object.key).toMatch(/^cachet\/[0-9a-f]{64}\.zip$/);
     expect(resourceList(json, 'aws_s3_bucket_public_access_block')[0]).toMatchObject({ block_public_acls: true, restrict_public_buckets: true });
   });
 
-  it('encrypts the bundle bucket with the customer key and lets the instances decrypt through S3 only', () => {
+  it('encrypts the bundle bucket with SSE-S3, which Beanstalk reads with its own credentials', () => {
     const json = build();
-    const [encryption] = resourceList(json, 'aws_s3_bucket_server_side_encryption_configuration');
-    expect(encryption.rule[0].apply_server_side_encryption_by_default.sse_algorithm).toBe('aws:kms');
+    const encryption = resourceList(json, 'aws_s3_bucket_server_side_encryption_configuration').find((e) => /cachet_bundles_bucket/.test(e.bucket))!;
+    expect(encryption.rule[0].apply_server_side_encryption_by_default.sse_algorithm).toBe('AES256');
     const policy = resourceList(json, 'aws_iam_role_policy').find((p) => p.name === 'read-cachet-secrets')!.policy as string;
-    expect(policy).toContain('"kms:ViaService" = ["secretsmanager.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]');
+    expect(policy).toContain('"kms:ViaService" = "secretsmanager.eu-west-1.amazonaws.com"');
   });
 
   it.each([
@@ -157,7 +207,7 @@ describe('CachetBeanstalk', () => {
 
   it('alarms when environment health is Degraded or worse', () => {
     const json = build();
-    const [alarm] = resourceList(json, 'aws_cloudwatch_metric_alarm');
+    const alarm = resourceList(json, 'aws_cloudwatch_metric_alarm').find((a) => a.metric_name === 'EnvironmentHealth')!;
     expect(alarm).toMatchObject({ namespace: 'AWS/ElasticBeanstalk', metric_name: 'EnvironmentHealth', threshold: 20 });
   });
 
@@ -182,11 +232,28 @@ describe('the Cachet source bundle', () => {
     expect(config).toMatch(/StatusCode: HTTP_301/);
   });
 
-  it('runs the configured image, published on the instance port, through the secret-reading entry point', () => {
+  it("runs the configured image on the instance port, with the refresher's secret file mounted read-only", () => {
     const compose = read('docker-compose.yml');
     expect(compose).toMatch(/image: \$\{CACHET_IMAGE:\?/);
     expect(compose).toMatch(/- "80:8000"/);
-    expect(compose).toMatch(/entrypoint: \["\/bin\/sh", "\/opt\/cachet-eb\/entrypoint.sh"\]/);
-    expect(compose).toMatch(/\.\/cachet-entrypoint\.sh:\/opt\/cachet-eb\/entrypoint\.sh:ro/);
+    expect(compose).not.toMatch(/entrypoint:/);
+    expect(compose).toMatch(/DB_SECRET_FILE: \/run\/cachet-secrets\/db\.json/);
+    expect(compose).toMatch(/- \/opt\/cachet-secrets:\/run\/cachet-secrets:ro/);
   });
+
+  it('sets the load balancer attributes the web load balancer has, access logs included', () => {
+    const config = read('.ebextensions/load-balancer.config');
+    expect(config).toMatch(/AWSEBV2LoadBalancer:\n\s+Type: AWS::ElasticLoadBalancingV2::LoadBalancer/);
+    expect(config).toMatch(/Key: routing\.http\.drop_invalid_header_fields\.enabled\n\s+Value: "true"/);
+    expect(config).toMatch(/Key: routing\.http\.desync_mitigation_mode\n\s+Value: defensive/);
+    expect(config).toMatch(/Key: access_logs\.s3\.enabled\n\s+Value: "true"/);
+    expect(config).toMatch(/Namespace: aws:elasticbeanstalk:customoption\n\s+OptionName: AccessLogsBucket/);
+  });
+
+  it.each(['.platform/hooks/prebuild/10-cachet-db-secret.sh', '.platform/hooks/prebuild/20-cachet-image.sh', '.platform/cachet/cachet-db-secret'])(
+    'ships %s executable, as Beanstalk runs platform hooks',
+    (file) => {
+      expect(statSync(join(CACHET_BUNDLE_DIR, file)).mode & 0o111).toBe(0o111);
+    },
+  );
 });

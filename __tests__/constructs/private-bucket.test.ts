@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { EncryptionKey } from '../../constructs/encryption-key';
-import { PrivateBucket } from '../../constructs/private-bucket';
+import { bucketPrefix, PrivateBucket } from '../../constructs/private-bucket';
 import { emptyStack, resourceList, synth, TEST_LOCATION } from '../helpers/synth';
 
 function build(withKey: boolean, noncurrentVersionExpirationDays?: number) {
@@ -11,6 +11,16 @@ function build(withKey: boolean, noncurrentVersionExpirationDays?: number) {
   new PrivateBucket(stack, 'bucket', { namePrefix: 'test-', encryptionKey, noncurrentVersionExpirationDays });
   return synth(stack);
 }
+
+describe('bucketPrefix', () => {
+  it.each([
+    ['statuspage-staging-cachet-alb-logs-', 'statuspage-staging-cachet-alb-logs-'],
+    ['abcdefghijklmnopqrst-staging-cachet-alb-logs-', 'abcdefghijklmnopqrst-cachet-alb-logs-'],
+  ])('keeps %s within S3\'s 37 characters', (prefix, expected) => {
+    expect(bucketPrefix(prefix).length).toBeLessThanOrEqual(37);
+    expect(bucketPrefix(prefix)).toBe(expected);
+  });
+});
 
 describe('PrivateBucket', () => {
   it('blocks every kind of public access', () => {

@@ -68,7 +68,10 @@ describe.each(ENVIRONMENT_NAMES)('the cachet-%s plan', (name) => {
       aws_route_table_association: 3 * azs,
       aws_rds_cluster: 1,
       aws_rds_cluster_instance: config.database.readerCount + 1,
-      aws_cloudwatch_log_group: 1 + config.database.logExports.length + (name === 'prod' ? 1 : 0),
+      // flow logs, database log exports, the image build, WAF (prod)
+      aws_cloudwatch_log_group: 2 + config.database.logExports.length + (name === 'prod' ? 1 : 0),
+      aws_ecr_repository: 1,
+      aws_codebuild_project: 1,
       aws_wafv2_web_acl: name === 'prod' ? 1 : 0,
       aws_security_group: 3,
       aws_elastic_beanstalk_environment: 1,

@@ -1,0 +1,187 @@
+import { Construct } from 'constructs';
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { CodebuildProject } from '@cdktf/provider-aws/lib/codebuild-project';
+import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy';
+import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { S3BucketNotification } from '@cdktf/provider-aws/lib/s3-bucket-notification';
+import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
+import { DEFAULT_BUILD_IMAGE } from './delivery-pipeline';
+import type { EncryptionKey } from './encryption-key';
+import { policyDocument, serviceAssumeRolePolicy, type AwsLocation, type PolicyStatement } from './policy';
+import { PrivateBucket } from './private-bucket';
+import { SourceBundle } from './source-bundle';
+
+export interface ContainerImageProps {
+  /** Name of the ECR repository and the build project (2-256 characters, lower case). */
+  readonly name: string;
+  readonly location: AwsLocation;
+  /** A directory with a Dockerfile and the buildspec.yml that builds and pushes it. */
+  readonly directory: string;
+  /** Encrypts the repository's images, the source bundles and the build's logs. */
+  readonly encryptionKey: EncryptionKey;
+  /** @default 30 */
+  readonly logRetentionDays?: number;
+  /**
+   * Tagged images kept; older ones expire (untagged ones after a day).
+   * @default 30
+   */
+  readonly keepImages?: number;
+  /**
+   * Let `terraform destroy` delete the repository with its images and the source bucket with its bundles.
+   * @default false
+   */
+  readonly forceDestroy?: boolean;
+}
+
+/**
+ * A container image built from a directory of this repository, with no manual step: the directory is
+ * bundled at synth time (its hash is the image tag), Terraform uploads the bundle to a private source
+ * bucket (EventBridge notifications on), the upload starts
+ * a CodeBuild build through EventBridge, and the build pushes `<repository>:<tag>` to a private ECR
+ * repository (immutable tags, scan on push, customer-managed key). Consumers wait for the tag (see
+ * the Cachet bundle's prebuild hook) and pull it with their own role (`pullStatements`).
+ */
+export class ContainerImage extends Construct {
+  public readonly repository: EcrRepository;
+  /** `<account>.dkr.ecr.<region>.amazonaws.com/<name>:<tag>`: what to run. */
+  public readonly imageUri: string;
+  /** The tag: the first 16 hex digits of the directory bundle's SHA-256. */
+  public readonly tag: string;
+
+  constructor(scope: Construct, id: string, props: ContainerImageProps) {
+    super(scope, id);
+    if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(props.name) || props.name.length > 256) {
+      throw new Error(`ContainerImage ${id}: name "${props.name}" is not an ECR repository name; use lower-case letters, digits and single . _ - between them`);
+    }
+    const keep = props.keepImages ?? 30;
+    if (!Number.isInteger(keep) || keep < 1) {
+      throw new Error(`ContainerImage ${id}: keepImages is ${keep}; keep at least 1 image (the one running)`);
+    }
+    const key = props.encryptionKey;
+
+    this.repository = new EcrRepository(this, 'repository', {
+      name: props.name,
+      imageTagMutability: 'IMMUTABLE',
+      imageScanningConfiguration: { scanOnPush: true },
+      encryptionConfiguration: [{ encryptionType: 'KMS', kmsKey: key.arn }],
+      forceDelete: props.forceDestroy ?? false,
+    });
+    new EcrLifecyclePolicy(this, 'lifecycle', {
+      repository: this.repository.name,
+      policy: JSON.stringify({
+        rules: [
+          { rulePriority: 1, description: 'Untagged layers of failed pushes', selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 1 }, action: { type: 'expire' } },
+          { rulePriority: 2, description: `Keep the ${keep} newest images`, selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: keep }, action: { type: 'expire' } },
+        ],
+      }),
+    });
+
+    const source = new SourceBundle(this, 'source', { directory: props.directory });
+    this.tag = source.hash.slice(0, 16);
+    this.imageUri = `${this.repository.repositoryUrl}:${this.tag}`;
+    const sourceBucket = new PrivateBucket(this, 'source-bucket', { namePrefix: `${props.name.slice(0, 25)}-src-`, encryptionKey: key, forceDestroy: props.forceDestroy });
+    const bucket = sourceBucket.bucket;
+    const prefix = 'image/';
+
+    const logGroup = new CloudwatchLogGroup(this, 'build-logs', {
+      name: `/aws/codebuild/${props.name}-image`,
+      retentionInDays: props.logRetentionDays ?? 30,
+      kmsKeyId: key.arn,
+    });
+    const role = new IamRole(this, 'build-role', {
+      name: `${props.name}-image-build`.slice(0, 64),
+      assumeRolePolicy: serviceAssumeRolePolicy('codebuild.amazonaws.com', props.location),
+    });
+    new IamRolePolicy(this, 'build-policy', {
+      role: role.id,
+      name: 'build-and-push',
+      policy: policyDocument([
+        { Sid: 'ReadTheSource', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `${bucket.arn}/${prefix}*` },
+        {
+          Sid: 'DecryptTheSourceThroughS3',
+          Effect: 'Allow',
+          Action: 'kms:Decrypt',
+          Resource: key.arn,
+          Condition: { StringEquals: { 'kms:ViaService': `s3.${props.location.region}.amazonaws.com` } },
+        },
+        { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` },
+        { Sid: 'LogInToEcr', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+        {
+          Sid: 'PushToTheRepository',
+          Effect: 'Allow',
+          Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:CompleteLayerUpload', 'ecr:DescribeImages', 'ecr:GetDownloadUrlForLayer', 'ecr:InitiateLayerUpload', 'ecr:PutImage', 'ecr:UploadLayerPart'],
+          Resource: this.repository.arn,
+        },
+      ]),
+    });
+    const project = new CodebuildProject(this, 'build', {
+      name: `${props.name}-image`,
+      description: `Builds ${props.name}'s image from its bundle and pushes it to ECR (buildspec.yml in the bundle)`,
+      serviceRole: role.arn,
+      buildTimeout: 30,
+      encryptionKey: key.arn,
+      source: { type: 'S3', location: `${bucket.id}/${prefix}${source.hash}.zip`, buildspec: 'buildspec.yml' },
+      artifacts: { type: 'NO_ARTIFACTS' },
+      environment: {
+        type: 'LINUX_CONTAINER',
+        computeType: 'BUILD_GENERAL1_SMALL',
+        image: DEFAULT_BUILD_IMAGE,
+        imagePullCredentialsType: 'CODEBUILD',
+        // Docker builds need the daemon CodeBuild only runs in privileged mode.
+        privilegedMode: true,
+        environmentVariable: [
+          { name: 'REPOSITORY_URI', value: this.repository.repositoryUrl },
+          { name: 'IMAGE_TAG', value: this.tag },
+        ],
+      },
+      logsConfig: { cloudwatchLogs: { status: 'ENABLED', groupName: logGroup.name }, s3Logs: { status: 'DISABLED' } },
+    });
+
+    // Upload -> S3 "Object Created" event -> EventBridge -> StartBuild.
+    const notifications = new S3BucketNotification(this, 'source-events', { bucket: bucket.id, eventbridge: true });
+    const rule = new CloudwatchEventRule(this, 'source-uploaded', {
+      name: `${props.name}-image-source`,
+      description: `Builds ${props.name}'s image when a new bundle is uploaded`,
+      eventPattern: JSON.stringify({
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { bucket: { name: [bucket.bucket] }, object: { key: [{ prefix }] } },
+      }),
+    });
+    const eventsRole = new IamRole(this, 'start-build-role', {
+      name: `${props.name}-image-start`.slice(0, 64),
+      assumeRolePolicy: serviceAssumeRolePolicy('events.amazonaws.com', props.location),
+    });
+    new IamRolePolicy(this, 'start-build-policy', {
+      role: eventsRole.id,
+      name: 'start-build',
+      policy: policyDocument([{ Sid: 'StartTheImageBuild', Effect: 'Allow', Action: 'codebuild:StartBuild', Resource: project.arn }]),
+    });
+    const target = new CloudwatchEventTarget(this, 'start-build', { rule: rule.name, arn: project.arn, roleArn: eventsRole.arn });
+    new S3Object(this, 'source-object', {
+      bucket: bucket.id,
+      key: `${prefix}${source.hash}.zip`,
+      source: source.path,
+      sourceHash: source.hash,
+      // The upload is what starts the build: everything on that path exists first.
+      dependsOn: [...sourceBucket.settings, notifications, target, project],
+    });
+  }
+
+  /** What a role needs to pull this image (instances: Beanstalk logs in to ECR with their profile). */
+  public pullStatements(): PolicyStatement[] {
+    return [
+      { Sid: 'LogInToEcr', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+      {
+        Sid: 'PullTheImage',
+        Effect: 'Allow',
+        Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:DescribeImages', 'ecr:GetDownloadUrlForLayer'],
+        Resource: this.repository.arn,
+      },
+    ];
+  }
+}
