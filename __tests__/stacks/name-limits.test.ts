@@ -43,7 +43,7 @@ const literal = (value: string) => value.replace(/\$\{[^}]*\}/g, '').length;
 
 function tooLong(project: string, env: (typeof ENVIRONMENT_NAMES)[number]): string[] {
   // Built past the schema, to find what a longer name would break.
-  const config = { ...parseEnvironmentConfig(configInput(env)), project };
+  const config = { ...parseEnvironmentConfig(configInput(env), env), project };
   const app = Testing.app();
   const stacks = buildStacks(app, [config]);
   const found: string[] = [];
@@ -67,6 +67,6 @@ describe('AWS name limits', () => {
   it('are what the project length is bounded by: one character more would break one', () => {
     const longer = 'p'.repeat(PROJECT_MAX_LENGTH + 1);
     expect(ENVIRONMENT_NAMES.flatMap((env) => tooLong(longer, env))).not.toEqual([]);
-    expect(() => parseEnvironmentConfig(configInput('staging', { project: longer }))).toThrow(new RegExp(`project: must be 2-${PROJECT_MAX_LENGTH} lower-case letters`));
+    expect(() => parseEnvironmentConfig(configInput('staging', { project: longer }), 'staging')).toThrow(new RegExp(`project: must be 2-${PROJECT_MAX_LENGTH} lower-case letters`));
   });
 });
