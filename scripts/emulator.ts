@@ -28,7 +28,7 @@ export const EMULATOR_ACCOUNT_ID = '123456789012';
 export const MAX_REQUESTS = 20_000;
 
 /** Services the stacks use; each is pointed at the emulator. */
-const SERVICES = ['acm', 'autoscaling', 'cloudwatch', 'codebuild', 'codecommit', 'codeconnections', 'codepipeline', 'ec2', 'elasticbeanstalk', 'elbv2', 'events', 'iam', 'kms', 'logs', 'rds', 'route53', 's3', 'secretsmanager', 'ssm', 'sts', 'wafv2'];
+const SERVICES = ['acm', 'autoscaling', 'cloudwatch', 'codebuild', 'codecommit', 'codeconnections', 'codepipeline', 'ec2', 'ecr', 'elasticbeanstalk', 'elbv2', 'events', 'iam', 'kms', 'logs', 'rds', 'route53', 's3', 'secretsmanager', 'ssm', 'sts', 'wafv2'];
 
 /**
  * What moto cannot take, found by applying everything (moto 5.2.5, provider 5.100.0). A resource
@@ -48,7 +48,7 @@ export const EMULATOR_GAPS: readonly { readonly pattern: string; readonly failur
     failure: 'needs the application version above; elasticbeanstalk:DescribeEvents, which the provider polls while creating, is not implemented',
   },
   {
-    pattern: 'aws_codebuild_project.*',
+    pattern: 'aws_codebuild_project.delivery_*',
     failure: 'codebuild:CreateProject answers 400 "Project source location is required": moto demands a location for CODEPIPELINE sources, which AWS says to leave out',
   },
   {

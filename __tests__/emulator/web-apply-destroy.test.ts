@@ -28,7 +28,8 @@ import { releaseTimings } from '../../config/release-timings';
 import type { EnvironmentConfig } from '../../config/schema';
 import { AL2023_AMI } from '../../constructs/web-server-fleet';
 import { runCodeBuild } from '../../scripts/codebuild/runner';
-import { applyDevStack, EMULATOR_COMMAND_TIMEOUT_MS, emulatorAgent, MAX_REQUESTS, VENV_BIN, type AppliedStack, type PlannedChange } from '../../scripts/emulator';
+import { applyDevStack, EMULATOR_COMMAND_TIMEOUT_MS, emulatorAgent, MAX_REQUESTS, VENV_BIN, type AppliedStack } from '../../scripts/emulator';
+import { expectNoChangesButDrift, SECURITY_GROUP_RULE_DRIFT, type EmulatorDrift } from '../helpers/emulator-drift';
 import { bootInstance, type BootedInstance } from '../../scripts/instance-boot';
 import type { Json } from '../../scripts/offline-terraform';
 import { commitWorkingTree, head } from '../helpers/repository';
@@ -40,15 +41,12 @@ const STEP_TIMEOUT = EMULATOR_COMMAND_TIMEOUT_MS + 60_000;
  * Differences a plan shows only because moto does not keep what AWS keeps; each is named with the
  * attribute, and the test fails if one of them stops occurring (so the list cannot go stale).
  */
-const EMULATOR_DRIFT: readonly { readonly type: string; readonly attribute: string; readonly why: string }[] = [
+const EMULATOR_DRIFT: readonly EmulatorDrift[] = [
   { type: 'aws_autoscaling_group', attribute: 'default_instance_warmup', why: 'moto does not store DefaultInstanceWarmup and reads it back empty' },
   { type: 'aws_autoscaling_group', attribute: 'capacity_reservation_specification', why: 'moto answers no CapacityReservationSpecification, which the provider then plans to set' },
   { type: 'aws_autoscaling_policy', attribute: 'enabled', why: 'moto answers no Enabled for a scaling policy' },
   { type: 'aws_autoscaling_policy', attribute: 'predictive_scaling_configuration', why: 'moto answers no PredictiveScalingConfiguration block' },
-  { type: 'aws_vpc_security_group_egress_rule', attribute: 'description', why: 'moto drops the description of a rule that references a security group (DescribeSecurityGroupRules answers none)' },
-  { type: 'aws_vpc_security_group_ingress_rule', attribute: 'description', why: 'moto drops the description of a rule that references a security group' },
-  { type: 'aws_vpc_security_group_egress_rule', attribute: 'referenced_security_group_id', why: 'moto answers the referenced group with an owner the provider, which skips the account id lookup here, reads as another account ("<owner>/<group>")' },
-  { type: 'aws_vpc_security_group_ingress_rule', attribute: 'referenced_security_group_id', why: 'as for the egress rule' },
+  ...SECURITY_GROUP_RULE_DRIFT,
 ];
 
 /** The deploy CodeBuild project's environment variables, as Terraform expressions. */
@@ -325,15 +323,8 @@ describe("the pipeline's actions against the emulator", () => {
 
 describe('after the apply and a release, Terraform wants nothing', () => {
   it('plan -detailed-exitcode reports no changes (but the known emulator drift)', async () => {
-    const { exitCode, changes } = await timed('plan -detailed-exitcode', () => applied.planChanges());
-    const known = (c: PlannedChange, attribute: string) => EMULATOR_DRIFT.some((d) => c.address.startsWith(`${d.type}.`) && d.attribute === attribute);
-    const unexpected = changes.flatMap((c) => (c.attributes.length ? c.attributes : ['(whole resource)']).filter((a) => !known(c, a)).map((a) => `${c.address} ${c.actions.join('/')}: ${c.details.find((d) => d.startsWith(`${a}:`)) ?? a}`));
-    console.log(`known emulator drift:\n  ${changes.flatMap((c) => c.details.map((d) => `${c.address} ${d}`)).join('\n  ')}`);
-    if (unexpected.length) console.log(`perpetual diff:\n  ${unexpected.join('\n  ')}`);
-    expect(unexpected, 'perpetual diff: resource and attribute').toEqual([]);
-    // Every known drift still occurs; one that stopped must leave the list.
-    for (const d of EMULATOR_DRIFT) expect(changes.some((c) => known(c, d.attribute) && c.address.startsWith(`${d.type}.`)), `${d.type}.${d.attribute}: ${d.why}`).toBe(true);
-    expect(exitCode).toBe(changes.length ? 2 : 0);
+    const plan = await timed('plan -detailed-exitcode', () => applied.planChanges());
+    expectNoChangesButDrift(plan, EMULATOR_DRIFT);
   }, STEP_TIMEOUT);
 });
 

@@ -1,10 +1,13 @@
 // The emulator's corrections (scripts/emulator-server/moto_server.py): a TLS-only bucket policy
 // lets requests over TLS through, as in AWS, while a policy that denies TLS requests still denies;
-// a record set deleted and created again is created, whatever else the zone holds.
+// a record set deleted and created again is created, whatever else the zone holds; a CodeBuild
+// project deleted by ARN is gone.
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { PutBucketPolicyCommand, CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorAgent, startEmulator, type Emulator } from '../../scripts/emulator';
+import { emulatorAgent, startEmulator, VENV_BIN, type Emulator } from '../../scripts/emulator';
 
 let emulator: Emulator;
 let s3: S3Client;
@@ -59,5 +62,24 @@ describe("the emulator's record sets", () => {
     const create = () => route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zone, ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: record }] } }));
     await create();
     await expect(create()).rejects.toThrow(/already exists/);
+  });
+});
+
+describe("the emulator's CodeBuild projects", () => {
+  const aws = (...args: string[]) =>
+    execFileSync(join(VENV_BIN, 'aws'), ['--region', 'eu-west-1', '--output', 'json', ...args], {
+      env: { PATH: process.env.PATH!, AWS_ENDPOINT_URL: emulator.endpoint, AWS_CA_BUNDLE: emulator.caBundle, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' },
+      encoding: 'utf8',
+    });
+  const create = (name: string) =>
+    JSON.parse(
+      aws('codebuild', 'create-project', '--name', name, '--source', 'type=S3,location=bucket/key.zip', '--artifacts', 'type=NO_ARTIFACTS', '--environment', 'type=LINUX_CONTAINER,image=aws/codebuild/amazonlinux-x86_64-standard:5.0,computeType=BUILD_GENERAL1_SMALL', '--service-role', 'arn:aws:iam::123456789012:role/r'),
+    ).project;
+
+  it.each(['name', 'ARN'])('deletes a project named by its %s (the provider sends the ARN), so it can be created again', (by) => {
+    const project = create(`image-${by.toLowerCase()}`);
+    aws('codebuild', 'delete-project', '--name', by === 'ARN' ? project.arn : project.name);
+    expect(JSON.parse(aws('codebuild', 'list-projects')).projects).not.toContain(project.name);
+    expect(create(project.name).name).toBe(project.name);
   });
 });

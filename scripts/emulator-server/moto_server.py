@@ -1,4 +1,4 @@
-"""moto's server (the pinned moto of requirements-dev.txt) with two corrections, each where moto
+"""moto's server (the pinned moto of requirements-dev.txt) with three corrections, each where moto
 5.2.5 departs from AWS in a way our stacks meet. Everything else is moto's own behaviour.
 
 1. Policy conditions. moto 5.2.5 evaluates only StringEquals conditions and takes any other condition operator as
@@ -14,6 +14,11 @@ on, in listing order, not the one record (moto/route53/models.py, change_resourc
 After a destroy, re-creating our alias record failed with "already exists" because the
 certificate's validation record sorts after it. The correction lets that check see only the exact
 name and type, as Route 53 does.
+
+3. Deleting a CodeBuild project by ARN. DeleteProject takes a name or an ARN (the provider sends
+the ARN, its resource id), but moto looks the value up as a name only and silently keeps the
+project (moto/codebuild/models.py, delete_project); re-creating the stack after a destroy then
+failed with "Project already exists". The correction takes the name out of an ARN first.
 
 Usage: python moto_server.py [moto_server's own arguments]
 """
@@ -76,6 +81,19 @@ def change_resource_record_sets(self, *args, **kwargs):
 
 route53_models.FakeZone.get_record_sets = get_record_sets
 route53_models.Route53Backend.change_resource_record_sets = change_resource_record_sets
+
+from moto.codebuild import models as codebuild_models  # noqa: E402
+
+_delete_project = codebuild_models.CodeBuildBackend.delete_project
+
+
+def delete_project(self, project_name):
+    if project_name.startswith("arn:") and ":project/" in project_name:
+        project_name = project_name.split(":project/", 1)[1]
+    return _delete_project(self, project_name)
+
+
+codebuild_models.CodeBuildBackend.delete_project = delete_project
 
 if __name__ == "__main__":
     from moto.server import main
