@@ -83,7 +83,7 @@ export class ContainerImage extends Construct {
     const source = new SourceBundle(this, 'source', { directory: props.directory });
     this.tag = source.hash.slice(0, 16);
     this.imageUri = `${this.repository.repositoryUrl}:${this.tag}`;
-    const sourceBucket = new PrivateBucket(this, 'source-bucket', { namePrefix: `${props.name.slice(0, 25)}-src-`, encryptionKey: key, forceDestroy: props.forceDestroy });
+    const sourceBucket = new PrivateBucket(this, 'source-bucket', { namePrefix: `${props.name}-src-`, encryptionKey: key, forceDestroy: props.forceDestroy });
     const bucket = sourceBucket.bucket;
     const prefix = 'image/';
 
@@ -93,7 +93,7 @@ export class ContainerImage extends Construct {
       kmsKeyId: key.arn,
     });
     const role = new IamRole(this, 'build-role', {
-      name: `${props.name}-image-build`.slice(0, 64),
+      name: `${props.name}-image-build`,
       assumeRolePolicy: serviceAssumeRolePolicy('codebuild.amazonaws.com', props.location),
     });
     new IamRolePolicy(this, 'build-policy', {
@@ -153,7 +153,7 @@ export class ContainerImage extends Construct {
       }),
     });
     const eventsRole = new IamRole(this, 'start-build-role', {
-      name: `${props.name}-image-start`.slice(0, 64),
+      name: `${props.name}-image-start`,
       assumeRolePolicy: serviceAssumeRolePolicy('events.amazonaws.com', props.location),
     });
     new IamRolePolicy(this, 'start-build-policy', {
