@@ -38,12 +38,12 @@ export interface ContainerImageProps {
 }
 
 /**
- * A container image built from a directory of this repository, with no manual step: the directory is
- * bundled at synth time (its hash is the image tag), Terraform uploads the bundle to a private source
- * bucket (EventBridge notifications on), the upload starts
- * a CodeBuild build through EventBridge, and the build pushes `<repository>:<tag>` to a private ECR
- * repository (immutable tags, scan on push, customer-managed key). Consumers wait for the tag (see
- * the Cachet bundle's prebuild hook) and pull it with their own role (`pullStatements`).
+ * A container image built from a directory of this repository, with no manual step: the directory
+ * is bundled at synth time (its hash is the image tag), Terraform uploads the bundle to a private
+ * source bucket, the upload starts a CodeBuild build through EventBridge, and the build pushes
+ * `<repository>:<tag>` to a private ECR repository (immutable tags, scan on push, customer-managed
+ * key). Consumers wait for the tag (see the Cachet bundle's prebuild hook) and pull it with their
+ * own role (`pullStatements`).
  */
 export class ContainerImage extends Construct {
   public readonly repository: EcrRepository;
