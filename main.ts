@@ -1,27 +1,38 @@
 // Entry point of `cdktf synth` and `npm run synth`: validate the selected environments' config,
-// build their stacks, write Terraform JSON to cdktf.out/. Nothing is written when config is bad.
+// build the selected systems' stacks, write Terraform JSON to cdktf.out/ and remove stack folders an
+// earlier, wider synth left there. Nothing is written when the arguments or the config are bad.
 import { App } from 'cdktf';
 import { ConfigError, loadEnvironments, selectEnvironments } from './config/load';
-import { buildStacks } from './stacks';
+import { parseCommandLine, stringValue } from './scripts/cli';
+import { removeStaleStackDirs } from './scripts/stale-stacks';
+import { buildStacks, selectSystems, SYSTEMS } from './stacks';
 
-function selectedConfigs() {
-  try {
-    return loadEnvironments(selectEnvironments(process.argv.slice(2), process.env));
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
-}
+const USAGE = `usage: npm run synth [-- --env NAMES] [--system NAME]...
+
+Synthesizes the selected stacks into cdktf.out/ (\`cdktf synth\` runs this too).
+  --env NAMES    environments, comma-separated (default: $DEPLOY_ENV, else every environment)
+  --system NAME  ${Object.keys(SYSTEMS).join(' or ')}; repeat for more (default: every system)
+  -h, --help     this text, and nothing else`;
 
 // cdktf captures a stack trace for every reference it creates; with source maps on (tsx turns them
 // on) each capture maps every frame, which tripled synth time. Config errors are reported without
 // stack traces, so synth runs with them off.
 process.setSourceMapsEnabled(false);
 
-const configs = selectedConfigs();
+const args = parseCommandLine(USAGE, { options: { env: { type: 'string' }, system: { type: 'string', multiple: true } } });
+let selection;
+try {
+  const configs = loadEnvironments(selectEnvironments(stringValue(args, 'env'), process.env));
+  selection = { configs, systems: selectSystems(args.values.system as string[] | undefined) };
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(2);
+}
+
 const app = new App();
-buildStacks(app, configs);
+const stacks = buildStacks(app, selection.configs, selection.systems);
 app.synth();
+const { removed, keptForState } = removeStaleStackDirs(app.outdir, stacks.map((s) => s.node.id));
+for (const name of removed) console.error(`removed ${app.outdir}/stacks/${name} (not selected)`);
+for (const name of keptForState) console.error(`kept ${app.outdir}/stacks/${name}: not selected, but it holds a Terraform state file`);

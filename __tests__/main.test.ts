@@ -1,15 +1,14 @@
 // main.ts as users run it (a separate process, never imported): environment selection, and bad
 // input refused before anything is written.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(__dirname, '..');
 
-function synth(args: string[], env: Record<string, string> = {}) {
-  const outdir = join(mkdtempSync(join(tmpdir(), 'main-')), 'cdktf.out');
+function synth(args: string[], env: Record<string, string> = {}, outdir = join(mkdtempSync(join(tmpdir(), 'main-')), 'cdktf.out')) {
   const { DEPLOY_ENV: _ignored, ...inherited } = process.env;
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'main.ts', ...args], {
     cwd: ROOT,
@@ -32,6 +31,26 @@ describe('main.ts', () => {
     [[], { DEPLOY_ENV: 'staging,prod' }, ['cachet-prod', 'cachet-staging', 'web-prod', 'web-staging']],
   ])('with argv %j and env %j synthesizes %j', (args, env, stacks) => {
     expect(synth(args, env).stacks).toEqual(stacks);
+  });
+
+  it.each([
+    [['--system', 'web'], ['web-dev', 'web-prod', 'web-staging']],
+    [['--system', 'cachet', '--env', 'prod'], ['cachet-prod']],
+  ])('with argv %j synthesizes %j', (args, stacks) => {
+    expect(synth(args).stacks).toEqual(stacks);
+  });
+
+  it('removes the stack folders of an earlier, wider synth, but never one holding a state file', () => {
+    // GIVEN every stack was synthesized, and one folder holds a state file
+    const first = synth(['--env', 'dev,staging']);
+    writeFileSync(join(first.outdir, 'stacks', 'web-staging', 'terraform.tfstate'), '{}');
+    // WHEN the synth narrows to dev
+    const second = synth(['--env', 'dev'], {}, first.outdir);
+    // THEN the other folders are gone, except the one with state, and both are reported
+    expect(second.status).toBe(0);
+    expect(second.stacks).toEqual(['cachet-dev', 'web-dev', 'web-staging']);
+    expect(second.stderr).toMatch(/removed .*stacks\/cachet-staging \(not selected\)/);
+    expect(second.stderr).toMatch(/kept .*stacks\/web-staging: not selected, but it holds a Terraform state file/);
   });
 
   it('refuses an unknown environment, names the fix, and writes nothing', () => {

@@ -6,11 +6,17 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { numberValue, parseCommandLine } from '../scripts/cli';
 
 const ROOT = resolve(__dirname, '..');
 const TIME = '/usr/bin/time';
-const runsArg = process.argv.indexOf('--runs');
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
+const USAGE = `usage: npm run bench [-- --runs N]
+
+Times the main job (every stack of every environment) against the floor, N runs each (default 7),
+and prints min/median/max wall time, peak memory and the ratio.
+  --runs N    runs of each process (default: 7)
+  -h, --help  this text, and nothing else`;
+const RUNS = numberValue(parseCommandLine(USAGE, { options: { runs: { type: 'string' } } }), 'runs', 7, USAGE, 1);
 const GOAL_RATIO = 1.3;
 const GOAL_PEAK_MB = 400;
 // The main job builds every environment: an inherited selection would make it do less.

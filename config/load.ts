@@ -49,19 +49,11 @@ function parseNames(raw: string, source: string): EnvironmentName[] {
 }
 
 /**
- * Which environments to build: `--env dev[,prod]` on the command line wins, then the
- * DEPLOY_ENV variable, else every environment.
+ * Which environments to build: the `--env` value (`dev[,prod]`) wins, then the DEPLOY_ENV
+ * variable, else every environment.
  */
-export function selectEnvironments(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): EnvironmentName[] {
-  const flagIndex = argv.findIndex((a) => a === '--env' || a.startsWith('--env='));
-  if (flagIndex >= 0) {
-    const arg = argv[flagIndex];
-    const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[flagIndex + 1];
-    if (value === undefined || value.startsWith('--')) {
-      throw new ConfigError(`--env needs a value; use one or more of: ${ENVIRONMENT_NAMES.join(', ')}`);
-    }
-    return parseNames(value, '--env');
-  }
+export function selectEnvironments(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): EnvironmentName[] {
+  if (flag !== undefined) return parseNames(flag, '--env');
   const fromEnv = env[ENVIRONMENT_VARIABLE];
   if (fromEnv !== undefined) return parseNames(fromEnv, ENVIRONMENT_VARIABLE);
   return [...ENVIRONMENT_NAMES];

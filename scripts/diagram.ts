@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, loadEnvironments, selectEnvironments } from '../config/load';
 import type { EnvironmentName } from '../config/schema';
+import { parseCommandLine, stringValue } from './cli';
 import { synthesizeAll, type Json } from './offline-terraform';
 
 const ROOT = resolve(__dirname, '..');
@@ -199,11 +200,19 @@ export function writeDiagrams(names: readonly EnvironmentName[], outDir = DIAGRA
   return written.sort();
 }
 
+const USAGE = `usage: npm run diagram [-- --env NAMES] [--out DIR]
+
+Draws every stack of the selected environments (default: $DEPLOY_ENV, else every environment) as
+DOT, Mermaid and SVG, into docs/diagrams/ (tracked files: review the diff) or DIR.
+  --env NAMES  environments, comma-separated
+  --out DIR    where to write (default: docs/diagrams)
+  -h, --help   this text, and nothing else`;
+
 if (require.main === module) {
-  const argv = process.argv.slice(2);
-  const out = argv.includes('--out') ? resolve(argv[argv.indexOf('--out') + 1]) : DIAGRAM_DIR;
+  const args = parseCommandLine(USAGE, { options: { env: { type: 'string' }, out: { type: 'string' } } });
+  const out = resolve(stringValue(args, 'out') ?? DIAGRAM_DIR);
   try {
-    const files = writeDiagrams(selectEnvironments(argv, process.env), out);
+    const files = writeDiagrams(selectEnvironments(stringValue(args, 'env'), process.env), out);
     console.log(files.map((f) => `wrote ${f}`).join('\n'));
   } catch (error) {
     console.error(`diagram: ${(error as Error).message}`);

@@ -18,7 +18,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadEnvironments } from '../config/load';
 import { releaseTimings } from '../config/release-timings';
-import type { EnvironmentName } from '../config/schema';
+import { ENVIRONMENT_NAMES, type EnvironmentName } from '../config/schema';
+import { numberValue, parseCommandLine, stringValue } from './cli';
 import { freeLoopbackPort as freePort } from './net';
 
 const ROOT = resolve(__dirname, '..');
@@ -287,17 +288,28 @@ export function formatReport(r: DrillReport): string {
   ].join('\n');
 }
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-}
+const USAGE = `usage: npm run drill [-- --env NAME] [--negative] [--rate N] [--concurrency N]
+
+Runs the zero-drop release drill on this machine: two builds of app/ behind haproxy, a rolling
+release under load, and the report (exit 0 when no request failed and both versions answered).
+  --env NAME         the environment whose health check and drain settings to use (default: dev)
+  --negative         the negative control: release without draining; passes when requests fail
+  --rate N           requests per second (default: 1000)
+  --concurrency N    connections (default: 16)
+  -h, --help         this text, and nothing else`;
 
 if (require.main === module) {
+  const args = parseCommandLine(USAGE, { options: { env: { type: 'string' }, negative: { type: 'boolean' }, rate: { type: 'string' }, concurrency: { type: 'string' } } });
+  const env = stringValue(args, 'env') ?? 'dev';
+  if (!(ENVIRONMENT_NAMES as readonly string[]).includes(env)) {
+    console.error(`--env: unknown environment "${env}"; use one of: ${ENVIRONMENT_NAMES.join(', ')}\n\n${USAGE}`);
+    process.exit(2);
+  }
   const options: DrillOptions = {
-    env: (flag('env') ?? 'dev') as EnvironmentName,
-    negative: process.argv.includes('--negative'),
-    rate: Number(flag('rate') ?? 1000),
-    concurrency: Number(flag('concurrency') ?? 16),
+    env: env as EnvironmentName,
+    negative: args.values.negative === true,
+    rate: numberValue(args, 'rate', 1000, USAGE, 1),
+    concurrency: numberValue(args, 'concurrency', 16, USAGE, 1),
   };
   runDrill(options).then(
     (report) => {

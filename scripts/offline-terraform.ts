@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { App } from 'cdktf';
-import { loadEnvironments } from '../config/load';
-import { ENVIRONMENT_NAMES, type EnvironmentConfig } from '../config/schema';
-import { buildStacks, type SystemName } from '../stacks';
+import { ConfigError, loadEnvironments } from '../config/load';
+import { ENVIRONMENT_NAMES, type EnvironmentConfig, type EnvironmentName } from '../config/schema';
+import { buildStacks, SYSTEMS, type SystemName } from '../stacks';
 import { findProviderMirror, MIRROR_CANDIDATES, MIRROR_VARIABLE, pinnedAwsProviderVersion, writeMirrorCliConfig } from './terraform-mirror';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -112,6 +112,23 @@ export async function planOffline(stack: SynthesizedStack, env: NodeJS.ProcessEn
   const planFile = join(stack.dir, `${stack.name}.plan.json`);
   writeFileSync(planFile, planText);
   return { stack, validate, plan: JSON.parse(planText), planFile };
+}
+
+/**
+ * `npm run plan -- <stack> --offline`: synthesizes that one stack into a scratch directory, plans it
+ * without an AWS account (the harness above) and returns the plan as `terraform show` prints it.
+ */
+export async function offlinePlanText(stackName: string): Promise<string> {
+  const systems = Object.keys(SYSTEMS);
+  const [system, ...rest] = stackName.split('-');
+  const environment = rest.join('-');
+  if (!systems.includes(system) || !(ENVIRONMENT_NAMES as readonly string[]).includes(environment)) {
+    throw new ConfigError(`unknown stack "${stackName}"; stacks are <system>-<environment>, e.g. ${systems.map((s) => `${s}-${ENVIRONMENT_NAMES[0]}`).join(', ')}`);
+  }
+  const [stack] = synthesizeAll(loadEnvironments([environment as EnvironmentName]), [system as SystemName]);
+  const env = offlineTerraformEnv();
+  await planOffline(stack, env);
+  return terraform(stack.dir, env, ['show', '-no-color', 'offline.tfplan']);
 }
 
 /** Runs `planOffline` over all stacks, `concurrency` at a time. */

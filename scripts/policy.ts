@@ -7,6 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { glob } from './glob';
 import { planAllOffline, synthesizeAll, type Json } from './offline-terraform';
+import { parseCommandLine } from './cli';
 
 const ROOT = resolve(__dirname, '..');
 export const CHECKOV = join(ROOT, '.venv', 'bin', 'checkov');
@@ -111,7 +112,15 @@ export async function runPolicyGate(): Promise<{ findings: Finding[]; unused: Sk
   return applySkips(runCheckov(results.map((r) => r.planFile)), loadSkips());
 }
 
+const USAGE = `usage: npm run policy
+
+Synthesizes and plans every stack offline, scans the plans with checkov and prints every failed or
+waived finding and a summary per stack (exit 1 on a failed check or an unused waiver).
+Waivers: policy/checkov-skips.json.
+  -h, --help  this text, and nothing else`;
+
 if (require.main === module) {
+  parseCommandLine(USAGE, {});
   runPolicyGate().then(({ findings, unused }) => {
     console.log(formatReport(findings));
     for (const s of unused) console.log(`\nunused waiver: ${s.id} (${s.reason})`);

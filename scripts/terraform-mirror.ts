@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { parseCommandLine } from './cli';
 
 const PROJECT_ROOT = resolve(__dirname, '..');
 
@@ -67,8 +68,16 @@ export function writeMirrorCliConfig(path = CLI_CONFIG_PATH): string | undefined
   return path;
 }
 
+const USAGE = `usage: npm run tf:mirror
+
+Finds this machine's filesystem mirror of hashicorp/aws ${pinnedAwsProviderVersion()} ($${MIRROR_VARIABLE}, else
+${MIRROR_CANDIDATES.join(', ')}), writes a Terraform CLI configuration for it to .tf/mirror.tfrc and prints
+that path; use it with TF_CLI_CONFIG_FILE=<path>. Fails when there is no mirror.
+  -h, --help  this text, and nothing else`;
+
 // `tsx scripts/terraform-mirror.ts` prints the path of the written config (or fails loudly).
 if (require.main === module) {
+  parseCommandLine(USAGE, {});
   const path = writeMirrorCliConfig();
   if (!path) {
     console.error(

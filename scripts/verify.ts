@@ -314,8 +314,9 @@ export interface CliArgs extends Omit<VerifyOptions, 'outputs'> {
   readonly json: boolean;
 }
 
+const usage = 'usage: npm run verify -- <cachet-ENV|web-ENV> [--outputs FILE] [--json] [--cert-days N] [--max-latency-ms N] [--timeout-ms N] [--retries N] [--samples N] [--http-port N] [--ssh-port N] [--resolve HOST:ADDRESS] [--ca FILE]\n\nChecks a deployed stack from outside (see the README, "Verify a deployment"); exit 1 when a check fails.\n  -h, --help  this text, and nothing else';
+
 export function parseArgs(argv: readonly string[]): CliArgs {
-  const usage = 'usage: npm run verify -- <cachet-ENV|web-ENV> [--outputs FILE] [--json] [--cert-days N] [--max-latency-ms N] [--timeout-ms N] [--retries N] [--samples N] [--http-port N] [--ssh-port N] [--resolve HOST:ADDRESS] [--ca FILE]';
   const numbers: Record<string, keyof typeof DEFAULTS> = {
     '--cert-days': 'certDays',
     '--max-latency-ms': 'maxLatencyMs',
@@ -373,6 +374,10 @@ export function formatTable(results: readonly CheckResult[]): string {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(usage);
+    return 0;
+  }
   try {
     const args = parseArgs(argv);
     if (args.outputsFile && !existsSync(args.outputsFile)) throw new VerifyInputError(`--outputs ${args.outputsFile} does not exist; give a file written by terraform output -json`);

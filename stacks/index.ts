@@ -1,4 +1,5 @@
 import type { App } from 'cdktf';
+import { ConfigError } from '../config/load';
 import type { EnvironmentConfig } from '../config/schema';
 import { CachetStack } from './cachet-stack';
 import type { EnvironmentStack } from './environment-stack';
@@ -10,6 +11,16 @@ export const SYSTEMS = {
   web: (app: App, config: EnvironmentConfig): EnvironmentStack => new WebStack(app, config),
 } as const;
 export type SystemName = keyof typeof SYSTEMS;
+
+/** The systems `--system` names, each checked (every system when none is named). */
+export function selectSystems(names: readonly string[] | undefined): SystemName[] {
+  const known = Object.keys(SYSTEMS);
+  if (!names?.length) return known as SystemName[];
+  for (const name of names) {
+    if (!known.includes(name)) throw new ConfigError(`--system: unknown system "${name}"; use ${known.join(' or ')}`);
+  }
+  return [...new Set(names)] as SystemName[];
+}
 
 /**
  * The stacks of the given systems (all by default) for each environment. main.ts and the test

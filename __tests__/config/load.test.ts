@@ -130,25 +130,25 @@ describe('bad configuration is refused with the field and the fix', () => {
 
 describe('selectEnvironments', () => {
   it('selects every environment by default', () => {
-    expect(selectEnvironments([], {})).toEqual(['dev', 'staging', 'prod']);
+    expect(selectEnvironments(undefined, {})).toEqual(['dev', 'staging', 'prod']);
   });
 
   it.each([
-    [['--env', 'dev'], {}, ['dev']],
-    [['--env=dev,prod'], {}, ['dev', 'prod']],
-    [[], { DEPLOY_ENV: 'staging' }, ['staging']],
-    [['--env', 'prod'], { DEPLOY_ENV: 'dev' }, ['prod']],
-  ])('argv %j with env %j selects %j', (argv, env, expected) => {
-    expect(selectEnvironments(argv, env)).toEqual(expected);
+    ['dev', {}, ['dev']],
+    ['dev,prod', {}, ['dev', 'prod']],
+    [undefined, { DEPLOY_ENV: 'staging' }, ['staging']],
+    ['prod', { DEPLOY_ENV: 'dev' }, ['prod']],
+  ])('--env %j with env %j selects %j', (flag, env, expected) => {
+    expect(selectEnvironments(flag, env)).toEqual(expected);
   });
 
   it.each([
-    [['--env', 'qa'], {}, /--env: unknown environment "qa"; use one or more of: dev, staging, prod/],
-    [[], { DEPLOY_ENV: 'dev,qa' }, /DEPLOY_ENV: unknown environment "qa"/],
-    [[], { DEPLOY_ENV: ' , ' }, /DEPLOY_ENV is empty/],
-    [['--env'], {}, /--env needs a value/],
-  ])('refuses argv %j with env %j', (argv, env, error) => {
-    expect(() => selectEnvironments(argv, env)).toThrow(error);
+    ['qa', {}, /--env: unknown environment "qa"; use one or more of: dev, staging, prod/],
+    [undefined, { DEPLOY_ENV: 'dev,qa' }, /DEPLOY_ENV: unknown environment "qa"/],
+    [undefined, { DEPLOY_ENV: ' , ' }, /DEPLOY_ENV is empty/],
+    ['', {}, /--env is empty/],
+  ])('refuses --env %j with env %j', (flag, env, error) => {
+    expect(() => selectEnvironments(flag, env)).toThrow(error);
   });
 });
 

@@ -1,0 +1,99 @@
+// Every `npm run` script is a strict command line: `--help` prints its usage and exits 0 before
+// doing anything; an unknown or repeated argument exits 2 with the problem and the usage, also
+// before doing anything.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(__dirname, '../..');
+const scripts: Record<string, string> = JSON.parse(require('node:fs').readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts;
+
+/** Scripts that are not our command lines (tool invocations), with why. */
+const NOT_OURS: Record<string, string> = {
+  typecheck: 'tsc',
+  pretest: 'the Python set-up script',
+  test: 'tsc, go and vitest',
+  'test:go': 'go vet and go test',
+  'test:unit': 'vitest',
+  lint: 'eslint and prettier',
+};
+
+/** `npm run X -- args` as the process npm would start: the tsx entry and its fixed leading arguments. */
+function command(name: string): string[] {
+  const tsx = scripts[name].split('&&').map((p) => p.trim()).find((p) => p.startsWith('tsx '));
+  if (!tsx) throw new Error(`npm run ${name} runs no tsx script: list it in NOT_OURS with the reason`);
+  return tsx.split(/\s+/).slice(1);
+}
+
+function run(name: string, args: string[], outdir = join(mkdtempSync(join(tmpdir(), 'cli-')), 'out')) {
+  const { DEPLOY_ENV: _ignored, ...env } = process.env;
+  const result = spawnSync(process.execPath, ['--import', 'tsx', ...command(name), ...args], {
+    cwd: ROOT,
+    env: { ...env, CDKTF_OUTDIR: outdir },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { ...result, wrote: existsSync(outdir) ? readdirSync(outdir) : [] };
+}
+
+const ours = Object.keys(scripts).filter((name) => !(name in NOT_OURS));
+
+describe('npm run scripts', () => {
+  it('are all covered here or listed as not ours', () => {
+    expect(ours.sort()).toEqual(['bench', 'bench:webapp', 'codebuild', 'deploy', 'destroy', 'diagram', 'drill', 'plan', 'policy', 'synth', 'tf:mirror', 'verify'].sort());
+  });
+
+  it.each(ours)('npm run %s -- --help prints its usage, exits 0 and does nothing', (name) => {
+    const outdir = join(mkdtempSync(join(tmpdir(), 'cli-')), 'out');
+    const result = run(name, name === 'diagram' ? ['--help', '--out', outdir] : ['--help'], outdir);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^usage: npm run /);
+    expect(result.wrote).toEqual([]);
+  });
+
+  it.each(ours)('npm run %s -- --no-such-option exits 2 with the problem and the usage', (name) => {
+    const result = run(name, ['--no-such-option']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/--no-such-option/);
+    expect(result.stderr).toMatch(/usage: npm run /);
+    expect(result.wrote).toEqual([]);
+  });
+
+  it.each([
+    ['synth', ['--env', 'dev', '--env', 'prod'], /--env is given 2 times; give it once/],
+    ['synth', ['-e', 'dev'], /Unknown option '-e'/],
+    ['synth', ['--system', 'jenkins'], /--system: unknown system "jenkins"; use cachet or web/],
+    ['synth', ['dev'], /Unexpected argument 'dev'/],
+    ['plan', ['cachet-dev', '--stack', 'x'], /Unknown option '--stack'/],
+    ['plan', [], /name at least one stack/],
+    ['deploy', ['cachet-dev', '--offline'], /--offline works with plan only/],
+    ['drill', ['--rate', 'fast'], /--rate "fast" is not a number/],
+    ['drill', ['--env', 'qa'], /--env: unknown environment "qa"/],
+    ['bench', ['--runs', '0'], /--runs "0" is not a number of at least 1/],
+  ])('npm run %s -- %j is refused before anything runs', (name, args, message) => {
+    const result = run(name, args);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.wrote).toEqual([]);
+  });
+});
+
+describe('npm run plan -- <stack> --offline', () => {
+  it('plans a stack without an AWS account, with the harness the tests use', () => {
+    const { AWS_ACCESS_KEY_ID: _a, AWS_SECRET_ACCESS_KEY: _s, AWS_PROFILE: _p, ...env } = process.env;
+    const result = spawnSync(process.execPath, ['--import', 'tsx', ...command('plan'), 'cachet-dev', '--offline'], { cwd: ROOT, env, encoding: 'utf8', timeout: 300_000 });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/# aws_rds_cluster\.database_cluster_\w+ will be created/);
+    expect(result.stdout).toMatch(/Plan: 105 to add, 0 to change, 0 to destroy\./);
+  }, 300_000);
+
+  it('names the stacks that exist when given one that does not', () => {
+    const result = run('plan', ['cachet-qa', '--offline']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/unknown stack "cachet-qa"; stacks are <system>-<environment>, e.g. cachet-dev, web-dev/);
+  });
+});
