@@ -33,6 +33,9 @@ try {
 const app = new App();
 const stacks = buildStacks(app, selection.configs, selection.systems);
 app.synth();
-const { removed, keptForState } = removeStaleStackDirs(app.outdir, stacks.map((s) => s.node.id));
+const { removed, keptForState } = removeStaleStackDirs(
+  app.outdir,
+  stacks.map((s) => s.node.id),
+);
 for (const name of removed) console.error(`removed ${app.outdir}/stacks/${name} (not selected)`);
 for (const name of keptForState) console.error(`kept ${app.outdir}/stacks/${name}: not selected, but it holds a Terraform state file`);

@@ -34,7 +34,10 @@ describe('main.ts', () => {
   });
 
   it.each([
-    [['--system', 'web'], ['web-dev', 'web-prod', 'web-staging']],
+    [
+      ['--system', 'web'],
+      ['web-dev', 'web-prod', 'web-staging'],
+    ],
     [['--system', 'cachet', '--env', 'prod'], ['cachet-prod']],
   ])('with argv %j synthesizes %j', (args, stacks) => {
     expect(synth(args).stacks).toEqual(stacks);

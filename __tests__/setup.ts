@@ -35,7 +35,9 @@ interface CdktfMatchers<R = unknown> {
 }
 
 declare module 'vitest' {
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  // Declaration merging: these add cdktf's matchers to vitest's interfaces, so they have no members of
+  // their own; vitest declares Assertion<T = any>, and a merged declaration must repeat that.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-explicit-any
   interface Assertion<T = any> extends CdktfMatchers<T> {}
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface AsymmetricMatchersContaining extends CdktfMatchers {}

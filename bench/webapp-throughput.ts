@@ -49,7 +49,12 @@ async function measure(server: Server, seconds: number, connections: number): Pr
     const text = run.stdout;
     const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
     if (!Number.isFinite(rps)) throw new Error(`wrk gave no rate for ${server.name}:\n${text}${run.stderr}`);
-    return { requests: Number(/(\d+) requests in/.exec(text)?.[1] ?? 0), rps, p99: /99%\s+(\S+)/.exec(text)?.[1] ?? '?', errors: Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0) };
+    return {
+      requests: Number(/(\d+) requests in/.exec(text)?.[1] ?? 0),
+      rps,
+      p99: /99%\s+(\S+)/.exec(text)?.[1] ?? '?',
+      errors: Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0),
+    };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -62,7 +67,11 @@ function buildBaseline(revision: string): string {
   const exported = spawnSync('bash', ['-c', 'git -C "$1" archive "$2" app | tar -x -C "$3"', 'baseline', ROOT, revision, src], { encoding: 'utf8' });
   if (exported.status !== 0) throw new Error(`cannot export app/ at ${revision}: ${exported.stderr}`);
   const out = mkdtempSync(join(tmpdir(), 'webapp-baseline-'));
-  const built = spawnSync('go', ['build', '-trimpath', '-o', join(out, 'webapp'), '.'], { cwd: join(src, 'app'), encoding: 'utf8', env: { ...process.env, CGO_ENABLED: '0' } });
+  const built = spawnSync('go', ['build', '-trimpath', '-o', join(out, 'webapp'), '.'], {
+    cwd: join(src, 'app'),
+    encoding: 'utf8',
+    env: { ...process.env, CGO_ENABLED: '0' },
+  });
   if (built.status !== 0) throw new Error(`cannot build app/ at ${revision}: ${built.stderr}`);
   return join(out, 'webapp');
 }
@@ -129,14 +138,23 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const bare = median(samples.get(servers[0].name)!.map((s) => s.rps));
-  console.log(`wrk -t2 -c${connections} -d${seconds}s on loopback, ${rounds} round(s) in turns, median shown (2 cores shared by wrk and the server); access log to ${values.log === 'file' ? 'a file' : '/dev/null'}\n`);
+  console.log(
+    `wrk -t2 -c${connections} -d${seconds}s on loopback, ${rounds} round(s) in turns, median shown (2 cores shared by wrk and the server); access log to ${values.log === 'file' ? 'a file' : '/dev/null'}\n`,
+  );
   console.log('| server | requests/s | ratio to bare | p99 latency (last round) | non-2xx | requests served (wrk) | access log lines in the file |');
   console.log('|---|---|---|---|---|---|---|');
   for (const server of servers) {
     const s = samples.get(server.name)!;
     const rps = median(s.map((x) => x.rps));
-    const lines = server.log && statSync(server.log, { throwIfNoEntry: false }) ? readFileSync(server.log, 'utf8').split('\n').filter((l) => l.includes('"msg":"request"')).length : '-';
-    console.log(`| ${server.name} | ${rps.toFixed(0)} | ${(rps / bare).toFixed(2)} | ${s[s.length - 1].p99} | ${s.reduce((n, x) => n + x.errors, 0)} | ${s.reduce((n, x) => n + x.requests, 0)} | ${lines} |`);
+    const lines =
+      server.log && statSync(server.log, { throwIfNoEntry: false })
+        ? readFileSync(server.log, 'utf8')
+            .split('\n')
+            .filter((l) => l.includes('"msg":"request"')).length
+        : '-';
+    console.log(
+      `| ${server.name} | ${rps.toFixed(0)} | ${(rps / bare).toFixed(2)} | ${s[s.length - 1].p99} | ${s.reduce((n, x) => n + x.errors, 0)} | ${s.reduce((n, x) => n + x.requests, 0)} | ${lines} |`,
+    );
   }
   return 0;
 }

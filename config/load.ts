@@ -1,12 +1,6 @@
 import type { ZodIssue } from 'zod';
 import { ENVIRONMENTS } from './environments';
-import {
-  ENVIRONMENT_NAMES,
-  environmentConfigSchema,
-  type EnvironmentConfig,
-  type EnvironmentConfigInput,
-  type EnvironmentName,
-} from './schema';
+import { ENVIRONMENT_NAMES, environmentConfigSchema, type EnvironmentConfig, type EnvironmentConfigInput, type EnvironmentName } from './schema';
 
 /** Thrown for any bad configuration input; the message names the field and the fix. */
 export class ConfigError extends Error {
@@ -36,7 +30,10 @@ export function parseEnvironmentConfig(input: EnvironmentConfigInput | unknown, 
 }
 
 function parseNames(raw: string, source: string): EnvironmentName[] {
-  const names = raw.split(',').map((n) => n.trim()).filter((n) => n.length > 0);
+  const names = raw
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n.length > 0);
   if (names.length === 0) {
     throw new ConfigError(`${source} is empty; name one or more of: ${ENVIRONMENT_NAMES.join(', ')}`);
   }
@@ -60,10 +57,7 @@ export function selectEnvironments(flag: string | undefined, env: Readonly<Recor
 }
 
 /** Validates the named environments (all of them before any is used). */
-export function loadEnvironments(
-  names: readonly EnvironmentName[],
-  sources: Readonly<Record<EnvironmentName, unknown>> = ENVIRONMENTS,
-): EnvironmentConfig[] {
+export function loadEnvironments(names: readonly EnvironmentName[], sources: Readonly<Record<EnvironmentName, unknown>> = ENVIRONMENTS): EnvironmentConfig[] {
   return names.map((name) => {
     const config = parseEnvironmentConfig(sources[name], name);
     if (config.name !== name) {

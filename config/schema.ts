@@ -6,10 +6,7 @@ export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
 
 /** Retention values that CloudWatch Logs accepts (days). */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
-  3653,
-] as const;
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 const logRetentionDays = z
   .number()
@@ -54,17 +51,18 @@ const networkSchema = z
 const databaseSchema = z
   .object({
     /** Aurora MySQL 3 (MySQL 8.0-compatible) engine version, pinned. */
-    engineVersion: z
-      .string()
-      .regex(
-        /^8\.0\.mysql_aurora\.3\.\d{2}\.\d+$/,
-        'must be a pinned Aurora MySQL 3 engine version such as 8.0.mysql_aurora.3.08.2',
-      ),
+    engineVersion: z.string().regex(/^8\.0\.mysql_aurora\.3\.\d{2}\.\d+$/, 'must be a pinned Aurora MySQL 3 engine version such as 8.0.mysql_aurora.3.08.2'),
     instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class such as db.r7g.large'),
     /** Readers besides the writer; each instance sits in its own AZ. */
     readerCount: z.number().int().min(0).default(1),
-    databaseName: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must start with a letter and hold only letters, digits and _').default('cachet'),
-    masterUsername: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,15}$/, 'must start with a letter, at most 16 letters, digits or _').default('cachet_admin'),
+    databaseName: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must start with a letter and hold only letters, digits and _')
+      .default('cachet'),
+    masterUsername: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_]{0,15}$/, 'must start with a letter, at most 16 letters, digits or _')
+      .default('cachet_admin'),
     /** Aurora keeps backups up to the cluster's size at no charge: fewer than 7 days saves nothing. */
     backupRetentionDays: z.number().int().min(7, 'must be at least 7 days: Aurora backup storage up to the cluster size costs nothing').max(35).default(7),
     /** 0 turns backtrack off; at most 72 hours. */
@@ -88,14 +86,20 @@ const cachetSchema = z
      */
     solutionStackName: z
       .string()
-      .regex(/^64bit Amazon Linux 2023 v\d+\.\d+\.\d+ running Docker$/, 'must be an Amazon Linux 2023 Docker solution stack, e.g. "64bit Amazon Linux 2023 v4.7.2 running Docker"'),
+      .regex(
+        /^64bit Amazon Linux 2023 v\d+\.\d+\.\d+ running Docker$/,
+        'must be an Amazon Linux 2023 Docker solution stack, e.g. "64bit Amazon Linux 2023 v4.7.2 running Docker"',
+      ),
     instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.small'),
     minInstances: z.number().int().min(1).default(2),
     maxInstances: z.number().int().min(1).default(4),
     /** Both keep full capacity while a release rolls. */
     deploymentPolicy: z.enum(['RollingWithAdditionalBatch', 'Immutable']).default('RollingWithAdditionalBatch'),
     /** Cachet answers its ping endpoint without a session or database write. */
-    healthCheckPath: z.string().regex(/^\/\S*$/, 'must be an absolute path such as /api/v1/ping').default('/api/v1/ping'),
+    healthCheckPath: z
+      .string()
+      .regex(/^\/\S*$/, 'must be an absolute path such as /api/v1/ping')
+      .default('/api/v1/ping'),
     /** Scale out above / in below this average CPU (percent). */
     scaleOutCpuPercent: z.number().min(1).max(100).default(70),
     scaleInCpuPercent: z.number().min(1).max(100).default(25),
@@ -130,7 +134,10 @@ const deliverySchema = z
         z
           .object({
             provider: z.literal('codecommit'),
-            repositoryName: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be a CodeCommit repository name (letters, digits, . _ -)').default('webapp'),
+            repositoryName: z
+              .string()
+              .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be a CodeCommit repository name (letters, digits, . _ -)')
+              .default('webapp'),
           })
           .strict(),
         z
@@ -159,7 +166,10 @@ const deliverySchema = z
     enableJenkins: z.boolean().default(false),
     jenkins: z
       .object({
-        instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.medium').default('t3.medium'),
+        instanceType: z
+          .string()
+          .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.medium')
+          .default('t3.medium'),
         /** GitHub's webhook source blocks (`hooks` in https://api.github.com/meta). */
         webhookCidrs: z.array(cidr).min(1, 'needs at least one block; copy the `hooks` list from https://api.github.com/meta'),
         /** The office's address block. */
@@ -178,7 +188,10 @@ const webappSchema = z
     network: networkSchema,
     /** The app's public name; certificate and alias record go in `dns.hostedZoneId`. */
     domainName: hostname,
-    instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.small').default('t3.small'),
+    instanceType: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.small')
+      .default('t3.small'),
     minInstances: z.number().int().min(1).default(2),
     /** At least twice minInstances: an instance refresh launches a full new set first. */
     maxInstances: z.number().int().min(2).default(4),
@@ -190,7 +203,10 @@ const webappSchema = z
     /** Seconds from launch until the service answers (boot, download, start); part of the warmup. */
     startupSeconds: z.number().int().min(0).max(900).default(90),
     /** Release installed until the pipeline records one: s3://<releases bucket>/webapp/<version>.tar.gz. */
-    initialReleaseVersion: z.string().regex(/^[A-Za-z0-9._+-]{1,64}$/, 'must be a version such as v1.0.0 (letters, digits, . _ + -)').default('initial'),
+    initialReleaseVersion: z
+      .string()
+      .regex(/^[A-Za-z0-9._+-]{1,64}$/, 'must be a version such as v1.0.0 (letters, digits, . _ + -)')
+      .default('initial'),
     /** @default true */
     deletionProtection: z.boolean().default(true),
     /** WAF on the load balancer. @default - true in prod, false elsewhere */
@@ -202,7 +218,10 @@ const webappSchema = z
           .object({
             priority: z.number().int().min(1).max(50000),
             hostHeaders: z.array(hostname).min(1).optional(),
-            pathPatterns: z.array(z.string().regex(/^\/\S*$/, 'must be a path pattern such as /api/*')).min(1).optional(),
+            pathPatterns: z
+              .array(z.string().regex(/^\/\S*$/, 'must be a path pattern such as /api/*'))
+              .min(1)
+              .optional(),
           })
           .strict(),
       )
@@ -221,7 +240,10 @@ const webappSchema = z
     /** Target group health check; the release timings are derived from it (release-timings.ts). */
     healthCheck: z
       .object({
-        path: z.string().regex(/^\/\S*$/, 'must be an absolute path such as /api/v1/health/ready').default('/api/v1/health/ready'),
+        path: z
+          .string()
+          .regex(/^\/\S*$/, 'must be an absolute path such as /api/v1/health/ready')
+          .default('/api/v1/health/ready'),
         intervalSeconds: z.number().int().min(5).max(300).default(10),
         timeoutSeconds: z.number().int().min(2).max(120).default(5),
         healthyThreshold: z.number().int().min(2).max(10).default(2),
@@ -246,7 +268,10 @@ const stateSchema = z.discriminatedUnion('backend', [
       bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
       region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1'),
       /** Keys are `<keyPrefix>/<stack>.tfstate`. */
-      keyPrefix: z.string().regex(/^[A-Za-z0-9._/-]+$/).default('cdktf'),
+      keyPrefix: z
+        .string()
+        .regex(/^[A-Za-z0-9._/-]+$/)
+        .default('cdktf'),
       /** KMS key for the state objects. @default - the bucket's default encryption */
       kmsKeyId: z.string().optional(),
     })
@@ -275,7 +300,10 @@ const environmentObjectSchema = z
     /** Resource name prefix, e.g. `statuspage`. */
     project: z
       .string()
-      .regex(new RegExp(`^[a-z][a-z0-9-]{1,${PROJECT_MAX_LENGTH - 1}}$`), `must be 2-${PROJECT_MAX_LENGTH} lower-case letters, digits or hyphens, starting with a letter`),
+      .regex(
+        new RegExp(`^[a-z][a-z0-9-]{1,${PROJECT_MAX_LENGTH - 1}}$`),
+        `must be 2-${PROJECT_MAX_LENGTH} lower-case letters, digits or hyphens, starting with a letter`,
+      ),
     /** The only account the provider may touch (`allowed_account_ids`). */
     accountId: z.string().regex(/^\d{12}$/, 'must be the 12-digit AWS account id'),
     region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1'),
@@ -332,19 +360,31 @@ function checkCrossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
 function checkWebapp(c: EnvironmentConfig, ctx: Ctx): void {
   const w = c.webapp;
   if (w.maxInstances < 2 * w.minInstances) {
-    issue(ctx, ['webapp', 'maxInstances'], `${w.maxInstances} must be at least twice minInstances (${w.minInstances}) so an instance refresh can launch a full new set before terminating`);
+    issue(
+      ctx,
+      ['webapp', 'maxInstances'],
+      `${w.maxInstances} must be at least twice minInstances (${w.minInstances}) so an instance refresh can launch a full new set before terminating`,
+    );
   }
   const cachetVpc = parseCidr(c.network.vpcCidr);
   const appVpc = parseCidr(w.network.vpcCidr);
   if (!('error' in cachetVpc) && !('error' in appVpc) && cidrsOverlap(cachetVpc, appVpc)) {
-    issue(ctx, ['webapp', 'network', 'vpcCidr'], `"${appVpc.text}" overlaps network.vpcCidr ("${cachetVpc.text}"); give the web app its own block so the VPCs can be peered later`);
+    issue(
+      ctx,
+      ['webapp', 'network', 'vpcCidr'],
+      `"${appVpc.text}" overlaps network.vpcCidr ("${cachetVpc.text}"); give the web app its own block so the VPCs can be peered later`,
+    );
   }
   if (w.domainName === c.dns.domainName) {
     issue(ctx, ['webapp', 'domainName'], `is the status page's name too; give the web app its own name`);
   }
   const hc = w.healthCheck;
   if (hc.timeoutSeconds >= hc.intervalSeconds) {
-    issue(ctx, ['webapp', 'healthCheck', 'timeoutSeconds'], `${hc.timeoutSeconds} must be below intervalSeconds (${hc.intervalSeconds}), as the load balancer requires`);
+    issue(
+      ctx,
+      ['webapp', 'healthCheck', 'timeoutSeconds'],
+      `${hc.timeoutSeconds} must be below intervalSeconds (${hc.intervalSeconds}), as the load balancer requires`,
+    );
   }
   checkJenkins(w.delivery, ctx);
 }
@@ -374,7 +414,10 @@ function checkJenkins(d: DeliveryConfig, ctx: Ctx): void {
 
 function checkAvailabilityZones(c: EnvironmentConfig, ctx: Ctx): void {
   const azPattern = new RegExp(`^${c.region}[a-z]$`);
-  for (const [network, at] of [[c.network, 'network'], [c.webapp.network, 'webapp.network']] as const) {
+  for (const [network, at] of [
+    [c.network, 'network'],
+    [c.webapp.network, 'webapp.network'],
+  ] as const) {
     const path = at.split('.');
     const seen = new Set<string>();
     network.availabilityZones.forEach((az, i) => {
@@ -430,7 +473,11 @@ function checkNetwork(network: NetworkConfig, at: (string | number)[], ctx: Ctx)
 function checkDatabase(c: EnvironmentConfig, ctx: Ctx): void {
   const azCount = c.network.availabilityZones.length;
   if (c.database.readerCount + 1 > azCount) {
-    issue(ctx, ['database', 'readerCount'], `${c.database.readerCount} readers plus the writer need ${c.database.readerCount + 1} availability zones (one instance per AZ) but only ${azCount} are configured; lower readerCount or add AZs`);
+    issue(
+      ctx,
+      ['database', 'readerCount'],
+      `${c.database.readerCount} readers plus the writer need ${c.database.readerCount + 1} availability zones (one instance per AZ) but only ${azCount} are configured; lower readerCount or add AZs`,
+    );
   }
   if (c.name === 'prod') {
     if (c.forceDestroyBuckets) {
@@ -450,17 +497,29 @@ function checkDatabase(c: EnvironmentConfig, ctx: Ctx): void {
 
 function checkCachet(c: EnvironmentConfig, ctx: Ctx): void {
   if (c.cachet.minInstances > c.cachet.maxInstances) {
-    issue(ctx, ['cachet', 'maxInstances'], `${c.cachet.maxInstances} is below minInstances (${c.cachet.minInstances}); raise maxInstances or lower minInstances`);
+    issue(
+      ctx,
+      ['cachet', 'maxInstances'],
+      `${c.cachet.maxInstances} is below minInstances (${c.cachet.minInstances}); raise maxInstances or lower minInstances`,
+    );
   }
   if (c.cachet.scaleInCpuPercent >= c.cachet.scaleOutCpuPercent) {
-    issue(ctx, ['cachet', 'scaleInCpuPercent'], `${c.cachet.scaleInCpuPercent} must be below scaleOutCpuPercent (${c.cachet.scaleOutCpuPercent}) or the group flaps`);
+    issue(
+      ctx,
+      ['cachet', 'scaleInCpuPercent'],
+      `${c.cachet.scaleInCpuPercent} must be below scaleOutCpuPercent (${c.cachet.scaleOutCpuPercent}) or the group flaps`,
+    );
   }
   const ssh = c.cachet.ssh;
   if (ssh) {
     const block = parseCidr(ssh.operatorCidr);
     if (!('error' in block) && block.prefix < 24) {
       const what = block.prefix === 0 ? 'the whole internet' : `${block.size} addresses`;
-      issue(ctx, ['cachet', 'ssh', 'operatorCidr'], `"${ssh.operatorCidr}" opens SSH to ${what}; give the operator's own address as a /32 (at most a /24), or omit ssh and use Session Manager`);
+      issue(
+        ctx,
+        ['cachet', 'ssh', 'operatorCidr'],
+        `"${ssh.operatorCidr}" opens SSH to ${what}; give the operator's own address as a /32 (at most a /24), or omit ssh and use Session Manager`,
+      );
     }
   }
 }

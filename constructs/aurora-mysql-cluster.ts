@@ -114,7 +114,9 @@ export class AuroraMysqlCluster extends Construct {
       throw new Error(`AuroraMysqlCluster ${id}: readerCount is ${readerCount}; use a whole number, 0 or more`);
     }
     if (readerCount + 1 > azs.length) {
-      throw new Error(`AuroraMysqlCluster ${id}: readerCount ${readerCount} needs ${readerCount + 1} AZs (one instance per AZ); the network has ${azs.length}. Lower readerCount or add AZs`);
+      throw new Error(
+        `AuroraMysqlCluster ${id}: readerCount ${readerCount} needs ${readerCount + 1} AZs (one instance per AZ); the network has ${azs.length}. Lower readerCount or add AZs`,
+      );
     }
     const backtrackHours = props.backtrackWindowHours ?? 0;
     if (backtrackHours < 0 || backtrackHours > 72) {

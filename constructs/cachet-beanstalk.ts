@@ -5,10 +5,7 @@ import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric
 import { DataAwsElasticBeanstalkHostedZone } from '@cdktf/provider-aws/lib/data-aws-elastic-beanstalk-hosted-zone';
 import { ElasticBeanstalkApplication } from '@cdktf/provider-aws/lib/elastic-beanstalk-application';
 import { ElasticBeanstalkApplicationVersion } from '@cdktf/provider-aws/lib/elastic-beanstalk-application-version';
-import {
-  ElasticBeanstalkEnvironment,
-  type ElasticBeanstalkEnvironmentSetting,
-} from '@cdktf/provider-aws/lib/elastic-beanstalk-environment';
+import { ElasticBeanstalkEnvironment, type ElasticBeanstalkEnvironmentSetting } from '@cdktf/provider-aws/lib/elastic-beanstalk-environment';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
@@ -255,8 +252,22 @@ export class CachetBeanstalk extends Construct {
     const settings: ElasticBeanstalkEnvironmentSetting[] = [
       // Network placement
       setting('aws:ec2:vpc', 'VPCId', props.network.vpc.id),
-      setting('aws:ec2:vpc', 'Subnets', Fn.join(',', props.network.applicationSubnets.map((s) => s.id))),
-      setting('aws:ec2:vpc', 'ELBSubnets', Fn.join(',', props.network.publicSubnets.map((s) => s.id))),
+      setting(
+        'aws:ec2:vpc',
+        'Subnets',
+        Fn.join(
+          ',',
+          props.network.applicationSubnets.map((s) => s.id),
+        ),
+      ),
+      setting(
+        'aws:ec2:vpc',
+        'ELBSubnets',
+        Fn.join(
+          ',',
+          props.network.publicSubnets.map((s) => s.id),
+        ),
+      ),
       setting('aws:ec2:vpc', 'ELBScheme', 'public'),
       setting('aws:ec2:vpc', 'AssociatePublicIpAddress', false),
       // Environment

@@ -74,8 +74,18 @@ export class ContainerImage extends Construct {
       repository: this.repository.name,
       policy: JSON.stringify({
         rules: [
-          { rulePriority: 1, description: 'Untagged layers of failed pushes', selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 1 }, action: { type: 'expire' } },
-          { rulePriority: 2, description: `Keep the ${keep} newest images`, selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: keep }, action: { type: 'expire' } },
+          {
+            rulePriority: 1,
+            description: 'Untagged layers of failed pushes',
+            selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 1 },
+            action: { type: 'expire' },
+          },
+          {
+            rulePriority: 2,
+            description: `Keep the ${keep} newest images`,
+            selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: keep },
+            action: { type: 'expire' },
+          },
         ],
       }),
     });
@@ -113,7 +123,16 @@ export class ContainerImage extends Construct {
         {
           Sid: 'PushToTheRepository',
           Effect: 'Allow',
-          Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:CompleteLayerUpload', 'ecr:DescribeImages', 'ecr:GetDownloadUrlForLayer', 'ecr:InitiateLayerUpload', 'ecr:PutImage', 'ecr:UploadLayerPart'],
+          Action: [
+            'ecr:BatchCheckLayerAvailability',
+            'ecr:BatchGetImage',
+            'ecr:CompleteLayerUpload',
+            'ecr:DescribeImages',
+            'ecr:GetDownloadUrlForLayer',
+            'ecr:InitiateLayerUpload',
+            'ecr:PutImage',
+            'ecr:UploadLayerPart',
+          ],
           Resource: this.repository.arn,
         },
       ]),

@@ -114,7 +114,11 @@ export function releasePermissions(fleet: WebServerFleet, key: EncryptionKey, lo
       Sid: 'LaunchOnlyFromTheTemplate',
       Effect: 'Allow',
       Action: 'ec2:RunInstances',
-      Resource: [templateArn, `arn:aws:ec2:${region}::image/*`, ...['instance', 'volume', 'network-interface', 'subnet', 'security-group'].map((type) => `${ec2}:${type}/*`)],
+      Resource: [
+        templateArn,
+        `arn:aws:ec2:${region}::image/*`,
+        ...['instance', 'volume', 'network-interface', 'subnet', 'security-group'].map((type) => `${ec2}:${type}/*`),
+      ],
       Condition: { ArnEquals: { 'ec2:LaunchTemplate': templateArn } },
     },
     {
@@ -220,13 +224,25 @@ export class DeliveryPipeline extends Construct {
         namespace: SOURCE_VARIABLES,
         outputArtifacts: [SOURCE_OUTPUT],
         // EventBridge starts the pipeline (below); polling would be slower and cost more.
-        configuration: { RepositoryName: this.repository.repositoryName, BranchName: props.branch, PollForSourceChanges: 'false', OutputArtifactFormat: 'CODE_ZIP' },
+        configuration: {
+          RepositoryName: this.repository.repositoryName,
+          BranchName: props.branch,
+          PollForSourceChanges: 'false',
+          OutputArtifactFormat: 'CODE_ZIP',
+        },
       };
       sourceStatements = [
         {
           Sid: 'ReadTheRepository',
           Effect: 'Allow',
-          Action: ['codecommit:GetBranch', 'codecommit:GetCommit', 'codecommit:GetRepository', 'codecommit:UploadArchive', 'codecommit:GetUploadArchiveStatus', 'codecommit:CancelUploadArchive'],
+          Action: [
+            'codecommit:GetBranch',
+            'codecommit:GetCommit',
+            'codecommit:GetRepository',
+            'codecommit:UploadArchive',
+            'codecommit:GetUploadArchiveStatus',
+            'codecommit:CancelUploadArchive',
+          ],
           Resource: this.repository.arn,
         },
         {
@@ -247,10 +263,20 @@ export class DeliveryPipeline extends Construct {
         version: '1',
         namespace: SOURCE_VARIABLES,
         outputArtifacts: [SOURCE_OUTPUT],
-        configuration: { ConnectionArn: this.connection.arn, FullRepositoryId: props.source.fullRepositoryId, BranchName: props.branch, OutputArtifactFormat: 'CODE_ZIP' },
+        configuration: {
+          ConnectionArn: this.connection.arn,
+          FullRepositoryId: props.source.fullRepositoryId,
+          BranchName: props.branch,
+          OutputArtifactFormat: 'CODE_ZIP',
+        },
       };
       sourceStatements = [
-        { Sid: 'UseTheConnection', Effect: 'Allow', Action: ['codeconnections:UseConnection', 'codestar-connections:UseConnection'], Resource: this.connection.arn },
+        {
+          Sid: 'UseTheConnection',
+          Effect: 'Allow',
+          Action: ['codeconnections:UseConnection', 'codestar-connections:UseConnection'],
+          Resource: this.connection.arn,
+        },
       ];
     }
 
@@ -271,7 +297,13 @@ export class DeliveryPipeline extends Construct {
       ...artifactAccess,
       { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` },
     ];
-    const project = (kind: 'build' | 'deploy', buildspec: string, timeout: number, statements: PolicyStatement[], variables: CodebuildProjectEnvironmentEnvironmentVariable[] = []) => {
+    const project = (
+      kind: 'build' | 'deploy',
+      buildspec: string,
+      timeout: number,
+      statements: PolicyStatement[],
+      variables: CodebuildProjectEnvironmentEnvironmentVariable[] = [],
+    ) => {
       const role = new IamRole(this, `${kind}-role`, {
         name: `${name}-${kind}`,
         assumeRolePolicy: serviceAssumeRolePolicy('codebuild.amazonaws.com', location),
@@ -279,7 +311,8 @@ export class DeliveryPipeline extends Construct {
       new IamRolePolicy(this, `${kind}-policy`, { role: role.id, name: kind, policy: policyDocument(statements) });
       return new CodebuildProject(this, kind, {
         name: `${name}-${kind}`,
-        description: kind === 'build' ? 'Tests, builds and packages the web app (app/buildspec.yml)' : 'Releases the build to the Auto Scaling group (app/deployspec.yml)',
+        description:
+          kind === 'build' ? 'Tests, builds and packages the web app (app/buildspec.yml)' : 'Releases the build to the Auto Scaling group (app/deployspec.yml)',
         serviceRole: role.arn,
         buildTimeout: timeout,
         encryptionKey: key.arn,
@@ -298,15 +331,21 @@ export class DeliveryPipeline extends Construct {
     };
     const buildProject = project('build', 'app/buildspec.yml', 30, projectBasics);
     const fleet = props.fleet;
-    const deployProject = project('deploy', 'app/deployspec.yml', timeoutMinutes + 15, [...projectBasics, ...releasePermissions(fleet, key, location)], [
-      { name: 'RELEASE_BUCKET', value: fleet.releaseBucket.bucket },
-      { name: 'ASG_NAME', value: fleet.autoScalingGroup.name },
-      { name: 'LAUNCH_TEMPLATE_ID', value: fleet.launchTemplate.id },
-      { name: 'USER_DATA', value: fleet.userData },
-      { name: 'AMI_PARAMETER', value: AL2023_AMI_PARAMETER },
-      { name: 'REFRESH_PREFERENCES', value: Fn.jsonencode(fleet.refreshPreferences) },
-      { name: 'REFRESH_TIMEOUT_SECONDS', value: String(timeoutMinutes * 60) },
-    ]);
+    const deployProject = project(
+      'deploy',
+      'app/deployspec.yml',
+      timeoutMinutes + 15,
+      [...projectBasics, ...releasePermissions(fleet, key, location)],
+      [
+        { name: 'RELEASE_BUCKET', value: fleet.releaseBucket.bucket },
+        { name: 'ASG_NAME', value: fleet.autoScalingGroup.name },
+        { name: 'LAUNCH_TEMPLATE_ID', value: fleet.launchTemplate.id },
+        { name: 'USER_DATA', value: fleet.userData },
+        { name: 'AMI_PARAMETER', value: AL2023_AMI_PARAMETER },
+        { name: 'REFRESH_PREFERENCES', value: Fn.jsonencode(fleet.refreshPreferences) },
+        { name: 'REFRESH_TIMEOUT_SECONDS', value: String(timeoutMinutes * 60) },
+      ],
+    );
 
     // The pipeline.
     const version = JSON.stringify([{ name: 'VERSION', value: `#{${SOURCE_VARIABLES}.CommitId}`, type: 'PLAINTEXT' }]);
@@ -385,7 +424,12 @@ export class DeliveryPipeline extends Construct {
         ...sourceStatements,
         ...artifactAccess,
         { Sid: 'CheckArtifactBucketVersioning', Effect: 'Allow', Action: ['s3:GetBucketVersioning', 's3:GetBucketLocation'], Resource: artifacts.arn },
-        { Sid: 'RunTheProjects', Effect: 'Allow', Action: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'], Resource: [buildProject.arn, deployProject.arn] },
+        {
+          Sid: 'RunTheProjects',
+          Effect: 'Allow',
+          Action: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'],
+          Resource: [buildProject.arn, deployProject.arn],
+        },
       ]),
     });
 

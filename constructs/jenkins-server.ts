@@ -59,7 +59,9 @@ export class JenkinsServer extends Construct {
       const block = parseCidr(cidr);
       if ('error' in block) throw new Error(`JenkinsServer ${id}: ${field}: ${block.error}`);
       if (block.prefix < JENKINS_WIDEST_PREFIX) {
-        throw new Error(`JenkinsServer ${id}: ${field} "${cidr}" is wider than /${JENKINS_WIDEST_PREFIX}; Jenkins takes only GitHub's webhook blocks and the office block`);
+        throw new Error(
+          `JenkinsServer ${id}: ${field} "${cidr}" is wider than /${JENKINS_WIDEST_PREFIX}; Jenkins takes only GitHub's webhook blocks and the office block`,
+        );
       }
     }
     const webPort = props.webPort ?? 8080;

@@ -88,13 +88,22 @@ export interface PublicLoadBalancerProps {
  * ALB logs support SSE-S3 only. Make the load balancer depend on `policy`: ELB writes a test object
  * at once, and provider 5.x does not retry "Access Denied for bucket".
  */
-export function albAccessLogBucket(scope: Construct, props: { readonly name: string; readonly location: AwsLocation; readonly forceDestroy?: boolean }): PrivateBucket {
+export function albAccessLogBucket(
+  scope: Construct,
+  props: { readonly name: string; readonly location: AwsLocation; readonly forceDestroy?: boolean },
+): PrivateBucket {
   const elbAccount = new DataAwsElbServiceAccount(scope, 'elb-account', { region: props.location.region });
   return new PrivateBucket(scope, 'access-logs', {
     namePrefix: `${props.name}-alb-logs-`,
     forceDestroy: props.forceDestroy,
     policyStatements: (bucket): PolicyStatement[] => [
-      { Sid: 'ElbWritesAccessLogs', Effect: 'Allow', Principal: { AWS: elbAccount.arn }, Action: 's3:PutObject', Resource: `${bucket.arn}/AWSLogs/${props.location.accountId}/*` },
+      {
+        Sid: 'ElbWritesAccessLogs',
+        Effect: 'Allow',
+        Principal: { AWS: elbAccount.arn },
+        Action: 's3:PutObject',
+        Resource: `${bucket.arn}/AWSLogs/${props.location.accountId}/*`,
+      },
       {
         Sid: 'ElbLogDeliveryWritesAccessLogs',
         Effect: 'Allow',
@@ -197,7 +206,13 @@ export class PublicLoadBalancer extends Construct {
     const auth = props.authentication;
     const forward = [
       ...(auth
-        ? [{ type: 'authenticate-cognito', order: 1, authenticateCognito: { userPoolArn: auth.userPoolArn, userPoolClientId: auth.userPoolClientId, userPoolDomain: auth.userPoolDomain } }]
+        ? [
+            {
+              type: 'authenticate-cognito',
+              order: 1,
+              authenticateCognito: { userPoolArn: auth.userPoolArn, userPoolClientId: auth.userPoolClientId, userPoolDomain: auth.userPoolDomain },
+            },
+          ]
         : []),
       { type: 'forward', order: auth ? 2 : 1, targetGroupArn: this.targetGroup.arn },
     ];

@@ -118,10 +118,14 @@ export class WebServerFleet extends Construct {
   constructor(scope: Construct, id: string, props: WebServerFleetProps) {
     super(scope, id);
     if (props.minSize < 1 || props.maxSize < 2 * props.minSize) {
-      throw new Error(`WebServerFleet ${id}: maxSize ${props.maxSize} must be at least twice minSize ${props.minSize} (>= 1), so an instance refresh can launch a full new set before terminating`);
+      throw new Error(
+        `WebServerFleet ${id}: maxSize ${props.maxSize} must be at least twice minSize ${props.minSize} (>= 1), so an instance refresh can launch a full new set before terminating`,
+      );
     }
     if (!/^[A-Za-z0-9._+-]{1,64}$/.test(props.initialReleaseVersion)) {
-      throw new Error(`WebServerFleet ${id}: initialReleaseVersion "${props.initialReleaseVersion}" must be a version such as v1.0.0 (letters, digits, . _ + -)`);
+      throw new Error(
+        `WebServerFleet ${id}: initialReleaseVersion "${props.initialReleaseVersion}" must be a version such as v1.0.0 (letters, digits, . _ + -)`,
+      );
     }
     const t = props.timings;
     this.releaseBucket = props.releaseBucket.bucket;
@@ -166,7 +170,10 @@ export class WebServerFleet extends Construct {
       networkInterfaces: [{ associatePublicIpAddress: 'false', securityGroups: [props.securityGroup.id], deleteOnTermination: 'true' }],
       blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { volumeSize: 8, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' } }],
       userData: this.userData,
-      tagSpecifications: [{ resourceType: 'instance', tags: { Name: `${props.name}-web` } }, { resourceType: 'volume', tags: { Name: `${props.name}-web` } }],
+      tagSpecifications: [
+        { resourceType: 'instance', tags: { Name: `${props.name}-web` } },
+        { resourceType: 'volume', tags: { Name: `${props.name}-web` } },
+      ],
       lifecycle: {
         // Each release adds a version with a concrete AMI, its release in the user data and a
         // description ("release <commit>"), and the provider reads the template's latest version:
@@ -255,7 +262,6 @@ export class WebServerFleet extends Construct {
     });
   }
 }
-
 
 export interface UserDataOptions {
   /** `s3://bucket/key` of the release archive. */

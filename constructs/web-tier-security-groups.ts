@@ -62,7 +62,10 @@ export class WebTierSecurityGroups extends Construct {
     this.instances = group('instances', 'Web instances: app port from the load balancer only');
 
     for (const port of [80, 443]) {
-      for (const [suffix, cidr] of [['ipv4', ANYWHERE_V4], ['ipv6', ANYWHERE_V6]] as const) {
+      for (const [suffix, cidr] of [
+        ['ipv4', ANYWHERE_V4],
+        ['ipv6', ANYWHERE_V6],
+      ] as const) {
         new VpcSecurityGroupIngressRule(this, `load-balancer-${port}-${suffix}`, {
           securityGroupId: this.loadBalancer.id,
           description: `${port === 80 ? 'HTTP (redirected to HTTPS)' : 'HTTPS'} from anywhere`,

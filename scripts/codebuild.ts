@@ -60,7 +60,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     if (positionals.length !== 1) throw new BuildspecError(`give exactly one buildspec (got ${positionals.length})`);
     const minutes = Number(values['timeout-minutes'] ?? 30);
-    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 480) throw new BuildspecError(`--timeout-minutes ${values['timeout-minutes']}: use a whole number from 1 to 480`);
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 480)
+      throw new BuildspecError(`--timeout-minutes ${values['timeout-minutes']}: use a whole number from 1 to 480`);
     const result = await runCodeBuild({
       buildspec: positionals[0],
       repository: resolve(values.repository ?? '.'),

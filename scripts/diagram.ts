@@ -99,7 +99,12 @@ export function stackGraph(stack: string, json: Json): Graph {
     for (const sg of clusters.get(address(instance.cluster_identifier) ?? '')?.vpc_security_group_ids ?? []) addMember(sg, addr);
   }
   for (const [addr, server] of entries(json, 'aws_instance')) {
-    nodes.push({ id: addr, label: `EC2 ${server.tags?.Name ?? 'instance'}`, kind: 'server', tier: subnetTier.get(address(server.subnet_id) ?? '')?.tier ?? 'public' });
+    nodes.push({
+      id: addr,
+      label: `EC2 ${server.tags?.Name ?? 'instance'}`,
+      kind: 'server',
+      tier: subnetTier.get(address(server.subnet_id) ?? '')?.tier ?? 'public',
+    });
     for (const sg of server.vpc_security_group_ids ?? []) addMember(sg, addr);
   }
 
@@ -112,18 +117,26 @@ export function stackGraph(stack: string, json: Json): Graph {
   };
   for (const [, rule] of entries(json, 'aws_vpc_security_group_ingress_rule')) {
     const to = members.get(address(rule.security_group_id) ?? '') ?? [];
-    const from = rule.referenced_security_group_id ? members.get(address(rule.referenced_security_group_id) ?? '') ?? [] : [sourceNode(rule.cidr_ipv4 ?? rule.cidr_ipv6)];
+    const from = rule.referenced_security_group_id
+      ? (members.get(address(rule.referenced_security_group_id) ?? '') ?? [])
+      : [sourceNode(rule.cidr_ipv4 ?? rule.cidr_ipv6)];
     const portText = rule.from_port === rule.to_port ? `${rule.from_port}` : `${rule.from_port}-${rule.to_port}`;
-    for (const f of from) for (const t of to) {
-      const key = `${f}\u0000${t}\u0000${rule.ip_protocol}`;
-      ports.set(key, new Set([...(ports.get(key) ?? []), portText]));
-    }
+    for (const f of from)
+      for (const t of to) {
+        const key = `${f}\u0000${t}\u0000${rule.ip_protocol}`;
+        ports.set(key, new Set([...(ports.get(key) ?? []), portText]));
+      }
   }
   const edges = [...ports].map(([key, set]) => {
     const [from, to, protocol] = key.split('\u0000');
     return { from, to, label: `${protocol} ${[...set].sort((a, b) => parseInt(a) - parseInt(b)).join(', ')}` };
   });
-  return { stack, vpcLabel: vpc ? `VPC ${vpc[1].cidr_block}` : 'VPC', nodes, edges: edges.sort((a, b) => `${a.from}${a.to}`.localeCompare(`${b.from}${b.to}`)) };
+  return {
+    stack,
+    vpcLabel: vpc ? `VPC ${vpc[1].cidr_block}` : 'VPC',
+    nodes,
+    edges: edges.sort((a, b) => `${a.from}${a.to}`.localeCompare(`${b.from}${b.to}`)),
+  };
 }
 
 const SHAPES: Record<NodeKind, { dot: string; mermaid: [string, string] }> = {
@@ -191,7 +204,11 @@ export function writeDiagrams(names: readonly EnvironmentName[], outDir = DIAGRA
   for (const stack of synthesizeAll(loadEnvironments(names))) {
     const graph = stackGraph(stack.name, JSON.parse(readFileSync(join(stack.dir, 'cdk.tf.json'), 'utf8')));
     const dot = toDot(graph);
-    for (const [ext, content] of [['dot', dot], ['svg', renderSvg(dot)], ['mmd', toMermaid(graph)]] as const) {
+    for (const [ext, content] of [
+      ['dot', dot],
+      ['svg', renderSvg(dot)],
+      ['mmd', toMermaid(graph)],
+    ] as const) {
       const file = join(outDir, `${stack.name}.${ext}`);
       writeFileSync(file, content);
       written.push(file);

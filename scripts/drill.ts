@@ -98,7 +98,16 @@ async function waitForState(socket: string, server: string, wanted: 'UP' | 'DOWN
   }
 }
 
-function haproxyConfig(o: { frontendPort: number; socket: string; slots: number[]; path: string; interval: number; timeout: number; rise: number; fall: number }): string {
+function haproxyConfig(o: {
+  frontendPort: number;
+  socket: string;
+  slots: number[];
+  path: string;
+  interval: number;
+  timeout: number;
+  rise: number;
+  fall: number;
+}): string {
   return [
     'global',
     `  stats socket ${o.socket} mode 600 level admin`,
@@ -218,7 +227,16 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const slots = [await freePort(), await freePort(), await freePort(), await freePort()];
   writeFileSync(
     join(work, 'haproxy.cfg'),
-    haproxyConfig({ frontendPort, socket, slots, path: hc.path, interval: hc.intervalSeconds, timeout: hc.timeoutSeconds, rise: hc.healthyThreshold, fall: hc.unhealthyThreshold }),
+    haproxyConfig({
+      frontendPort,
+      socket,
+      slots,
+      path: hc.path,
+      interval: hc.intervalSeconds,
+      timeout: hc.timeoutSeconds,
+      rise: hc.healthyThreshold,
+      fall: hc.unhealthyThreshold,
+    }),
   );
 
   const instances: Instance[] = [];
@@ -283,7 +301,9 @@ export function formatReport(r: DrillReport): string {
     `non-2xx:            ${r.non2xx}`,
     `connection errors:  ${r.connectionErrors}`,
     `failed requests:    ${failed}`,
-    `versions answering: ${Object.entries(r.versions).map(([v, n]) => `${v} ${n}`).join(', ')}`,
+    `versions answering: ${Object.entries(r.versions)
+      .map(([v, n]) => `${v} ${n}`)
+      .join(', ')}`,
     `duration:           ${r.seconds.toFixed(1)} s at ${r.rate.toFixed(0)} requests/s`,
   ].join('\n');
 }
@@ -299,7 +319,9 @@ release under load, and the report (exit 0 when no request failed and both versi
   -h, --help         this text, and nothing else`;
 
 if (require.main === module) {
-  const args = parseCommandLine(USAGE, { options: { env: { type: 'string' }, negative: { type: 'boolean' }, rate: { type: 'string' }, concurrency: { type: 'string' } } });
+  const args = parseCommandLine(USAGE, {
+    options: { env: { type: 'string' }, negative: { type: 'boolean' }, rate: { type: 'string' }, concurrency: { type: 'string' } },
+  });
   const env = stringValue(args, 'env') ?? 'dev';
   if (!(ENVIRONMENT_NAMES as readonly string[]).includes(env)) {
     console.error(`--env: unknown environment "${env}"; use one of: ${ENVIRONMENT_NAMES.join(', ')}\n\n${USAGE}`);

@@ -28,7 +28,30 @@ export const EMULATOR_ACCOUNT_ID = '123456789012';
 export const MAX_REQUESTS = 20_000;
 
 /** Services the stacks use; each is pointed at the emulator. */
-const SERVICES = ['acm', 'autoscaling', 'cloudwatch', 'codebuild', 'codecommit', 'codeconnections', 'codepipeline', 'ec2', 'ecr', 'elasticbeanstalk', 'elbv2', 'events', 'iam', 'kms', 'logs', 'rds', 'route53', 's3', 'secretsmanager', 'ssm', 'sts', 'wafv2'];
+const SERVICES = [
+  'acm',
+  'autoscaling',
+  'cloudwatch',
+  'codebuild',
+  'codecommit',
+  'codeconnections',
+  'codepipeline',
+  'ec2',
+  'ecr',
+  'elasticbeanstalk',
+  'elbv2',
+  'events',
+  'iam',
+  'kms',
+  'logs',
+  'rds',
+  'route53',
+  's3',
+  'secretsmanager',
+  'ssm',
+  'sts',
+  'wafv2',
+];
 
 /**
  * What moto cannot take, found by applying everything (moto 5.2.5, provider 5.100.0). A resource
@@ -49,7 +72,8 @@ export const EMULATOR_GAPS: readonly { readonly pattern: string; readonly failur
   },
   {
     pattern: 'aws_codebuild_project.delivery_*',
-    failure: 'codebuild:CreateProject answers 400 "Project source location is required": moto demands a location for CODEPIPELINE sources, which AWS says to leave out',
+    failure:
+      'codebuild:CreateProject answers 400 "Project source location is required": moto demands a location for CODEPIPELINE sources, which AWS says to leave out',
   },
   {
     pattern: 'aws_codecommit_repository.*',
@@ -61,7 +85,7 @@ export const EMULATOR_GAPS: readonly { readonly pattern: string; readonly failur
   },
   {
     pattern: 'aws_iam_role_policy_attachment.*AWSElasticBeanstalkEnhancedHealth*',
-    failure: 'iam:AttachRolePolicy answers NoSuchEntity: moto\'s catalogue of AWS managed policies lacks AWSElasticBeanstalkEnhancedHealth',
+    failure: "iam:AttachRolePolicy answers NoSuchEntity: moto's catalogue of AWS managed policies lacks AWSElasticBeanstalkEnhancedHealth",
   },
 ];
 
@@ -88,7 +112,7 @@ export function emulatorTargets(stackJson: Json): EmulatorPlan {
     const gap = EMULATOR_GAPS.find((g) => glob(g.pattern).test(address));
     if (gap) excluded.set(address, gap.failure);
   }
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const [address, refs] of references) {
       if (excluded.has(address)) continue;
@@ -126,7 +150,12 @@ export function coverage(stackJson: Json, plan: EmulatorPlan): CoverageRow[] {
 export function formatCoverage(stack: string, rows: readonly CoverageRow[]): string {
   const total = rows.reduce((n, r) => n + r.count, 0);
   const applied = rows.reduce((n, r) => n + r.applied, 0);
-  const lines = [`Emulator coverage for ${stack}: ${applied} of ${total} resources applied (${((100 * applied) / total).toFixed(0)}%)`, '', '| resource type | count | applied | not supported (failing call) |', '|---|---|---|---|'];
+  const lines = [
+    `Emulator coverage for ${stack}: ${applied} of ${total} resources applied (${((100 * applied) / total).toFixed(0)}%)`,
+    '',
+    '| resource type | count | applied | not supported (failing call) |',
+    '|---|---|---|---|',
+  ];
   for (const r of rows) lines.push(`| ${r.type} | ${r.count} | ${r.applied} | ${r.count > r.applied ? `${r.count - r.applied}: ${r.failure}` : ''} |`);
   return lines.join('\n');
 }
@@ -167,8 +196,27 @@ function loopbackCertificate(): { caBundle: string; cert: string; key: string } 
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=emulator test CA');
   openssl('req', '-new', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n');
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'server.ext', '-out', 'server.pem');
+  writeFileSync(
+    join(dir, 'server.ext'),
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n',
+  );
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    'server.ext',
+    '-out',
+    'server.pem',
+  );
   return { caBundle: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
 }
 
@@ -273,7 +321,9 @@ export function plannedChanges(plan: Json): PlannedChange[] {
       const unknown = c.change.after_unknown ?? {};
       const keys = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)]);
       const attributes = [...keys].filter((k) => unknown[k] === true || JSON.stringify(before[k] ?? null) !== JSON.stringify(after[k] ?? null)).sort();
-      const details = attributes.map((k) => `${k}: ${JSON.stringify(before[k] ?? null)} -> ${unknown[k] === true ? '(known after apply)' : JSON.stringify(after[k] ?? null)}`);
+      const details = attributes.map(
+        (k) => `${k}: ${JSON.stringify(before[k] ?? null)} -> ${unknown[k] === true ? '(known after apply)' : JSON.stringify(after[k] ?? null)}`,
+      );
       return { address: c.address, actions: c.change.actions, attributes, details };
     });
 }
@@ -321,7 +371,11 @@ export async function applyDevStack(system: SystemName, options: ApplyOptions = 
     });
     const apex = dev.dns.domainName.split('.').slice(-2).join('.');
     const zone = await route53.send(new CreateHostedZoneCommand({ Name: apex, CallerReference: `emulator-${Date.now()}` }));
-    const config: EnvironmentConfig = { ...dev, accountId: EMULATOR_ACCOUNT_ID, dns: { ...dev.dns, hostedZoneId: zone.HostedZone!.Id!.replace('/hostedzone/', '') } };
+    const config: EnvironmentConfig = {
+      ...dev,
+      accountId: EMULATOR_ACCOUNT_ID,
+      dns: { ...dev.dns, hostedZoneId: zone.HostedZone!.Id!.replace('/hostedzone/', '') },
+    };
 
     const [stack] = synthesizeAll([config], [system]);
     const env = offlineTerraformEnv();
@@ -329,7 +383,10 @@ export async function applyDevStack(system: SystemName, options: ApplyOptions = 
     const json = readStackJson(stack.dir);
     const extra = options.extraOutputs?.(json) ?? {};
     if (Object.keys(extra).length) {
-      writeFileSync(join(stack.dir, 'zz_emulator_outputs.tf.json'), JSON.stringify({ output: Object.fromEntries(Object.entries(extra).map(([k, value]) => [k, { value }])) }, null, 2));
+      writeFileSync(
+        join(stack.dir, 'zz_emulator_outputs.tf.json'),
+        JSON.stringify({ output: Object.fromEntries(Object.entries(extra).map(([k, value]) => [k, { value }])) }, null, 2),
+      );
     }
     const plan = emulatorTargets(json);
     console.log(formatCoverage(stack.name, coverage(json, plan)));

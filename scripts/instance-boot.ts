@@ -89,9 +89,13 @@ export async function bootInstance(options: BootOptions): Promise<BootedInstance
   }
 
   const env = { PATH: CLOUD_INIT_PATH, HOME: '/root', LANG: 'C.UTF-8', ...options.env, ...trusted };
-  const child = spawn('unshare', ['--mount', '--propagation', 'private', '--fork', 'bash', '-c', SETUP, 'boot', root, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'unshare',
+    ['--mount', '--propagation', 'private', '--fork', 'bash', '-c', SETUP, 'boot', root, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));

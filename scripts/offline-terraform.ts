@@ -13,7 +13,8 @@ import { ENVIRONMENT_NAMES, type EnvironmentConfig, type EnvironmentName } from 
 import { buildStacks, SYSTEMS, type SystemName } from '../stacks';
 import { findProviderMirror, MIRROR_CANDIDATES, MIRROR_VARIABLE, pinnedAwsProviderVersion, writeMirrorCliConfig } from './terraform-mirror';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+/** Synthesized or planned Terraform JSON, read ad hoc by key. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- its shape is Terraform's, checked by the tests that read it
 export type Json = Record<string, any>;
 
 const run = promisify(execFile);
@@ -86,14 +87,21 @@ export interface OfflineResult {
  * `alsoAccept` (e.g. 2 for `plan -detailed-exitcode`), rejects with its output otherwise, or after
  * `timeoutMs`.
  */
-export async function terraformExit(dir: string, env: NodeJS.ProcessEnv, args: string[], timeoutMs = 0, alsoAccept: readonly number[] = []): Promise<{ stdout: string; code: number }> {
+export async function terraformExit(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  args: string[],
+  timeoutMs = 0,
+  alsoAccept: readonly number[] = [],
+): Promise<{ stdout: string; code: number }> {
   try {
     const { stdout } = await run('terraform', args, { cwd: dir, env, maxBuffer: 512 * 1024 * 1024, timeout: timeoutMs, killSignal: 'SIGINT' });
     return { stdout, code: 0 };
-  } catch (error: any) {
-    if (error?.code === 'ENOENT') throw new Error('terraform is not on PATH; install Terraform >= 1.11 (the suite needs it)');
-    if (alsoAccept.includes(error?.code)) return { stdout: error.stdout, code: error.code };
-    throw new Error(`terraform ${args.join(' ')} failed in ${dir}:\n${error.stderr || error.stdout || error.message}`);
+  } catch (caught) {
+    const error = caught as { code?: number | string; stdout?: string; stderr?: string; message: string };
+    if (error.code === 'ENOENT') throw new Error('terraform is not on PATH; install Terraform >= 1.11 (the suite needs it)', { cause: caught });
+    if (typeof error.code === 'number' && alsoAccept.includes(error.code)) return { stdout: error.stdout ?? '', code: error.code };
+    throw new Error(`terraform ${args.join(' ')} failed in ${dir}:\n${error.stderr || error.stdout || error.message}`, { cause: caught });
   }
 }
 
@@ -123,7 +131,9 @@ export async function offlinePlanText(stackName: string): Promise<string> {
   const [system, ...rest] = stackName.split('-');
   const environment = rest.join('-');
   if (!systems.includes(system) || !(ENVIRONMENT_NAMES as readonly string[]).includes(environment)) {
-    throw new ConfigError(`unknown stack "${stackName}"; stacks are <system>-<environment>, e.g. ${systems.map((s) => `${s}-${ENVIRONMENT_NAMES[0]}`).join(', ')}`);
+    throw new ConfigError(
+      `unknown stack "${stackName}"; stacks are <system>-<environment>, e.g. ${systems.map((s) => `${s}-${ENVIRONMENT_NAMES[0]}`).join(', ')}`,
+    );
   }
   const [stack] = synthesizeAll(loadEnvironments([environment as EnvironmentName]), [system as SystemName]);
   const env = offlineTerraformEnv();

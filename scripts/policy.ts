@@ -25,7 +25,10 @@ export type Skip = z.infer<typeof skipSchema>;
 
 /** Reads and validates the waiver file; every entry must carry a reason. */
 export function loadSkips(path = SKIPS_FILE): Skip[] {
-  const parsed = z.object({ '//': z.string().optional(), skips: z.array(skipSchema) }).strict().safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  const parsed = z
+    .object({ '//': z.string().optional(), skips: z.array(skipSchema) })
+    .strict()
+    .safeParse(JSON.parse(readFileSync(path, 'utf8')));
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n');
     throw new Error(`${path} is invalid:\n${issues}`);
@@ -77,7 +80,10 @@ export function runCheckov(planFiles: readonly string[]): Finding[] {
   const reports: Json[] = Array.isArray(report) ? report : [report];
   const findings: Finding[] = [];
   for (const r of reports.filter((x) => x.check_type === 'terraform_plan')) {
-    for (const [list, result] of [[r.results.passed_checks, 'passed'], [r.results.failed_checks, 'failed']] as const) {
+    for (const [list, result] of [
+      [r.results.passed_checks, 'passed'],
+      [r.results.failed_checks, 'failed'],
+    ] as const) {
       for (const c of list as Json[]) {
         findings.push({ stack: basename(c.file_path, '.plan.json'), checkId: c.check_id, checkName: c.check_name, resource: c.resource, result });
       }
@@ -98,7 +104,9 @@ export function summarize(findings: readonly Finding[]): Record<string, Record<R
 
 /** Markdown table of every failed or skipped finding, then the per-stack summary. */
 export function formatReport(findings: readonly Finding[]): string {
-  const shown = findings.filter((f) => f.result !== 'passed').sort((a, b) => `${a.stack}${a.checkId}${a.resource}`.localeCompare(`${b.stack}${b.checkId}${b.resource}`));
+  const shown = findings
+    .filter((f) => f.result !== 'passed')
+    .sort((a, b) => `${a.stack}${a.checkId}${a.resource}`.localeCompare(`${b.stack}${b.checkId}${b.resource}`));
   const lines = ['| stack | check | resource | result | reason |', '|---|---|---|---|---|'];
   for (const f of shown) lines.push(`| ${f.stack} | ${f.checkId} | ${f.resource} | ${f.result} | ${f.reason ?? f.checkName} |`);
   lines.push('', '| stack | passed | failed | skipped |', '|---|---|---|---|');
@@ -125,7 +133,9 @@ if (require.main === module) {
     console.log(formatReport(findings));
     for (const s of unused) console.log(`\nunused waiver: ${s.id} (${s.reason})`);
     const failed = findings.filter((f) => f.result === 'failed').length;
-    console.log(`\n${failed === 0 && unused.length === 0 ? 'policy gate passed' : `policy gate FAILED: ${failed} failed check(s), ${unused.length} unused waiver(s)`}`);
+    console.log(
+      `\n${failed === 0 && unused.length === 0 ? 'policy gate passed' : `policy gate FAILED: ${failed} failed check(s), ${unused.length} unused waiver(s)`}`,
+    );
     process.exit(failed === 0 && unused.length === 0 ? 0 : 1);
   });
 }

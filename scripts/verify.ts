@@ -173,7 +173,8 @@ class Probe {
     this.lookup = (hostname, options, callback) => {
       const address = o.resolve.get(hostname);
       if (!address) return dnsLookup(hostname, options, callback);
-      if ((options as { all?: boolean }).all) return (callback as any)(null, [{ address, family: isIP(address) }]);
+      if ((options as { all?: boolean }).all)
+        return (callback as unknown as (e: null, all: { address: string; family: number }[]) => void)(null, [{ address, family: isIP(address) }]);
       return callback(null, address, isIP(address));
     };
   }
@@ -193,7 +194,8 @@ class Probe {
         if (authorizationError) return fail(new CheckFailure(`certificate is not trusted: ${authorizationError}`));
         const expires = new Date(cert.valid_to);
         const days = Math.floor((expires.getTime() - Date.now()) / 86_400_000);
-        if (days < this.o.certDays) return fail(new CheckFailure(`certificate expires in ${days} days (${expires.toISOString().slice(0, 10)}), within the ${this.o.certDays}-day limit`));
+        if (days < this.o.certDays)
+          return fail(new CheckFailure(`certificate expires in ${days} days (${expires.toISOString().slice(0, 10)}), within the ${this.o.certDays}-day limit`));
         ok(`valid for ${host}, issued by ${cert.issuer?.CN ?? cert.issuer?.O ?? 'unknown'}, expires ${expires.toISOString().slice(0, 10)} (${days} days)`);
       });
     });
@@ -201,19 +203,23 @@ class Probe {
 
   redirect(host: string): Promise<string> {
     return new Promise((ok, fail) => {
-      const req = httpRequest({ host, port: this.o.httpPort, path: '/', method: 'GET', lookup: this.lookup, timeout: this.o.timeoutMs, agent: false, headers: { Host: host } }, (res) => {
-        res.resume();
-        const location = res.headers.location ?? '';
-        if (res.statusCode !== 301) return fail(new CheckFailure(`answered ${res.statusCode}${location ? ` to ${location}` : ''}, expected 301 to https://${host}/`));
-        let target: URL;
-        try {
-          target = new URL(location);
-        } catch {
-          return fail(new CheckFailure(`301 to "${location}", which is not an absolute URL`));
-        }
-        if (target.protocol !== 'https:' || target.hostname !== host) return fail(new CheckFailure(`301 to ${location}, expected https://${host}/`));
-        ok(`301 to ${location}`);
-      });
+      const req = httpRequest(
+        { host, port: this.o.httpPort, path: '/', method: 'GET', lookup: this.lookup, timeout: this.o.timeoutMs, agent: false, headers: { Host: host } },
+        (res) => {
+          res.resume();
+          const location = res.headers.location ?? '';
+          if (res.statusCode !== 301)
+            return fail(new CheckFailure(`answered ${res.statusCode}${location ? ` to ${location}` : ''}, expected 301 to https://${host}/`));
+          let target: URL;
+          try {
+            target = new URL(location);
+          } catch {
+            return fail(new CheckFailure(`301 to "${location}", which is not an absolute URL`));
+          }
+          if (target.protocol !== 'https:' || target.hostname !== host) return fail(new CheckFailure(`301 to ${location}, expected https://${host}/`));
+          ok(`301 to ${location}`);
+        },
+      );
       req.once('timeout', () => req.destroy(new Error(`no answer within ${this.o.timeoutMs} ms`)));
       req.once('error', fail);
       req.end();
@@ -223,7 +229,18 @@ class Probe {
   get(host: string, port: number, path: string): Promise<{ status: number; body: string }> {
     return new Promise((ok, fail) => {
       const req = httpsRequest(
-        { host, port, path, method: 'GET', servername: host, ca: this.ca, lookup: this.lookup, timeout: this.o.timeoutMs, agent: false, headers: { Accept: 'application/json', Connection: 'close' } },
+        {
+          host,
+          port,
+          path,
+          method: 'GET',
+          servername: host,
+          ca: this.ca,
+          lookup: this.lookup,
+          timeout: this.o.timeoutMs,
+          agent: false,
+          headers: { Accept: 'application/json', Connection: 'close' },
+        },
         (res) => {
           let body = '';
           res.setEncoding('utf8');
@@ -295,17 +312,26 @@ export function parseOutputs(text: string, source: string): Record<string, unkno
 export function terraformOutputs(stack: string): Record<string, unknown> {
   const dir = join(ROOT, 'cdktf.out', 'stacks', stack);
   if (!existsSync(join(dir, '.terraform'))) {
-    throw new VerifyInputError(`${stack} has not been deployed from here (no ${join(dir, '.terraform')}); run npm run deploy -- ${stack} first, or pass --outputs FILE`);
+    throw new VerifyInputError(
+      `${stack} has not been deployed from here (no ${join(dir, '.terraform')}); run npm run deploy -- ${stack} first, or pass --outputs FILE`,
+    );
   }
   const env = { ...process.env };
   const cliConfig = writeMirrorCliConfig();
   if (cliConfig) env.TF_CLI_CONFIG_FILE = cliConfig;
   try {
-    const text = execFileSync('terraform', ['output', '-no-color', '-json'], { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    const text = execFileSync('terraform', ['output', '-no-color', '-json'], {
+      cwd: dir,
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+    });
     return parseOutputs(text, `terraform output -json in ${dir}`);
-  } catch (error: any) {
-    if (error instanceof VerifyInputError) throw error;
-    throw new VerifyInputError(`terraform output -json failed in ${dir}: ${String(error.stderr || error.message).trim()}`);
+  } catch (caught) {
+    if (caught instanceof VerifyInputError) throw caught;
+    const error = caught as { stderr?: string; message: string };
+    throw new VerifyInputError(`terraform output -json failed in ${dir}: ${String(error.stderr || error.message).trim()}`, { cause: caught });
   }
 }
 
@@ -314,7 +340,8 @@ export interface CliArgs extends Omit<VerifyOptions, 'outputs'> {
   readonly json: boolean;
 }
 
-const usage = 'usage: npm run verify -- <cachet-ENV|web-ENV> [--outputs FILE] [--json] [--cert-days N] [--max-latency-ms N] [--timeout-ms N] [--retries N] [--samples N] [--http-port N] [--ssh-port N] [--resolve HOST:ADDRESS] [--ca FILE]\n\nChecks a deployed stack from outside (see the README, "Verify a deployment"); exit 1 when a check fails.\n  -h, --help  this text, and nothing else';
+const usage =
+  'usage: npm run verify -- <cachet-ENV|web-ENV> [--outputs FILE] [--json] [--cert-days N] [--max-latency-ms N] [--timeout-ms N] [--retries N] [--samples N] [--http-port N] [--ssh-port N] [--resolve HOST:ADDRESS] [--ca FILE]\n\nChecks a deployed stack from outside (see the README, "Verify a deployment"); exit 1 when a check fails.\n  -h, --help  this text, and nothing else';
 
 export function parseArgs(argv: readonly string[]): CliArgs {
   const numbers: Record<string, keyof typeof DEFAULTS> = {
@@ -354,7 +381,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     } else if (arg in numbers) {
       const v = value();
       const n = Number(v);
-      if (!/^\d+$/.test(v) || (arg !== '--retries' && n < 1)) throw new VerifyInputError(`${arg} ${v} must be a whole number${arg === '--retries' ? '' : ' above 0'}`);
+      if (!/^\d+$/.test(v) || (arg !== '--retries' && n < 1))
+        throw new VerifyInputError(`${arg} ${v} must be a whole number${arg === '--retries' ? '' : ' above 0'}`);
       values[numbers[arg]] = n;
     } else if (arg.startsWith('--')) throw new VerifyInputError(`unknown option ${arg}; ${usage}`);
     else if (stack) throw new VerifyInputError(`one stack at a time (got ${stack} and ${arg}); ${usage}`);
@@ -368,9 +396,15 @@ export function parseArgs(argv: readonly string[]): CliArgs {
 export function formatTable(results: readonly CheckResult[]): string {
   const rows = [['check', 'target', 'result', 'detail', 'time'], ...results.map((r) => [r.check, r.target, r.ok ? 'PASS' : 'FAIL', r.detail, `${r.ms} ms`])];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  const line = (row: string[]) => row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((cell, c) => cell.padEnd(widths[c]))
+      .join('  ')
+      .trimEnd();
   const failed = results.filter((r) => !r.ok).length;
-  return [line(rows[0]), ...rows.slice(1).map(line), '', failed ? `${failed} of ${results.length} checks FAILED` : `all ${results.length} checks passed`].join('\n');
+  return [line(rows[0]), ...rows.slice(1).map(line), '', failed ? `${failed} of ${results.length} checks FAILED` : `all ${results.length} checks passed`].join(
+    '\n',
+  );
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -380,7 +414,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   try {
     const args = parseArgs(argv);
-    if (args.outputsFile && !existsSync(args.outputsFile)) throw new VerifyInputError(`--outputs ${args.outputsFile} does not exist; give a file written by terraform output -json`);
+    if (args.outputsFile && !existsSync(args.outputsFile))
+      throw new VerifyInputError(`--outputs ${args.outputsFile} does not exist; give a file written by terraform output -json`);
     const outputs = args.outputsFile ? parseOutputs(readFileSync(args.outputsFile, 'utf8'), args.outputsFile) : terraformOutputs(args.stack);
     const results = await verify({ ...args, outputs });
     console.log(args.json ? JSON.stringify({ stack: args.stack, passed: results.every((r) => r.ok), results }, null, 2) : formatTable(results));

@@ -128,13 +128,19 @@ export class CachetStack extends EnvironmentStack {
     new TerraformOutput(this, 'beanstalk_cname', { value: this.app.cname, description: 'Beanstalk environment CNAME' });
     new TerraformOutput(this, 'database_writer_endpoint', { value: this.database.endpoint });
     new TerraformOutput(this, 'database_reader_endpoint', { value: this.database.readerEndpoint });
-    new TerraformOutput(this, 'database_port', { value: MYSQL_PORT, description: 'MySQL port; open only to the web instances (npm run verify checks it is closed from outside)' });
+    new TerraformOutput(this, 'database_port', {
+      value: MYSQL_PORT,
+      description: 'MySQL port; open only to the web instances (npm run verify checks it is closed from outside)',
+    });
     new TerraformOutput(this, 'vpc_id', { value: this.network.vpc.id });
     new TerraformOutput(this, 'database_master_secret_arn', {
       value: this.database.masterUserSecretArn,
       description: 'Secrets Manager secret (managed by RDS) with the master credentials',
     });
     new TerraformOutput(this, 'app_key_secret_arn', { value: this.app.appKeySecretArn });
-    new TerraformOutput(this, 'cachet_image', { value: image.imageUri, description: 'The image the environment runs (built by the cachet image CodeBuild project)' });
+    new TerraformOutput(this, 'cachet_image', {
+      value: image.imageUri,
+      description: 'The image the environment runs (built by the cachet image CodeBuild project)',
+    });
   }
 }

@@ -58,7 +58,12 @@ export class WebStack extends EnvironmentStack {
       flowLogEncryptionKey: key,
       flowLogRetentionDays: web.network.flowLogRetentionDays,
     });
-    const groups = new WebTierSecurityGroups(this, 'security-groups', { name, vpc: network.vpc, instancePort: web.appPort, loadBalancerAuthenticates: web.cognito !== undefined });
+    const groups = new WebTierSecurityGroups(this, 'security-groups', {
+      name,
+      vpc: network.vpc,
+      instancePort: web.appPort,
+      loadBalancerAuthenticates: web.cognito !== undefined,
+    });
     const certificate = new DnsValidatedCertificate(this, 'certificate', { domainName: web.domainName, hostedZoneId: config.dns.hostedZoneId });
 
     this.loadBalancer = new PublicLoadBalancer(this, 'load-balancer', {
@@ -137,18 +142,27 @@ export class WebStack extends EnvironmentStack {
     new TerraformOutput(this, 'alb_dns_name', { value: this.loadBalancer.loadBalancer.dnsName });
     new TerraformOutput(this, 'asg_name', { value: this.fleet.autoScalingGroup.name });
     new TerraformOutput(this, 'target_group_arn', { value: this.loadBalancer.targetGroup.arn });
-    new TerraformOutput(this, 'min_instances', { value: web.minInstances, description: 'Instances always running; npm run verify expects to reach more than one when above 1' });
+    new TerraformOutput(this, 'min_instances', {
+      value: web.minInstances,
+      description: 'Instances always running; npm run verify expects to reach more than one when above 1',
+    });
     new TerraformOutput(this, 'launch_template_id', { value: this.fleet.launchTemplate.id });
     new TerraformOutput(this, 'release_bucket', { value: releases.bucket.bucket });
     new TerraformOutput(this, 'pipeline_name', { value: this.delivery.pipeline.name });
     new TerraformOutput(this, 'artifact_bucket', { value: this.delivery.artifactBucket.bucket });
     const repository = this.delivery.repository;
     if (repository) {
-      new TerraformOutput(this, 'repository_clone_url_http', { value: repository.cloneUrlHttp, description: 'git remote for pushes (HTTPS, git-remote-codecommit or credential helper)' });
+      new TerraformOutput(this, 'repository_clone_url_http', {
+        value: repository.cloneUrlHttp,
+        description: 'git remote for pushes (HTTPS, git-remote-codecommit or credential helper)',
+      });
       new TerraformOutput(this, 'repository_clone_url_ssh', { value: repository.cloneUrlSsh });
     }
     if (this.delivery.connection) {
-      new TerraformOutput(this, 'source_connection_arn', { value: this.delivery.connection.arn, description: 'Complete the GitHub handshake for this connection in the console once' });
+      new TerraformOutput(this, 'source_connection_arn', {
+        value: this.delivery.connection.arn,
+        description: 'Complete the GitHub handshake for this connection in the console once',
+      });
     }
   }
 }

@@ -12,13 +12,17 @@ const APP_DIR = resolve(__dirname, '..', 'app');
 
 /** What the binary is built from: the Go sources and files the build uses (tests do not count). */
 function sourceFiles(): string[] {
-  return listFiles(APP_DIR).filter((f) => !f.endsWith('_test.go') && (f.endsWith('.go') || f === 'go.mod' || f === 'build.sh' || f === 'deploy/webapp.service'));
+  return listFiles(APP_DIR).filter(
+    (f) => !f.endsWith('_test.go') && (f.endsWith('.go') || f === 'go.mod' || f === 'build.sh' || f === 'deploy/webapp.service'),
+  );
 }
 
 function goVersion(): string {
   const go = spawnSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' });
   if (go.error || go.status !== 0) {
-    throw new Error('Synthesizing a web stack builds its initial release from app/ with Go, which is missing: install it (apt-get install -y golang-go), then synthesize again');
+    throw new Error(
+      'Synthesizing a web stack builds its initial release from app/ with Go, which is missing: install it (apt-get install -y golang-go), then synthesize again',
+    );
   }
   return go.stdout.trim();
 }
@@ -31,7 +35,11 @@ function goVersion(): string {
  */
 export function initialReleaseDirectory(version: string): string {
   const hash = createHash('sha256').update(`${goVersion()}\0${version}\0`);
-  for (const file of sourceFiles()) hash.update(`${file}\0`).update(readFileSync(join(APP_DIR, file))).update('\0');
+  for (const file of sourceFiles())
+    hash
+      .update(`${file}\0`)
+      .update(readFileSync(join(APP_DIR, file)))
+      .update('\0');
   const key = hash.digest('hex').slice(0, 24);
   const cacheRoot = join(tmpdir(), 'webapp-initial-release');
   const dir = join(cacheRoot, key);

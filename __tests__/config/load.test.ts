@@ -42,7 +42,12 @@ describe('bad configuration is refused with the field and the fix', () => {
     {
       bad: 'fewer than two AZs',
       input: configInput('dev', {
-        network: { availabilityZones: ['eu-west-1a'], publicSubnetCidrs: ['10.10.0.0/24'], applicationSubnetCidrs: ['10.10.16.0/20'], dataSubnetCidrs: ['10.10.64.0/24'] },
+        network: {
+          availabilityZones: ['eu-west-1a'],
+          publicSubnetCidrs: ['10.10.0.0/24'],
+          applicationSubnetCidrs: ['10.10.16.0/20'],
+          dataSubnetCidrs: ['10.10.64.0/24'],
+        },
         database: { readerCount: 0 },
       }),
       error: /network\.availabilityZones: needs at least two availability zones/,
@@ -155,10 +160,29 @@ describe('selectEnvironments', () => {
 describe('bad web app configuration is refused with the field and the fix', () => {
   it.each([
     [configInput('dev', { webapp: { minInstances: 2, maxInstances: 3 } }), /webapp\.maxInstances: 3 must be at least twice minInstances \(2\)/],
-    [configInput('dev', { webapp: { network: { ...configInput('dev').webapp.network, vpcCidr: '10.10.0.0/16', publicSubnetCidrs: ['10.10.100.0/24', '10.10.101.0/24'], applicationSubnetCidrs: ['10.10.112.0/20', '10.10.128.0/20'], dataSubnetCidrs: ['10.10.200.0/24', '10.10.201.0/24'] } } }), /webapp\.network\.vpcCidr: "10\.10\.0\.0\/16" overlaps network\.vpcCidr/],
+    [
+      configInput('dev', {
+        webapp: {
+          network: {
+            ...configInput('dev').webapp.network,
+            vpcCidr: '10.10.0.0/16',
+            publicSubnetCidrs: ['10.10.100.0/24', '10.10.101.0/24'],
+            applicationSubnetCidrs: ['10.10.112.0/20', '10.10.128.0/20'],
+            dataSubnetCidrs: ['10.10.200.0/24', '10.10.201.0/24'],
+          },
+        },
+      }),
+      /webapp\.network\.vpcCidr: "10\.10\.0\.0\/16" overlaps network\.vpcCidr/,
+    ],
     [configInput('dev', { webapp: { domainName: 'status.dev.example.com' } }), /webapp\.domainName: is the status page's name too/],
-    [configInput('dev', { webapp: { network: { ...configInput('dev').webapp.network, availabilityZones: ['eu-west-1a', 'eu-central-1b'] } } }), /webapp\.network\.availabilityZones\.1: "eu-central-1b" is not an availability zone of region eu-west-1/],
-    [configInput('dev', { webapp: { network: { ...configInput('dev').webapp.network, publicSubnetCidrs: ['10.11.0.0/24', '10.99.0.0/24'] } } }), /webapp\.network\.publicSubnetCidrs\.1: "10\.99\.0\.0\/24" does not fit inside the VPC 10\.11\.0\.0\/16/],
+    [
+      configInput('dev', { webapp: { network: { ...configInput('dev').webapp.network, availabilityZones: ['eu-west-1a', 'eu-central-1b'] } } }),
+      /webapp\.network\.availabilityZones\.1: "eu-central-1b" is not an availability zone of region eu-west-1/,
+    ],
+    [
+      configInput('dev', { webapp: { network: { ...configInput('dev').webapp.network, publicSubnetCidrs: ['10.11.0.0/24', '10.99.0.0/24'] } } }),
+      /webapp\.network\.publicSubnetCidrs\.1: "10\.99\.0\.0\/24" does not fit inside the VPC 10\.11\.0\.0\/16/,
+    ],
     [configInput('dev', { webapp: { initialReleaseVersion: 'v1/../../x' } }), /webapp\.initialReleaseVersion: must be a version such as v1\.0\.0/],
   ])('refuses %#', (input, error) => {
     expect(() => parseEnvironmentConfig(input, 'dev')).toThrow(error);
@@ -173,8 +197,14 @@ describe('bad delivery configuration is refused with the field and the fix', () 
   it.each([
     [{ branch: 'feature..x' }, /webapp\.delivery\.branch: must be a git branch name such as dev, staging or main/],
     [{ enableJenkins: true }, /webapp\.delivery\.jenkins: is required when enableJenkins is true: give webhookCidrs and officeCidr/],
-    [{ enableJenkins: true, jenkins: { ...JENKINS_SETTINGS, officeCidr: '0.0.0.0/0' } }, /webapp\.delivery\.jenkins\.officeCidr: "0\.0\.0\.0\/0" opens Jenkins to the whole internet/],
-    [{ enableJenkins: true, jenkins: { ...JENKINS_SETTINGS, webhookCidrs: ['192.30.252.0/22', '10.0.0.0/8'] } }, /webapp\.delivery\.jenkins\.webhookCidrs\.1: "10\.0\.0\.0\/8" opens Jenkins to 16777216 addresses/],
+    [
+      { enableJenkins: true, jenkins: { ...JENKINS_SETTINGS, officeCidr: '0.0.0.0/0' } },
+      /webapp\.delivery\.jenkins\.officeCidr: "0\.0\.0\.0\/0" opens Jenkins to the whole internet/,
+    ],
+    [
+      { enableJenkins: true, jenkins: { ...JENKINS_SETTINGS, webhookCidrs: ['192.30.252.0/22', '10.0.0.0/8'] } },
+      /webapp\.delivery\.jenkins\.webhookCidrs\.1: "10\.0\.0\.0\/8" opens Jenkins to 16777216 addresses/,
+    ],
     [{ enableJenkins: true, jenkins: { ...JENKINS_SETTINGS, webhookCidrs: [] } }, /webapp\.delivery\.jenkins\.webhookCidrs: needs at least one block/],
     [{ source: { provider: 'github', fullRepositoryId: 'webapp' } }, /webapp\.delivery\.source\.fullRepositoryId: must be owner\/repository/],
     [{ pullRequestApprovals: 0 }, /webapp\.delivery\.pullRequestApprovals/],
@@ -184,6 +214,8 @@ describe('bad delivery configuration is refused with the field and the fix', () 
 
   it('keeps Jenkins off unless asked, even with its settings present', () => {
     expect(config('dev').webapp.delivery.enableJenkins).toBe(false);
-    expect(parseEnvironmentConfig(configInput('dev', { webapp: { delivery: { jenkins: JENKINS_SETTINGS } } }), 'dev').webapp.delivery.enableJenkins).toBe(false);
+    expect(parseEnvironmentConfig(configInput('dev', { webapp: { delivery: { jenkins: JENKINS_SETTINGS } } }), 'dev').webapp.delivery.enableJenkins).toBe(
+      false,
+    );
   });
 });

@@ -4,7 +4,13 @@ import { config } from '../helpers/synth';
 
 describe('releaseTimings', () => {
   it('derives drain, deregistration delay and stop timeout from the health check', () => {
-    const webapp = config('staging', { webapp: { healthCheck: { intervalSeconds: 10, timeoutSeconds: 5, unhealthyThreshold: 3, healthyThreshold: 2 }, drainMarginSeconds: 5, shutdownTimeoutSeconds: 20 } }).webapp;
+    const webapp = config('staging', {
+      webapp: {
+        healthCheck: { intervalSeconds: 10, timeoutSeconds: 5, unhealthyThreshold: 3, healthyThreshold: 2 },
+        drainMarginSeconds: 5,
+        shutdownTimeoutSeconds: 20,
+      },
+    }).webapp;
     expect(releaseTimings(webapp)).toEqual({
       detectionSeconds: 35,
       drainSeconds: 40,
@@ -23,6 +29,8 @@ describe('releaseTimings', () => {
   });
 
   it('refuses a health check timeout that is not below the interval', () => {
-    expect(() => config('dev', { webapp: { healthCheck: { intervalSeconds: 5, timeoutSeconds: 5 } } })).toThrow(/webapp\.healthCheck\.timeoutSeconds: 5 must be below intervalSeconds \(5\)/);
+    expect(() => config('dev', { webapp: { healthCheck: { intervalSeconds: 5, timeoutSeconds: 5 } } })).toThrow(
+      /webapp\.healthCheck\.timeoutSeconds: 5 must be below intervalSeconds \(5\)/,
+    );
   });
 });

@@ -79,7 +79,10 @@ describe('AuroraMysqlCluster', () => {
       { deletionProtection: true, finalSnapshot: true },
       { deletion_protection: true, skip_final_snapshot: false, final_snapshot_identifier: 'test-db-final-${formatdate("YYYYMMDDhhmmss", timestamp())}' },
     ],
-    [{ deletionProtection: false, finalSnapshot: false }, { deletion_protection: false, skip_final_snapshot: true }],
+    [
+      { deletionProtection: false, finalSnapshot: false },
+      { deletion_protection: false, skip_final_snapshot: true },
+    ],
   ])('maps %j to %j', (props, expected) => {
     const { json } = build(props);
     expect(resourceList(json, 'aws_rds_cluster')[0]).toMatchObject(expected);
@@ -94,7 +97,11 @@ describe('AuroraMysqlCluster', () => {
   it('follows automatic minor upgrades instead of downgrading on the next apply', () => {
     const [cluster] = resourceList(build().json, 'aws_rds_cluster');
     expect(cluster.lifecycle.ignore_changes).toContain('engine_version');
-    expect(resourceList(build().json, 'aws_rds_cluster_instance').every((i) => i.auto_minor_version_upgrade === true && /aws_rds_cluster\.db_cluster_\w+\.engine_version/.test(i.engine_version))).toBe(true);
+    expect(
+      resourceList(build().json, 'aws_rds_cluster_instance').every(
+        (i) => i.auto_minor_version_upgrade === true && /aws_rds_cluster\.db_cluster_\w+\.engine_version/.test(i.engine_version),
+      ),
+    ).toBe(true);
   });
 
   it.each([

@@ -2,7 +2,14 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AuroraMysqlCluster } from '../../constructs/aurora-mysql-cluster';
-import { CACHET_BUNDLE_DIR, CACHET_IMAGE_DIR, CachetBeanstalk, DEPLOYMENT_TIMEOUT_SECONDS, HEALTH_CONFIG_DOCUMENT, type CachetBeanstalkProps } from '../../constructs/cachet-beanstalk';
+import {
+  CACHET_BUNDLE_DIR,
+  CACHET_IMAGE_DIR,
+  CachetBeanstalk,
+  DEPLOYMENT_TIMEOUT_SECONDS,
+  HEALTH_CONFIG_DOCUMENT,
+  type CachetBeanstalkProps,
+} from '../../constructs/cachet-beanstalk';
 import { ContainerImage } from '../../constructs/container-image';
 import { TLS_POLICY } from '../../constructs/public-load-balancer';
 import { WebTierSecurityGroups } from '../../constructs/web-tier-security-groups';
@@ -79,7 +86,9 @@ describe('CachetBeanstalk option settings', () => {
   });
 
   it('puts the instances in the application subnets and the load balancer in the public subnets', () => {
-    expect(option(json, 'aws:ec2:vpc', 'Subnets')).toMatch(/^\$\{join\(",", \[aws_subnet\.network_application-eu-west-1a_\w+\.id, aws_subnet\.network_application-eu-west-1b_\w+\.id, aws_subnet\.network_application-eu-west-1c_\w+\.id\]\)\}$/);
+    expect(option(json, 'aws:ec2:vpc', 'Subnets')).toMatch(
+      /^\$\{join\(",", \[aws_subnet\.network_application-eu-west-1a_\w+\.id, aws_subnet\.network_application-eu-west-1b_\w+\.id, aws_subnet\.network_application-eu-west-1c_\w+\.id\]\)\}$/,
+    );
     expect(option(json, 'aws:ec2:vpc', 'ELBSubnets')).toMatch(/^\$\{join\(",", \[aws_subnet\.network_public-eu-west-1a_\w+\.id, .*public-eu-west-1c.*\]\)\}$/);
   });
 
@@ -94,7 +103,9 @@ describe('CachetBeanstalk option settings', () => {
   });
 
   it('runs the image built into the ECR repository, under its content tag', () => {
-    expect(option(json, 'aws:elasticbeanstalk:application:environment', 'CACHET_IMAGE')).toMatch(/^\$\{aws_ecr_repository\.image_repository_\w+\.repository_url\}:[0-9a-f]{16}$/);
+    expect(option(json, 'aws:elasticbeanstalk:application:environment', 'CACHET_IMAGE')).toMatch(
+      /^\$\{aws_ecr_repository\.image_repository_\w+\.repository_url\}:[0-9a-f]{16}$/,
+    );
   });
 
   it("trusts the VPC's range as proxies, where the load balancer's nodes are", () => {
@@ -102,7 +113,9 @@ describe('CachetBeanstalk option settings', () => {
   });
 
   it('hands secrets over as Secrets Manager ARNs only', () => {
-    expect(option(json, 'aws:elasticbeanstalk:application:environmentsecrets', 'APP_KEY')).toMatch(/^\$\{aws_secretsmanager_secret\.cachet_app-key_\w+\.arn\}$/);
+    expect(option(json, 'aws:elasticbeanstalk:application:environmentsecrets', 'APP_KEY')).toMatch(
+      /^\$\{aws_secretsmanager_secret\.cachet_app-key_\w+\.arn\}$/,
+    );
     // The database secret rotates: the instance's refresher reads it by ARN, not Beanstalk at boot.
     expect(option(json, 'aws:elasticbeanstalk:application:environment', 'DB_SECRET_ARN')).toMatch(/master_user_secret\[0\]\.secret_arn\}$/);
     expect(option(json, 'aws:elasticbeanstalk:application:environmentsecrets', 'DB_MASTER_SECRET')).toBeUndefined();
@@ -138,7 +151,9 @@ describe('CachetBeanstalk', () => {
   it('lets the instances read only their two secrets', () => {
     const json = build();
     const policy = resourceList(json, 'aws_iam_role_policy').find((p) => p.name === 'read-cachet-secrets')!.policy as string;
-    expect(policy).toMatch(/"Action" = "secretsmanager:GetSecretValue", "Resource" = \[aws_secretsmanager_secret\.cachet_app-key_\w+\.arn, aws_rds_cluster\.db_cluster_\w+\.master_user_secret\[0\]\.secret_arn\]/);
+    expect(policy).toMatch(
+      /"Action" = "secretsmanager:GetSecretValue", "Resource" = \[aws_secretsmanager_secret\.cachet_app-key_\w+\.arn, aws_rds_cluster\.db_cluster_\w+\.master_user_secret\[0\]\.secret_arn\]/,
+    );
   });
 
   it('lets the instances pull the image from its repository only', () => {
@@ -147,7 +162,7 @@ describe('CachetBeanstalk', () => {
     expect(policy).toMatch(/"Action" = "ecr:GetAuthorizationToken", "Resource" = "\*"/);
   });
 
-  it("trusts Beanstalk in its service role with the external ID AWS documents", () => {
+  it('trusts Beanstalk in its service role with the external ID AWS documents', () => {
     const role = resourceList(build(), 'aws_iam_role').find((r) => r.name === 'test-cachet-beanstalk-service')!;
     expect(role.assume_role_policy).toMatch(/"Condition" = \{"StringEquals" = \{"sts:ExternalId" = "elasticbeanstalk"\}\}/);
     expect(role.assume_role_policy).not.toMatch(/aws:SourceAccount/);
@@ -162,7 +177,13 @@ describe('CachetBeanstalk', () => {
 
   it('creates the environment after what its instances need at boot', () => {
     const dependsOn: string[] = environment(build()).depends_on;
-    for (const needed of [/aws_secretsmanager_secret_version\.cachet_app-key-value_/, /aws_iam_role_policy\.cachet_instance-secrets_/, /aws_iam_instance_profile\.cachet_instance-profile_/, /aws_iam_role_policy_attachment\.cachet_instance-role-AWSElasticBeanstalkWebTier_/, /aws_s3_bucket_policy\.cachet_access-logs_policy_/]) {
+    for (const needed of [
+      /aws_secretsmanager_secret_version\.cachet_app-key-value_/,
+      /aws_iam_role_policy\.cachet_instance-secrets_/,
+      /aws_iam_instance_profile\.cachet_instance-profile_/,
+      /aws_iam_role_policy_attachment\.cachet_instance-role-AWSElasticBeanstalkWebTier_/,
+      /aws_s3_bucket_policy\.cachet_access-logs_policy_/,
+    ]) {
       expect(dependsOn.some((d) => needed.test(d))).toBe(true);
     }
   });

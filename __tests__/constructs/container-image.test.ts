@@ -18,7 +18,12 @@ describe('ContainerImage', () => {
   const [upload] = resourceList(json, 'aws_s3_object');
 
   it('keeps images in a private repository with immutable tags, scanned on push, encrypted with the customer key', () => {
-    expect(repository).toMatchObject({ name: 'test-cachet', image_tag_mutability: 'IMMUTABLE', image_scanning_configuration: { scan_on_push: true }, force_delete: false });
+    expect(repository).toMatchObject({
+      name: 'test-cachet',
+      image_tag_mutability: 'IMMUTABLE',
+      image_scanning_configuration: { scan_on_push: true },
+      force_delete: false,
+    });
     expect(repository.encryption_configuration).toEqual([{ encryption_type: 'KMS', kms_key: expect.stringMatching(/^\$\{aws_kms_key\.key_\w+\.arn\}$/) }]);
   });
 
@@ -46,7 +51,11 @@ describe('ContainerImage', () => {
 
   it('starts the build when a bundle is uploaded, and uploads only once that path exists', () => {
     const [rule] = resourceList(json, 'aws_cloudwatch_event_rule');
-    expect(JSON.parse(rule.event_pattern)).toMatchObject({ source: ['aws.s3'], 'detail-type': ['Object Created'], detail: { object: { key: [{ prefix: 'image/' }] } } });
+    expect(JSON.parse(rule.event_pattern)).toMatchObject({
+      source: ['aws.s3'],
+      'detail-type': ['Object Created'],
+      detail: { object: { key: [{ prefix: 'image/' }] } },
+    });
     expect(resourceList(json, 'aws_s3_bucket_notification')[0].eventbridge).toBe(true);
     const [target] = resourceList(json, 'aws_cloudwatch_event_target');
     expect(target.arn).toMatch(/aws_codebuild_project\.image_build_\w+\.arn/);
@@ -55,13 +64,16 @@ describe('ContainerImage', () => {
     }
   });
 
-  it("lets the build push to its own repository only", () => {
+  it('lets the build push to its own repository only', () => {
     const policy = resourceList(json, 'aws_iam_role_policy').find((p) => p.name === 'build-and-push')!.policy as string;
     expect(policy).toMatch(/"Sid" = "PushToTheRepository", .*"ecr:PutImage".*"Resource" = aws_ecr_repository\.image_repository_\w+\.arn/);
   });
 
   it('hands out pull statements for its repository', () => {
-    expect(image.pullStatements().map((s) => s.Action)).toEqual(['ecr:GetAuthorizationToken', ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:DescribeImages', 'ecr:GetDownloadUrlForLayer']]);
+    expect(image.pullStatements().map((s) => s.Action)).toEqual([
+      'ecr:GetAuthorizationToken',
+      ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:DescribeImages', 'ecr:GetDownloadUrlForLayer'],
+    ]);
   });
 
   it.each([

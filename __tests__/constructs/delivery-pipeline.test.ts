@@ -69,7 +69,10 @@ describe('DeliveryPipeline stages', () => {
   it('requires an approved pull request into the branch', () => {
     const { json } = build({ pullRequestApprovals: 2 });
     const [template] = resourceList(json, 'aws_codecommit_approval_rule_template');
-    expect(JSON.parse(template.content)).toMatchObject({ DestinationReferences: ['refs/heads/staging'], Statements: [{ Type: 'Approvers', NumberOfApprovalsNeeded: 2 }] });
+    expect(JSON.parse(template.content)).toMatchObject({
+      DestinationReferences: ['refs/heads/staging'],
+      Statements: [{ Type: 'Approvers', NumberOfApprovalsNeeded: 2 }],
+    });
     expect(resourceList(json, 'aws_codecommit_approval_rule_template_association')).toHaveLength(1);
   });
 });
@@ -107,7 +110,7 @@ describe('DeliveryPipeline CodeBuild projects', () => {
     });
   });
 
-  it('hands the deploy script its group, template, user data, bucket and the fleet\'s refresh preferences', () => {
+  it("hands the deploy script its group, template, user data, bucket and the fleet's refresh preferences", () => {
     const { json } = build();
     const deploy = project(json, 'deploy');
     expect(variable(deploy, 'ASG_NAME')).toMatch(/aws_autoscaling_group\.fleet_group_\w+\.name/);
@@ -115,7 +118,9 @@ describe('DeliveryPipeline CodeBuild projects', () => {
     expect(variable(deploy, 'RELEASE_BUCKET')).toMatch(/aws_s3_bucket\.releases_bucket_\w+\.bucket/);
     expect(variable(deploy, 'USER_DATA')).toBe(resourceList(json, 'aws_launch_template')[0].user_data);
     expect(variable(deploy, 'AMI_PARAMETER')).toBe('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64');
-    expect(variable(deploy, 'REFRESH_PREFERENCES')).toMatch(/"MinHealthyPercentage" = 100, "MaxHealthyPercentage" = 200, "InstanceWarmup" = \d+, "AutoRollback" = true/);
+    expect(variable(deploy, 'REFRESH_PREFERENCES')).toMatch(
+      /"MinHealthyPercentage" = 100, "MaxHealthyPercentage" = 200, "InstanceWarmup" = \d+, "AutoRollback" = true/,
+    );
   });
 
   it('waits for the refresh up to the timeout, inside the project timeout', () => {
@@ -126,7 +131,8 @@ describe('DeliveryPipeline CodeBuild projects', () => {
 });
 
 describe('DeliveryPipeline IAM', () => {
-  const policies = (json: Json): Record<string, Json[]> => Object.fromEntries(resourceList(json, 'aws_iam_role_policy').map((p) => [p.name, policyStatements(p.policy)]));
+  const policies = (json: Json): Record<string, Json[]> =>
+    Object.fromEntries(resourceList(json, 'aws_iam_role_policy').map((p) => [p.name, policyStatements(p.policy)]));
 
   it.each([
     ['codecommit', build().json],
@@ -139,13 +145,18 @@ describe('DeliveryPipeline IAM', () => {
     }
   });
 
-  it('scopes the deploy role to the fleet\'s group, template, release prefix and instance role', () => {
+  it("scopes the deploy role to the fleet's group, template, release prefix and instance role", () => {
     const deploy = policies(build().json).deploy;
     const sid = (id: string) => deploy.find((s) => s.Sid === id)!;
-    expect(sid('RefreshTheGroup').Resource).toMatch(/^arn:aws:autoScaling:eu-west-1:123456789012:autoScalingGroup:\*:autoScalingGroupName\/\$\{aws_autoscaling_group\.fleet_group_\w+\.name\}$/i);
+    expect(sid('RefreshTheGroup').Resource).toMatch(
+      /^arn:aws:autoScaling:eu-west-1:123456789012:autoScalingGroup:\*:autoScalingGroupName\/\$\{aws_autoscaling_group\.fleet_group_\w+\.name\}$/i,
+    );
     expect(sid('AddReleaseVersions').Resource).toMatch(/launch-template\/\$\{aws_launch_template\.fleet_launch-template_\w+\.id\}$/);
     expect(sid('PublishReleases').Resource).toMatch(/\$\{aws_s3_bucket\.releases_bucket_\w+\.arn\}\/webapp\/\*$/);
-    expect(sid('PassTheInstanceRoleToEc2')).toMatchObject({ Resource: expect.stringMatching(/aws_iam_role\.fleet_instance-role_\w+\.arn/), Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } });
+    expect(sid('PassTheInstanceRoleToEc2')).toMatchObject({
+      Resource: expect.stringMatching(/aws_iam_role\.fleet_instance-role_\w+\.arn/),
+      Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+    });
     expect(sid('LaunchOnlyFromTheTemplate').Condition.ArnEquals['ec2:LaunchTemplate']).toBe(sid('AddReleaseVersions').Resource);
   });
 

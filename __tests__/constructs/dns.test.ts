@@ -19,7 +19,9 @@ describe('DnsValidatedCertificate', () => {
 
   it('writes one validation record per domain validation option into the zone', () => {
     const [record] = resourceList(build().json, 'aws_route53_record');
-    expect(record.for_each).toMatch(/^\$\{\{ for key, val in tolist\(aws_acm_certificate\.cert_certificate_\w+\.domain_validation_options\): val\.domain_name => val \}\}$/);
+    expect(record.for_each).toMatch(
+      /^\$\{\{ for key, val in tolist\(aws_acm_certificate\.cert_certificate_\w+\.domain_validation_options\): val\.domain_name => val \}\}$/,
+    );
     expect(record).toMatchObject({ zone_id: 'ZTEST', name: '${each.value.resource_record_name}', type: '${each.value.resource_record_type}' });
   });
 

@@ -16,7 +16,9 @@ function build(props: Partial<JenkinsServerProps> = {}) {
 
 describe('JenkinsServer', () => {
   it('accepts 443 and the web port from exactly the webhook blocks and the office, and nothing else', () => {
-    const ingress = resourceList(build({ webPort: 8443 }).json, 'aws_vpc_security_group_ingress_rule').filter((r) => /jenkins_security-group/.test(r.security_group_id));
+    const ingress = resourceList(build({ webPort: 8443 }).json, 'aws_vpc_security_group_ingress_rule').filter((r) =>
+      /jenkins_security-group/.test(r.security_group_id),
+    );
     const sources = ingress.map((r) => `${r.from_port}-${r.to_port} ${r.cidr_ipv4}`).sort();
     const expected = [443, 8443].flatMap((port) => [...WEBHOOKS, OFFICE].map((cidr) => `${port}-${port} ${cidr}`)).sort();
     expect(sources).toEqual(expected);

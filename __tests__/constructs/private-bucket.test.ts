@@ -16,7 +16,7 @@ describe('bucketPrefix', () => {
   it.each([
     ['statuspage-staging-cachet-alb-logs-', 'statuspage-staging-cachet-alb-logs-'],
     ['abcdefghijklmnopqrst-staging-cachet-alb-logs-', 'abcdefghijklmnopqrst-cachet-alb-logs-'],
-  ])('keeps %s within S3\'s 37 characters', (prefix, expected) => {
+  ])("keeps %s within S3's 37 characters", (prefix, expected) => {
     expect(bucketPrefix(prefix).length).toBeLessThanOrEqual(37);
     expect(bucketPrefix(prefix)).toBe(expected);
   });

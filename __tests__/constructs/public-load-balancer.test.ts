@@ -16,7 +16,12 @@ const listener = (json: Json, port: number) => resourceList(json, 'aws_lb_listen
 describe('PublicLoadBalancer', () => {
   it('is internet-facing in the public subnets, drops invalid headers, and is protected from deletion by default', () => {
     const { text, json } = build();
-    expect(text).toHaveResourceWithProperties(Lb, { internal: false, load_balancer_type: 'application', drop_invalid_header_fields: true, enable_deletion_protection: true });
+    expect(text).toHaveResourceWithProperties(Lb, {
+      internal: false,
+      load_balancer_type: 'application',
+      drop_invalid_header_fields: true,
+      enable_deletion_protection: true,
+    });
     const [lb] = resourceList(json, 'aws_lb');
     expect(lb.subnets).toHaveLength(3);
     expect(lb.subnets.every((s: string) => s.includes('aws_subnet.network_public-'))).toBe(true);
@@ -28,8 +33,15 @@ describe('PublicLoadBalancer', () => {
 
   it('terminates TLS with the certificate and a TLS 1.3/1.2 policy, forwarding to the targets', () => {
     const { text, json } = build();
-    expect(text).toHaveResourceWithProperties(LbListener, { port: 443, protocol: 'HTTPS', ssl_policy: TLS_POLICY, certificate_arn: 'arn:aws:acm:eu-west-1:123456789012:certificate/test' });
-    expect(listener(json, 443).default_action).toEqual([{ type: 'forward', order: 1, target_group_arn: expect.stringMatching(/aws_lb_target_group\.alb_targets_\w+\.arn/) }]);
+    expect(text).toHaveResourceWithProperties(LbListener, {
+      port: 443,
+      protocol: 'HTTPS',
+      ssl_policy: TLS_POLICY,
+      certificate_arn: 'arn:aws:acm:eu-west-1:123456789012:certificate/test',
+    });
+    expect(listener(json, 443).default_action).toEqual([
+      { type: 'forward', order: 1, target_group_arn: expect.stringMatching(/aws_lb_target_group\.alb_targets_\w+\.arn/) },
+    ]);
     expect(TLS_POLICY).toBe('ELBSecurityPolicy-TLS13-1-2-2021-06');
   });
 
@@ -38,7 +50,17 @@ describe('PublicLoadBalancer', () => {
       port: 8080,
       protocol: 'HTTP',
       deregistration_delay: '40',
-      health_check: { enabled: true, path: '/api/v1/health/ready', matcher: '200', interval: 10, timeout: 5, healthy_threshold: 2, unhealthy_threshold: 3, port: 'traffic-port', protocol: 'HTTP' },
+      health_check: {
+        enabled: true,
+        path: '/api/v1/health/ready',
+        matcher: '200',
+        interval: 10,
+        timeout: 5,
+        healthy_threshold: 2,
+        unhealthy_threshold: 3,
+        port: 'traffic-port',
+        protocol: 'HTTP',
+      },
     });
   });
 
@@ -61,7 +83,10 @@ describe('PublicLoadBalancer', () => {
 
   it('answers 404 by default and forwards only matching hosts and paths when routing rules are given', () => {
     const { json } = build({ routingRules: [{ priority: 10, hostHeaders: ['app.example.com'], pathPatterns: ['/api/*'] }] });
-    expect(listener(json, 443).default_action[0]).toMatchObject({ type: 'fixed-response', fixed_response: { status_code: '404', content_type: 'application/json' } });
+    expect(listener(json, 443).default_action[0]).toMatchObject({
+      type: 'fixed-response',
+      fixed_response: { status_code: '404', content_type: 'application/json' },
+    });
     const [rule] = resourceList(json, 'aws_lb_listener_rule');
     expect(rule.priority).toBe(10);
     expect(rule.condition).toEqual([{ host_header: { values: ['app.example.com'] } }, { path_pattern: { values: ['/api/*'] } }]);
@@ -69,7 +94,9 @@ describe('PublicLoadBalancer', () => {
   });
 
   it('signs users in with Cognito before forwarding when asked to', () => {
-    const { json } = build({ authentication: { userPoolArn: 'arn:aws:cognito-idp:eu-west-1:123456789012:userpool/x', userPoolClientId: 'client', userPoolDomain: 'auth' } });
+    const { json } = build({
+      authentication: { userPoolArn: 'arn:aws:cognito-idp:eu-west-1:123456789012:userpool/x', userPoolClientId: 'client', userPoolDomain: 'auth' },
+    });
     expect(listener(json, 443).default_action.map((a: Json) => [a.order, a.type])).toEqual([
       [1, 'authenticate-cognito'],
       [2, 'forward'],
@@ -87,9 +114,20 @@ describe('PublicLoadBalancer', () => {
   });
 
   it.each([
-    [{ healthCheck: { path: '/h', intervalSeconds: 5, timeoutSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 2 } }, /healthCheck\.timeoutSeconds 5 must be below intervalSeconds 5/],
+    [
+      { healthCheck: { path: '/h', intervalSeconds: 5, timeoutSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 2 } },
+      /healthCheck\.timeoutSeconds 5 must be below intervalSeconds 5/,
+    ],
     [{ deregistrationDelaySeconds: 4000 }, /deregistrationDelaySeconds 4000 must be 0 to 3600/],
-    [{ routingRules: [{ priority: 1, hostHeaders: ['a'] }, { priority: 1, pathPatterns: ['/b'] }] }, /priorities 1, 1 must be unique/],
+    [
+      {
+        routingRules: [
+          { priority: 1, hostHeaders: ['a'] },
+          { priority: 1, pathPatterns: ['/b'] },
+        ],
+      },
+      /priorities 1, 1 must be unique/,
+    ],
     [{ routingRules: [{ priority: 1 }] }, /routing rule 1 has neither hostHeaders nor pathPatterns/],
   ])('refuses %j', (props, error) => {
     expect(() => build(props as Partial<PublicLoadBalancerProps>)).toThrow(error);

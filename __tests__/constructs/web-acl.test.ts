@@ -7,7 +7,12 @@ import { emptyStack, resourceList, synth, TEST_LOCATION } from '../helpers/synth
 function build(props: Partial<RegionalWebAclProps> = {}) {
   const stack = emptyStack();
   const encryptionKey = new EncryptionKey(stack, 'key', { alias: 't', description: 't', location: TEST_LOCATION, allowCloudWatchLogs: true });
-  new RegionalWebAcl(stack, 'waf', { name: 'test', resourceArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/x/1', encryptionKey, ...props });
+  new RegionalWebAcl(stack, 'waf', {
+    name: 'test',
+    resourceArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/x/1',
+    encryptionKey,
+    ...props,
+  });
   return synth(stack);
 }
 
@@ -19,9 +24,13 @@ describe('RegionalWebAcl', () => {
 
   it('applies the AWS managed rule groups in order, including known bad inputs (Log4j)', () => {
     const [acl] = resourceList(build().json, 'aws_wafv2_web_acl');
-    expect(acl.rule.map((r: { priority: number; statement: { managed_rule_group_statement: { name: string; vendor_name: string } } }) => [r.priority, r.statement.managed_rule_group_statement.name, r.statement.managed_rule_group_statement.vendor_name])).toEqual(
-      DEFAULT_MANAGED_RULE_GROUPS.map((name, i) => [i, name, 'AWS']),
-    );
+    expect(
+      acl.rule.map((r: { priority: number; statement: { managed_rule_group_statement: { name: string; vendor_name: string } } }) => [
+        r.priority,
+        r.statement.managed_rule_group_statement.name,
+        r.statement.managed_rule_group_statement.vendor_name,
+      ]),
+    ).toEqual(DEFAULT_MANAGED_RULE_GROUPS.map((name, i) => [i, name, 'AWS']));
     expect(DEFAULT_MANAGED_RULE_GROUPS).toContain('AWSManagedRulesKnownBadInputsRuleSet');
   });
 

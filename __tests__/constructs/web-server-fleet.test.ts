@@ -12,7 +12,6 @@ function buildFleet(props: Partial<WebServerFleetProps> = {}) {
   return { fleet, ...synth(stack) };
 }
 
-
 const group = (json: Json) => resourceList(json, 'aws_autoscaling_group')[0];
 
 describe('WebServerFleet launch template', () => {
@@ -37,10 +36,12 @@ describe('WebServerFleet launch template', () => {
 
   it('puts the initial release from its own bucket in the default version, with Terraform filling in the bucket name', () => {
     const [template] = resourceList(buildFleet().json, 'aws_launch_template');
-    expect(template.user_data).toMatch(/^\$\{base64encode\(replace\(".*release='s3:\/\/@release-bucket@\/webapp\/v1\.tar\.gz'.*", "@release-bucket@", aws_s3_bucket\.releases_bucket_\w+\.bucket\)\)\}$/);
+    expect(template.user_data).toMatch(
+      /^\$\{base64encode\(replace\(".*release='s3:\/\/@release-bucket@\/webapp\/v1\.tar\.gz'.*", "@release-bucket@", aws_s3_bucket\.releases_bucket_\w+\.bucket\)\)\}$/,
+    );
   });
 
-  it('leaves the AMI and user data of later versions to releases, which carry Terraform\'s user data forward', () => {
+  it("leaves the AMI and user data of later versions to releases, which carry Terraform's user data forward", () => {
     const [template] = resourceList(buildFleet().json, 'aws_launch_template');
     expect(template.lifecycle.ignore_changes).toEqual(['image_id', 'user_data', 'description']);
   });
@@ -59,7 +60,11 @@ describe('WebServerFleet initial release', () => {
   it('uploads the initial release where the default version looks for it, replaced when its content changes', () => {
     const { json } = buildFleet();
     const [object] = resourceList(json, 'aws_s3_object');
-    expect(object).toMatchObject({ key: 'webapp/v1.tar.gz', content_type: 'application/gzip', source: expect.stringMatching(/^assets\/initial-release_asset_\w+\/[0-9a-f]{64}\/[0-9a-f]{64}\.tar\.gz$/) });
+    expect(object).toMatchObject({
+      key: 'webapp/v1.tar.gz',
+      content_type: 'application/gzip',
+      source: expect.stringMatching(/^assets\/initial-release_asset_\w+\/[0-9a-f]{64}\/[0-9a-f]{64}\.tar\.gz$/),
+    });
     expect(object.bucket).toMatch(/aws_s3_bucket\.releases_bucket_\w+\.id/);
     expect(object.source_hash).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -68,7 +73,10 @@ describe('WebServerFleet initial release', () => {
     // (Without it the object raced the bucket's settings: a "null" version, S3's default encryption.)
     const [object] = resourceList(buildFleet().json, 'aws_s3_object');
     expect(object.depends_on).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^aws_s3_bucket_versioning\.releases_versioning_\w+$/), expect.stringMatching(/^aws_s3_bucket_server_side_encryption_configuration\.releases_encryption_\w+$/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^aws_s3_bucket_versioning\.releases_versioning_\w+$/),
+        expect.stringMatching(/^aws_s3_bucket_server_side_encryption_configuration\.releases_encryption_\w+$/),
+      ]),
     );
   });
 
@@ -128,9 +136,21 @@ describe('WebServerFleet Auto Scaling group', () => {
 
   it('waits for the routing rules instead when rules forward to the target group', () => {
     const stack = emptyStack();
-    addTestFleet(stack, {}, { routingRules: [{ priority: 7, pathPatterns: ['/api/*'] }, { priority: 9, hostHeaders: ['app.example.com'] }] });
+    addTestFleet(
+      stack,
+      {},
+      {
+        routingRules: [
+          { priority: 7, pathPatterns: ['/api/*'] },
+          { priority: 9, hostHeaders: ['app.example.com'] },
+        ],
+      },
+    );
     const [policy] = resourceList(synth(stack).json, 'aws_autoscaling_policy');
-    expect(policy.depends_on).toEqual([expect.stringMatching(/^aws_lb_listener_rule\.alb_rule-7_\w+$/), expect.stringMatching(/^aws_lb_listener_rule\.alb_rule-9_\w+$/)]);
+    expect(policy.depends_on).toEqual([
+      expect.stringMatching(/^aws_lb_listener_rule\.alb_rule-7_\w+$/),
+      expect.stringMatching(/^aws_lb_listener_rule\.alb_rule-9_\w+$/),
+    ]);
   });
 
   it.each([

@@ -46,9 +46,13 @@ describe('the rolling-release drill', () => {
 });
 
 describe('the negative control (drain 0)', () => {
-  it('drops requests, so the drill can see what it claims to catch', async () => {
-    const report = await runDrill({ env: 'dev', builds, negative: true, ...LOAD });
-    console.log(formatReport(report));
-    expect(report.non2xx + report.connectionErrors).toBeGreaterThan(0);
-  }, DRILL_TIMEOUT_MS);
+  it(
+    'drops requests, so the drill can see what it claims to catch',
+    async () => {
+      const report = await runDrill({ env: 'dev', builds, negative: true, ...LOAD });
+      console.log(formatReport(report));
+      expect(report.non2xx + report.connectionErrors).toBeGreaterThan(0);
+    },
+    DRILL_TIMEOUT_MS,
+  );
 });

@@ -22,17 +22,33 @@ import { GetBucketEncryptionCommand, GetBucketVersioningCommand, GetPublicAccess
 import { DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentConfig } from '../../config/schema';
-import { applyDevStack, EMULATOR_COMMAND_TIMEOUT_MS, emulatorAgent, MAX_REQUESTS, type AppliedStack, type Emulator, type EmulatorPlan } from '../../scripts/emulator';
+import {
+  applyDevStack,
+  EMULATOR_COMMAND_TIMEOUT_MS,
+  emulatorAgent,
+  MAX_REQUESTS,
+  type AppliedStack,
+  type Emulator,
+  type EmulatorPlan,
+} from '../../scripts/emulator';
 import { expectNoChangesButDrift, SECURITY_GROUP_RULE_DRIFT, type EmulatorDrift } from '../helpers/emulator-drift';
 import { expectedSubnets } from '../helpers/synth';
 
 /** What moto reads back differently from AWS in the Cachet dev stack (see expectNoChangesButDrift). */
 const EMULATOR_DRIFT: readonly EmulatorDrift[] = [
   ...SECURITY_GROUP_RULE_DRIFT,
-  { type: 'aws_rds_cluster_instance', attribute: 'performance_insights_enabled', why: 'moto does not keep Performance Insights settings and reads them back off' },
+  {
+    type: 'aws_rds_cluster_instance',
+    attribute: 'performance_insights_enabled',
+    why: 'moto does not keep Performance Insights settings and reads them back off',
+  },
   { type: 'aws_rds_cluster_instance', attribute: 'performance_insights_kms_key_id', why: 'as performance_insights_enabled' },
   { type: 'aws_rds_cluster_instance', attribute: 'performance_insights_retention_period', why: 'as performance_insights_enabled' },
-  { type: 'aws_rds_cluster', attribute: 'scaling_configuration', why: 'moto answers an empty ScalingConfigurationInfo for a provisioned cluster, which AWS leaves out; the provider reads a block of nulls' },
+  {
+    type: 'aws_rds_cluster',
+    attribute: 'scaling_configuration',
+    why: 'moto answers an empty ScalingConfigurationInfo for a provisioned cluster, which AWS leaves out; the provider reads a block of nulls',
+  },
   { type: 'aws_codebuild_project', attribute: 'encryption_key', why: "moto ignores a project's encryptionKey and answers the default alias/aws/s3" },
   { type: 'aws_s3_bucket_notification', attribute: 'eventbridge', why: 'moto leaves EventBridgeConfiguration out of GetBucketNotificationConfiguration' },
 ];
@@ -129,7 +145,12 @@ describe('the Cachet dev stack applied to the emulator', () => {
   it('strips the default security group of every rule', async () => {
     const { Vpcs } = await aws.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'cidr', Values: [config.network.vpcCidr] }] }));
     const { SecurityGroups } = await aws.ec2.send(
-      new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [Vpcs![0].VpcId!] }, { Name: 'group-name', Values: ['default'] }] }),
+      new DescribeSecurityGroupsCommand({
+        Filters: [
+          { Name: 'vpc-id', Values: [Vpcs![0].VpcId!] },
+          { Name: 'group-name', Values: ['default'] },
+        ],
+      }),
     );
     expect(SecurityGroups![0].IpPermissions).toEqual([]);
     expect(SecurityGroups![0].IpPermissionsEgress).toEqual([]);
@@ -157,7 +178,12 @@ describe('the Cachet dev stack applied to the emulator', () => {
     const { Buckets } = await aws.s3.send(new ListBucketsCommand({}));
     const bucket = Buckets!.find((b) => b.Name!.startsWith(`${name()}-cachet-bundles-`))!.Name!;
     const block = await aws.s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }));
-    expect(block.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
+    expect(block.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      IgnorePublicAcls: true,
+      BlockPublicPolicy: true,
+      RestrictPublicBuckets: true,
+    });
     const encryption = await aws.s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }));
     expect(encryption.ServerSideEncryptionConfiguration!.Rules![0].ApplyServerSideEncryptionByDefault!.SSEAlgorithm).toBe('AES256');
     expect((await aws.s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status).toBe('Enabled');
@@ -187,7 +213,9 @@ describe('the Cachet dev stack applied to the emulator', () => {
   });
 
   it('lets the instance role read only the two secrets', async () => {
-    const { PolicyDocument } = await aws.iam.send(new GetRolePolicyCommand({ RoleName: `${name()}-cachet-beanstalk-instance`, PolicyName: 'read-cachet-secrets' }));
+    const { PolicyDocument } = await aws.iam.send(
+      new GetRolePolicyCommand({ RoleName: `${name()}-cachet-beanstalk-instance`, PolicyName: 'read-cachet-secrets' }),
+    );
     const document = JSON.parse(decodeURIComponent(PolicyDocument!));
     const read = document.Statement.find((s: { Sid: string }) => s.Sid === 'ReadCachetSecrets');
     expect(read.Resource).toHaveLength(2);
@@ -201,43 +229,55 @@ describe('the Cachet dev stack applied to the emulator', () => {
 });
 
 describe('after the apply, Terraform wants nothing', () => {
-  it('plan -detailed-exitcode reports no changes (but the known emulator drift)', async () => {
-    expectNoChangesButDrift(await applied.planChanges(), EMULATOR_DRIFT);
-  }, EMULATOR_COMMAND_TIMEOUT_MS);
+  it(
+    'plan -detailed-exitcode reports no changes (but the known emulator drift)',
+    async () => {
+      expectNoChangesButDrift(await applied.planChanges(), EMULATOR_DRIFT);
+    },
+    EMULATOR_COMMAND_TIMEOUT_MS,
+  );
 });
 
 describe('destroying the Cachet dev stack on the emulator', () => {
-  it('leaves nothing of ours behind', async () => {
-    const keyId = (await aws.kms.send(new DescribeKeyCommand({ KeyId: `alias/${name()}` }))).KeyMetadata!.KeyId!;
-    await applied.destroy();
-    destroyed = true;
+  it(
+    'leaves nothing of ours behind',
+    async () => {
+      const keyId = (await aws.kms.send(new DescribeKeyCommand({ KeyId: `alias/${name()}` }))).KeyMetadata!.KeyId!;
+      await applied.destroy();
+      destroyed = true;
 
-    const vpcs = await aws.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'cidr', Values: [config.network.vpcCidr] }] }));
-    expect(vpcs.Vpcs).toEqual([]);
-    expect((await aws.rds.send(new DescribeDBClustersCommand({}))).DBClusters).toEqual([]);
-    expect((await aws.rds.send(new DescribeDBInstancesCommand({}))).DBInstances).toEqual([]);
-    const buckets = (await aws.s3.send(new ListBucketsCommand({}))).Buckets ?? [];
-    expect(buckets.filter((b) => b.Name!.startsWith(name()))).toEqual([]);
-    const roles = (await aws.iam.send(new ListRolesCommand({}))).Roles ?? [];
-    expect(roles.filter((r) => r.RoleName!.startsWith(name()))).toEqual([]);
-    expect((await aws.secrets.send(new ListSecretsCommand({}))).SecretList).toEqual([]);
-    const groups = (await aws.logs.send(new DescribeLogGroupsCommand({}))).logGroups ?? [];
-    expect(groups.filter((g) => g.logGroupName!.includes(name()))).toEqual([]);
-    expect((await aws.acm.send(new ListCertificatesCommand({}))).CertificateSummaryList).toEqual([]);
-    // KMS keys cannot vanish at once: destroy schedules their deletion.
-    const { KeyMetadata } = await aws.kms.send(new DescribeKeyCommand({ KeyId: keyId }));
-    expect(KeyMetadata!.KeyState).toBe('PendingDeletion');
-  }, EMULATOR_COMMAND_TIMEOUT_MS + 60_000);
+      const vpcs = await aws.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'cidr', Values: [config.network.vpcCidr] }] }));
+      expect(vpcs.Vpcs).toEqual([]);
+      expect((await aws.rds.send(new DescribeDBClustersCommand({}))).DBClusters).toEqual([]);
+      expect((await aws.rds.send(new DescribeDBInstancesCommand({}))).DBInstances).toEqual([]);
+      const buckets = (await aws.s3.send(new ListBucketsCommand({}))).Buckets ?? [];
+      expect(buckets.filter((b) => b.Name!.startsWith(name()))).toEqual([]);
+      const roles = (await aws.iam.send(new ListRolesCommand({}))).Roles ?? [];
+      expect(roles.filter((r) => r.RoleName!.startsWith(name()))).toEqual([]);
+      expect((await aws.secrets.send(new ListSecretsCommand({}))).SecretList).toEqual([]);
+      const groups = (await aws.logs.send(new DescribeLogGroupsCommand({}))).logGroups ?? [];
+      expect(groups.filter((g) => g.logGroupName!.includes(name()))).toEqual([]);
+      expect((await aws.acm.send(new ListCertificatesCommand({}))).CertificateSummaryList).toEqual([]);
+      // KMS keys cannot vanish at once: destroy schedules their deletion.
+      const { KeyMetadata } = await aws.kms.send(new DescribeKeyCommand({ KeyId: keyId }));
+      expect(KeyMetadata!.KeyState).toBe('PendingDeletion');
+    },
+    EMULATOR_COMMAND_TIMEOUT_MS + 60_000,
+  );
 });
 
 describe('the Cachet dev stack after a destroy', () => {
-  it('applies again in the same account, and destroys again', async () => {
-    await applied.apply();
-    destroyed = false;
-    const { SecretList } = await aws.secrets.send(new ListSecretsCommand({}));
-    expect(SecretList!.filter((s) => s.Name!.startsWith(`${name()}-cachet/app-key-`))).toHaveLength(1);
-    await applied.destroy();
-    destroyed = true;
-    expect((await aws.rds.send(new DescribeDBClustersCommand({}))).DBClusters).toEqual([]);
-  }, 2 * EMULATOR_COMMAND_TIMEOUT_MS);
+  it(
+    'applies again in the same account, and destroys again',
+    async () => {
+      await applied.apply();
+      destroyed = false;
+      const { SecretList } = await aws.secrets.send(new ListSecretsCommand({}));
+      expect(SecretList!.filter((s) => s.Name!.startsWith(`${name()}-cachet/app-key-`))).toHaveLength(1);
+      await applied.destroy();
+      destroyed = true;
+      expect((await aws.rds.send(new DescribeDBClustersCommand({}))).DBClusters).toEqual([]);
+    },
+    2 * EMULATOR_COMMAND_TIMEOUT_MS,
+  );
 });

@@ -43,7 +43,11 @@ const STEP_TIMEOUT = EMULATOR_COMMAND_TIMEOUT_MS + 60_000;
  */
 const EMULATOR_DRIFT: readonly EmulatorDrift[] = [
   { type: 'aws_autoscaling_group', attribute: 'default_instance_warmup', why: 'moto does not store DefaultInstanceWarmup and reads it back empty' },
-  { type: 'aws_autoscaling_group', attribute: 'capacity_reservation_specification', why: 'moto answers no CapacityReservationSpecification, which the provider then plans to set' },
+  {
+    type: 'aws_autoscaling_group',
+    attribute: 'capacity_reservation_specification',
+    why: 'moto answers no CapacityReservationSpecification, which the provider then plans to set',
+  },
   { type: 'aws_autoscaling_policy', attribute: 'enabled', why: 'moto answers no Enabled for a scaling policy' },
   { type: 'aws_autoscaling_policy', attribute: 'predictive_scaling_configuration', why: 'moto answers no PredictiveScalingConfiguration block' },
   ...SECURITY_GROUP_RULE_DRIFT,
@@ -110,7 +114,9 @@ async function group() {
 
 /** A launch template version's user data, decoded, as EC2 hands it to the instance. */
 async function userDataOf(version: string): Promise<string> {
-  const { LaunchTemplateVersions } = await aws.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: (await group()).LaunchTemplate!.LaunchTemplateId, Versions: [version] }));
+  const { LaunchTemplateVersions } = await aws.ec2.send(
+    new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: (await group()).LaunchTemplate!.LaunchTemplateId, Versions: [version] }),
+  );
   return Buffer.from(LaunchTemplateVersions![0].LaunchTemplateData!.UserData!, 'base64').toString('utf8');
 }
 
@@ -197,7 +203,9 @@ describe('the web dev stack applied to the emulator', () => {
   });
 
   it('launches instances with IMDSv2 only, hop limit 1, an encrypted root volume and no public IP', async () => {
-    const { LaunchTemplateVersions } = await aws.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: (await group()).LaunchTemplate!.LaunchTemplateId, Versions: ['$Latest'] }));
+    const { LaunchTemplateVersions } = await aws.ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: (await group()).LaunchTemplate!.LaunchTemplateId, Versions: ['$Latest'] }),
+    );
     const data = LaunchTemplateVersions![0].LaunchTemplateData!;
     expect(data.MetadataOptions).toMatchObject({ HttpTokens: 'required', HttpPutResponseHopLimit: 1 });
     expect(data.BlockDeviceMappings![0].Ebs).toMatchObject({ Encrypted: true, VolumeType: 'gp3' });
@@ -265,7 +273,9 @@ describe("the pipeline's actions against the emulator", () => {
     repository = commitWorkingTree();
     commit = head(repository);
     buildOutput = mkdtempSync(join(tmpdir(), 'build-output-'));
-    const result = await timed('Build action (local CodeBuild)', () => runCodeBuild({ buildspec: 'app/buildspec.yml', repository, artifactsDir: buildOutput, variables: { VERSION: commit } }));
+    const result = await timed('Build action (local CodeBuild)', () =>
+      runCodeBuild({ buildspec: 'app/buildspec.yml', repository, artifactsDir: buildOutput, variables: { VERSION: commit } }),
+    );
     expect(result.failure).toBeUndefined();
     expect(result.artifacts).toEqual(['webapp.tar.gz']);
   }, 180_000);
@@ -322,10 +332,14 @@ describe("the pipeline's actions against the emulator", () => {
 });
 
 describe('after the apply and a release, Terraform wants nothing', () => {
-  it('plan -detailed-exitcode reports no changes (but the known emulator drift)', async () => {
-    const plan = await timed('plan -detailed-exitcode', () => applied.planChanges());
-    expectNoChangesButDrift(plan, EMULATOR_DRIFT);
-  }, STEP_TIMEOUT);
+  it(
+    'plan -detailed-exitcode reports no changes (but the known emulator drift)',
+    async () => {
+      const plan = await timed('plan -detailed-exitcode', () => applied.planChanges());
+      expectNoChangesButDrift(plan, EMULATOR_DRIFT);
+    },
+    STEP_TIMEOUT,
+  );
 });
 
 describe('a missing or broken release fails the boot loudly, installing nothing', () => {
@@ -337,46 +351,66 @@ describe('a missing or broken release fails the boot loudly, installing nothing'
   }
 
   it.each([
-    ['corrupt', async (bucket: string) => aws.s3.send(new PutObjectCommand({ Bucket: bucket, Key: initialKey(), Body: 'this is not a gzip archive' })), /gzip|not in gzip format|Error is not recoverable/],
+    [
+      'corrupt',
+      async (bucket: string) => aws.s3.send(new PutObjectCommand({ Bucket: bucket, Key: initialKey(), Body: 'this is not a gzip archive' })),
+      /gzip|not in gzip format|Error is not recoverable/,
+    ],
     ['missing', deleteEveryVersion, /404|Not Found|does not exist/],
-  ])('a %s release object', async (_case, breakRelease, error) => {
-    // GIVEN the release the default version names is broken
-    await breakRelease(await releaseBucket());
-    // WHEN its user data boots
-    const instance = await boot(await userDataOf('$Default'));
-    // THEN the script fails, says so on the console, and leaves no service or unit behind
-    expect(instance.exitCode).not.toBe(0);
-    expect(instance.console).toMatch(/webapp-install: FAILED/);
-    expect(instance.console).toMatch(error);
-    expect(instance.systemctlCalls()).toEqual([]);
-    expect(() => readFileSync(instance.file('/etc/systemd/system/webapp.service'))).toThrow();
-    expect(() => readFileSync(instance.file('/opt/webapp/bin/webapp'))).toThrow();
-    stopService(instance);
-  }, 120_000);
+  ])(
+    'a %s release object',
+    async (_case, breakRelease, error) => {
+      // GIVEN the release the default version names is broken
+      await breakRelease(await releaseBucket());
+      // WHEN its user data boots
+      const instance = await boot(await userDataOf('$Default'));
+      // THEN the script fails, says so on the console, and leaves no service or unit behind
+      expect(instance.exitCode).not.toBe(0);
+      expect(instance.console).toMatch(/webapp-install: FAILED/);
+      expect(instance.console).toMatch(error);
+      expect(instance.systemctlCalls()).toEqual([]);
+      expect(() => readFileSync(instance.file('/etc/systemd/system/webapp.service'))).toThrow();
+      expect(() => readFileSync(instance.file('/opt/webapp/bin/webapp'))).toThrow();
+      stopService(instance);
+    },
+    120_000,
+  );
 });
 
 describe('destroy and re-create in the same account', () => {
-  it('destroys everything, non-empty versioned buckets included', async () => {
-    await timed('destroy', () => applied.destroy());
-    destroyed = true;
-    expect((await aws.elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? []).toEqual([]);
-    expect((await aws.asg.send(new DescribeAutoScalingGroupsCommand({}))).AutoScalingGroups ?? []).toEqual([]);
-    expect((await aws.s3.send(new ListBucketsCommand({}))).Buckets ?? []).toEqual([]);
-    const { ResourceRecordSets } = await aws.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: config.dns.hostedZoneId }));
-    expect(ResourceRecordSets!.filter((r) => !['SOA', 'NS'].includes(r.Type!)).map((r) => `${r.Name} ${r.Type}`)).toEqual([]);
-  }, STEP_TIMEOUT);
+  it(
+    'destroys everything, non-empty versioned buckets included',
+    async () => {
+      await timed('destroy', () => applied.destroy());
+      destroyed = true;
+      expect((await aws.elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? []).toEqual([]);
+      expect((await aws.asg.send(new DescribeAutoScalingGroupsCommand({}))).AutoScalingGroups ?? []).toEqual([]);
+      expect((await aws.s3.send(new ListBucketsCommand({}))).Buckets ?? []).toEqual([]);
+      const { ResourceRecordSets } = await aws.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: config.dns.hostedZoneId }));
+      expect(ResourceRecordSets!.filter((r) => !['SOA', 'NS'].includes(r.Type!)).map((r) => `${r.Name} ${r.Type}`)).toEqual([]);
+    },
+    STEP_TIMEOUT,
+  );
 
-  it('applies again: nothing left behind blocks re-creation', async () => {
-    await timed('apply again', () => applied.apply());
-    destroyed = false;
-    expect((await group()).MinSize).toBe(config.webapp.minInstances);
-  }, STEP_TIMEOUT);
+  it(
+    'applies again: nothing left behind blocks re-creation',
+    async () => {
+      await timed('apply again', () => applied.apply());
+      destroyed = false;
+      expect((await group()).MinSize).toBe(config.webapp.minInstances);
+    },
+    STEP_TIMEOUT,
+  );
 
-  it('destroys again', async () => {
-    await timed('destroy again', () => applied.destroy());
-    destroyed = true;
-    expect((await aws.s3.send(new ListBucketsCommand({}))).Buckets ?? []).toEqual([]);
-  }, STEP_TIMEOUT);
+  it(
+    'destroys again',
+    async () => {
+      await timed('destroy again', () => applied.destroy());
+      destroyed = true;
+      expect((await aws.s3.send(new ListBucketsCommand({}))).Buckets ?? []).toEqual([]);
+    },
+    STEP_TIMEOUT,
+  );
 
   it('stayed within the request bound', () => {
     expect(applied.emulator.requests()).toBeLessThan(MAX_REQUESTS);

@@ -13,11 +13,41 @@ const openssl = (cwd: string, args: string[]) => execFileSync('openssl', args, {
 /** A CA, and (optionally) a server certificate it signed for localhost / 127.0.0.1. */
 export function makeCa(dir: string, name: string, withServer = true): { ca: string; cert?: string; key?: string } {
   mkdirSync(dir, { recursive: true });
-  openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${name} test CA`, '-keyout', `${name}-ca.key`, '-out', `${name}-ca.pem`]);
+  openssl(dir, [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name} test CA`,
+    '-keyout',
+    `${name}-ca.key`,
+    '-out',
+    `${name}-ca.pem`,
+  ]);
   if (!withServer) return { ca: join(dir, `${name}-ca.pem`) };
   writeFileSync(join(dir, `${name}-san.cnf`), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
   openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', `${name}-server.key`, '-out', `${name}-server.csr`]);
-  openssl(dir, ['x509', '-req', '-in', `${name}-server.csr`, '-CA', `${name}-ca.pem`, '-CAkey', `${name}-ca.key`, '-CAcreateserial', '-days', '2', '-extfile', `${name}-san.cnf`, '-out', `${name}-server.pem`]);
+  openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    `${name}-server.csr`,
+    '-CA',
+    `${name}-ca.pem`,
+    '-CAkey',
+    `${name}-ca.key`,
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    `${name}-san.cnf`,
+    '-out',
+    `${name}-server.pem`,
+  ]);
   return { ca: join(dir, `${name}-ca.pem`), cert: join(dir, `${name}-server.pem`), key: join(dir, `${name}-server.key`) };
 }
 
@@ -43,7 +73,9 @@ export async function startMariaDb(): Promise<MariaDb> {
   const log = join(dir, 'error.log');
   const tls = makeCa(join(dir, 'tls'), 'db');
   const asRoot = process.getuid?.() === 0 ? ['--user=root'] : [];
-  execFileSync('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--auth-root-authentication-method=socket', '--skip-test-db', ...asRoot], { stdio: 'pipe' });
+  execFileSync('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--auth-root-authentication-method=socket', '--skip-test-db', ...asRoot], {
+    stdio: 'pipe',
+  });
   const port = await freeLoopbackPort();
   const server: ChildProcess = spawn(
     existsSync('/usr/sbin/mariadbd') ? '/usr/sbin/mariadbd' : 'mariadbd',
@@ -67,7 +99,10 @@ export async function startMariaDb(): Promise<MariaDb> {
     { stdio: 'ignore' },
   );
   const sql = (statement: string) =>
-    execFileSync('mariadb', ['--no-defaults', `--socket=${socket}`, '-uroot', '-N', '-B', '-e', statement], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync('mariadb', ['--no-defaults', `--socket=${socket}`, '-uroot', '-N', '-B', '-e', statement], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {

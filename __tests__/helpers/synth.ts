@@ -16,7 +16,8 @@ import { WebServerFleet, type WebServerFleetProps } from '../../constructs/web-s
 import { releaseTimings } from '../../config/release-timings';
 import { WebTierSecurityGroups } from '../../constructs/web-tier-security-groups';
 
-export type Json = Record<string, any>;
+export type { Json } from '../../scripts/offline-terraform';
+import type { Json } from '../../scripts/offline-terraform';
 
 export interface Synthesized {
   /** The JSON text, for cdktf's matchers. */
@@ -124,7 +125,11 @@ export const TEST_RELEASE_DIR = (() => {
 /** A load balancer (as above), a releases bucket and a fleet of 2-4 instances in `stack`. */
 export function addTestFleet(stack: TerraformStack, props: Partial<WebServerFleetProps> = {}, loadBalancer: Partial<PublicLoadBalancerProps> = {}) {
   const timings = releaseTimings(config('staging').webapp);
-  const parts = addTestLoadBalancer(stack, { healthCheck: config('staging').webapp.healthCheck, deregistrationDelaySeconds: timings.deregistrationDelaySeconds, ...loadBalancer });
+  const parts = addTestLoadBalancer(stack, {
+    healthCheck: config('staging').webapp.healthCheck,
+    deregistrationDelaySeconds: timings.deregistrationDelaySeconds,
+    ...loadBalancer,
+  });
   const { key, network, groups, alb } = parts;
   const releases = new PrivateBucket(stack, 'releases', { namePrefix: 'test-releases-', encryptionKey: key });
   const fleet = new WebServerFleet(stack, 'fleet', {
@@ -165,8 +170,6 @@ export function config(name: EnvironmentName, patch: Patch<EnvironmentConfigInpu
  */
 export function policyStatements(policy: string): Json[] {
   const body = policy.replace(/^\$\{jsonencode\(/, '').replace(/\)\}$/, '');
-  const json = body
-    .replace(/" = /g, '": ')
-    .replace(/([[,:]\s*)([a-z][a-z0-9_]*\.[A-Za-z0-9_-]+\.[a-z_]+)(?=\s*[\],}])/g, '$1"$2"');
+  const json = body.replace(/" = /g, '": ').replace(/([[,:]\s*)([a-z][a-z0-9_]*\.[A-Za-z0-9_-]+\.[a-z_]+)(?=\s*[\],}])/g, '$1"$2"');
   return JSON.parse(json).Statement;
 }

@@ -2,13 +2,13 @@
 // doing anything; an unknown or repeated argument exits 2 with the problem and the usage, also
 // before doing anything.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(__dirname, '../..');
-const scripts: Record<string, string> = JSON.parse(require('node:fs').readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts;
+const scripts: Record<string, string> = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts;
 
 /** Scripts that are not our command lines (tool invocations), with why. */
 const NOT_OURS: Record<string, string> = {
@@ -22,7 +22,10 @@ const NOT_OURS: Record<string, string> = {
 
 /** `npm run X -- args` as the process npm would start: the tsx entry and its fixed leading arguments. */
 function command(name: string): string[] {
-  const tsx = scripts[name].split('&&').map((p) => p.trim()).find((p) => p.startsWith('tsx '));
+  const tsx = scripts[name]
+    .split('&&')
+    .map((p) => p.trim())
+    .find((p) => p.startsWith('tsx '));
   if (!tsx) throw new Error(`npm run ${name} runs no tsx script: list it in NOT_OURS with the reason`);
   return tsx.split(/\s+/).slice(1);
 }
@@ -42,7 +45,9 @@ const ours = Object.keys(scripts).filter((name) => !(name in NOT_OURS));
 
 describe('npm run scripts', () => {
   it('are all covered here or listed as not ours', () => {
-    expect(ours.sort()).toEqual(['bench', 'bench:webapp', 'codebuild', 'deploy', 'destroy', 'diagram', 'drill', 'plan', 'policy', 'synth', 'tf:mirror', 'verify'].sort());
+    expect(ours.sort()).toEqual(
+      ['bench', 'bench:webapp', 'codebuild', 'deploy', 'destroy', 'diagram', 'drill', 'plan', 'policy', 'synth', 'tf:mirror', 'verify'].sort(),
+    );
   });
 
   it.each(ours)('npm run %s -- --help prints its usage, exits 0 and does nothing', (name) => {
@@ -84,7 +89,12 @@ describe('npm run scripts', () => {
 describe('npm run plan -- <stack> --offline', () => {
   it('plans a stack without an AWS account, with the harness the tests use', () => {
     const { AWS_ACCESS_KEY_ID: _a, AWS_SECRET_ACCESS_KEY: _s, AWS_PROFILE: _p, ...env } = process.env;
-    const result = spawnSync(process.execPath, ['--import', 'tsx', ...command('plan'), 'cachet-dev', '--offline'], { cwd: ROOT, env, encoding: 'utf8', timeout: 300_000 });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', ...command('plan'), 'cachet-dev', '--offline'], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/# aws_rds_cluster\.database_cluster_\w+ will be created/);

@@ -16,7 +16,10 @@ const cachetGraph = (c: EnvironmentConfig) => stackGraph(`cachet-${c.name}`, JSO
 const webGraph = (c: EnvironmentConfig) => stackGraph(`web-${c.name}`, JSON.parse(Testing.synth(new WebStack(Testing.app(), c))));
 /** The example environments' graphs, synthesized once. */
 const graphs: Record<string, Graph> = Object.fromEntries(
-  ENVIRONMENT_NAMES.flatMap((n) => [[`cachet-${n}`, cachetGraph(config(n))], [`web-${n}`, webGraph(config(n))]]),
+  ENVIRONMENT_NAMES.flatMap((n) => [
+    [`cachet-${n}`, cachetGraph(config(n))],
+    [`web-${n}`, webGraph(config(n))],
+  ]),
 );
 
 /** Edges as `from-label -> to-label: ports`, with node labels instead of ids. */
@@ -33,7 +36,9 @@ describe.each(ENVIRONMENT_NAMES)('the cachet-%s diagram', (name) => {
   const azs = c.network.availabilityZones.length;
 
   it('draws every subnet in its tier, with its AZ and CIDR', () => {
-    const subnets = kinds(graph, 'subnet').map((n) => `${n.tier} ${n.label.replace('\\n', ' ')}`).sort();
+    const subnets = kinds(graph, 'subnet')
+      .map((n) => `${n.tier} ${n.label.replace('\\n', ' ')}`)
+      .sort();
     const expected = c.network.availabilityZones
       .flatMap((az, i) => [
         `public public ${az} ${c.network.publicSubnetCidrs[i]}`,
@@ -78,7 +83,9 @@ describe.each(ENVIRONMENT_NAMES)('the web-%s diagram', (name) => {
   it('draws the ALB in the public subnets and the Auto Scaling group in the application subnets', () => {
     expect(kinds(graph, 'subnet')).toHaveLength(3 * c.webapp.network.availabilityZones.length);
     expect(kinds(graph, 'load-balancer').map((n) => `${n.tier} ${n.label}`)).toEqual([`public Application Load Balancer\\n${c.project}-${name}-web`]);
-    expect(kinds(graph, 'instances').map((n) => `${n.tier} ${n.label}`)).toEqual([`application Auto Scaling group\\n${c.webapp.minInstances}-${c.webapp.maxInstances} instances`]);
+    expect(kinds(graph, 'instances').map((n) => `${n.tier} ${n.label}`)).toEqual([
+      `application Auto Scaling group\\n${c.webapp.minInstances}-${c.webapp.maxInstances} instances`,
+    ]);
   });
 
   it('labels the edges: internet to the ALB on 80 and 443, the ALB to the instances on the app port', () => {
@@ -89,7 +96,12 @@ describe.each(ENVIRONMENT_NAMES)('the web-%s diagram', (name) => {
 describe('the web diagram with Jenkins', () => {
   it('draws the webhook and office blocks reaching Jenkins on 443 and its web port', () => {
     const graph = webGraph(config('dev', WITH_JENKINS));
-    expect(edges(graph)).toEqual(expect.arrayContaining(['192.30.252.0/22 -> EC2 statuspage-dev-web-jenkins: tcp 443, 8080', '203.0.113.0/24 -> EC2 statuspage-dev-web-jenkins: tcp 443, 8080']));
+    expect(edges(graph)).toEqual(
+      expect.arrayContaining([
+        '192.30.252.0/22 -> EC2 statuspage-dev-web-jenkins: tcp 443, 8080',
+        '203.0.113.0/24 -> EC2 statuspage-dev-web-jenkins: tcp 443, 8080',
+      ]),
+    );
     expect(kinds(graph, 'server').map((n) => n.tier)).toEqual(['public']);
   });
 });

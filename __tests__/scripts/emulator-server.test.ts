@@ -2,7 +2,13 @@
 // lets requests over TLS through, as in AWS, while a policy that denies TLS requests still denies;
 // a record set deleted and created again is created, whatever else the zone holds; a CodeBuild
 // project deleted by ARN is gone.
-import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53';
+import {
+  ChangeResourceRecordSetsCommand,
+  CreateHostedZoneCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+  type ResourceRecordSet,
+} from '@aws-sdk/client-route-53';
 import { PutBucketPolicyCommand, CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -14,7 +20,13 @@ let s3: S3Client;
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  s3 = new S3Client({ endpoint: emulator.endpoint, region: 'eu-west-1', forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, requestHandler: { httpsAgent: emulatorAgent } });
+  s3 = new S3Client({
+    endpoint: emulator.endpoint,
+    region: 'eu-west-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    requestHandler: { httpsAgent: emulatorAgent },
+  });
 }, 60_000);
 
 afterAll(async () => emulator?.stop());
@@ -23,7 +35,16 @@ async function bucketDenying(name: string, secureTransport: boolean): Promise<st
   await s3.send(new CreateBucketCommand({ Bucket: name, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
   const policy = {
     Version: '2012-10-17',
-    Statement: [{ Sid: 'Deny', Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:*', Resource: [`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`], Condition: { Bool: { 'aws:SecureTransport': secureTransport } } }],
+    Statement: [
+      {
+        Sid: 'Deny',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:*',
+        Resource: [`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`],
+        Condition: { Bool: { 'aws:SecureTransport': secureTransport } },
+      },
+    ],
   };
   await s3.send(new PutBucketPolicyCommand({ Bucket: name, Policy: JSON.stringify(policy) }));
   return name;
@@ -43,9 +64,15 @@ describe("the emulator's policy conditions", () => {
 
 describe("the emulator's record sets", () => {
   it('creates a record again after its delete, with another record sorting after it (as after a destroy)', async () => {
-    const route53 = new Route53Client({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, requestHandler: { httpsAgent: emulatorAgent } });
+    const route53 = new Route53Client({
+      endpoint: emulator.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      requestHandler: { httpsAgent: emulatorAgent },
+    });
     const zone = (await route53.send(new CreateHostedZoneCommand({ Name: 'example.com', CallerReference: 'recreate-test' }))).HostedZone!.Id!;
-    const change = (Action: 'CREATE' | 'DELETE', ResourceRecordSet: ResourceRecordSet) => route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zone, ChangeBatch: { Changes: [{ Action, ResourceRecordSet }] } }));
+    const change = (Action: 'CREATE' | 'DELETE', ResourceRecordSet: ResourceRecordSet) =>
+      route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zone, ChangeBatch: { Changes: [{ Action, ResourceRecordSet }] } }));
     const app: ResourceRecordSet = { Name: 'app.example.com', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] };
     await change('CREATE', { Name: '_validation.app.example.com', Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: 'x.acm-validations.aws' }] });
     await change('CREATE', app);
@@ -56,10 +83,16 @@ describe("the emulator's record sets", () => {
   });
 
   it('still refuses to create a record that exists', async () => {
-    const route53 = new Route53Client({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, requestHandler: { httpsAgent: emulatorAgent } });
+    const route53 = new Route53Client({
+      endpoint: emulator.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      requestHandler: { httpsAgent: emulatorAgent },
+    });
     const zone = (await route53.send(new CreateHostedZoneCommand({ Name: 'example.org', CallerReference: 'exists-test' }))).HostedZone!.Id!;
     const record: ResourceRecordSet = { Name: 'app.example.org', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] };
-    const create = () => route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zone, ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: record }] } }));
+    const create = () =>
+      route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zone, ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: record }] } }));
     await create();
     await expect(create()).rejects.toThrow(/already exists/);
   });
@@ -68,12 +101,31 @@ describe("the emulator's record sets", () => {
 describe("the emulator's CodeBuild projects", () => {
   const aws = (...args: string[]) =>
     execFileSync(join(VENV_BIN, 'aws'), ['--region', 'eu-west-1', '--output', 'json', ...args], {
-      env: { PATH: process.env.PATH!, AWS_ENDPOINT_URL: emulator.endpoint, AWS_CA_BUNDLE: emulator.caBundle, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' },
+      env: {
+        PATH: process.env.PATH!,
+        AWS_ENDPOINT_URL: emulator.endpoint,
+        AWS_CA_BUNDLE: emulator.caBundle,
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+      },
       encoding: 'utf8',
     });
   const create = (name: string) =>
     JSON.parse(
-      aws('codebuild', 'create-project', '--name', name, '--source', 'type=S3,location=bucket/key.zip', '--artifacts', 'type=NO_ARTIFACTS', '--environment', 'type=LINUX_CONTAINER,image=aws/codebuild/amazonlinux-x86_64-standard:5.0,computeType=BUILD_GENERAL1_SMALL', '--service-role', 'arn:aws:iam::123456789012:role/r'),
+      aws(
+        'codebuild',
+        'create-project',
+        '--name',
+        name,
+        '--source',
+        'type=S3,location=bucket/key.zip',
+        '--artifacts',
+        'type=NO_ARTIFACTS',
+        '--environment',
+        'type=LINUX_CONTAINER,image=aws/codebuild/amazonlinux-x86_64-standard:5.0,computeType=BUILD_GENERAL1_SMALL',
+        '--service-role',
+        'arn:aws:iam::123456789012:role/r',
+      ),
     ).project;
 
   it.each(['name', 'ARN'])('deletes a project named by its %s (the provider sends the ARN), so it can be created again', (by) => {

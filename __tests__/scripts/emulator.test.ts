@@ -16,7 +16,11 @@ describe('emulatorTargets', () => {
   it('leaves out the gaps and everything that depends on them, transitively', () => {
     const plan = emulatorTargets(stackJson);
     expect(plan.targets).toEqual(['aws_route53_record.other', 'aws_s3_bucket.bundles', 'aws_s3_object.bundle', 'aws_vpc.vpc']);
-    expect(plan.excluded.map((e) => e.address)).toEqual(['aws_elastic_beanstalk_application.app', 'aws_elastic_beanstalk_environment.env', 'aws_route53_record.alias']);
+    expect(plan.excluded.map((e) => e.address)).toEqual([
+      'aws_elastic_beanstalk_application.app',
+      'aws_elastic_beanstalk_environment.env',
+      'aws_route53_record.alias',
+    ]);
     expect(plan.excluded.find((e) => e.address === 'aws_route53_record.alias')!.failure).toMatch(/depends on aws_elastic_beanstalk_environment/);
   });
 });
@@ -33,7 +37,13 @@ describe('coverage', () => {
 describe('emulatorOverride', () => {
   it('sends every service to the loopback endpoint with dummy keys and no account check, verifying its TLS', () => {
     const provider = emulatorOverride('https://127.0.0.1:4566', '/tmp/ca.pem').provider.aws[0];
-    expect(provider).toMatchObject({ access_key: 'testing', skip_credentials_validation: true, allowed_account_ids: null, s3_use_path_style: true, custom_ca_bundle: '/tmp/ca.pem' });
+    expect(provider).toMatchObject({
+      access_key: 'testing',
+      skip_credentials_validation: true,
+      allowed_account_ids: null,
+      s3_use_path_style: true,
+      custom_ca_bundle: '/tmp/ca.pem',
+    });
     expect(provider.insecure).toBeUndefined();
     expect(Object.values(provider.endpoints[0]).every((e) => e === 'https://127.0.0.1:4566')).toBe(true);
     expect(Object.keys(provider.endpoints[0])).toEqual(expect.arrayContaining(['ec2', 'rds', 's3', 'iam', 'kms', 'elasticbeanstalk', 'route53', 'acm']));

@@ -6,7 +6,7 @@ import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_proces
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { connect, createServer as createTcpServer } from 'node:net';
+import { connect, createServer as createTcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +33,23 @@ const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes
 function certificate(file: string, name: string, start: string, end: string): string {
   openssl('req', '-new', ...EC, '-keyout', `${file}.key`, '-out', `${file}.csr`, '-subj', `/CN=${name}`);
   writeFileSync(join(dir, `${file}.ext`), `subjectAltName=DNS:${name}\n`);
-  openssl('ca', '-batch', '-config', 'ca.cnf', '-in', `${file}.csr`, '-out', `${file}.crt`, '-startdate', start, '-enddate', end, '-extfile', `${file}.ext`, '-notext');
+  openssl(
+    'ca',
+    '-batch',
+    '-config',
+    'ca.cnf',
+    '-in',
+    `${file}.csr`,
+    '-out',
+    `${file}.crt`,
+    '-startdate',
+    start,
+    '-enddate',
+    end,
+    '-extfile',
+    `${file}.ext`,
+    '-notext',
+  );
   writeFileSync(join(dir, `${file}.pem`), readFileSync(join(dir, `${file}.crt`), 'utf8') + readFileSync(join(dir, `${file}.key`), 'utf8'));
   return join(dir, `${file}.pem`);
 }
@@ -45,8 +61,10 @@ function listen(server: Server): Promise<number> {
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok((server.address() as { port: number }).port)));
 }
 
-const json = (body: unknown, delayMs = 0) => (_req: unknown, res: import('node:http').ServerResponse) =>
-  setTimeout(() => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body)), delayMs);
+const json =
+  (body: unknown, delayMs = 0) =>
+  (_req: unknown, res: import('node:http').ServerResponse) =>
+    setTimeout(() => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body)), delayMs);
 
 /** Fake instance metadata (IMDSv2) for one instance. */
 function imds(instanceId: string) {
@@ -60,7 +78,14 @@ function imds(instanceId: string) {
 
 async function waitForPort(port: number) {
   for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((ok) => connect(port, '127.0.0.1').once('connect', function (this: any) { this.destroy(); ok(true); }).once('error', () => ok(false)));
+    const up = await new Promise<boolean>((ok) =>
+      connect(port, '127.0.0.1')
+        .once('connect', function (this: Socket) {
+          this.destroy();
+          ok(true);
+        })
+        .once('error', () => ok(false)),
+    );
     if (up) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -69,7 +94,10 @@ async function waitForPort(port: number) {
 
 beforeAll(async () => {
   // The CA and the certificates.
-  writeFileSync(join(dir, 'ca.cnf'), `[ca]\ndefault_ca = test\n[test]\ndir = ${dir}\ndatabase = ${dir}/index.txt\nnew_certs_dir = ${dir}\nserial = ${dir}/serial\ncertificate = ${dir}/ca.crt\nprivate_key = ${dir}/ca.key\nunique_subject = no\ndefault_md = sha256\npolicy = any\ncopy_extensions = none\n[any]\ncommonName = supplied\n`);
+  writeFileSync(
+    join(dir, 'ca.cnf'),
+    `[ca]\ndefault_ca = test\n[test]\ndir = ${dir}\ndatabase = ${dir}/index.txt\nnew_certs_dir = ${dir}\nserial = ${dir}/serial\ncertificate = ${dir}/ca.crt\nprivate_key = ${dir}/ca.key\nunique_subject = no\ndefault_md = sha256\npolicy = any\ncopy_extensions = none\n[any]\ncommonName = supplied\n`,
+  );
   writeFileSync(join(dir, 'index.txt'), '');
   writeFileSync(join(dir, 'serial'), '1000\n');
   openssl('req', '-x509', ...EC, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '30', '-subj', '/CN=verify test CA');
@@ -116,11 +144,17 @@ beforeAll(async () => {
   const tls = { cert: readFileSync(join(dir, 'good.crt')), key: readFileSync(join(dir, 'good.key')) };
   ports.wrongJson = await listen(
     createHttpsServer(tls, (req, res) =>
-      json(req.url === '/api/v1/info' ? { service: 'webapp', version: 'v1', commit: 'abc', availability_zone: 'eu-west-1a', server_time: 'now', uptime_seconds: 1 } : { status: 'ok' })(req, res),
+      json(
+        req.url === '/api/v1/info'
+          ? { service: 'webapp', version: 'v1', commit: 'abc', availability_zone: 'eu-west-1a', server_time: 'now', uptime_seconds: 1 }
+          : { status: 'ok' },
+      )(req, res),
     ),
   );
   ports.slow = await listen(createHttpsServer(tls, json({ status: 'ready' }, 250)));
-  ports.cachet = await listen(createHttpsServer(tls, (req, res) => (req.url === '/api/v1/ping' ? json({ data: 'Pong!' })(req, res) : res.writeHead(404).end())));
+  ports.cachet = await listen(
+    createHttpsServer(tls, (req, res) => (req.url === '/api/v1/ping' ? json({ data: 'Pong!' })(req, res) : res.writeHead(404).end())),
+  );
   // Ports: one nothing listens on, one that accepts (an SSH or MySQL port left open).
   ports.closed = await freeLoopbackPort();
   const open = createTcpServer((socket) => socket.end());
@@ -141,7 +175,11 @@ function webOptions(patch: Partial<VerifyOptions> & { appPort?: number; minInsta
     ...DEFAULTS,
     stack: 'web-dev',
     outputs: { app_url: `https://${HOST}:${appPort ?? ports.good}`, alb_dns_name: 'alb.verify.test', min_instances: minInstances ?? 2 },
-    resolve: new Map([[HOST, '127.0.0.1'], ['alb.verify.test', '127.0.0.1'], ['db.verify.test', '127.0.0.1']]),
+    resolve: new Map([
+      [HOST, '127.0.0.1'],
+      ['alb.verify.test', '127.0.0.1'],
+      ['db.verify.test', '127.0.0.1'],
+    ]),
     ca,
     retries: 0,
     timeoutMs: 2000,
@@ -182,7 +220,12 @@ describe('verify fails each broken part with its message', () => {
   it.each([
     ['an expired certificate', { key: 'expired' }, 'tls-certificate', /certificate is not trusted: CERT_HAS_EXPIRED/],
     ['a certificate for another name', { key: 'wrongName' }, 'tls-certificate', /certificate is not valid for app\.verify\.test: .*other\.verify\.test/],
-    ['a certificate expiring within the limit', { key: 'soon' }, 'tls-certificate', /certificate expires in [23] days \(\d{4}-\d{2}-\d{2}\), within the 14-day limit/],
+    [
+      'a certificate expiring within the limit',
+      { key: 'soon' },
+      'tls-certificate',
+      /certificate expires in [23] days \(\d{4}-\d{2}-\d{2}\), within the 14-day limit/,
+    ],
     ['no redirect on HTTP', { httpPort: 'noRedirect' }, 'http-redirect', /answered 200, expected 301 to https:\/\/app\.verify\.test\//],
     ['a wrong readiness answer', { key: 'wrongJson' }, 'health', /"status" is "ok", expected "ready"/],
     ['an info answer without the instance id', { key: 'wrongJson' }, 'app-info', /JSON has no "instance_id"/],
@@ -222,12 +265,24 @@ describe('verify against a Cachet stack', () => {
     verify({
       ...webOptions({ appPort: ports.cachet }),
       stack: 'cachet-dev',
-      outputs: { status_page_url: `https://${HOST}:${ports.cachet}`, beanstalk_cname: 'alb.verify.test', database_writer_endpoint: 'db.verify.test', database_port: databasePort },
+      outputs: {
+        status_page_url: `https://${HOST}:${ports.cachet}`,
+        beanstalk_cname: 'alb.verify.test',
+        database_writer_endpoint: 'db.verify.test',
+        database_port: databasePort,
+      },
     });
 
-  it('checks TLS, the redirect, Cachet\'s ping, latency, and that SSH and the database are closed', async () => {
+  it("checks TLS, the redirect, Cachet's ping, latency, and that SSH and the database are closed", async () => {
     const results = await cachet(ports.closed);
-    expect(results.map((r) => `${r.check} ${r.ok}`)).toEqual(['tls-certificate true', 'http-redirect true', 'health true', 'latency true', 'ssh-closed true', 'database-closed true']);
+    expect(results.map((r) => `${r.check} ${r.ok}`)).toEqual([
+      'tls-certificate true',
+      'http-redirect true',
+      'health true',
+      'latency true',
+      'ssh-closed true',
+      'database-closed true',
+    ]);
     expect(byCheck(results).health.detail).toBe('data "Pong!"');
   });
 
@@ -260,7 +315,9 @@ describe('verify input', () => {
   });
 
   it('says to deploy first when the stack was never initialized here', () => {
-    expect(() => terraformOutputs('web-nowhere')).toThrow(/web-nowhere has not been deployed from here .*; run npm run deploy -- web-nowhere first, or pass --outputs FILE/);
+    expect(() => terraformOutputs('web-nowhere')).toThrow(
+      /web-nowhere has not been deployed from here .*; run npm run deploy -- web-nowhere first, or pass --outputs FILE/,
+    );
   });
 
   it('names a missing output and how to get it', async () => {
@@ -282,7 +339,24 @@ describe('npm run verify as a process', () => {
     const file = join(dir, `outputs-${Math.random()}.json`);
     writeFileSync(file, JSON.stringify(Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { sensitive: false, type: typeof v, value: v }]))));
     writeFileSync(join(dir, 'ca.pem'), ca);
-    return run(['web-dev', '--outputs', file, '--resolve', `${HOST}:127.0.0.1`, '--resolve', 'alb.verify.test:127.0.0.1', '--ca', join(dir, 'ca.pem'), '--http-port', String(ports.redirect), '--ssh-port', String(ports.closed), '--retries', '0', ...extra]);
+    return run([
+      'web-dev',
+      '--outputs',
+      file,
+      '--resolve',
+      `${HOST}:127.0.0.1`,
+      '--resolve',
+      'alb.verify.test:127.0.0.1',
+      '--ca',
+      join(dir, 'ca.pem'),
+      '--http-port',
+      String(ports.redirect),
+      '--ssh-port',
+      String(ports.closed),
+      '--retries',
+      '0',
+      ...extra,
+    ]);
   };
 
   it('prints JSON and exits 0 when every check passes', async () => {

@@ -27,7 +27,9 @@ describe.each(ENVIRONMENT_NAMES)('CachetStack %s', (name) => {
       (s: Json) => s.namespace === 'aws:elasticbeanstalk:application:environment' && /PASSWORD|SECRET|APP_KEY/.test(s.name),
     );
     // Only the database secret's ARN, which the instance's refresher reads the secret by.
-    expect(plainEnv.map((s: Json) => [s.name, s.value])).toEqual([['DB_SECRET_ARN', expect.stringMatching(/^\$\{aws_rds_cluster\.database_cluster_\w+\.master_user_secret\[0\]\.secret_arn\}$/)]]);
+    expect(plainEnv.map((s: Json) => [s.name, s.value])).toEqual([
+      ['DB_SECRET_ARN', expect.stringMatching(/^\$\{aws_rds_cluster\.database_cluster_\w+\.master_user_secret\[0\]\.secret_arn\}$/)],
+    ]);
   });
 
   it('opens nothing to the internet but the load balancer on 80 and 443', () => {
@@ -60,7 +62,17 @@ describe.each(ENVIRONMENT_NAMES)('CachetStack %s', (name) => {
 
   it('has the outputs operators need', () => {
     expect(Object.keys(json.output).sort()).toEqual(
-      ['app_key_secret_arn', 'beanstalk_cname', 'cachet_image', 'database_master_secret_arn', 'database_port', 'database_reader_endpoint', 'database_writer_endpoint', 'status_page_url', 'vpc_id'].sort(),
+      [
+        'app_key_secret_arn',
+        'beanstalk_cname',
+        'cachet_image',
+        'database_master_secret_arn',
+        'database_port',
+        'database_reader_endpoint',
+        'database_writer_endpoint',
+        'status_page_url',
+        'vpc_id',
+      ].sort(),
     );
     expect(json.output.database_port.value).toBe(3306);
     expect(json.output.status_page_url.value).toBe(`https://${config(name).dns.domainName}`);

@@ -67,6 +67,8 @@ describe('AWS name limits', () => {
   it('are what the project length is bounded by: one character more would break one', () => {
     const longer = 'p'.repeat(PROJECT_MAX_LENGTH + 1);
     expect(ENVIRONMENT_NAMES.flatMap((env) => tooLong(longer, env))).not.toEqual([]);
-    expect(() => parseEnvironmentConfig(configInput('staging', { project: longer }), 'staging')).toThrow(new RegExp(`project: must be 2-${PROJECT_MAX_LENGTH} lower-case letters`));
+    expect(() => parseEnvironmentConfig(configInput('staging', { project: longer }), 'staging')).toThrow(
+      new RegExp(`project: must be 2-${PROJECT_MAX_LENGTH} lower-case letters`),
+    );
   });
 });

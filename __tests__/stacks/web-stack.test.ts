@@ -31,7 +31,7 @@ describe.each(ENVIRONMENT_NAMES)('WebStack %s', (name) => {
     expect(template.user_data).toMatch(/"@release-bucket@", aws_s3_bucket\.releases_bucket_\w+\.bucket\)/);
   });
 
-  it('releases pushes to the environment\'s own branch', () => {
+  it("releases pushes to the environment's own branch", () => {
     const [pipeline] = resourceList(json, 'aws_codepipeline');
     expect(pipeline.stage[0].action[0].configuration.BranchName).toBe(config(name).webapp.delivery.branch);
     const [rule] = resourceList(json, 'aws_cloudwatch_event_rule');
@@ -40,7 +40,16 @@ describe.each(ENVIRONMENT_NAMES)('WebStack %s', (name) => {
 
   it('has the outputs the web tier and pipeline issues ask for', () => {
     expect(Object.keys(json.output)).toEqual(
-      expect.arrayContaining(['app_url', 'alb_dns_name', 'asg_name', 'target_group_arn', 'repository_clone_url_http', 'repository_clone_url_ssh', 'pipeline_name', 'artifact_bucket']),
+      expect.arrayContaining([
+        'app_url',
+        'alb_dns_name',
+        'asg_name',
+        'target_group_arn',
+        'repository_clone_url_http',
+        'repository_clone_url_ssh',
+        'pipeline_name',
+        'artifact_bucket',
+      ]),
     );
     expect(json.output.app_url.value).toBe(`https://${config(name).webapp.domainName}`);
   });
@@ -92,12 +101,7 @@ describe('WebStack delivery across environments', () => {
   });
 
   it('builds Jenkins, with the release permissions and its URL, when enableJenkins is set', () => {
-    const json = synth(
-      new WebStack(
-        Testing.app(),
-        config('dev', WITH_JENKINS),
-      ),
-    ).json;
+    const json = synth(new WebStack(Testing.app(), config('dev', WITH_JENKINS))).json;
     expect(resourceList(json, 'aws_instance')).toHaveLength(1);
     const jobs = resourceList(json, 'aws_iam_role_policy').find((p) => p.name === 'jobs')!;
     expect(jobs.policy).toContain('autoscaling:StartInstanceRefresh');
@@ -109,7 +113,10 @@ describe('WebStack delivery across environments', () => {
       new WebStack(Testing.app(), config('staging', { webapp: { delivery: { source: { provider: 'github', fullRepositoryId: 'example/webapp' } } } })),
     ).json;
     const [pipeline] = resourceList(json, 'aws_codepipeline');
-    expect(pipeline.stage[0].action[0]).toMatchObject({ provider: 'CodeStarSourceConnection', configuration: { FullRepositoryId: 'example/webapp', BranchName: 'staging' } });
+    expect(pipeline.stage[0].action[0]).toMatchObject({
+      provider: 'CodeStarSourceConnection',
+      configuration: { FullRepositoryId: 'example/webapp', BranchName: 'staging' },
+    });
     expect(pipeline.trigger).toEqual([
       { provider_type: 'CodeStarSourceConnection', git_configuration: { source_action_name: 'Source', push: [{ branches: { includes: ['staging'] } }] } },
     ]);
@@ -140,8 +147,14 @@ describe('WebStack serving from a fresh apply', () => {
 
   it('opens HTTPS out of the load balancer only when it signs users in with Cognito', () => {
     const cognito = { userPoolArn: 'arn:aws:cognito-idp:eu-west-1:111111111111:userpool/eu-west-1_abc', userPoolClientId: 'client', userPoolDomain: 'auth' };
-    const lbEgress = (json: Json) => resourceList(json, 'aws_vpc_security_group_egress_rule').filter((r) => /load-balancer_/.test(r.security_group_id)).map((r) => `${r.from_port} ${r.cidr_ipv4 ?? 'instances'}`);
+    const lbEgress = (json: Json) =>
+      resourceList(json, 'aws_vpc_security_group_egress_rule')
+        .filter((r) => /load-balancer_/.test(r.security_group_id))
+        .map((r) => `${r.from_port} ${r.cidr_ipv4 ?? 'instances'}`);
     expect(lbEgress(stacks.dev)).toEqual([`${config('dev').webapp.appPort} instances`]);
-    expect(lbEgress(synth(new WebStack(Testing.app(), config('dev', { webapp: { cognito } }))).json).sort()).toEqual(['443 0.0.0.0/0', `${config('dev').webapp.appPort} instances`]);
+    expect(lbEgress(synth(new WebStack(Testing.app(), config('dev', { webapp: { cognito } }))).json).sort()).toEqual([
+      '443 0.0.0.0/0',
+      `${config('dev').webapp.appPort} instances`,
+    ]);
   });
 });

@@ -3,7 +3,7 @@
 // checkov (the policy gate) with waivers only from policy/checkov-skips.json.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT_NAMES } from '../../config/schema';
-import { countByType, planAllOffline, plannedResources, synthesizeAll, type OfflineResult } from '../../scripts/offline-terraform';
+import { countByType, planAllOffline, plannedResources, synthesizeAll, type Json, type OfflineResult } from '../../scripts/offline-terraform';
 import { releaseTimings } from '../../config/release-timings';
 import { config, expectedSubnets, WITH_JENKINS } from '../helpers/synth';
 import { applySkips, formatReport, loadSkips, runCheckov, summarize, type Finding, type Skip } from '../../scripts/policy';
@@ -29,8 +29,15 @@ beforeAll(async () => {
   jenkinsFindings = variant.findings.filter((f) => /\.jenkins_/.test(f.resource));
   // A waiver is stale when it waives nothing in either run.
   unusedSkips = main.unused.filter((s) => variant.unused.includes(s));
-  console.log(formatReport(findings).split('\n').slice(-(results.length + 2)).join('\n'));
-  console.log(`web-dev with Jenkins: ${plannedResources(jenkins.plan).length} resources planned; Jenkins resources: ${JSON.stringify(summarize(jenkinsFindings))}`);
+  console.log(
+    formatReport(findings)
+      .split('\n')
+      .slice(-(results.length + 2))
+      .join('\n'),
+  );
+  console.log(
+    `web-dev with Jenkins: ${plannedResources(jenkins.plan).length} resources planned; Jenkins resources: ${JSON.stringify(summarize(jenkinsFindings))}`,
+  );
 });
 
 describe('offline Terraform', () => {
@@ -46,7 +53,7 @@ describe('offline Terraform', () => {
 
   it('plans only creations, for every stack', () => {
     for (const r of results) {
-      const actions = new Set((r.plan.resource_changes as any[]).flatMap((c) => c.change.actions));
+      const actions = new Set((r.plan.resource_changes as Json[]).flatMap((c) => c.change.actions));
       expect([r.stack.name, [...actions]]).toEqual([r.stack.name, ['create']]);
     }
   });
@@ -149,7 +156,7 @@ describe.each(ENVIRONMENT_NAMES)('the web-%s plan', (name) => {
     expect(tg.deregistration_delay).toBe(String(t.deregistrationDelaySeconds));
     expect(tg.health_check[0]).toMatchObject({ path: config.webapp.healthCheck.path, interval: config.webapp.healthCheck.intervalSeconds });
     const deploy = resources.find((r) => r.type === 'aws_codebuild_project' && r.values.name.endsWith('-deploy'))!.values;
-    const preferences = JSON.parse(deploy.environment[0].environment_variable.find((v: any) => v.name === 'REFRESH_PREFERENCES').value);
+    const preferences = JSON.parse(deploy.environment[0].environment_variable.find((v: Json) => v.name === 'REFRESH_PREFERENCES').value);
     expect(preferences).toEqual({
       MinHealthyPercentage: 100,
       MaxHealthyPercentage: 200,
@@ -160,10 +167,10 @@ describe.each(ENVIRONMENT_NAMES)('the web-%s plan', (name) => {
     });
   });
 
-  it('plans the pipeline on the environment\'s branch, with the approval in prod only', () => {
+  it("plans the pipeline on the environment's branch, with the approval in prod only", () => {
     const { config } = result().stack;
     const pipeline = plannedResources(result().plan).find((r) => r.type === 'aws_codepipeline')!.values;
-    expect(pipeline.stage.map((st: any) => st.name)).toEqual(name === 'prod' ? ['Source', 'Build', 'Approve', 'Deploy'] : ['Source', 'Build', 'Deploy']);
+    expect(pipeline.stage.map((st: Json) => st.name)).toEqual(name === 'prod' ? ['Source', 'Build', 'Approve', 'Deploy'] : ['Source', 'Build', 'Deploy']);
     expect(pipeline.stage[0].action[0].configuration.BranchName).toBe(config.webapp.delivery.branch);
   });
 });

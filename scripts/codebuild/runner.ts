@@ -73,7 +73,8 @@ function commandList(value: unknown, where: string): string[] {
 export function parseBuildspec(text: string): Buildspec {
   const doc = mapping(parse(text, { schema: 'failsafe' }), 'the buildspec');
   onlyKeys(doc, ['version', 'env', 'phases', 'artifacts'], 'buildspec');
-  if (doc.version !== '0.2') throw new BuildspecError(`version is ${JSON.stringify(doc.version)}; this runner (like the pipeline's buildspecs) uses version 0.2`);
+  if (doc.version !== '0.2')
+    throw new BuildspecError(`version is ${JSON.stringify(doc.version)}; this runner (like the pipeline's buildspecs) uses version 0.2`);
 
   const env = doc.env === undefined ? {} : mapping(doc.env, 'env');
   onlyKeys(env, ['shell', 'variables'], 'env');
@@ -95,8 +96,14 @@ export function parseBuildspec(text: string): Buildspec {
     onlyKeys(p, name === 'install' ? ['runtime-versions', 'commands', 'finally', 'on-failure'] : ['commands', 'finally', 'on-failure'], `phases.${name}`);
     const onFailure = (p['on-failure'] ?? 'ABORT') as string;
     if (onFailure !== 'ABORT' && onFailure !== 'CONTINUE') throw new BuildspecError(`phases.${name}.on-failure is "${onFailure}"; use ABORT or CONTINUE`);
-    const runtimeVersions = p['runtime-versions'] === undefined ? undefined : (mapping(p['runtime-versions'], `phases.${name}.runtime-versions`) as Record<string, string>);
-    phases[name] = { runtimeVersions, commands: commandList(p.commands, `phases.${name}.commands`), finally: commandList(p.finally, `phases.${name}.finally`), onFailure };
+    const runtimeVersions =
+      p['runtime-versions'] === undefined ? undefined : (mapping(p['runtime-versions'], `phases.${name}.runtime-versions`) as Record<string, string>);
+    phases[name] = {
+      runtimeVersions,
+      commands: commandList(p.commands, `phases.${name}.commands`),
+      finally: commandList(p.finally, `phases.${name}.finally`),
+      onFailure,
+    };
   }
 
   let artifacts: Buildspec['artifacts'];
@@ -128,7 +135,10 @@ function compareVersions(a: string, b: string): number {
  */
 export function resolveRuntimes(image: string, requested: Readonly<Record<string, string>>): Record<string, string> {
   const offered = IMAGE_RUNTIMES[image];
-  if (!offered) throw new BuildspecError(`image ${image} is not in scripts/codebuild/runtimes.json (known: ${Object.keys(IMAGE_RUNTIMES).join(', ')}); add its runtimes from its runtimes.yml`);
+  if (!offered)
+    throw new BuildspecError(
+      `image ${image} is not in scripts/codebuild/runtimes.json (known: ${Object.keys(IMAGE_RUNTIMES).join(', ')}); add its runtimes from its runtimes.yml`,
+    );
   const resolved: Record<string, string> = {};
   for (const [runtime, want] of Object.entries(requested)) {
     const versions = offered[runtime];
@@ -139,7 +149,9 @@ export function resolveRuntimes(image: string, requested: Readonly<Record<string
     else if (want.endsWith('.x')) match = sorted.find((v) => v.split('.')[0] === want.slice(0, -2));
     else match = versions.find((v) => v === want);
     if (!match) {
-      throw new BuildspecError(`runtime-versions: ${runtime} ${want} is not offered by ${image} (it offers ${sorted.join(', ')}); pick one of those, or ${sorted[0].split('.')[0]}.x to follow the image`);
+      throw new BuildspecError(
+        `runtime-versions: ${runtime} ${want} is not offered by ${image} (it offers ${sorted.join(', ')}); pick one of those, or ${sorted[0].split('.')[0]}.x to follow the image`,
+      );
     }
     resolved[runtime] = match;
   }
@@ -196,7 +208,9 @@ function git(repository: string, args: string[]): string {
 function checkout(repository: string, revision: string): { dir: string; commit: string } {
   const commit = git(repository, ['rev-parse', '--verify', `${revision}^{commit}`]).trim();
   const dir = mkdtempSync(join(tmpdir(), 'codebuild-src-'));
-  const archive = spawnSync('bash', ['-c', 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', 'checkout', repository, commit, dir], { encoding: 'utf8' });
+  const archive = spawnSync('bash', ['-c', 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', 'checkout', repository, commit, dir], {
+    encoding: 'utf8',
+  });
   if (archive.status !== 0) throw new BuildspecError(`could not export ${commit} of ${repository}: ${archive.stderr}`);
   return { dir, commit };
 }
@@ -206,7 +220,14 @@ export function artifactPattern(pattern: string): RegExp {
   const body = pattern
     .replace(/^\.\//, '')
     .split('/')
-    .map((segment) => (segment === '**' ? '(?:.*/)?' : `${segment.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}/`))
+    .map((segment) =>
+      segment === '**'
+        ? '(?:.*/)?'
+        : `${segment
+            .split('*')
+            .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+            .join('[^/]*')}/`,
+    )
     .join('');
   return new RegExp(`^${body.replace(/\/$/, '').replace(/\(\?:\.\*\/\)\?$/, '.*')}$`);
 }
@@ -272,11 +293,13 @@ export async function runCodeBuild(options: CodeBuildRunOptions): Promise<CodeBu
     if (!existsSync(options.secondarySources![id])) throw new BuildspecError(`secondary source ${id}: ${options.secondarySources![id]} does not exist`);
   }
   for (const name of Object.keys(options.variables ?? {})) {
-    if (!VARIABLE_NAME.test(name) || name.startsWith('CODEBUILD_')) throw new BuildspecError(`variable ${name}: use a variable name that does not start with CODEBUILD_`);
+    if (!VARIABLE_NAME.test(name) || name.startsWith('CODEBUILD_'))
+      throw new BuildspecError(`variable ${name}: use a variable name that does not start with CODEBUILD_`);
   }
   const { dir: srcDir, commit } = checkout(options.repository, options.revision ?? 'HEAD');
   const specPath = join(srcDir, options.buildspec);
-  if (!existsSync(specPath)) throw new BuildspecError(`${options.buildspec} is not in the committed tree of ${options.repository} at ${commit.slice(0, 12)}; commit it first`);
+  if (!existsSync(specPath))
+    throw new BuildspecError(`${options.buildspec} is not in the committed tree of ${options.repository} at ${commit.slice(0, 12)}; commit it first`);
   const spec = parseBuildspec(readFileSync(specPath, 'utf8'));
   const runtimes = resolveRuntimes(image, spec.phases.install?.runtimeVersions ?? {});
 
@@ -378,8 +401,19 @@ export async function runCodeBuild(options: CodeBuildRunOptions): Promise<CodeBu
     }
     const uploadFailure = missing && `CLIENT_ERROR: no matching artifact paths found for "${missing}" in ${spec.artifacts.baseDirectory ?? '.'}`;
     phases.push({ phase: 'UPLOAD_ARTIFACTS', status: uploadFailure ? 'FAILED' : 'SUCCEEDED', ms: Date.now() - started });
-    write(`[Container] Phase complete: UPLOAD_ARTIFACTS State: ${uploadFailure ? 'FAILED' : 'SUCCEEDED'}${uploadFailure ? `\n[Container] ${uploadFailure}` : ''}\n`);
+    write(
+      `[Container] Phase complete: UPLOAD_ARTIFACTS State: ${uploadFailure ? 'FAILED' : 'SUCCEEDED'}${uploadFailure ? `\n[Container] ${uploadFailure}` : ''}\n`,
+    );
     if (uploadFailure) failure ??= `Phase UPLOAD_ARTIFACTS: ${uploadFailure}`;
   }
-  return { status: failure ? 'FAILED' : 'SUCCEEDED', phases, failure, artifacts: [...new Set(artifacts)].sort(), srcDir, resolvedSourceVersion: commit, runtimes, log };
+  return {
+    status: failure ? 'FAILED' : 'SUCCEEDED',
+    phases,
+    failure,
+    artifacts: [...new Set(artifacts)].sort(),
+    srcDir,
+    resolvedSourceVersion: commit,
+    runtimes,
+    log,
+  };
 }

@@ -18,7 +18,12 @@ const PREFERENCES = {
   AlarmSpecification: { Alarms: ['web-target-5xx'] },
   SkipMatching: false,
 };
-const BASE_USER_DATA = userData({ releaseUri: 's3://releases/webapp/initial.tar.gz', region: 'eu-west-1', port: 8080, timings: releaseTimings(config('dev').webapp) });
+const BASE_USER_DATA = userData({
+  releaseUri: 's3://releases/webapp/initial.tar.gz',
+  region: 'eu-west-1',
+  port: 8080,
+  timings: releaseTimings(config('dev').webapp),
+});
 
 interface Fake {
   /** Refresh statuses, one per poll: "Status\tPercent\tReason". */
@@ -54,9 +59,18 @@ function release(fake: Fake = {}) {
     POLL_SECONDS: '0',
     ...fake.env,
   };
-  const run = spawnSync('bash', [SCRIPT, archive], { env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)), encoding: 'utf8', timeout: 30_000 });
+  const run = spawnSync('bash', [SCRIPT, archive], {
+    env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)),
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   const callsFile = join(dir, 'calls');
-  const calls = existsSync(callsFile) ? readFileSync(callsFile, 'utf8').trim().split('\n').map((line) => line.split('\x1f')) : [];
+  const calls = existsSync(callsFile)
+    ? readFileSync(callsFile, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.split('\x1f'))
+    : [];
   /** The value following `flag` in the first call of `service command`. */
   const arg = (service: string, command: string, flag: string) => {
     const call = calls.find((c) => c[0] === service && c[1] === command);
@@ -80,7 +94,7 @@ describe('release.sh on a healthy refresh', () => {
     expect(cp.slice(-2)).toEqual([r.archive, 's3://releases/webapp/3f2c1a9.tar.gz']);
   });
 
-  it('adds a launch template version from the default one, with the current AMI and Terraform\'s user data naming the new release', () => {
+  it("adds a launch template version from the default one, with the current AMI and Terraform's user data naming the new release", () => {
     expect(r.arg('ec2', 'create-launch-template-version', '--source-version')).toBe('$Default');
     const data = JSON.parse(r.arg('ec2', 'create-launch-template-version', '--launch-template-data')!);
     expect(data.ImageId).toBe('ami-0123456789abcdef0');
@@ -91,7 +105,9 @@ describe('release.sh on a healthy refresh', () => {
   it('starts the refresh to that version with the preferences as given: launch before terminate, rollback, alarm', () => {
     expect(r.arg('autoscaling', 'start-instance-refresh', '--auto-scaling-group-name')).toBe('web');
     expect(r.arg('autoscaling', 'start-instance-refresh', '--strategy')).toBe('Rolling');
-    expect(JSON.parse(r.arg('autoscaling', 'start-instance-refresh', '--desired-configuration')!)).toEqual({ LaunchTemplate: { LaunchTemplateId: 'lt-0123', Version: '7' } });
+    expect(JSON.parse(r.arg('autoscaling', 'start-instance-refresh', '--desired-configuration')!)).toEqual({
+      LaunchTemplate: { LaunchTemplateId: 'lt-0123', Version: '7' },
+    });
     expect(JSON.parse(r.arg('autoscaling', 'start-instance-refresh', '--preferences')!)).toEqual(PREFERENCES);
   });
 

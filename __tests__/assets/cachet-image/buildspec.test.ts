@@ -42,7 +42,11 @@ const awsEnv = () => ({
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  execFileSync(join(VENV_BIN, 'aws'), ['ecr', 'create-repository', '--region', REGION, '--repository-name', REPOSITORY, '--image-tag-mutability', 'IMMUTABLE'], { env: { ...awsEnv(), PATH: process.env.PATH! }, stdio: 'pipe' });
+  execFileSync(
+    join(VENV_BIN, 'aws'),
+    ['ecr', 'create-repository', '--region', REGION, '--repository-name', REPOSITORY, '--image-tag-mutability', 'IMMUTABLE'],
+    { env: { ...awsEnv(), PATH: process.env.PATH! }, stdio: 'pipe' },
+  );
   // The image directory as CodeBuild gets it: the bundle's files at the root.
   repository = mkdtempSync(join(tmpdir(), 'cachet-image-src-'));
   cpSync(CACHET_IMAGE_DIR, repository, { recursive: true });
@@ -117,7 +121,13 @@ describe("the Cachet image's delivery", () => {
 
   it('fails before any docker call without its variables', async () => {
     writeFileSync(join(standIn, 'calls'), '');
-    const result = await runCodeBuild({ buildspec: 'buildspec.yml', repository, region: REGION, artifactsDir: mkdtempSync(join(tmpdir(), 'a-')), variables: { PATH: `${standIn}:${process.env.PATH}` } });
+    const result = await runCodeBuild({
+      buildspec: 'buildspec.yml',
+      repository,
+      region: REGION,
+      artifactsDir: mkdtempSync(join(tmpdir(), 'a-')),
+      variables: { PATH: `${standIn}:${process.env.PATH}` },
+    });
     expect(result.status).toBe('FAILED');
     expect(calls()).toEqual([]);
   });

@@ -16,7 +16,7 @@ const copies = [...dockerfile.matchAll(/^COPY (.+)$/gm)].map((m) => {
 });
 const destinationOf = (source: string) => {
   const [sources, destination] = copies.find(([s]) => s.includes(source))!;
-  return destination.endsWith('/') ? `${destination}${source.split('/').pop()}` : (sources.length === 1 ? destination : '');
+  return destination.endsWith('/') ? `${destination}${source.split('/').pop()}` : sources.length === 1 ? destination : '';
 };
 
 describe('the Cachet Dockerfile', () => {

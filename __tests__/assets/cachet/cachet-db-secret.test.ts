@@ -30,7 +30,9 @@ beforeAll(async () => {
     credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
     requestHandler: { httpsAgent: emulatorAgent },
   });
-  const created = await secrets.send(new CreateSecretCommand({ Name: 'rds!cluster-test', SecretString: JSON.stringify({ username: 'cachet', password: 'first-password' }) }));
+  const created = await secrets.send(
+    new CreateSecretCommand({ Name: 'rds!cluster-test', SecretString: JSON.stringify({ username: 'cachet', password: 'first-password' }) }),
+  );
   secretArn = created.ARN!;
   secretDir = mkdtempSync(join(tmpdir(), 'cachet-secrets-'));
 }, 120_000);
@@ -120,7 +122,28 @@ describe('credentials across a rotation', () => {
 // Passwords: every printable ASCII character (RDS generates from most of them; the rest are the ones
 // shells, sed and .env files treat specially), at lengths up to RDS's 41.
 const PRINTABLE = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).join('');
-const SPECIAL = [',', '&', '\\', '\\1', '$HOME', '${APP_KEY}', '"', "'", '`id`', '#', ' a b ', '=', '{{DB_PASSWORD}}', '%s', '!!', '*', ';', '|', '\\n', '$(id)'];
+const SPECIAL = [
+  ',',
+  '&',
+  '\\',
+  '\\1',
+  '$HOME',
+  '${APP_KEY}',
+  '"',
+  "'",
+  '`id`',
+  '#',
+  ' a b ',
+  '=',
+  '{{DB_PASSWORD}}',
+  '%s',
+  '!!',
+  '*',
+  ';',
+  '|',
+  '\\n',
+  '$(id)',
+];
 function passwords(seed: number, count: number): string[] {
   let state = seed;
   const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) >>> 8) / 0x1000000;
@@ -136,7 +159,10 @@ const CASES = passwords(SEED, 24);
 /** cachethq/Docker 2.3.15's own line, read from its entry point, run on its .env template as upstream does. */
 function upstreamEnvLine(password: string): string | Error {
   const entrypoint = readFileSync(join(UPSTREAM, 'entrypoint.sh'), 'utf8');
-  const line = entrypoint.split('\n').find((l) => l.includes('{{DB_PASSWORD}}'))!.trim();
+  const line = entrypoint
+    .split('\n')
+    .find((l) => l.includes('{{DB_PASSWORD}}'))!
+    .trim();
   const env = join(mkdtempSync(join(tmpdir(), 'upstream-env-')), '.env');
   writeFileSync(env, readFileSync(join(UPSTREAM, 'env.docker')));
   const result = spawnSync('bash', ['-c', `set -o errexit -o nounset -o pipefail\n${line.replace('/var/www/html/.env', '"$ENV_FILE"')}`], {
@@ -145,7 +171,9 @@ function upstreamEnvLine(password: string): string | Error {
     encoding: 'utf8',
   });
   if (result.status !== 0) return new Error(result.stderr.trim());
-  return readFileSync(env, 'utf8').split('\n').find((l) => l.startsWith('DB_PASSWORD='))!;
+  return readFileSync(env, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('DB_PASSWORD='))!;
 }
 
 describe('every password RDS may generate', () => {

@@ -47,7 +47,9 @@ describe('runtime-versions against the image', () => {
   });
 
   it('refuses a Go the image no longer offers, naming what it offers', () => {
-    expect(() => resolveRuntimes('aws/codebuild/amazonlinux-x86_64-standard:6.0', { golang: '1.22' })).toThrow(/golang 1\.22 is not offered.*1\.26, 1\.25, 1\.24/);
+    expect(() => resolveRuntimes('aws/codebuild/amazonlinux-x86_64-standard:6.0', { golang: '1.22' })).toThrow(
+      /golang 1\.22 is not offered.*1\.26, 1\.25, 1\.24/,
+    );
   });
 
   it('refuses an image it has no list for', () => {
@@ -58,7 +60,20 @@ describe('runtime-versions against the image', () => {
 describe('phases in one shell', () => {
   it('carries the directory and variables from command to command and phase to phase', async () => {
     // GIVEN
-    const spec = ['version: 0.2', 'phases:', '  pre_build:', '    commands:', '      - mkdir -p sub && cd sub', '      - GREETING=hello', '  build:', '    commands:', '      - echo "$GREETING from $(basename "$PWD")" > out.txt', 'artifacts:', '  base-directory: sub', '  files: [out.txt]'].join('\n');
+    const spec = [
+      'version: 0.2',
+      'phases:',
+      '  pre_build:',
+      '    commands:',
+      '      - mkdir -p sub && cd sub',
+      '      - GREETING=hello',
+      '  build:',
+      '    commands:',
+      '      - echo "$GREETING from $(basename "$PWD")" > out.txt',
+      'artifacts:',
+      '  base-directory: sub',
+      '  files: [out.txt]',
+    ].join('\n');
     // WHEN
     const result = await run(spec);
     // THEN
@@ -67,7 +82,10 @@ describe('phases in one shell', () => {
   });
 
   it('sets the source directory and the resolved source version to the commit', async () => {
-    const repository = repositoryWith({ 'buildspec.yml': 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo "$CODEBUILD_RESOLVED_SOURCE_VERSION $PWD" > seen\nartifacts:\n  files: [seen]\n' });
+    const repository = repositoryWith({
+      'buildspec.yml':
+        'version: 0.2\nphases:\n  build:\n    commands:\n      - echo "$CODEBUILD_RESOLVED_SOURCE_VERSION $PWD" > seen\nartifacts:\n  files: [seen]\n',
+    });
     const artifactsDir = out();
     const result = await runCodeBuild({ buildspec: 'buildspec.yml', repository, artifactsDir });
     expect(readFileSync(join(artifactsDir, 'seen'), 'utf8').trim()).toBe(`${head(repository)} ${result.srcDir}`);
@@ -82,7 +100,8 @@ describe('phases in one shell', () => {
   });
 
   it('lets project variables override the buildspec variables', async () => {
-    const spec = 'version: 0.2\nenv:\n  variables:\n    STAGE: spec\n    KEEP: kept\nphases:\n  build:\n    commands:\n      - test "$STAGE/$KEEP" = project/kept\n';
+    const spec =
+      'version: 0.2\nenv:\n  variables:\n    STAGE: spec\n    KEEP: kept\nphases:\n  build:\n    commands:\n      - test "$STAGE/$KEEP" = project/kept\n';
     expect((await run(spec, { variables: { STAGE: 'project' } })).status).toBe('SUCCEEDED');
     expect((await run(spec)).status).toBe('FAILED');
   });
@@ -98,7 +117,21 @@ describe('phases in one shell', () => {
 describe('failures, as CodeBuild handles them', () => {
   it('stops the phase at the failing command, runs finally, still runs post_build and tells it the build is failing', async () => {
     // GIVEN
-    const spec = ['version: 0.2', 'phases:', '  build:', '    commands:', '      - "false"', '      - touch never', '    finally:', '      - touch finally-ran', '  post_build:', '    commands:', '      - echo "$CODEBUILD_BUILD_SUCCEEDING" > succeeding', 'artifacts:', '  files: ["*"]'].join('\n');
+    const spec = [
+      'version: 0.2',
+      'phases:',
+      '  build:',
+      '    commands:',
+      '      - "false"',
+      '      - touch never',
+      '    finally:',
+      '      - touch finally-ran',
+      '  post_build:',
+      '    commands:',
+      '      - echo "$CODEBUILD_BUILD_SUCCEEDING" > succeeding',
+      'artifacts:',
+      '  files: ["*"]',
+    ].join('\n');
     const artifactsDir = out();
     // WHEN
     const result = await run(spec, { artifactsDir });
@@ -111,13 +144,17 @@ describe('failures, as CodeBuild handles them', () => {
   });
 
   it('skips everything after a failed install, artifacts included', async () => {
-    const result = await run('version: 0.2\nphases:\n  install:\n    commands: ["exit 3"]\n  build:\n    commands: [touch built]\nartifacts:\n  files: ["*"]\n');
+    const result = await run(
+      'version: 0.2\nphases:\n  install:\n    commands: ["exit 3"]\n  build:\n    commands: [touch built]\nartifacts:\n  files: ["*"]\n',
+    );
     expect(result.phases.map((p) => p.phase)).toEqual(['INSTALL']);
     expect(result.failure).toMatch(/exit status 3/);
   });
 
   it('goes on to the next phase after a failure with on-failure CONTINUE, and still fails the build', async () => {
-    const result = await run('version: 0.2\nphases:\n  pre_build:\n    on-failure: CONTINUE\n    commands: ["false"]\n  build:\n    commands: [touch built]\nartifacts:\n  files: [built]\n');
+    const result = await run(
+      'version: 0.2\nphases:\n  pre_build:\n    on-failure: CONTINUE\n    commands: ["false"]\n  build:\n    commands: [touch built]\nartifacts:\n  files: [built]\n',
+    );
     expect(result.phases.map((p) => `${p.phase}:${p.status}`)).toEqual(['PRE_BUILD:FAILED', 'BUILD:SUCCEEDED', 'UPLOAD_ARTIFACTS:SUCCEEDED']);
     expect(result.status).toBe('FAILED');
   });
@@ -129,7 +166,9 @@ describe('failures, as CodeBuild handles them', () => {
   });
 
   it('refuses a buildspec the image cannot run, before any command', async () => {
-    await expect(run('version: 0.2\nphases:\n  install:\n    runtime-versions: {golang: 1.19}\n  build:\n    commands: [touch x]\n')).rejects.toThrow(/golang 1\.19 is not offered/);
+    await expect(run('version: 0.2\nphases:\n  install:\n    runtime-versions: {golang: 1.19}\n  build:\n    commands: [touch x]\n')).rejects.toThrow(
+      /golang 1\.19 is not offered/,
+    );
   });
 });
 

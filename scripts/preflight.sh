@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# What the whole suite (`npm test`) needs on this machine. Checks everything at once and, when
+# something is missing, prints one message listing each missing tool with the Debian package that
+# installs it, then exits 1, before any test starts (`npm test` runs this first).
+#   --missing-packages   print only the Debian packages to install, one line, and exit 0
+#                        (.ci/run installs them)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()   # "tool|package|why"
+need() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || missing+=("$1|$2|$3"); }
+
+need go golang-go "builds and tests app/ (synth builds the web app's first release)"
+need terraform "" "validates and plans every stack; install Terraform >= 1.11 from HashiCorp"
+need python3 python3-venv "runs checkov, moto and the AWS CLI from .venv"
+need haproxy haproxy "the release drill's local load balancer"
+need php php-cli "runs the Cachet image's PHP"
+need mariadbd mariadb-server "the Cachet database tests (TLS, rotation, passwords)"
+need jq jq "the Deploy action's script"
+need openssl openssl "certificates for the verify tests and the emulator"
+need dot graphviz "renders the diagrams"
+need unshare util-linux "the boot test's private mount namespace"
+need setpriv util-linux "the boot test runs services as their user"
+need useradd passwd "the boot test creates the service user"
+if command -v php >/dev/null 2>&1 && ! php -m 2>/dev/null | grep -qx pdo_mysql; then
+  missing+=("php pdo_mysql|php-mysql|the Cachet database tests connect through PDO")
+fi
+
+if [ "${1:-}" = "--missing-packages" ]; then
+  printf '%s\n' "${missing[@]}" | cut -d'|' -f2 | grep -v '^$' | sort -u | tr '\n' ' '
+  echo
+  exit 0
+fi
+
+problems=()
+for entry in "${missing[@]}"; do
+  IFS='|' read -r tool package why <<<"$entry"
+  problems+=("  - $tool ($why)${package:+: apt-get install -y $package}")
+done
+[ "$(id -u)" = 0 ] || problems+=("  - root (the boot test mounts overlays in a private namespace): run the suite as root, as CI does")
+if ((${#problems[@]})); then
+  {
+    echo "npm test cannot run on this machine yet; missing:"
+    printf '%s\n' "${problems[@]}"
+    packages=$(printf '%s\n' "${missing[@]}" | cut -d'|' -f2 | grep -v '^$' | sort -u | tr '\n' ' ')
+    [ -n "$packages" ] && echo "Install them all: apt-get update && apt-get install -y $packages"
+    echo "Or run .ci/run, which installs them and runs the suite. For a quick loop without them: npm run test:unit"
+  } >&2
+  exit 1
+fi

@@ -1,0 +1,19 @@
+import { defineConfig } from 'vitest/config';
+import base from './vitest.config';
+
+// `npm run test:unit`: the fast loop for someone changing a construct, a stack or the config. Synth
+// and unit tests only: Node and Go (synth builds the web app's first release), no Terraform, Python,
+// PHP, MariaDB, haproxy or emulator. The gates run in `npm test`.
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    include: [
+      '__tests__/config/**/*.test.ts',
+      '__tests__/constructs/**/*.test.ts',
+      '__tests__/stacks/**/*.test.ts',
+      '__tests__/main.test.ts',
+      '__tests__/scripts/{emulator,policy,terraform-mirror}.test.ts',
+    ],
+  },
+});
