@@ -221,13 +221,7 @@ export class CachetBeanstalk extends Construct {
           Action: 'secretsmanager:GetSecretValue',
           Resource: [appKey.arn, props.database.masterUserSecretArn],
         },
-        {
-          Sid: 'DecryptSecretsThroughSecretsManager',
-          Effect: 'Allow',
-          Action: 'kms:Decrypt',
-          Resource: props.encryptionKey.arn,
-          Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
-        },
+        props.encryptionKey.grantThroughService('DecryptSecretsThroughSecretsManager', 'secretsmanager'),
         {
           Sid: 'ReadSourceBundles',
           Effect: 'Allow',

@@ -111,13 +111,7 @@ export class ContainerImage extends Construct {
       name: 'build-and-push',
       policy: policyDocument([
         { Sid: 'ReadTheSource', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `${bucket.arn}/${prefix}*` },
-        {
-          Sid: 'DecryptTheSourceThroughS3',
-          Effect: 'Allow',
-          Action: 'kms:Decrypt',
-          Resource: key.arn,
-          Condition: { StringEquals: { 'kms:ViaService': `s3.${props.location.region}.amazonaws.com` } },
-        },
+        key.grantThroughService('DecryptTheSourceThroughS3', 's3'),
         { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` },
         { Sid: 'LogInToEcr', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
         {

@@ -16,7 +16,7 @@ import { GIT_BRANCH } from '../config/schema';
 import type { EncryptionKey } from './encryption-key';
 import { policyDocument, serviceAssumeRolePolicy, type AwsLocation, type PolicyStatement } from './policy';
 import { PrivateBucket } from './private-bucket';
-import { AL2023_AMI_PARAMETER, RELEASE_PREFIX, type WebServerFleet } from './web-server-fleet';
+import { AL2023_AMI_PARAMETER, type WebServerFleet } from './web-server-fleet';
 
 /** Where the pipeline takes its source from. */
 export type DeliverySource =
@@ -83,68 +83,6 @@ const BUILD_OUTPUT = 'BuildOutput';
 const SOURCE_VARIABLES = 'SourceVariables';
 
 /**
- * What releasing to a fleet takes, for whoever releases (the Deploy action's role, or Jenkins'):
- * publish to the fleet's release bucket, add launch template versions, refresh the group. Each
- * action is scoped to the one bucket prefix, template, group or role; the `Describe*` reads, which
- * IAM cannot scope, are the only `*`.
- */
-export function releasePermissions(fleet: WebServerFleet, key: EncryptionKey, location: AwsLocation): PolicyStatement[] {
-  const { accountId, region } = location;
-  const ec2 = `arn:aws:ec2:${region}:${accountId}`;
-  const templateArn = `${ec2}:launch-template/${fleet.launchTemplate.id}`;
-  return [
-    { Sid: 'PublishReleases', Effect: 'Allow', Action: 's3:PutObject', Resource: `${fleet.releaseBucket.arn}/${RELEASE_PREFIX}/*` },
-    {
-      Sid: 'EncryptReleasesThroughS3',
-      Effect: 'Allow',
-      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      Resource: key.arn,
-      Condition: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
-    },
-    { Sid: 'ReadCurrentAmi', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: `arn:aws:ssm:${region}::parameter${AL2023_AMI_PARAMETER}` },
-    { Sid: 'AddReleaseVersions', Effect: 'Allow', Action: 'ec2:CreateLaunchTemplateVersion', Resource: templateArn },
-    {
-      Sid: 'RefreshTheGroup',
-      Effect: 'Allow',
-      Action: ['autoscaling:StartInstanceRefresh', 'autoscaling:RollbackInstanceRefresh', 'autoscaling:CancelInstanceRefresh'],
-      Resource: `arn:aws:autoscaling:${region}:${accountId}:autoScalingGroup:*:autoScalingGroupName/${fleet.autoScalingGroup.name}`,
-    },
-    {
-      // Auto Scaling checks that whoever sets a template on a group could launch from it.
-      Sid: 'LaunchOnlyFromTheTemplate',
-      Effect: 'Allow',
-      Action: 'ec2:RunInstances',
-      Resource: [
-        templateArn,
-        `arn:aws:ec2:${region}::image/*`,
-        ...['instance', 'volume', 'network-interface', 'subnet', 'security-group'].map((type) => `${ec2}:${type}/*`),
-      ],
-      Condition: { ArnEquals: { 'ec2:LaunchTemplate': templateArn } },
-    },
-    {
-      Sid: 'TagWhatTheLaunchCreates',
-      Effect: 'Allow',
-      Action: 'ec2:CreateTags',
-      Resource: ['instance', 'volume', 'network-interface'].map((type) => `${ec2}:${type}/*`),
-      Condition: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
-    },
-    {
-      Sid: 'PassTheInstanceRoleToEc2',
-      Effect: 'Allow',
-      Action: 'iam:PassRole',
-      Resource: fleet.instanceRole.arn,
-      Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
-    },
-    {
-      Sid: 'ReadStateIamCannotScope',
-      Effect: 'Allow',
-      Action: ['ec2:DescribeLaunchTemplateVersions', 'autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeInstanceRefreshes'],
-      Resource: '*',
-    },
-  ];
-}
-
-/**
  * The delivery pipeline of one environment: a push to the environment's branch runs
  * Source -> Build (test, build with version = commit, package) -> [manual approval] -> Deploy
  * (publish, add a launch template version, instance refresh with auto rollback, wait).
@@ -176,7 +114,6 @@ export class DeliveryPipeline extends Construct {
       throw new Error(`DeliveryPipeline ${id}: branch "${props.branch}" is not a git branch name; use a name such as dev, staging or main`);
     }
     const { name, location, encryptionKey: key } = props;
-    const region = location.region;
 
     this.artifactBucket = new PrivateBucket(this, 'artifacts', {
       namePrefix: `${name}-artifacts-`,
@@ -245,13 +182,7 @@ export class DeliveryPipeline extends Construct {
           ],
           Resource: this.repository.arn,
         },
-        {
-          Sid: 'DecryptTheRepositoryThroughCodeCommit',
-          Effect: 'Allow',
-          Action: 'kms:Decrypt',
-          Resource: key.arn,
-          Condition: { StringEquals: { 'kms:ViaService': `codecommit.${region}.amazonaws.com` } },
-        },
+        key.grantThroughService('DecryptTheRepositoryThroughCodeCommit', 'codecommit'),
       ];
     } else {
       this.connection = new CodeconnectionsConnection(this, 'github', { name: name.slice(0, 32), providerType: 'GitHub' });
@@ -283,13 +214,7 @@ export class DeliveryPipeline extends Construct {
     // What the pipeline and both projects need of the artifact store.
     const artifactAccess: PolicyStatement[] = [
       { Sid: 'ReadAndWriteArtifacts', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'], Resource: `${artifacts.arn}/*` },
-      {
-        Sid: 'EncryptArtifactsThroughS3',
-        Effect: 'Allow',
-        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        Resource: key.arn,
-        Condition: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
-      },
+      key.grantThroughService('EncryptArtifactsThroughS3', 's3', { encrypt: true }),
     ];
 
     // Build and Deploy projects.
@@ -335,7 +260,7 @@ export class DeliveryPipeline extends Construct {
       'deploy',
       'app/deployspec.yml',
       timeoutMinutes + 15,
-      [...projectBasics, ...releasePermissions(fleet, key, location)],
+      [...projectBasics, ...fleet.grantRelease()],
       [
         { name: 'RELEASE_BUCKET', value: fleet.releaseBucket.bucket },
         { name: 'ASG_NAME', value: fleet.autoScalingGroup.name },

@@ -30,6 +30,7 @@ export class EncryptionKey extends Construct {
   public readonly key: KmsKey;
   /** ARN of the key, for `kms_key_id` arguments. */
   public readonly arn: string;
+  private readonly region: string;
 
   constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
     super(scope, id);
@@ -68,5 +69,21 @@ export class EncryptionKey extends Construct {
     });
     new KmsAlias(this, 'alias', { name: `alias/${props.alias}`, targetKeyId: this.key.keyId });
     this.arn = this.key.arn;
+    this.region = region;
+  }
+
+  /**
+   * The statement that lets a principal use this key only through one AWS service in the key's
+   * region (`kms:ViaService`): decrypt what the service hands back, and with `encrypt` also have it
+   * encrypt (data keys for what it writes). Put it in the grantee's policy beside its use of the service.
+   */
+  public grantThroughService(sid: string, service: 's3' | 'secretsmanager' | 'codecommit', options: { readonly encrypt?: boolean } = {}): PolicyStatement {
+    return {
+      Sid: sid,
+      Effect: 'Allow',
+      Action: options.encrypt ? ['kms:GenerateDataKey', 'kms:Decrypt'] : 'kms:Decrypt',
+      Resource: this.arn,
+      Condition: { StringEquals: { 'kms:ViaService': `${service}.${this.region}.amazonaws.com` } },
+    };
   }
 }

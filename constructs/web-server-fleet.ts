@@ -15,7 +15,7 @@ import type { ReleaseTimings } from '../config/release-timings';
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
 import type { PrivateBucket } from './private-bucket';
-import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy, type AwsLocation } from './policy';
+import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy, type AwsLocation, type PolicyStatement } from './policy';
 import type { PublicLoadBalancer } from './public-load-balancer';
 import type { SourceBundle } from './source-bundle';
 
@@ -114,9 +114,13 @@ export class WebServerFleet extends Construct {
    */
   public readonly userData: string;
   public readonly warmupSeconds: number;
+  private readonly location: AwsLocation;
+  private readonly encryptionKey: EncryptionKey;
 
   constructor(scope: Construct, id: string, props: WebServerFleetProps) {
     super(scope, id);
+    this.location = props.location;
+    this.encryptionKey = props.encryptionKey;
     if (props.minSize < 1 || props.maxSize < 2 * props.minSize) {
       throw new Error(
         `WebServerFleet ${id}: maxSize ${props.maxSize} must be at least twice minSize ${props.minSize} (>= 1), so an instance refresh can launch a full new set before terminating`,
@@ -147,13 +151,7 @@ export class WebServerFleet extends Construct {
       name: 'read-release',
       policy: policyDocument([
         { Sid: 'ReadReleaseArchives', Effect: 'Allow', Action: 's3:GetObject', Resource: `${this.releaseBucket.arn}/${RELEASE_PREFIX}/*` },
-        {
-          Sid: 'DecryptReleaseArchivesThroughS3',
-          Effect: 'Allow',
-          Action: 'kms:Decrypt',
-          Resource: props.encryptionKey.arn,
-          Condition: { StringEquals: { 'kms:ViaService': `s3.${props.location.region}.amazonaws.com` } },
-        },
+        props.encryptionKey.grantThroughService('DecryptReleaseArchivesThroughS3', 's3'),
       ]),
     });
     const profile = new IamInstanceProfile(this, 'instance-profile', { name: `${props.name}-web-instance`, role: this.instanceRole.name });
@@ -260,6 +258,62 @@ export class WebServerFleet extends Construct {
             : { predefinedMetricType: 'ALBRequestCountPerTarget', resourceLabel: `${loadBalancer.arnSuffix}/${targetGroup.arnSuffix}` },
       },
     });
+  }
+
+  /**
+   * What releasing to this fleet takes, for whoever releases (the Deploy action's role, or Jenkins'):
+   * publish to the fleet's release bucket, add launch template versions, refresh the group. Each
+   * action is scoped to the one bucket prefix, template, group or role; the `Describe*` reads, which
+   * IAM cannot scope, are the only `*`.
+   */
+  public grantRelease(): PolicyStatement[] {
+    const { accountId, region } = this.location;
+    const ec2 = `arn:aws:ec2:${region}:${accountId}`;
+    const templateArn = `${ec2}:launch-template/${this.launchTemplate.id}`;
+    return [
+      { Sid: 'PublishReleases', Effect: 'Allow', Action: 's3:PutObject', Resource: `${this.releaseBucket.arn}/${RELEASE_PREFIX}/*` },
+      this.encryptionKey.grantThroughService('EncryptReleasesThroughS3', 's3', { encrypt: true }),
+      { Sid: 'ReadCurrentAmi', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: `arn:aws:ssm:${region}::parameter${AL2023_AMI_PARAMETER}` },
+      { Sid: 'AddReleaseVersions', Effect: 'Allow', Action: 'ec2:CreateLaunchTemplateVersion', Resource: templateArn },
+      {
+        Sid: 'RefreshTheGroup',
+        Effect: 'Allow',
+        Action: ['autoscaling:StartInstanceRefresh', 'autoscaling:RollbackInstanceRefresh', 'autoscaling:CancelInstanceRefresh'],
+        Resource: `arn:aws:autoscaling:${region}:${accountId}:autoScalingGroup:*:autoScalingGroupName/${this.autoScalingGroup.name}`,
+      },
+      {
+        // Auto Scaling checks that whoever sets a template on a group could launch from it.
+        Sid: 'LaunchOnlyFromTheTemplate',
+        Effect: 'Allow',
+        Action: 'ec2:RunInstances',
+        Resource: [
+          templateArn,
+          `arn:aws:ec2:${region}::image/*`,
+          ...['instance', 'volume', 'network-interface', 'subnet', 'security-group'].map((type) => `${ec2}:${type}/*`),
+        ],
+        Condition: { ArnEquals: { 'ec2:LaunchTemplate': templateArn } },
+      },
+      {
+        Sid: 'TagWhatTheLaunchCreates',
+        Effect: 'Allow',
+        Action: 'ec2:CreateTags',
+        Resource: ['instance', 'volume', 'network-interface'].map((type) => `${ec2}:${type}/*`),
+        Condition: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
+      },
+      {
+        Sid: 'PassTheInstanceRoleToEc2',
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: this.instanceRole.arn,
+        Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+      },
+      {
+        Sid: 'ReadStateIamCannotScope',
+        Effect: 'Allow',
+        Action: ['ec2:DescribeLaunchTemplateVersions', 'autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeInstanceRefreshes'],
+        Resource: '*',
+      },
+    ];
   }
 }
 

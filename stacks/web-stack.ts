@@ -3,7 +3,7 @@ import { TerraformOutput } from 'cdktf';
 import type { EnvironmentConfig } from '../config/schema';
 import { releaseTimings } from '../config/release-timings';
 import { AliasRecord } from '../constructs/alias-record';
-import { DeliveryPipeline, releasePermissions } from '../constructs/delivery-pipeline';
+import { DeliveryPipeline } from '../constructs/delivery-pipeline';
 import { DnsValidatedCertificate } from '../constructs/dns-validated-certificate';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { JenkinsServer } from '../constructs/jenkins-server';
@@ -133,7 +133,7 @@ export class WebStack extends EnvironmentStack {
         webPort: jenkins.webPort,
         instanceType: jenkins.instanceType,
         encryptionKey: key,
-        policyStatements: releasePermissions(this.fleet, key, location),
+        policyStatements: this.fleet.grantRelease(),
       });
       new TerraformOutput(this, 'jenkins_url', { value: `http://${this.jenkins.instance.publicDns}:${jenkins.webPort}` });
     }

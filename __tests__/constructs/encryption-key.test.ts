@@ -36,3 +36,20 @@ describe('EncryptionKey', () => {
     expect(() => build({ deletionWindowDays: days })).toThrow(/deletionWindowDays is .*; KMS accepts a whole number from 7 to 30/);
   });
 });
+
+describe('EncryptionKey.grantThroughService', () => {
+  const key = new EncryptionKey(emptyStack(), 'key', { alias: 'test', description: 'test', location: TEST_LOCATION });
+
+  it.each([
+    [{}, 'kms:Decrypt'],
+    [{ encrypt: true }, ['kms:GenerateDataKey', 'kms:Decrypt']],
+  ])('with %j allows %j on this key only, through the service in its region', (options, actions) => {
+    expect(key.grantThroughService('UseIt', 's3', options)).toEqual({
+      Sid: 'UseIt',
+      Effect: 'Allow',
+      Action: actions,
+      Resource: key.arn,
+      Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
+    });
+  });
+});
