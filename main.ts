@@ -5,6 +5,7 @@ import { App } from 'cdktf';
 import { ConfigError, loadEnvironments, selectEnvironments } from './config/load';
 import { parseCommandLine, stringValue } from './scripts/cli';
 import { removeStaleStackDirs } from './scripts/stale-stacks';
+import { ENVIRONMENT_NAMES } from './config/schema';
 import { buildStacks, selectSystems, SYSTEMS } from './stacks';
 
 const USAGE = `usage: npm run synth [-- --env NAMES] [--system NAME]...
@@ -22,7 +23,9 @@ process.setSourceMapsEnabled(false);
 const args = parseCommandLine(USAGE, { options: { env: { type: 'string' }, system: { type: 'string', multiple: true } } });
 let selection;
 try {
-  const configs = loadEnvironments(selectEnvironments(stringValue(args, 'env'), process.env));
+  // Every environment is validated, so that building one never hides another's mistakes.
+  const selected = selectEnvironments(stringValue(args, 'env'), process.env);
+  const configs = loadEnvironments(ENVIRONMENT_NAMES).filter((c) => selected.includes(c.name));
   selection = { configs, systems: selectSystems(args.values.system as string[] | undefined) };
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;

@@ -56,13 +56,25 @@ export function selectEnvironments(flag: string | undefined, env: Readonly<Recor
   return [...ENVIRONMENT_NAMES];
 }
 
-/** Validates the named environments (all of them before any is used). */
+/**
+ * Validates the named environments, all of them before any is used: one ConfigError lists every
+ * problem of every environment.
+ */
 export function loadEnvironments(names: readonly EnvironmentName[], sources: Readonly<Record<EnvironmentName, unknown>> = ENVIRONMENTS): EnvironmentConfig[] {
-  return names.map((name) => {
-    const config = parseEnvironmentConfig(sources[name], name);
-    if (config.name !== name) {
-      throw new ConfigError(`Invalid configuration for environment "${name}":\n  - name: is "${config.name}" but the entry is "${name}"; make them match`);
+  const configs: EnvironmentConfig[] = [];
+  const problems: string[] = [];
+  for (const name of names) {
+    try {
+      const config = parseEnvironmentConfig(sources[name], name);
+      if (config.name !== name) {
+        throw new ConfigError(`Invalid configuration for environment "${name}":\n  - name: is "${config.name}" but the entry is "${name}"; make them match`);
+      }
+      configs.push(config);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error.message);
     }
-    return config;
-  });
+  }
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'));
+  return configs;
 }

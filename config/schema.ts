@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AWS_REGIONS } from './aws-regions';
 import { cidrContains, cidrsOverlap, parseCidr, type Ipv4Cidr } from './cidr';
 
 /** The environments this project knows. Adding one means adding it here and in `environments.ts`. */
@@ -14,6 +15,10 @@ const logRetentionDays = z
   .refine((v) => (LOG_RETENTION_DAYS as readonly number[]).includes(v), {
     message: `must be one of the retention periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(', ')}`,
   });
+
+const awsRegion = z.string().refine((r) => AWS_REGIONS.includes(r), {
+  message: `must be a region of the aws partition such as eu-west-1 (one of ${AWS_REGIONS.length} in config/aws-regions.ts; add a newly opened one there)`,
+});
 
 const cidr = z.string().superRefine((value, ctx) => {
   const parsed = parseCidr(value);
@@ -266,7 +271,7 @@ const stateSchema = z.discriminatedUnion('backend', [
     .object({
       backend: z.literal('s3'),
       bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
-      region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1'),
+      region: awsRegion,
       /** Keys are `<keyPrefix>/<stack>.tfstate`. */
       keyPrefix: z
         .string()
@@ -306,7 +311,7 @@ const environmentObjectSchema = z
       ),
     /** The only account the provider may touch (`allowed_account_ids`). */
     accountId: z.string().regex(/^\d{12}$/, 'must be the 12-digit AWS account id'),
-    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1'),
+    region: awsRegion,
     network: networkSchema,
     dns: z
       .object({
@@ -378,6 +383,12 @@ function checkWebapp(c: EnvironmentConfig, ctx: Ctx): void {
   if (w.domainName === c.dns.domainName) {
     issue(ctx, ['webapp', 'domainName'], `is the status page's name too; give the web app its own name`);
   }
+  (w.routingRules ?? []).forEach((rule, i) => {
+    const first = (w.routingRules ?? []).findIndex((r) => r.priority === rule.priority);
+    if (first < i)
+      issue(ctx, ['webapp', 'routingRules', i, 'priority'], `${rule.priority} is also the priority of rule ${first}; listener rules need distinct priorities`);
+    if (!rule.hostHeaders && !rule.pathPatterns) issue(ctx, ['webapp', 'routingRules', i], 'has neither hostHeaders nor pathPatterns; give at least one');
+  });
   const hc = w.healthCheck;
   if (hc.timeoutSeconds >= hc.intervalSeconds) {
     issue(

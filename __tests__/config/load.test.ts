@@ -113,6 +113,21 @@ describe('bad configuration is refused with the field and the fix', () => {
       error: /\(root\): unknown field\(s\) "regoin"; remove them or fix their spelling/,
     },
     {
+      bad: 'a region that does not exist (the shape is right)',
+      input: configInput('dev', { region: 'eu-west-9', network: { availabilityZones: ['eu-west-9a', 'eu-west-9b'] } }),
+      error: /region: must be a region of the aws partition such as eu-west-1/,
+    },
+    {
+      bad: 'two routing rules with one priority',
+      input: configInput('dev', { webapp: { routingRules: [{ priority: 10, pathPatterns: ['/api/*'] }, { priority: 10, pathPatterns: ['/admin/*'] }] } }),
+      error: /webapp\.routingRules\.1\.priority: 10 is also the priority of rule 0; listener rules need distinct priorities/,
+    },
+    {
+      bad: 'a routing rule that matches nothing',
+      input: configInput('dev', { webapp: { routingRules: [{ priority: 10 }] } }),
+      error: /webapp\.routingRules\.0: has neither hostHeaders nor pathPatterns; give at least one/,
+    },
+    {
       bad: 'a missing account id',
       input: { ...configInput('dev'), accountId: undefined },
       error: /accountId: is required \(string\); add it/,
@@ -125,6 +140,19 @@ describe('bad configuration is refused with the field and the fix', () => {
   it('names the environment in the message', () => {
     const input = configInput('dev', { region: 'nowhere' });
     expect(() => parseEnvironmentConfig(input, 'dev')).toThrow(/^Invalid configuration for environment "dev":/);
+  });
+
+  it('reports every problem of every environment at once', () => {
+    const sources = { ...ENVIRONMENTS, dev: configInput('dev', { region: 'nowhere' }), prod: configInput('prod', { accountId: 'x' }) };
+    let message = '';
+    try {
+      loadEnvironments(['dev', 'staging', 'prod'], sources);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/environment "dev":\n {2}- region:/);
+    expect(message).toMatch(/environment "prod":\n {2}- accountId:/);
+    expect(message).not.toMatch(/environment "staging"/);
   });
 
   it('refuses an entry whose name differs from its key', () => {
