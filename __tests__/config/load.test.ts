@@ -119,7 +119,14 @@ describe('bad configuration is refused with the field and the fix', () => {
     },
     {
       bad: 'two routing rules with one priority',
-      input: configInput('dev', { webapp: { routingRules: [{ priority: 10, pathPatterns: ['/api/*'] }, { priority: 10, pathPatterns: ['/admin/*'] }] } }),
+      input: configInput('dev', {
+        webapp: {
+          routingRules: [
+            { priority: 10, pathPatterns: ['/api/*'] },
+            { priority: 10, pathPatterns: ['/admin/*'] },
+          ],
+        },
+      }),
       error: /webapp\.routingRules\.1\.priority: 10 is also the priority of rule 0; listener rules need distinct priorities/,
     },
     {
