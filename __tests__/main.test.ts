@@ -1,7 +1,7 @@
 // main.ts as users run it (a separate process, never imported): environment selection, and bad
 // input refused before anything is written.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +54,21 @@ describe('main.ts', () => {
     expect(second.stacks).toEqual(['cachet-dev', 'web-dev', 'web-staging']);
     expect(second.stderr).toMatch(/removed .*stacks\/cachet-staging \(not selected\)/);
     expect(second.stderr).toMatch(/kept .*stacks\/web-staging: not selected, but it holds a Terraform state file/);
+  });
+
+  it('gives byte-identical output from the prebuilt bundle that npm run synth runs', () => {
+    // GIVEN main.ts run from its sources, and the same run through scripts/synth.mjs (the bundle)
+    const fromSources = synth(['--env', 'dev']);
+    const outdir = join(mkdtempSync(join(tmpdir(), 'bundle-')), 'cdktf.out');
+    const { DEPLOY_ENV: _ignored, ...env } = process.env;
+    const bundled = spawnSync(process.execPath, ['scripts/synth.mjs', '--env', 'dev'], { cwd: ROOT, env: { ...env, CDKTF_OUTDIR: outdir }, encoding: 'utf8' });
+    // THEN every file of every stack is the same
+    expect(bundled.status, bundled.stderr).toBe(0);
+    const tree = (dir: string) =>
+      readdirSync(dir, { recursive: true, encoding: 'utf8' })
+        .sort()
+        .map((f) => [f, statSync(join(dir, f)).isFile() ? readFileSync(join(dir, f), 'utf8') : '']);
+    expect(tree(join(outdir, 'stacks'))).toEqual(tree(join(fromSources.outdir, 'stacks')));
   });
 
   it('refuses an unknown environment, names the fix, and writes nothing', () => {

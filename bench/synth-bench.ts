@@ -1,24 +1,32 @@
-// `npm run bench [-- --runs N]`: times the main job (`npm run synth`'s process: synthesize every
-// stack of every environment) against a floor measured in the same run (bench/floor.ts: a bare cdktf
-// app with as many stacks and resources), and reports min/median/max wall time, peak memory and
-// the ratio. Goal: median within 1.3x the floor, peak under 400 MB.
+// `npm run bench [-- --runs N] [--baseline REV]`: times what a user waits for, `npm run synth` as a
+// whole process (every stack of every environment), against two floors measured in the same run, and
+// optionally against the same command at another commit (checked out beside this tree, sharing its
+// node_modules), whose output must be byte-identical:
+//   - floor "bare cdktf": bench/floor.ts, bundled like our synth, synthesizing as many stacks and
+//     resources with every provider module our stacks import (one resource type instantiated);
+//   - floor "write JSON": node writing the same files from data prepared beforehand (process start
+//     and I/O, no cdktf).
+// Runs are interleaved so that drift in machine load hits all alike. Peak memory is /usr/bin/time's.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { numberValue, parseCommandLine } from '../scripts/cli';
+import { dirname, join, relative, resolve } from 'node:path';
+import { buildSync } from 'esbuild';
+import { numberValue, parseCommandLine, stringValue } from '../scripts/cli';
 
 const ROOT = resolve(__dirname, '..');
 const TIME = '/usr/bin/time';
-const USAGE = `usage: npm run bench [-- --runs N]
+const USAGE = `usage: npm run bench [-- --runs N] [--baseline REV]
 
-Times the main job (every stack of every environment) against the floor, N runs each (default 7),
-and prints min/median/max wall time, peak memory and the ratio.
-  --runs N    runs of each process (default: 7)
-  -h, --help  this text, and nothing else`;
-const RUNS = numberValue(parseCommandLine(USAGE, { options: { runs: { type: 'string' } } }), 'runs', 7, USAGE, 1);
-const GOAL_RATIO = 1.3;
-const GOAL_PEAK_MB = 400;
+Times \`npm run synth\` (every stack of every environment) against two floors, and against the same
+command at commit REV when given (its output must be byte-identical), N runs each (default 7).
+  --runs N         runs of each process (default: 7)
+  --baseline REV   a commit to compare with, e.g. HEAD~3
+  -h, --help       this text, and nothing else`;
+const args = parseCommandLine(USAGE, { options: { runs: { type: 'string' }, baseline: { type: 'string' } } });
+const RUNS = numberValue(args, 'runs', 7, USAGE, 1);
+const BASELINE = stringValue(args, 'baseline');
+const GOAL_VS_BASELINE = 0.45;
 // The main job builds every environment: an inherited selection would make it do less.
 const { DEPLOY_ENV: _selection, ...withoutSelection } = process.env;
 
@@ -32,29 +40,28 @@ interface Sample {
   readonly peakMb: number;
 }
 
-/** One run of `node --import tsx <script> ...args` in a fresh output directory. */
-function measure(script: string, args: string[] = []): Sample & { outdir: string } {
+/** One run of `command` in `cwd`, writing to a fresh output directory. */
+function measure(cwd: string, command: string[]): Sample & { outdir: string } {
   const outdir = join(mkdtempSync(join(tmpdir(), 'bench-')), 'cdktf.out');
   const start = process.hrtime.bigint();
-  const result = spawnSync(TIME, ['-f', '%M', process.execPath, '--import', 'tsx', script, ...args], {
-    cwd: ROOT,
-    env: { ...withoutSelection, CDKTF_OUTDIR: outdir },
-    encoding: 'utf8',
-  });
+  const result = spawnSync(TIME, ['-f', '%M', ...command], { cwd, env: { ...withoutSelection, CDKTF_OUTDIR: outdir }, encoding: 'utf8' });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if (result.status !== 0) throw new Error(`${script} failed:\n${result.stderr}`);
-  const peakKb = Number(result.stderr.trim().split('\n').pop());
-  return { seconds, peakMb: peakKb / 1024, outdir };
+  if (result.status !== 0) throw new Error(`${command.join(' ')} in ${cwd} failed:\n${result.stderr}`);
+  return { seconds, peakMb: Number(result.stderr.trim().split('\n').pop()) / 1024, outdir };
 }
 
-function countResources(outdir: string): { stacks: number; resources: number } {
-  const stacks = readdirSync(join(outdir, 'stacks'));
-  let resources = 0;
-  for (const stack of stacks) {
-    const json = JSON.parse(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8'));
-    for (const byType of Object.values<Record<string, unknown>>(json.resource ?? {})) resources += Object.keys(byType).length;
-  }
-  return { stacks: stacks.length, resources };
+/** Every file below `dir`, relative path -> content. */
+function readTree(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const visit = (d: string) => {
+    for (const name of readdirSync(d, { withFileTypes: true })) {
+      const path = join(d, name.name);
+      if (name.isDirectory()) visit(path);
+      else files.set(relative(dir, path), readFileSync(path, 'utf8'));
+    }
+  };
+  visit(dir);
+  return files;
 }
 
 function stats(samples: Sample[]) {
@@ -62,35 +69,88 @@ function stats(samples: Sample[]) {
   return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1], peakMb: Math.max(...samples.map((x) => x.peakMb)) };
 }
 
-// Warm-up run of each (file cache, tsx cache), also giving the size the floor must match.
-const warm = measure('main.ts');
-const size = countResources(warm.outdir);
-rmSync(dirname(warm.outdir), { recursive: true, force: true });
-measure('bench/floor.ts', [String(size.stacks), String(size.resources)]);
+const SYNTH = ['npm', 'run', '-s', 'synth'];
 
-const main: Sample[] = [];
-const floor: Sample[] = [];
-for (let i = 0; i < RUNS; i++) {
-  // Interleaved, so that drift in machine load hits both alike.
-  for (const [samples, script, args] of [
-    [main, 'main.ts', []],
-    [floor, 'bench/floor.ts', [String(size.stacks), String(size.resources)]],
-  ] as const) {
-    const sample = measure(script, [...args]);
-    rmSync(dirname(sample.outdir), { recursive: true, force: true });
-    samples.push(sample);
-  }
+// Warm-up (file cache, the synth bundle, the Go release cache), which also gives what the floors must match.
+const warm = measure(ROOT, SYNTH);
+const produced = readTree(join(warm.outdir, 'stacks'));
+const stackCount = readdirSync(join(warm.outdir, 'stacks')).length;
+let resourceCount = 0;
+const importedModules = new Set<string>();
+for (const [path, text] of produced) {
+  if (!path.endsWith('cdk.tf.json')) continue;
+  for (const byType of Object.values<Record<string, unknown>>(JSON.parse(text).resource ?? {})) resourceCount += Object.keys(byType).length;
+}
+for (const line of readFileSync(join(ROOT, '.build', 'main.meta.json'), 'utf8').match(/@cdktf\/provider-aws\/lib\/[a-z0-9-]+\/index\.js/g) ?? []) {
+  importedModules.add(line.replace(/\/index\.js$/, ''));
 }
 
-const m = stats(main);
-const f = stats(floor);
-const ratio = m.median / f.median;
-const row = (name: string, x: ReturnType<typeof stats>) =>
-  `| ${name.padEnd(22)} | ${x.min.toFixed(2).padStart(6)} | ${x.median.toFixed(2).padStart(6)} | ${x.max.toFixed(2).padStart(6)} | ${x.peakMb.toFixed(0).padStart(8)} |`;
-console.log(`Synth benchmark: ${size.stacks} stacks, ${size.resources} resources, ${RUNS} runs each (node ${process.version})\n`);
-console.log('| process                |  min s | median s |  max s | peak MB |'.replace('median s', 'med s '));
-console.log('|------------------------|--------|--------|--------|----------|');
-console.log(row('main job (main.ts)', m));
-console.log(row('floor (bench/floor.ts)', f));
-console.log(`\nratio main/floor (median): ${ratio.toFixed(2)}x (goal <= ${GOAL_RATIO}x): ${ratio <= GOAL_RATIO ? 'met' : 'NOT met'}`);
-console.log(`peak memory of the main job: ${m.peakMb.toFixed(0)} MB (goal < ${GOAL_PEAK_MB} MB): ${m.peakMb < GOAL_PEAK_MB ? 'met' : 'NOT met'}`);
+// Floor "bare cdktf", bundled like our synth and importing every provider module we import.
+const bench = mkdtempSync(join(tmpdir(), 'bench-floors-'));
+writeFileSync(join(bench, 'imports.ts'), [...importedModules].map((m) => `import '${m}';`).join('\n'));
+buildSync({
+  absWorkingDir: ROOT,
+  stdin: { contents: `import '${join(bench, 'imports.ts')}';\nimport '${join(ROOT, 'bench', 'floor.ts')}';`, resolveDir: ROOT, loader: 'ts' },
+  outfile: join(bench, 'floor.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  logLevel: 'error',
+});
+// Floor "write JSON": the files our synth writes, as data, written by node.
+writeFileSync(join(bench, 'files.json'), JSON.stringify(Object.fromEntries(produced)));
+writeFileSync(
+  join(bench, 'write.cjs'),
+  `const fs = require('fs'), path = require('path'); const out = path.join(process.env.CDKTF_OUTDIR, 'stacks');
+   for (const [f, text] of Object.entries(JSON.parse(fs.readFileSync(${JSON.stringify(join(bench, 'files.json'))}, 'utf8')))) {
+     fs.mkdirSync(path.dirname(path.join(out, f)), { recursive: true }); fs.writeFileSync(path.join(out, f), text); }`,
+);
+
+const processes: { name: string; cwd: string; command: string[]; samples: Sample[] }[] = [
+  { name: 'npm run synth', cwd: ROOT, command: SYNTH, samples: [] },
+  { name: 'floor: bare cdktf', cwd: ROOT, command: [process.execPath, join(bench, 'floor.cjs'), String(stackCount), String(resourceCount)], samples: [] },
+  { name: 'floor: write JSON', cwd: ROOT, command: [process.execPath, join(bench, 'write.cjs')], samples: [] },
+];
+let baselineTree: string | undefined;
+if (BASELINE) {
+  baselineTree = join(bench, 'baseline');
+  const added = spawnSync('git', ['-C', ROOT, 'worktree', 'add', '--detach', baselineTree, BASELINE], { encoding: 'utf8' });
+  if (added.status !== 0) throw new Error(`git worktree add ${BASELINE} failed: ${added.stderr}`);
+  symlinkSync(join(ROOT, 'node_modules'), join(baselineTree, 'node_modules'));
+  const baselineWarm = measure(baselineTree, SYNTH);
+  const theirs = readTree(join(baselineWarm.outdir, 'stacks'));
+  const differing = [...new Set([...produced.keys(), ...theirs.keys()])].filter((f) => produced.get(f) !== theirs.get(f));
+  if (differing.length) throw new Error(`the baseline's output differs from ours (not byte-identical): ${differing.slice(0, 10).join(', ')}`);
+  processes.splice(1, 0, { name: `npm run synth at ${BASELINE}`, cwd: baselineTree, command: SYNTH, samples: [] });
+}
+
+try {
+  for (let i = 0; i < RUNS; i++) {
+    for (const p of processes) {
+      const sample = measure(p.cwd, p.command);
+      rmSync(dirname(sample.outdir), { recursive: true, force: true });
+      p.samples.push(sample);
+    }
+  }
+} finally {
+  if (baselineTree) spawnSync('git', ['-C', ROOT, 'worktree', 'remove', '--force', baselineTree]);
+}
+
+const ours = stats(processes[0].samples);
+console.log(
+  `Synth benchmark: ${stackCount} stacks, ${resourceCount} resources, ${RUNS} runs each, interleaved (node ${process.version}, ${new Date().toISOString().slice(0, 10)})\n`,
+);
+console.log('| process | min s | median s | max s | peak MB | median vs npm run synth |');
+console.log('|---|---|---|---|---|---|');
+for (const p of processes) {
+  const s = stats(p.samples);
+  console.log(
+    `| ${p.name} | ${s.min.toFixed(2)} | ${s.median.toFixed(2)} | ${s.max.toFixed(2)} | ${s.peakMb.toFixed(0)} | ${(s.median / ours.median).toFixed(2)}x |`,
+  );
+}
+if (BASELINE) {
+  const ratio = ours.median / stats(processes[1].samples).median;
+  console.log(
+    `\nnpm run synth now / at ${BASELINE} (median): ${ratio.toFixed(2)}x (goal <= ${GOAL_VS_BASELINE}x): ${ratio <= GOAL_VS_BASELINE ? 'met' : 'NOT met'}; output byte-identical`,
+  );
+}

@@ -1,6 +1,5 @@
 import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
-import { join } from 'node:path';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { DataAwsElasticBeanstalkHostedZone } from '@cdktf/provider-aws/lib/data-aws-elastic-beanstalk-hosted-zone';
 import { ElasticBeanstalkApplication } from '@cdktf/provider-aws/lib/elastic-beanstalk-application';
@@ -24,15 +23,16 @@ import { albAccessLogBucket, TLS_POLICY } from './public-load-balancer';
 import { SourceBundle } from './source-bundle';
 import { RegionalWebAcl } from './web-acl';
 import type { WebTierSecurityGroups } from './web-tier-security-groups';
+import { projectPath } from '../project';
 
 /** The port the instances serve on (the container's 8000 is published on it). */
 export const CACHET_INSTANCE_PORT = 80;
 
 /** The source bundle: compose file, platform hooks and .ebextensions, zipped at synth time. */
-export const CACHET_BUNDLE_DIR = join(__dirname, '..', 'assets', 'cachet');
+export const CACHET_BUNDLE_DIR = projectPath('assets', 'cachet');
 
 /** Cachet's image: the official one with our fixes (Dockerfile, buildspec.yml, PHP config). */
-export const CACHET_IMAGE_DIR = join(__dirname, '..', 'assets', 'cachet-image');
+export const CACHET_IMAGE_DIR = projectPath('assets', 'cachet-image');
 
 /**
  * The enhanced health configuration document as Beanstalk stores it (`Instance` first, the default

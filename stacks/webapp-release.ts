@@ -5,10 +5,11 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { listFiles } from '../constructs/zip';
+import { projectPath } from '../project';
 
-const APP_DIR = resolve(__dirname, '..', 'app');
+const APP_DIR = projectPath('app');
 
 /** What the binary is built from: the Go sources and files the build uses (tests do not count). */
 function sourceFiles(): string[] {

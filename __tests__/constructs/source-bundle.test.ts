@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SourceBundle } from '../../constructs/source-bundle';
+import { createHash } from 'node:crypto';
+import { ARCHIVE_WRITER_VERSION, SourceBundle } from '../../constructs/source-bundle';
 import { tarGzDirectory } from '../../constructs/tar';
 import { crc32, zipDirectory } from '../../constructs/zip';
 import { emptyStack } from '../helpers/synth';
@@ -95,6 +96,31 @@ describe('tarGzDirectory', () => {
 });
 
 describe('SourceBundle', () => {
+  it('pins what the archive writers write, so a change to them bumps ARCHIVE_WRITER_VERSION (the archive cache key)', () => {
+    // If this fails after a change to zip.ts or tar.ts, bump ARCHIVE_WRITER_VERSION and update the
+    // hashes; after a Node upgrade with another zlib, update the zlib version and the hashes.
+    expect([ARCHIVE_WRITER_VERSION, process.versions.zlib]).toEqual([1, '1.3.1-e00f703']);
+    const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+    expect([sha(zipDirectory(fixture())), sha(tarGzDirectory(fixture()))]).toEqual([
+      'cd10232af70e7103edbf81b94ff7af83c815113e1cfd764d2105ad229146f88b',
+      '9028e50ba29b21b89f44363900177a69b082964ce8138ddc3b88ed27de96b116',
+    ]);
+  });
+
+  it.each([
+    ['content', (dir: string) => writeFileSync(join(dir, 'run.sh'), '#!/bin/sh\necho bye\n')],
+    ['mode', (dir: string) => chmodSync(join(dir, 'run.sh'), 0o700)],
+    ['name', (dir: string) => renameSync(join(dir, 'run.sh'), join(dir, 'start.sh'))],
+  ])('bundles again, not from the cache, when a file changes its %s', (_what, change) => {
+    const dir = fixture();
+    const before = new SourceBundle(emptyStack(), 'b', { directory: dir }).hash;
+    expect(new SourceBundle(emptyStack(), 'b', { directory: dir }).hash).toBe(before);
+    change(dir);
+    const after = new SourceBundle(emptyStack(), 'b', { directory: dir });
+    expect(after.hash).not.toBe(before);
+    expect(after.hash).toBe(createHash('sha256').update(zipDirectory(dir)).digest('hex'));
+  });
+
   it('refuses a directory that does not exist', () => {
     expect(() => new SourceBundle(emptyStack(), 'b', { directory: '/nonexistent/bundle' })).toThrow(/directory \/nonexistent\/bundle does not exist/);
   });

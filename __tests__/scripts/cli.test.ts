@@ -20,19 +20,20 @@ const NOT_OURS: Record<string, string> = {
   lint: 'eslint and prettier',
 };
 
-/** `npm run X -- args` as the process npm would start: the tsx entry and its fixed leading arguments. */
+/** `npm run X -- args` as the process npm would start: node's arguments for the script and its fixed leading arguments. */
 function command(name: string): string[] {
-  const tsx = scripts[name]
+  const script = scripts[name]
     .split('&&')
     .map((p) => p.trim())
-    .find((p) => p.startsWith('tsx '));
-  if (!tsx) throw new Error(`npm run ${name} runs no tsx script: list it in NOT_OURS with the reason`);
-  return tsx.split(/\s+/).slice(1);
+    .find((p) => p.startsWith('tsx ') || p.startsWith('node '));
+  if (!script) throw new Error(`npm run ${name} runs no tsx or node script: list it in NOT_OURS with the reason`);
+  const [runner, ...rest] = script.split(/\s+/);
+  return runner === 'tsx' ? ['--import', 'tsx', ...rest] : rest;
 }
 
 function run(name: string, args: string[], outdir = join(mkdtempSync(join(tmpdir(), 'cli-')), 'out')) {
   const { DEPLOY_ENV: _ignored, ...env } = process.env;
-  const result = spawnSync(process.execPath, ['--import', 'tsx', ...command(name), ...args], {
+  const result = spawnSync(process.execPath, [...command(name), ...args], {
     cwd: ROOT,
     env: { ...env, CDKTF_OUTDIR: outdir },
     encoding: 'utf8',
@@ -89,7 +90,7 @@ describe('npm run scripts', () => {
 describe('npm run plan -- <stack> --offline', () => {
   it('plans a stack without an AWS account, with the harness the tests use', () => {
     const { AWS_ACCESS_KEY_ID: _a, AWS_SECRET_ACCESS_KEY: _s, AWS_PROFILE: _p, ...env } = process.env;
-    const result = spawnSync(process.execPath, ['--import', 'tsx', ...command('plan'), 'cachet-dev', '--offline'], {
+    const result = spawnSync(process.execPath, [...command('plan'), 'cachet-dev', '--offline'], {
       cwd: ROOT,
       env,
       encoding: 'utf8',
