@@ -87,10 +87,9 @@ for (const line of readFileSync(join(ROOT, '.build', 'main.meta.json'), 'utf8').
 
 // Floor "bare cdktf", bundled like our synth and importing every provider module we import.
 const bench = mkdtempSync(join(tmpdir(), 'bench-floors-'));
-writeFileSync(join(bench, 'imports.ts'), [...importedModules].map((m) => `import '${m}';`).join('\n'));
 buildSync({
   absWorkingDir: ROOT,
-  stdin: { contents: `import '${join(bench, 'imports.ts')}';\nimport '${join(ROOT, 'bench', 'floor.ts')}';`, resolveDir: ROOT, loader: 'ts' },
+  stdin: { contents: [...[...importedModules].map((m) => `import '${m}';`), `import './bench/floor.ts';`].join('\n'), resolveDir: ROOT, loader: 'ts' },
   outfile: join(bench, 'floor.cjs'),
   bundle: true,
   platform: 'node',

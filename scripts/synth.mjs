@@ -6,6 +6,7 @@
 // to see them). Paths to assets and app/ come from projectPath(), so the bundle's place does not matter.
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import process from 'node:process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
