@@ -3,9 +3,9 @@
 // earlier, wider synth left there. Nothing is written when the arguments or the config are bad.
 import { App } from 'cdktf';
 import { ConfigError, loadEnvironments, selectEnvironments } from './config/load';
+import { ENVIRONMENT_NAMES } from './config/schema';
 import { parseCommandLine, stringValue } from './scripts/cli';
 import { removeStaleStackDirs } from './scripts/stale-stacks';
-import { ENVIRONMENT_NAMES } from './config/schema';
 import { buildStacks, selectSystems, SYSTEMS } from './stacks';
 
 const USAGE = `usage: npm run synth [-- --env NAMES] [--system NAME]...
@@ -15,9 +15,9 @@ Synthesizes the selected stacks into cdktf.out/ (\`cdktf synth\` runs this too).
   --system NAME  ${Object.keys(SYSTEMS).join(' or ')}; repeat for more (default: every system)
   -h, --help     this text, and nothing else`;
 
-// cdktf captures a stack trace for every reference it creates; with source maps on (tsx turns them
-// on) each capture maps every frame, which tripled synth time. Config errors are reported without
-// stack traces, so synth runs with them off.
+// Run from its sources (tsx), cdktf captures a stack trace for every reference it creates, and with
+// source maps on each capture maps every frame, which tripled synth time. Config errors are reported
+// without stack traces, so synth runs with them off. (npm run synth runs a bundle without either.)
 process.setSourceMapsEnabled(false);
 
 const args = parseCommandLine(USAGE, { options: { env: { type: 'string' }, system: { type: 'string', multiple: true } } });
