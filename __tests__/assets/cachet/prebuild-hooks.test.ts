@@ -1,0 +1,87 @@
+// The Beanstalk bundle's prebuild hook that installs the database secret refresher, run as the
+// platform runs it: the bundle unzipped into /var/app/staging, as root, in the boot test's isolated
+// root (scripts/instance-boot.ts), with the real AWS CLI against the emulator's Secrets Manager and
+// the systemctl stand-in; then one tick of its timer (the service, as systemd starts it).
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { readFileSync, statSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CACHET_BUNDLE_DIR } from '../../../constructs/cachet-beanstalk';
+import { zipDirectory } from '../../../constructs/zip';
+import { emulatorAgent, startEmulator, VENV_BIN, type Emulator } from '../../../scripts/emulator';
+import { bootInstance, type BootedInstance } from '../../../scripts/instance-boot';
+
+let emulator: Emulator;
+let instance: BootedInstance;
+const SECRET = { username: 'cachet_admin', password: 'p,&\\$`"{{x}}' };
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  const secrets = new SecretsManagerClient({
+    endpoint: emulator.endpoint,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    requestHandler: { httpsAgent: emulatorAgent },
+  });
+  const { ARN } = await secrets.send(new CreateSecretCommand({ Name: 'rds!cluster-hook', SecretString: JSON.stringify(SECRET) }));
+  const bundle = join(mkdtempSync(join(tmpdir(), 'cachet-bundle-')), 'bundle.zip');
+  writeFileSync(bundle, zipDirectory(CACHET_BUNDLE_DIR));
+  const endpoint = { AWS_ENDPOINT_URL: emulator.endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' };
+  const userData = `#!/bin/bash
+set -euo pipefail
+# What the platform provides: the environment's properties through get-config, the bundle unzipped.
+mkdir -p /opt/elasticbeanstalk/bin /var/app/staging
+cat > /opt/elasticbeanstalk/bin/get-config <<'GETCONFIG'
+#!/bin/bash
+[ "$1 $2 $3" = "environment -k DB_SECRET_ARN" ] && { echo '${ARN}'; exit 0; }
+echo "get-config stand-in: $* is not known" >&2; exit 1
+GETCONFIG
+chmod +x /opt/elasticbeanstalk/bin/get-config
+unzip -q ${bundle} -d /var/app/staging
+cd /var/app/staging
+.platform/hooks/prebuild/10-cachet-db-secret.sh
+# A tick of the timer: its service as systemd starts it, with the emulator standing in for the
+# instance's credentials (a drop-in, as the instance profile would be).
+mkdir -p /etc/systemd/system/cachet-db-secret.service.d
+printf '[Service]\\nEnvironment=${Object.entries({ ...endpoint, AWS_CA_BUNDLE: '/etc/pki/aws-endpoint-ca.pem' })
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')}\\n' > /etc/systemd/system/cachet-db-secret.service.d/emulator.conf
+rm /opt/cachet-secrets/db.json
+systemctl start cachet-db-secret.service
+systemctl is-active cachet-db-secret.timer
+`;
+  instance = await bootInstance({ userData, awsCli: join(VENV_BIN, 'aws'), env: endpoint, caBundle: emulator.caBundle });
+}, 180_000);
+
+afterAll(async () => {
+  instance?.terminate();
+  await emulator?.stop();
+});
+
+describe('.platform/hooks/prebuild/10-cachet-db-secret.sh', () => {
+  it('runs to its end as the platform runs it', () => {
+    expect(instance.exitCode, instance.console).toBe(0);
+  });
+
+  it('installs the refresher with the ARN from the environment, and enables its timer', () => {
+    expect(readFileSync(instance.file('/etc/cachet-db-secret.env'), 'utf8')).toMatch(
+      /^DB_SECRET_ARN=arn:aws:secretsmanager:eu-west-1:\d{12}:secret:rds!cluster-hook-\w+\n$/,
+    );
+    expect(statSync(instance.file('/etc/systemd/system/cachet-db-secret.timer')).isFile()).toBe(true);
+    expect(instance.systemctlCalls()).toEqual([
+      'daemon-reload',
+      'enable --now cachet-db-secret.timer',
+      'start cachet-db-secret.service',
+      'is-active cachet-db-secret.timer',
+    ]);
+    expect(instance.console).toMatch(/^active$/m);
+  });
+
+  it("writes the secret where the container reads it, and the timer's service writes it again", () => {
+    const file = instance.file('/opt/cachet-secrets/db.json');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(SECRET);
+    expect(statSync(file).mode & 0o777).toBe(0o440);
+    expect(instance.journal('cachet-db-secret')).toMatch(/db\.json updated from arn:aws:secretsmanager:/);
+  });
+});
