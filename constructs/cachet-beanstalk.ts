@@ -222,12 +222,7 @@ export class CachetBeanstalk extends Construct {
           Resource: [appKey.arn, props.database.masterUserSecretArn],
         },
         props.encryptionKey.grantThroughService('DecryptSecretsThroughSecretsManager', 'secretsmanager'),
-        {
-          Sid: 'ReadSourceBundles',
-          Effect: 'Allow',
-          Action: 's3:GetObject',
-          Resource: `${bundles.bucket.arn}/*`,
-        },
+        ...bundles.grantObjects('ReadSourceBundles', 's3:GetObject'),
         ...props.image.pullStatements(),
       ]),
     });

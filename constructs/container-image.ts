@@ -110,8 +110,7 @@ export class ContainerImage extends Construct {
       role: role.id,
       name: 'build-and-push',
       policy: policyDocument([
-        { Sid: 'ReadTheSource', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `${bucket.arn}/${prefix}*` },
-        key.grantThroughService('DecryptTheSourceThroughS3', 's3'),
+        ...sourceBucket.grantObjects('ReadTheSource', ['s3:GetObject', 's3:GetObjectVersion'], { prefix, keySid: 'DecryptTheSourceThroughS3' }),
         { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` },
         { Sid: 'LogInToEcr', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
         {

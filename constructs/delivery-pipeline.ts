@@ -115,13 +115,14 @@ export class DeliveryPipeline extends Construct {
     }
     const { name, location, encryptionKey: key } = props;
 
-    this.artifactBucket = new PrivateBucket(this, 'artifacts', {
+    const artifactStore = new PrivateBucket(this, 'artifacts', {
       namePrefix: `${name}-artifacts-`,
       encryptionKey: key,
       expirationDays: props.artifactRetentionDays ?? 30,
       noncurrentVersionExpirationDays: 1,
       forceDestroy: props.forceDestroyBuckets,
-    }).bucket;
+    });
+    this.artifactBucket = artifactStore.bucket;
     const artifacts = this.artifactBucket;
 
     const logGroup = new CloudwatchLogGroup(this, 'logs', {
@@ -212,10 +213,9 @@ export class DeliveryPipeline extends Construct {
     }
 
     // What the pipeline and both projects need of the artifact store.
-    const artifactAccess: PolicyStatement[] = [
-      { Sid: 'ReadAndWriteArtifacts', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'], Resource: `${artifacts.arn}/*` },
-      key.grantThroughService('EncryptArtifactsThroughS3', 's3', { encrypt: true }),
-    ];
+    const artifactAccess = artifactStore.grantObjects('ReadAndWriteArtifacts', ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'], {
+      keySid: 'EncryptArtifactsThroughS3',
+    });
 
     // Build and Deploy projects.
     const projectBasics: PolicyStatement[] = [

@@ -68,9 +68,11 @@ export class PrivateBucket extends Construct {
    * would have no version history (a "null" version) and the default encryption of S3, not the key's.
    */
   public readonly settings: TerraformResource[];
+  private readonly encryptionKey?: EncryptionKey;
 
   constructor(scope: Construct, id: string, props: PrivateBucketProps) {
     super(scope, id);
+    this.encryptionKey = props.encryptionKey;
     const expiration = props.noncurrentVersionExpirationDays ?? 90;
     const days = { noncurrentVersionExpirationDays: expiration, expirationDays: props.expirationDays };
     for (const [field, value] of Object.entries(days)) {
@@ -129,5 +131,18 @@ export class PrivateBucket extends Construct {
       ]),
     });
     this.settings = [publicAccessBlock, ownership, versioning, encryption, lifecycle, this.policy];
+  }
+
+  /**
+   * Statements for a principal's policy: `actions` on the objects under `prefix` (every object when
+   * it is omitted) and, when the bucket has a customer-managed key, that key through S3 (`keySid`):
+   * decrypt, and data keys too when an action writes, as aws-s3's grants add the key's.
+   */
+  public grantObjects(sid: string, actions: string | string[], options: { readonly prefix?: string; readonly keySid?: string } = {}): PolicyStatement[] {
+    const statement: PolicyStatement = { Sid: sid, Effect: 'Allow', Action: actions, Resource: `${this.bucket.arn}/${options.prefix ?? ''}*` };
+    if (!this.encryptionKey) return [statement];
+    if (!options.keySid) throw new Error(`PrivateBucket ${this.node.id}: grant ${sid} needs a keySid, the bucket is encrypted with a customer-managed key`);
+    const writes = [actions].flat().some((a) => a === 's3:PutObject');
+    return [statement, this.encryptionKey.grantThroughService(options.keySid, 's3', { encrypt: writes })];
   }
 }

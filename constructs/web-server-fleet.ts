@@ -115,12 +115,12 @@ export class WebServerFleet extends Construct {
   public readonly userData: string;
   public readonly warmupSeconds: number;
   private readonly location: AwsLocation;
-  private readonly encryptionKey: EncryptionKey;
+  private readonly releases: PrivateBucket;
 
   constructor(scope: Construct, id: string, props: WebServerFleetProps) {
     super(scope, id);
     this.location = props.location;
-    this.encryptionKey = props.encryptionKey;
+    this.releases = props.releaseBucket;
     if (props.minSize < 1 || props.maxSize < 2 * props.minSize) {
       throw new Error(
         `WebServerFleet ${id}: maxSize ${props.maxSize} must be at least twice minSize ${props.minSize} (>= 1), so an instance refresh can launch a full new set before terminating`,
@@ -150,8 +150,7 @@ export class WebServerFleet extends Construct {
       role: this.instanceRole.id,
       name: 'read-release',
       policy: policyDocument([
-        { Sid: 'ReadReleaseArchives', Effect: 'Allow', Action: 's3:GetObject', Resource: `${this.releaseBucket.arn}/${RELEASE_PREFIX}/*` },
-        props.encryptionKey.grantThroughService('DecryptReleaseArchivesThroughS3', 's3'),
+        ...props.releaseBucket.grantObjects('ReadReleaseArchives', 's3:GetObject', { prefix: `${RELEASE_PREFIX}/`, keySid: 'DecryptReleaseArchivesThroughS3' }),
       ]),
     });
     const profile = new IamInstanceProfile(this, 'instance-profile', { name: `${props.name}-web-instance`, role: this.instanceRole.name });
@@ -271,8 +270,7 @@ export class WebServerFleet extends Construct {
     const ec2 = `arn:aws:ec2:${region}:${accountId}`;
     const templateArn = `${ec2}:launch-template/${this.launchTemplate.id}`;
     return [
-      { Sid: 'PublishReleases', Effect: 'Allow', Action: 's3:PutObject', Resource: `${this.releaseBucket.arn}/${RELEASE_PREFIX}/*` },
-      this.encryptionKey.grantThroughService('EncryptReleasesThroughS3', 's3', { encrypt: true }),
+      ...this.releases.grantObjects('PublishReleases', 's3:PutObject', { prefix: `${RELEASE_PREFIX}/`, keySid: 'EncryptReleasesThroughS3' }),
       { Sid: 'ReadCurrentAmi', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: `arn:aws:ssm:${region}::parameter${AL2023_AMI_PARAMETER}` },
       { Sid: 'AddReleaseVersions', Effect: 'Allow', Action: 'ec2:CreateLaunchTemplateVersion', Resource: templateArn },
       {

@@ -63,3 +63,37 @@ describe('PrivateBucket', () => {
     expect(resourceList(synth(stack).json, 'aws_s3_bucket')[0].force_destroy).toBe(expected);
   });
 });
+
+describe('PrivateBucket.grantObjects', () => {
+  const stack = emptyStack();
+  const key = new EncryptionKey(stack, 'key', { alias: 'test', description: 'test', location: TEST_LOCATION });
+  const plain = new PrivateBucket(stack, 'plain', { namePrefix: 'plain-' });
+  const encrypted = new PrivateBucket(stack, 'encrypted', { namePrefix: 'encrypted-', encryptionKey: key });
+
+  it('grants the actions on the objects under the prefix, and nothing of a key the bucket does not use', () => {
+    // (A token for the bucket's ARN, then the prefix: cdktf hands out a new token per read of `arn`.)
+    expect(plain.grantObjects('Read', 's3:GetObject', { prefix: 'web/' })).toEqual([
+      { Sid: 'Read', Effect: 'Allow', Action: 's3:GetObject', Resource: expect.stringMatching(/^\$\{TfToken\[TOKEN\.\d+\]\}\/web\/\*$/) },
+    ]);
+  });
+
+  it.each([
+    ['s3:GetObject', 'kms:Decrypt'],
+    [
+      ['s3:GetObject', 's3:PutObject'],
+      ['kms:GenerateDataKey', 'kms:Decrypt'],
+    ],
+  ])('adds the bucket key through S3 for %j: %j', (actions, keyActions) => {
+    const [, keyStatement] = encrypted.grantObjects('Use', actions, { keySid: 'UseTheKey' });
+    expect(keyStatement).toMatchObject({
+      Sid: 'UseTheKey',
+      Action: keyActions,
+      Resource: key.arn,
+      Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
+    });
+  });
+
+  it('asks for the key statement id when the bucket has a key', () => {
+    expect(() => encrypted.grantObjects('Read', 's3:GetObject')).toThrow(/grant Read needs a keySid/);
+  });
+});
