@@ -45,6 +45,8 @@ export interface DrillReport {
   readonly ok: number;
   readonly non2xx: number;
   readonly connectionErrors: number;
+  /** Connection errors by kind (the error's code, or its message), so a failed drill says what failed. */
+  readonly errorKinds: Record<string, number>;
   /** Answers per service version. */
   readonly versions: Record<string, number>;
   readonly seconds: number;
@@ -161,7 +163,7 @@ export function startInstance(release: string, port: number, drainSeconds: numbe
 /** Steady paced load on the balancer until stopped or a bound is reached. */
 function startLoad(port: number, rate: number, concurrency: number, maxRequests: number, maxSeconds: number) {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const counts = { requests: 0, ok: 0, non2xx: 0, connectionErrors: 0, versions: {} as Record<string, number> };
+  const counts = { requests: 0, ok: 0, non2xx: 0, connectionErrors: 0, errorKinds: {} as Record<string, number>, versions: {} as Record<string, number> };
   let stopped = false;
   const started = Date.now();
   const perWorkerMs = (concurrency * 1000) / rate;
@@ -183,8 +185,10 @@ function startLoad(port: number, rate: number, concurrency: number, maxRequests:
         });
       });
       req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', () => {
+      req.on('error', (error: NodeJS.ErrnoException) => {
         counts.connectionErrors++;
+        const kind = error.code ?? error.message;
+        counts.errorKinds[kind] = (counts.errorKinds[kind] ?? 0) + 1;
         done();
       });
       req.end();
@@ -299,7 +303,13 @@ export function formatReport(r: DrillReport): string {
     `requests sent:      ${r.requests}`,
     `2xx:                ${r.ok}`,
     `non-2xx:            ${r.non2xx}`,
-    `connection errors:  ${r.connectionErrors}`,
+    `connection errors:  ${r.connectionErrors}${
+      r.connectionErrors
+        ? ` (${Object.entries(r.errorKinds)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', ')})`
+        : ''
+    }`,
     `failed requests:    ${failed}`,
     `versions answering: ${Object.entries(r.versions)
       .map(([v, n]) => `${v} ${n}`)

@@ -24,7 +24,10 @@ describe('the rolling-release drill', () => {
   }, DRILL_TIMEOUT_MS);
 
   it('drops zero requests', () => {
-    expect({ non2xx: report.non2xx, connectionErrors: report.connectionErrors }).toEqual({ non2xx: 0, connectionErrors: 0 });
+    expect({ non2xx: report.non2xx, connectionErrors: report.connectionErrors }, `connection errors by kind: ${JSON.stringify(report.errorKinds)}`).toEqual({
+      non2xx: 0,
+      connectionErrors: 0,
+    });
   });
 
   it('sent a real load and saw both versions serve', () => {
