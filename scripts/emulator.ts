@@ -223,6 +223,16 @@ function loopbackCertificate(): { caBundle: string; cert: string; key: string } 
 /** An HTTPS agent for the SDK clients of the tests, which do not check the emulator's certificate (loopback only). */
 export const emulatorAgent = new Agent({ rejectUnauthorized: false });
 
+/** What an AWS SDK v3 client needs to talk to the emulator: its endpoint, dummy keys and its TLS. */
+export function emulatorClientConfig(emulator: Pick<Emulator, 'endpoint'>, region: string) {
+  return {
+    endpoint: emulator.endpoint,
+    region,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    requestHandler: { httpsAgent: emulatorAgent },
+  };
+}
+
 function ping(endpoint: string): Promise<boolean> {
   return new Promise((done) => {
     const req = request(`${endpoint}/moto-api/`, { agent: emulatorAgent, timeout: 1000 }, (res) => {
@@ -363,12 +373,7 @@ export async function applyDevStack(system: SystemName, options: ApplyOptions = 
   const emulator = await startEmulator();
   try {
     const [dev] = loadEnvironments(['dev']);
-    const route53 = new Route53Client({
-      endpoint: emulator.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-      requestHandler: { httpsAgent: emulatorAgent },
-    });
+    const route53 = new Route53Client(emulatorClientConfig(emulator, 'us-east-1'));
     const apex = dev.dns.domainName.split('.').slice(-2).join('.');
     const zone = await route53.send(new CreateHostedZoneCommand({ Name: apex, CallerReference: `emulator-${Date.now()}` }));
     const config: EnvironmentConfig = {

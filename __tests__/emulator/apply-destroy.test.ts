@@ -25,7 +25,7 @@ import type { EnvironmentConfig } from '../../config/schema';
 import {
   applyDevStack,
   EMULATOR_COMMAND_TIMEOUT_MS,
-  emulatorAgent,
+  emulatorClientConfig,
   MAX_REQUESTS,
   type AppliedStack,
   type Emulator,
@@ -60,12 +60,7 @@ let emulator: Emulator;
 let destroyed = false;
 
 function clients(endpoint: string, region: string) {
-  const common = {
-    endpoint,
-    region,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    requestHandler: { httpsAgent: emulatorAgent },
-  };
+  const common = emulatorClientConfig({ endpoint }, region);
   const global = { ...common, region: 'us-east-1' };
   return {
     ec2: new EC2Client(common),

@@ -28,7 +28,7 @@ import { releaseTimings } from '../../config/release-timings';
 import type { EnvironmentConfig } from '../../config/schema';
 import { AL2023_AMI } from '../../constructs/web-server-fleet';
 import { runCodeBuild } from '../../scripts/codebuild/runner';
-import { applyDevStack, EMULATOR_COMMAND_TIMEOUT_MS, emulatorAgent, MAX_REQUESTS, VENV_BIN, type AppliedStack } from '../../scripts/emulator';
+import { applyDevStack, EMULATOR_COMMAND_TIMEOUT_MS, emulatorClientConfig, MAX_REQUESTS, VENV_BIN, type AppliedStack } from '../../scripts/emulator';
 import { expectNoChangesButDrift, SECURITY_GROUP_RULE_DRIFT, type EmulatorDrift } from '../helpers/emulator-drift';
 import { bootInstance, type BootedInstance } from '../../scripts/instance-boot';
 import type { Json } from '../../scripts/offline-terraform';
@@ -78,12 +78,7 @@ beforeAll(async () => {
   applied = await applyDevStack('web', { extraOutputs: deployEnvironment });
   seconds.push(['apply', applied.applySeconds]);
   config = applied.config;
-  const common = {
-    endpoint: applied.emulator.endpoint,
-    region: config.region,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    requestHandler: { httpsAgent: emulatorAgent },
-  };
+  const common = emulatorClientConfig(applied.emulator, config.region);
   aws = {
     elb: new ElasticLoadBalancingV2Client(common),
     asg: new AutoScalingClient(common),

@@ -13,20 +13,14 @@ import { PutBucketPolicyCommand, CreateBucketCommand, PutObjectCommand, S3Client
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorAgent, startEmulator, VENV_BIN, type Emulator } from '../../scripts/emulator';
+import { emulatorClientConfig, startEmulator, VENV_BIN, type Emulator } from '../../scripts/emulator';
 
 let emulator: Emulator;
 let s3: S3Client;
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  s3 = new S3Client({
-    endpoint: emulator.endpoint,
-    region: 'eu-west-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    requestHandler: { httpsAgent: emulatorAgent },
-  });
+  s3 = new S3Client({ ...emulatorClientConfig(emulator, 'eu-west-1'), forcePathStyle: true });
 }, 60_000);
 
 afterAll(async () => emulator?.stop());
@@ -64,12 +58,7 @@ describe("the emulator's policy conditions", () => {
 
 describe("the emulator's record sets", () => {
   it('creates a record again after its delete, with another record sorting after it (as after a destroy)', async () => {
-    const route53 = new Route53Client({
-      endpoint: emulator.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-      requestHandler: { httpsAgent: emulatorAgent },
-    });
+    const route53 = new Route53Client(emulatorClientConfig(emulator, 'us-east-1'));
     const zone = (await route53.send(new CreateHostedZoneCommand({ Name: 'example.com', CallerReference: 'recreate-test' }))).HostedZone!.Id!;
     const change = (Action: 'CREATE' | 'DELETE', ResourceRecordSet: ResourceRecordSet) =>
       route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zone, ChangeBatch: { Changes: [{ Action, ResourceRecordSet }] } }));
@@ -83,12 +72,7 @@ describe("the emulator's record sets", () => {
   });
 
   it('still refuses to create a record that exists', async () => {
-    const route53 = new Route53Client({
-      endpoint: emulator.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-      requestHandler: { httpsAgent: emulatorAgent },
-    });
+    const route53 = new Route53Client(emulatorClientConfig(emulator, 'us-east-1'));
     const zone = (await route53.send(new CreateHostedZoneCommand({ Name: 'example.org', CallerReference: 'exists-test' }))).HostedZone!.Id!;
     const record: ResourceRecordSet = { Name: 'app.example.org', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] };
     const create = () =>

@@ -2,7 +2,7 @@
 // is that it puts every file where the others expect it, and that those files parse.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CACHET_BUNDLE_DIR } from '../../../constructs/cachet-beanstalk';
 import { CACHET_IMAGE_DIR } from '../../helpers/cachet-php';
@@ -14,9 +14,10 @@ const copies = [...dockerfile.matchAll(/^COPY (.+)$/gm)].map((m) => {
   const parts = m[1].trim().split(/\s+/);
   return [parts.slice(0, -1), parts[parts.length - 1]] as const;
 });
+/** Where a COPY puts `source` (Docker takes several sources only into a directory, `.../`). */
 const destinationOf = (source: string) => {
-  const [sources, destination] = copies.find(([s]) => s.includes(source))!;
-  return destination.endsWith('/') ? `${destination}${source.split('/').pop()}` : sources.length === 1 ? destination : '';
+  const [, destination] = copies.find(([sources]) => sources.includes(source))!;
+  return destination.endsWith('/') ? `${destination}${basename(source)}` : destination;
 };
 
 describe('the Cachet Dockerfile', () => {

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorAgent, startEmulator, VENV_BIN, type Emulator } from '../../../scripts/emulator';
+import { emulatorClientConfig, startEmulator, VENV_BIN, type Emulator } from '../../../scripts/emulator';
 import { cachetEnv, connectOnce } from '../../helpers/cachet-php';
 import { startMariaDb, sqlString, type MariaDb } from '../../helpers/mariadb';
 
@@ -24,12 +24,7 @@ let secretDir: string;
 beforeAll(async () => {
   [db, emulator] = await Promise.all([startMariaDb(), startEmulator()]);
   db.sql(`CREATE DATABASE cachet; CREATE USER 'cachet'@'%' IDENTIFIED BY 'first-password'; GRANT ALL ON cachet.* TO 'cachet'@'%';`);
-  secrets = new SecretsManagerClient({
-    endpoint: emulator.endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    requestHandler: { httpsAgent: emulatorAgent },
-  });
+  secrets = new SecretsManagerClient(emulatorClientConfig(emulator, 'eu-west-1'));
   const created = await secrets.send(
     new CreateSecretCommand({ Name: 'rds!cluster-test', SecretString: JSON.stringify({ username: 'cachet', password: 'first-password' }) }),
   );

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CACHET_BUNDLE_DIR } from '../../../constructs/cachet-beanstalk';
 import { zipDirectory } from '../../../constructs/zip';
-import { emulatorAgent, startEmulator, VENV_BIN, type Emulator } from '../../../scripts/emulator';
+import { emulatorClientConfig, startEmulator, VENV_BIN, type Emulator } from '../../../scripts/emulator';
 import { bootInstance, type BootedInstance } from '../../../scripts/instance-boot';
 
 let emulator: Emulator;
@@ -18,12 +18,7 @@ const SECRET = { username: 'cachet_admin', password: 'p,&\\$`"{{x}}' };
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  const secrets = new SecretsManagerClient({
-    endpoint: emulator.endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    requestHandler: { httpsAgent: emulatorAgent },
-  });
+  const secrets = new SecretsManagerClient(emulatorClientConfig(emulator, 'eu-west-1'));
   const { ARN } = await secrets.send(new CreateSecretCommand({ Name: 'rds!cluster-hook', SecretString: JSON.stringify(SECRET) }));
   const bundle = join(mkdtempSync(join(tmpdir(), 'cachet-bundle-')), 'bundle.zip');
   writeFileSync(bundle, zipDirectory(CACHET_BUNDLE_DIR));
