@@ -187,7 +187,7 @@ export function writeEmulatorOverride(stackDir: string, emulator: Pick<Emulator,
  * A throwaway CA and a certificate for 127.0.0.1 signed by it, so that clients verify the
  * emulator's TLS (the AWS CLI through AWS_CA_BUNDLE, Terraform through custom_ca_bundle).
  */
-function loopbackCertificate(): { caBundle: string; cert: string; key: string } {
+export function loopbackCertificate(): { caBundle: string; cert: string; key: string } {
   const dir = mkdtempSync(join(tmpdir(), 'emulator-tls-'));
   const openssl = (...args: string[]) => {
     const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });

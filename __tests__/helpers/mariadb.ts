@@ -3,53 +3,11 @@
 // Aurora cluster of ours, listening on loopback only
 // (127.0.0.1, which the certificate names, and 127.0.0.2, which it does not).
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loopbackCertificate } from '../../scripts/emulator';
 import { freeLoopbackPort } from '../../scripts/net';
-
-const openssl = (cwd: string, args: string[]) => execFileSync('openssl', args, { cwd, stdio: 'pipe' });
-
-/** A CA, and (optionally) a server certificate it signed for localhost / 127.0.0.1. */
-export function makeCa(dir: string, name: string, withServer = true): { ca: string; cert?: string; key?: string } {
-  mkdirSync(dir, { recursive: true });
-  openssl(dir, [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${name} test CA`,
-    '-keyout',
-    `${name}-ca.key`,
-    '-out',
-    `${name}-ca.pem`,
-  ]);
-  if (!withServer) return { ca: join(dir, `${name}-ca.pem`) };
-  writeFileSync(join(dir, `${name}-san.cnf`), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', `${name}-server.key`, '-out', `${name}-server.csr`]);
-  openssl(dir, [
-    'x509',
-    '-req',
-    '-in',
-    `${name}-server.csr`,
-    '-CA',
-    `${name}-ca.pem`,
-    '-CAkey',
-    `${name}-ca.key`,
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-extfile',
-    `${name}-san.cnf`,
-    '-out',
-    `${name}-server.pem`,
-  ]);
-  return { ca: join(dir, `${name}-ca.pem`), cert: join(dir, `${name}-server.pem`), key: join(dir, `${name}-server.key`) };
-}
 
 export interface MariaDb {
   readonly port: number;
@@ -71,7 +29,8 @@ export async function startMariaDb(): Promise<MariaDb> {
   const data = join(dir, 'data');
   const socket = join(dir, 'mysqld.sock');
   const log = join(dir, 'error.log');
-  const tls = makeCa(join(dir, 'tls'), 'db');
+  // The same throwaway CA and loopback certificate the emulator serves (localhost, 127.0.0.1).
+  const tls = loopbackCertificate();
   const asRoot = process.getuid?.() === 0 ? ['--user=root'] : [];
   execFileSync('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--auth-root-authentication-method=socket', '--skip-test-db', ...asRoot], {
     stdio: 'pipe',
@@ -89,7 +48,7 @@ export async function startMariaDb(): Promise<MariaDb> {
       `--pid-file=${join(dir, 'mysqld.pid')}`,
       `--log-error=${log}`,
       '--skip-name-resolve',
-      `--ssl-ca=${tls.ca}`,
+      `--ssl-ca=${tls.caBundle}`,
       `--ssl-cert=${tls.cert}`,
       `--ssl-key=${tls.key}`,
       '--require-secure-transport=ON',
@@ -118,7 +77,7 @@ export async function startMariaDb(): Promise<MariaDb> {
   }
   return {
     port,
-    ca: tls.ca,
+    ca: tls.caBundle,
     sql,
     stop: () =>
       new Promise<void>((resolveStop) => {

@@ -2,12 +2,10 @@
 // require_secure_transport = ON and a certificate from a CA made here, PHP's pdo_mysql, and exactly
 // the DSN and options Cachet's MySQL connection gets from the image's config/database.php.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cachetEnv, connectOnce, writeSecretFile } from '../../helpers/cachet-php';
-import { makeCa, startMariaDb, sqlString, type MariaDb } from '../../helpers/mariadb';
+import { loopbackCertificate } from '../../../scripts/emulator';
+import { startMariaDb, sqlString, type MariaDb } from '../../helpers/mariadb';
 
 let db: MariaDb;
 const password = 'tls,test&pass$word';
@@ -56,9 +54,9 @@ describe('Cachet to MySQL with require_secure_transport = ON', () => {
 
   it('refuses a server whose certificate another CA signed', () => {
     // GIVEN a CA bundle that did not sign the server's certificate
-    const other = makeCa(mkdtempSync(join(tmpdir(), 'other-ca-')), 'other', false);
+    const other = loopbackCertificate();
     // WHEN Cachet connects  THEN certificate verification fails the connection
-    const result = connectOnce(env({ DB_SSL_CA: other.ca }));
+    const result = connectOnce(env({ DB_SSL_CA: other.caBundle }));
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/\[2002\] Cannot connect to MySQL using SSL/);
   });
