@@ -1,0 +1,60 @@
+// Construct ids are a contract: a resource's Terraform address is built from its construct path, so
+// renaming a construct id or moving a construct to another parent makes Terraform destroy and
+// recreate the resource. This test holds every stack's addresses (each example environment, and the
+// web stack with Jenkins on) to the recorded list. A new resource is added to the list on purpose:
+// UPDATE_ADDRESSES=1 npx vitest run __tests__/stacks/resource-addresses.test.ts
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Testing } from 'cdktf';
+import { describe, expect, it } from 'vitest';
+import { projectPath } from '../../project';
+import { buildStacks } from '../../stacks';
+import { config, WITH_JENKINS, type Json } from '../helpers/synth';
+import { ENVIRONMENT_NAMES } from '../../config/schema';
+
+const FIXTURE = projectPath('__tests__/fixtures/resource-addresses.json');
+
+/** `type.name` (and `data.type.name`) of everything a synthesized stack declares, sorted. */
+function addresses(json: Json): string[] {
+  const found: string[] = [];
+  for (const [kind, prefix] of [
+    ['resource', ''],
+    ['data', 'data.'],
+  ] as const) {
+    for (const [type, byName] of Object.entries<Json>(json[kind] ?? {})) {
+      for (const name of Object.keys(byName)) found.push(`${prefix}${type}.${name}`);
+    }
+  }
+  return found.sort();
+}
+
+function currentAddresses(): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const variants = [...ENVIRONMENT_NAMES.map((env) => ({ label: '', config: config(env) })), { label: '+jenkins', config: config('dev', WITH_JENKINS) }];
+  for (const variant of variants) {
+    for (const stack of buildStacks(Testing.app(), [variant.config])) {
+      if (variant.label && !stack.node.id.startsWith('web-')) continue;
+      out[`${stack.node.id}${variant.label}`] = addresses(JSON.parse(Testing.synth(stack)));
+    }
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+describe('resource addresses', () => {
+  const current = currentAddresses();
+  if (process.env.UPDATE_ADDRESSES === '1') writeFileSync(FIXTURE, `${JSON.stringify(current, null, 2)}\n`);
+  const recorded: Record<string, string[]> = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+
+  it('covers the same stacks as the recorded list', () => {
+    expect(Object.keys(current)).toEqual(Object.keys(recorded));
+  });
+
+  it.each(Object.keys(recorded))('%s: no recorded address is gone (a rename or a move replaces the resource)', (stack) => {
+    const gone = recorded[stack].filter((a) => !current[stack]?.includes(a));
+    expect(gone, `these addresses no longer exist; keep the construct ids or add a moved block`).toEqual([]);
+  });
+
+  it.each(Object.keys(recorded))('%s: every address is recorded (add new ones with UPDATE_ADDRESSES=1)', (stack) => {
+    const unrecorded = (current[stack] ?? []).filter((a) => !recorded[stack].includes(a));
+    expect(unrecorded).toEqual([]);
+  });
+});
