@@ -4,8 +4,8 @@
 import { App } from 'cdktf';
 import { ConfigError, loadEnvironments, selectEnvironments } from './config/load';
 import { ENVIRONMENT_NAMES } from './config/schema';
-import { parseCommandLine, stringValue } from './scripts/cli';
-import { removeStaleStackDirs } from './scripts/stale-stacks';
+import { parseCommandLine, stringValue } from './tools/cli';
+import { removeStaleStackDirs } from './tools/stale-stacks';
 import { buildStacks, selectSystems, SYSTEMS } from './stacks';
 
 const USAGE = `usage: npm run synth [-- --env NAMES] [--system NAME]...

@@ -13,7 +13,8 @@ export default defineConfig({
       '__tests__/constructs/**/*.test.ts',
       '__tests__/stacks/**/*.test.ts',
       '__tests__/main.test.ts',
-      '__tests__/scripts/{emulator,policy,terraform-mirror}.test.ts',
+      '__tests__/layers.test.ts',
+      '__tests__/harness/{emulator,policy,terraform-mirror}.test.ts',
     ],
   },
 });

@@ -57,11 +57,11 @@ describe('main.ts', () => {
   });
 
   it('gives byte-identical output from the prebuilt bundle that npm run synth runs', () => {
-    // GIVEN main.ts run from its sources, and the same run through scripts/synth.mjs (the bundle)
+    // GIVEN main.ts run from its sources, and the same run through tools/synth.mjs (the bundle)
     const fromSources = synth(['--env', 'dev']);
     const outdir = join(mkdtempSync(join(tmpdir(), 'bundle-')), 'cdktf.out');
     const { DEPLOY_ENV: _ignored, ...env } = process.env;
-    const bundled = spawnSync(process.execPath, ['scripts/synth.mjs', '--env', 'dev'], { cwd: ROOT, env: { ...env, CDKTF_OUTDIR: outdir }, encoding: 'utf8' });
+    const bundled = spawnSync(process.execPath, ['tools/synth.mjs', '--env', 'dev'], { cwd: ROOT, env: { ...env, CDKTF_OUTDIR: outdir }, encoding: 'utf8' });
     // THEN every file of every stack is the same
     expect(bundled.status, bundled.stderr).toBe(0);
     const tree = (dir: string) =>

@@ -9,8 +9,8 @@ import { closeSync, mkdtempSync, openSync, readFileSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildRelease } from '../scripts/drill';
-import { freeLoopbackPort as freePort } from '../scripts/net';
+import { buildRelease } from '../tools/drill';
+import { freeLoopbackPort as freePort } from '../harness/net';
 
 const ROOT = resolve(__dirname, '..');
 const USAGE = `usage: npm run bench:webapp -- [--seconds N] [--connections N] [--rounds N] [--baseline REV] [--log file|null]

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { AWS_REGIONS } from './aws-regions';
-import { cidrContains, cidrsOverlap, parseCidr, type Ipv4Cidr } from './cidr';
+import { cidrContains, cidrsOverlap, parseCidr, type Ipv4Cidr } from '../constructs/cidr';
+import { GIT_BRANCH } from '../constructs/validation';
+import { JENKINS_WIDEST_PREFIX } from '../constructs/jenkins-server';
 
 /** The environments this project knows. Adding one means adding it here and in `environments.ts`. */
 export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
@@ -122,9 +124,6 @@ const cachetSchema = z
       .optional(),
   })
   .strict();
-
-/** A git branch name (no leading -, no .., no trailing . or /). */
-export const GIT_BRANCH = /^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]{1,100}(?<![./])$/;
 
 const gitBranch = z.string().regex(GIT_BRANCH, 'must be a git branch name such as dev, staging or main');
 
@@ -399,9 +398,6 @@ function checkWebapp(c: EnvironmentConfig, ctx: Ctx): void {
   }
   checkJenkins(w.delivery, ctx);
 }
-
-/** The widest block Jenkins may take connections from (the config and the construct both refuse wider). */
-export const JENKINS_WIDEST_PREFIX = 16;
 
 /** Jenkins listens on the internet: only for webhooks and the office, never for everyone. */
 function checkJenkins(d: DeliveryConfig, ctx: Ctx): void {

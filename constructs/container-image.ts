@@ -9,11 +9,11 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { S3BucketNotification } from '@cdktf/provider-aws/lib/s3-bucket-notification';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
-import { DEFAULT_BUILD_IMAGE } from './delivery-pipeline';
 import type { EncryptionKey } from './encryption-key';
 import { policyDocument, serviceAssumeRolePolicy, type AwsLocation, type PolicyStatement } from './policy';
 import { PrivateBucket } from './private-bucket';
 import { SourceBundle } from './source-bundle';
+import { DEFAULT_BUILD_IMAGE } from './platform';
 
 export interface ContainerImageProps {
   /** Name of the ECR repository and the build project (2-256 characters, lower case). */

@@ -8,12 +8,14 @@ import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
-import { parseCidr } from '../config/cidr';
-import { JENKINS_WIDEST_PREFIX } from '../config/schema';
+import { parseCidr } from './cidr';
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
 import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy, type PolicyStatement } from './policy';
-import { AL2023_AMI } from './web-server-fleet';
+import { AL2023_AMI } from './platform';
+
+/** The widest block Jenkins may take connections from: GitHub's webhook blocks and an office are narrower. */
+export const JENKINS_WIDEST_PREFIX = 16;
 
 export interface JenkinsServerProps {
   readonly name: string;

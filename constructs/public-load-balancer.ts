@@ -12,9 +12,7 @@ import type { Network } from './network';
 import type { AwsLocation, PolicyStatement } from './policy';
 import { PrivateBucket } from './private-bucket';
 import { RegionalWebAcl } from './web-acl';
-
-/** TLS 1.3 and 1.2 only, forward-secret ciphers: every HTTPS listener of the project uses it. */
-export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
+import { TLS_POLICY } from './platform';
 
 export interface TargetHealthCheck {
   readonly path: string;

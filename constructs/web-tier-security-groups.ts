@@ -3,7 +3,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import type { Vpc } from '@cdktf/provider-aws/lib/vpc';
-import { parseCidr } from '../config/cidr';
+import { parseCidr } from './cidr';
 
 export interface WebTierSecurityGroupsProps {
   readonly name: string;

@@ -1,9 +1,9 @@
 import type { App } from 'cdktf';
 import { ConfigError } from '../config/load';
 import type { EnvironmentConfig } from '../config/schema';
-import { CachetStack } from './cachet-stack';
+import { CachetStack } from './cachet/cachet-stack';
 import type { EnvironmentStack } from './environment-stack';
-import { WebStack } from './web-stack';
+import { WebStack } from './web/web-stack';
 
 /** Every system, by name: each gets one stack per environment (`<system>-<env>`). */
 export const SYSTEMS = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CACHET_IMAGE_DIR } from '../../constructs/cachet-beanstalk';
+import { CACHET_IMAGE_DIR } from '../../stacks/cachet/cachet-beanstalk';
 import { ContainerImage, type ContainerImageProps } from '../../constructs/container-image';
 import { EncryptionKey } from '../../constructs/encryption-key';
 import { emptyStack, resourceList, synth, TEST_LOCATION, type Json } from '../helpers/synth';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { JenkinsServer, jenkinsUserData, type JenkinsServerProps } from '../../constructs/jenkins-server';
-import { AL2023_AMI } from '../../constructs/web-server-fleet';
 import { addTestNetwork, emptyStack, resourceList, synth } from '../helpers/synth';
+import { AL2023_AMI } from '../../constructs/platform';
 
 const WEBHOOKS = ['192.30.252.0/22', '185.199.108.0/22'];
 const OFFICE = '203.0.113.0/24';

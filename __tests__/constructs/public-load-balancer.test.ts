@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
-import { TLS_POLICY, type PublicLoadBalancerProps } from '../../constructs/public-load-balancer';
+import { type PublicLoadBalancerProps } from '../../constructs/public-load-balancer';
 import { addTestLoadBalancer, emptyStack, resourceList, synth, type Json } from '../helpers/synth';
+import { TLS_POLICY } from '../../constructs/platform';
 
 function build(props: Partial<PublicLoadBalancerProps> = {}) {
   const stack = emptyStack();

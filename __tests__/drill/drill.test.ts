@@ -2,8 +2,8 @@
 // health check and drain from the dev config), and its negative control.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEnvironments } from '../../config/load';
-import { releaseTimings } from '../../config/release-timings';
-import { buildRelease, formatReport, runDrill, type DrillReport } from '../../scripts/drill';
+import { releaseTimings } from '../../stacks/web/release-timings';
+import { buildRelease, formatReport, runDrill, type DrillReport } from '../../tools/drill';
 
 const DRILL_TIMEOUT_MS = 240_000;
 // Modest, bounded load: the suite shares two cores with the emulator gate.

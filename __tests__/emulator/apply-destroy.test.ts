@@ -30,7 +30,7 @@ import {
   type AppliedStack,
   type Emulator,
   type EmulatorPlan,
-} from '../../scripts/emulator';
+} from '../../harness/emulator';
 import { expectNoChangesButDrift, SECURITY_GROUP_RULE_DRIFT, type EmulatorDrift } from '../helpers/emulator-drift';
 import { expectedSubnets } from '../helpers/synth';
 

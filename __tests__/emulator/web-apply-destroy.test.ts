@@ -5,7 +5,7 @@
 //   boot the released version -> `terraform plan -detailed-exitcode` shows no change -> a missing or
 //   corrupt release fails the boot loudly -> destroy -> apply again in the same account -> destroy.
 // Each step's time is printed at the end. moto cannot take the pipeline's CodeBuild projects and
-// repository (scripts/emulator.ts); the Deploy action's environment comes from the deploy project's
+// repository (harness/emulator.ts); the Deploy action's environment comes from the deploy project's
 // own variables, evaluated by Terraform through an output added for the test.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -24,15 +24,15 @@ import {
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { DeleteObjectCommand, ListBucketsCommand, ListObjectsV2Command, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { releaseTimings } from '../../config/release-timings';
+import { releaseTimings } from '../../stacks/web/release-timings';
 import type { EnvironmentConfig } from '../../config/schema';
-import { AL2023_AMI } from '../../constructs/web-server-fleet';
-import { runCodeBuild } from '../../scripts/codebuild/runner';
-import { applyDevStack, EMULATOR_COMMAND_TIMEOUT_MS, emulatorClientConfig, MAX_REQUESTS, VENV_BIN, type AppliedStack } from '../../scripts/emulator';
+import { runCodeBuild } from '../../harness/codebuild/runner';
+import { applyDevStack, EMULATOR_COMMAND_TIMEOUT_MS, emulatorClientConfig, MAX_REQUESTS, VENV_BIN, type AppliedStack } from '../../harness/emulator';
 import { expectNoChangesButDrift, SECURITY_GROUP_RULE_DRIFT, type EmulatorDrift } from '../helpers/emulator-drift';
-import { bootInstance, type BootedInstance } from '../../scripts/instance-boot';
-import type { Json } from '../../scripts/offline-terraform';
+import { bootInstance, type BootedInstance } from '../../harness/instance-boot';
+import type { Json } from '../../harness/offline-terraform';
 import { commitWorkingTree, head } from '../helpers/repository';
+import { AL2023_AMI } from '../../constructs/platform';
 
 const REAL_AWS = join(VENV_BIN, 'aws');
 const STEP_TIMEOUT = EMULATOR_COMMAND_TIMEOUT_MS + 60_000;

@@ -1,7 +1,7 @@
 // "After an apply, a plan shows no changes", on the emulator: what moto reads back differently from
 // AWS is listed per test with the reason, and everything else must plan as no change.
 import { expect } from 'vitest';
-import type { DetailedPlan, PlannedChange } from '../../scripts/emulator';
+import type { DetailedPlan, PlannedChange } from '../../harness/emulator';
 
 /** One attribute moto reads back differently from AWS, for every resource of a type. */
 export interface EmulatorDrift {

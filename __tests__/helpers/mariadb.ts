@@ -6,8 +6,8 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loopbackCertificate } from '../../scripts/emulator';
-import { freeLoopbackPort } from '../../scripts/net';
+import { loopbackCertificate } from '../../harness/emulator';
+import { freeLoopbackPort } from '../../harness/net';
 
 export interface MariaDb {
   readonly port: number;

@@ -12,12 +12,12 @@ import { Network } from '../../constructs/network';
 import { PrivateBucket } from '../../constructs/private-bucket';
 import { PublicLoadBalancer, type PublicLoadBalancerProps } from '../../constructs/public-load-balancer';
 import { SourceBundle } from '../../constructs/source-bundle';
-import { WebServerFleet, type WebServerFleetProps } from '../../constructs/web-server-fleet';
-import { releaseTimings } from '../../config/release-timings';
+import { WebServerFleet, type WebServerFleetProps } from '../../stacks/web/web-server-fleet';
+import { releaseTimings } from '../../stacks/web/release-timings';
 import { WebTierSecurityGroups } from '../../constructs/web-tier-security-groups';
 
-export type { Json } from '../../scripts/offline-terraform';
-import type { Json } from '../../scripts/offline-terraform';
+export type { Json } from '../../harness/offline-terraform';
+import type { Json } from '../../harness/offline-terraform';
 
 export interface Synthesized {
   /** The JSON text, for cdktf's matchers. */

@@ -3,10 +3,10 @@
 // checkov (the policy gate) with waivers only from policy/checkov-skips.json.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT_NAMES } from '../../config/schema';
-import { countByType, planAllOffline, plannedResources, synthesizeAll, type Json, type OfflineResult } from '../../scripts/offline-terraform';
-import { releaseTimings } from '../../config/release-timings';
+import { countByType, planAllOffline, plannedResources, synthesizeAll, type Json, type OfflineResult } from '../../harness/offline-terraform';
+import { releaseTimings } from '../../stacks/web/release-timings';
 import { config, expectedSubnets, WITH_JENKINS } from '../helpers/synth';
-import { applySkips, formatReport, loadSkips, runCheckov, summarize, type Finding, type Skip } from '../../scripts/policy';
+import { applySkips, formatReport, loadSkips, runCheckov, summarize, type Finding, type Skip } from '../../harness/policy';
 
 /** web-dev with the optional Jenkins server, which no example environment turns on. */
 const JENKINS_CONFIG = config('dev', WITH_JENKINS);

@@ -5,8 +5,8 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { userData } from '../../../constructs/web-server-fleet';
-import { releaseTimings } from '../../../config/release-timings';
+import { userData } from '../../../stacks/web/web-server-fleet';
+import { releaseTimings } from '../../../stacks/web/release-timings';
 import { config } from '../../helpers/synth';
 
 const SCRIPT = resolve(__dirname, '../../../app/deploy/release.sh');

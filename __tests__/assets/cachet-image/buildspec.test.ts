@@ -8,9 +8,9 @@ import { chmodSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CACHET_BUNDLE_DIR, CACHET_IMAGE_DIR } from '../../../constructs/cachet-beanstalk';
-import { EMULATOR_ACCOUNT_ID, startEmulator, VENV_BIN, type Emulator } from '../../../scripts/emulator';
-import { runCodeBuild } from '../../../scripts/codebuild/runner';
+import { CACHET_BUNDLE_DIR, CACHET_IMAGE_DIR } from '../../../stacks/cachet/cachet-beanstalk';
+import { EMULATOR_ACCOUNT_ID, startEmulator, VENV_BIN, type Emulator } from '../../../harness/emulator';
+import { runCodeBuild } from '../../../harness/codebuild/runner';
 
 const REGION = 'eu-west-1';
 const REPOSITORY = 'statuspage-dev-cachet';

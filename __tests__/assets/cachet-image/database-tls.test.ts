@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cachetEnv, connectOnce, writeSecretFile } from '../../helpers/cachet-php';
-import { loopbackCertificate } from '../../../scripts/emulator';
+import { loopbackCertificate } from '../../../harness/emulator';
 import { startMariaDb, sqlString, type MariaDb } from '../../helpers/mariadb';
 
 let db: MariaDb;

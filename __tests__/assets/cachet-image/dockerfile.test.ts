@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CACHET_BUNDLE_DIR } from '../../../constructs/cachet-beanstalk';
+import { CACHET_BUNDLE_DIR } from '../../../stacks/cachet/cachet-beanstalk';
 import { CACHET_IMAGE_DIR } from '../../helpers/cachet-php';
 
 const read = (file: string) => readFileSync(join(CACHET_IMAGE_DIR, file), 'utf8');

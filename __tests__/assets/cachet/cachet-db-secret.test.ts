@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorClientConfig, startEmulator, VENV_BIN, type Emulator } from '../../../scripts/emulator';
+import { emulatorClientConfig, startEmulator, VENV_BIN, type Emulator } from '../../../harness/emulator';
 import { cachetEnv, connectOnce } from '../../helpers/cachet-php';
 import { startMariaDb, sqlString, type MariaDb } from '../../helpers/mariadb';
 

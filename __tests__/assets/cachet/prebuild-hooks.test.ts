@@ -1,16 +1,16 @@
 // The Beanstalk bundle's prebuild hook that installs the database secret refresher, run as the
 // platform runs it: the bundle unzipped into /var/app/staging, as root, in the boot test's isolated
-// root (scripts/instance-boot.ts), with the real AWS CLI against the emulator's Secrets Manager and
+// root (harness/instance-boot.ts), with the real AWS CLI against the emulator's Secrets Manager and
 // the systemctl stand-in; then one tick of its timer (the service, as systemd starts it).
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { readFileSync, statSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CACHET_BUNDLE_DIR } from '../../../constructs/cachet-beanstalk';
+import { CACHET_BUNDLE_DIR } from '../../../stacks/cachet/cachet-beanstalk';
 import { zipDirectory } from '../../../constructs/zip';
-import { emulatorClientConfig, startEmulator, VENV_BIN, type Emulator } from '../../../scripts/emulator';
-import { bootInstance, type BootedInstance } from '../../../scripts/instance-boot';
+import { emulatorClientConfig, startEmulator, VENV_BIN, type Emulator } from '../../../harness/emulator';
+import { bootInstance, type BootedInstance } from '../../../harness/instance-boot';
 
 let emulator: Emulator;
 let instance: BootedInstance;

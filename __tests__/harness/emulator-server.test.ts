@@ -1,0 +1,121 @@
+// The emulator's corrections (harness/emulator-server/moto_server.py): a TLS-only bucket policy
+// lets requests over TLS through, as in AWS, while a policy that denies TLS requests still denies;
+// a record set deleted and created again is created, whatever else the zone holds; a CodeBuild
+// project deleted by ARN is gone.
+import {
+  ChangeResourceRecordSetsCommand,
+  CreateHostedZoneCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+  type ResourceRecordSet,
+} from '@aws-sdk/client-route-53';
+import { PutBucketPolicyCommand, CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emulatorClientConfig, startEmulator, VENV_BIN, type Emulator } from '../../harness/emulator';
+
+let emulator: Emulator;
+let s3: S3Client;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  s3 = new S3Client({ ...emulatorClientConfig(emulator, 'eu-west-1'), forcePathStyle: true });
+}, 60_000);
+
+afterAll(async () => emulator?.stop());
+
+async function bucketDenying(name: string, secureTransport: boolean): Promise<string> {
+  await s3.send(new CreateBucketCommand({ Bucket: name, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'Deny',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:*',
+        Resource: [`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`],
+        Condition: { Bool: { 'aws:SecureTransport': secureTransport } },
+      },
+    ],
+  };
+  await s3.send(new PutBucketPolicyCommand({ Bucket: name, Policy: JSON.stringify(policy) }));
+  return name;
+}
+
+describe("the emulator's policy conditions", () => {
+  it('lets a request over TLS through a deny of requests without TLS', async () => {
+    const bucket = await bucketDenying('tls-only-bucket', false);
+    await expect(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x' }))).resolves.toBeDefined();
+  });
+
+  it('still denies a request over TLS where the policy denies TLS requests', async () => {
+    const bucket = await bucketDenying('deny-tls-bucket', true);
+    await expect(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x' }))).rejects.toThrow();
+  });
+});
+
+describe("the emulator's record sets", () => {
+  it('creates a record again after its delete, with another record sorting after it (as after a destroy)', async () => {
+    const route53 = new Route53Client(emulatorClientConfig(emulator, 'us-east-1'));
+    const zone = (await route53.send(new CreateHostedZoneCommand({ Name: 'example.com', CallerReference: 'recreate-test' }))).HostedZone!.Id!;
+    const change = (Action: 'CREATE' | 'DELETE', ResourceRecordSet: ResourceRecordSet) =>
+      route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zone, ChangeBatch: { Changes: [{ Action, ResourceRecordSet }] } }));
+    const app: ResourceRecordSet = { Name: 'app.example.com', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] };
+    await change('CREATE', { Name: '_validation.app.example.com', Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: 'x.acm-validations.aws' }] });
+    await change('CREATE', app);
+    await change('DELETE', app);
+    await expect(change('CREATE', app)).resolves.toBeDefined();
+    const { ResourceRecordSets } = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zone }));
+    expect(ResourceRecordSets!.filter((r) => r.Type === 'A').map((r) => r.Name)).toEqual(['app.example.com.']);
+  });
+
+  it('still refuses to create a record that exists', async () => {
+    const route53 = new Route53Client(emulatorClientConfig(emulator, 'us-east-1'));
+    const zone = (await route53.send(new CreateHostedZoneCommand({ Name: 'example.org', CallerReference: 'exists-test' }))).HostedZone!.Id!;
+    const record: ResourceRecordSet = { Name: 'app.example.org', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] };
+    const create = () =>
+      route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zone, ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: record }] } }));
+    await create();
+    await expect(create()).rejects.toThrow(/already exists/);
+  });
+});
+
+describe("the emulator's CodeBuild projects", () => {
+  const aws = (...args: string[]) =>
+    execFileSync(join(VENV_BIN, 'aws'), ['--region', 'eu-west-1', '--output', 'json', ...args], {
+      env: {
+        PATH: process.env.PATH!,
+        AWS_ENDPOINT_URL: emulator.endpoint,
+        AWS_CA_BUNDLE: emulator.caBundle,
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+      },
+      encoding: 'utf8',
+    });
+  const create = (name: string) =>
+    JSON.parse(
+      aws(
+        'codebuild',
+        'create-project',
+        '--name',
+        name,
+        '--source',
+        'type=S3,location=bucket/key.zip',
+        '--artifacts',
+        'type=NO_ARTIFACTS',
+        '--environment',
+        'type=LINUX_CONTAINER,image=aws/codebuild/amazonlinux-x86_64-standard:5.0,computeType=BUILD_GENERAL1_SMALL',
+        '--service-role',
+        'arn:aws:iam::123456789012:role/r',
+      ),
+    ).project;
+
+  it.each(['name', 'ARN'])('deletes a project named by its %s (the provider sends the ARN), so it can be created again', (by) => {
+    const project = create(`image-${by.toLowerCase()}`);
+    aws('codebuild', 'delete-project', '--name', by === 'ARN' ? project.arn : project.name);
+    expect(JSON.parse(aws('codebuild', 'list-projects')).projects).not.toContain(project.name);
+    expect(create(project.name).name).toBe(project.name);
+  });
+});

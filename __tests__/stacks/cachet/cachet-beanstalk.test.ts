@@ -1,0 +1,280 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AuroraMysqlCluster } from '../../../constructs/aurora-mysql-cluster';
+import {
+  CACHET_BUNDLE_DIR,
+  CACHET_IMAGE_DIR,
+  CachetBeanstalk,
+  DEPLOYMENT_TIMEOUT_SECONDS,
+  HEALTH_CONFIG_DOCUMENT,
+  type CachetBeanstalkProps,
+} from '../../../stacks/cachet/cachet-beanstalk';
+import { ContainerImage } from '../../../constructs/container-image';
+import { WebTierSecurityGroups } from '../../../constructs/web-tier-security-groups';
+import { addTestNetwork, emptyStack, resourceList, synth, TEST_LOCATION, type Json } from '../../helpers/synth';
+import { TLS_POLICY } from '../../../constructs/platform';
+
+function build(props: Partial<CachetBeanstalkProps> = {}) {
+  const stack = emptyStack();
+  const { key, network } = addTestNetwork(stack);
+  const groups = new WebTierSecurityGroups(stack, 'groups', { name: 't', vpc: network.vpc, instancePort: 80, databasePort: 3306 });
+  const database = new AuroraMysqlCluster(stack, 'db', {
+    name: 'test-db',
+    network,
+    securityGroup: groups.database!,
+    encryptionKey: key,
+    engineVersion: '8.0.mysql_aurora.3.08.2',
+    instanceClass: 'db.t4g.medium',
+  });
+  const image = new ContainerImage(stack, 'image', { name: 'test-cachet', location: TEST_LOCATION, directory: CACHET_IMAGE_DIR, encryptionKey: key });
+  new CachetBeanstalk(stack, 'cachet', {
+    name: 'test-cachet',
+    location: TEST_LOCATION,
+    network,
+    securityGroups: groups,
+    certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/test',
+    database,
+    encryptionKey: key,
+    appUrl: 'https://status.example.com',
+    image,
+    solutionStackName: '64bit Amazon Linux 2023 v4.7.2 running Docker',
+    instanceType: 't3.small',
+    ...props,
+  });
+  return synth(stack).json;
+}
+
+function environment(json: Json): Json {
+  const [env] = resourceList(json, 'aws_elastic_beanstalk_environment');
+  return env;
+}
+
+/** The value of one option setting, or undefined. */
+function option(json: Json, namespace: string, name: string): string | undefined {
+  return environment(json).setting.find((s: Json) => s.namespace === namespace && s.name === name)?.value;
+}
+
+describe('CachetBeanstalk option settings', () => {
+  const json = build();
+
+  it.each([
+    ['aws:ec2:vpc', 'AssociatePublicIpAddress', 'false'],
+    ['aws:ec2:vpc', 'ELBScheme', 'public'],
+    ['aws:elasticbeanstalk:environment', 'LoadBalancerType', 'application'],
+    ['aws:autoscaling:launchconfiguration', 'DisableIMDSv1', 'true'],
+    ['aws:autoscaling:launchconfiguration', 'DisableDefaultEC2SecurityGroup', 'true'],
+    ['aws:elbv2:listener:443', 'Protocol', 'HTTPS'],
+    ['aws:elbv2:listener:443', 'SSLCertificateArns', 'arn:aws:acm:eu-west-1:123456789012:certificate/test'],
+    ['aws:elbv2:listener:443', 'SSLPolicy', TLS_POLICY],
+    ['aws:elasticbeanstalk:environment:process:default', 'HealthCheckPath', '/api/v1/ping'],
+    ['aws:elasticbeanstalk:environment:process:default', 'Port', '80'],
+    ['aws:elasticbeanstalk:healthreporting:system', 'SystemType', 'enhanced'],
+    ['aws:elasticbeanstalk:cloudwatch:logs', 'StreamLogs', 'true'],
+    ['aws:elasticbeanstalk:cloudwatch:logs:health', 'HealthStreamingEnabled', 'true'],
+    ['aws:elasticbeanstalk:command', 'DeploymentPolicy', 'RollingWithAdditionalBatch'],
+    ['aws:elasticbeanstalk:managedactions', 'ManagedActionsEnabled', 'true'],
+    ['aws:elasticbeanstalk:managedactions:platformupdate', 'UpdateLevel', 'minor'],
+    ['aws:autoscaling:asg', 'MinSize', '2'],
+    ['aws:autoscaling:asg', 'MaxSize', '4'],
+    ['aws:autoscaling:trigger', 'MeasureName', 'CPUUtilization'],
+    ['aws:elasticbeanstalk:application:environment', 'APP_DEBUG', 'false'],
+    ['aws:elasticbeanstalk:command', 'Timeout', String(DEPLOYMENT_TIMEOUT_SECONDS)],
+    ['aws:elasticbeanstalk:healthreporting:system', 'ConfigDocument', HEALTH_CONFIG_DOCUMENT],
+  ])('sets %s %s = %s', (namespace, name, value) => {
+    expect(option(json, namespace, name)).toBe(value);
+  });
+
+  it('puts the instances in the application subnets and the load balancer in the public subnets', () => {
+    expect(option(json, 'aws:ec2:vpc', 'Subnets')).toMatch(
+      /^\$\{join\(",", \[aws_subnet\.network_application-eu-west-1a_\w+\.id, aws_subnet\.network_application-eu-west-1b_\w+\.id, aws_subnet\.network_application-eu-west-1c_\w+\.id\]\)\}$/,
+    );
+    expect(option(json, 'aws:ec2:vpc', 'ELBSubnets')).toMatch(/^\$\{join\(",", \[aws_subnet\.network_public-eu-west-1a_\w+\.id, .*public-eu-west-1c.*\]\)\}$/);
+  });
+
+  it('uses the project security groups for instances and load balancer, not Beanstalk ones', () => {
+    expect(option(json, 'aws:autoscaling:launchconfiguration', 'SecurityGroups')).toMatch(/^\$\{aws_security_group\.groups_instances_\w+\.id\}$/);
+    expect(option(json, 'aws:elbv2:loadbalancer', 'SecurityGroups')).toMatch(/^\$\{aws_security_group\.groups_load-balancer_\w+\.id\}$/);
+    expect(option(json, 'aws:elbv2:loadbalancer', 'ManagedSecurityGroup')).toBe(option(json, 'aws:elbv2:loadbalancer', 'SecurityGroups'));
+  });
+
+  it('points the database host at the cluster writer endpoint', () => {
+    expect(option(json, 'aws:elasticbeanstalk:application:environment', 'DB_HOST')).toMatch(/^\$\{aws_rds_cluster\.db_cluster_\w+\.endpoint\}$/);
+  });
+
+  it('runs the image built into the ECR repository, under its content tag', () => {
+    expect(option(json, 'aws:elasticbeanstalk:application:environment', 'CACHET_IMAGE')).toMatch(
+      /^\$\{aws_ecr_repository\.image_repository_\w+\.repository_url\}:[0-9a-f]{16}$/,
+    );
+  });
+
+  it("trusts the VPC's range as proxies, where the load balancer's nodes are", () => {
+    expect(option(json, 'aws:elasticbeanstalk:application:environment', 'TRUSTED_PROXIES')).toMatch(/^\$\{aws_vpc\.network_vpc_\w+\.cidr_block\}$/);
+  });
+
+  it('hands secrets over as Secrets Manager ARNs only', () => {
+    expect(option(json, 'aws:elasticbeanstalk:application:environmentsecrets', 'APP_KEY')).toMatch(
+      /^\$\{aws_secretsmanager_secret\.cachet_app-key_\w+\.arn\}$/,
+    );
+    // The database secret rotates: the instance's refresher reads it by ARN, not Beanstalk at boot.
+    expect(option(json, 'aws:elasticbeanstalk:application:environment', 'DB_SECRET_ARN')).toMatch(/master_user_secret\[0\]\.secret_arn\}$/);
+    expect(option(json, 'aws:elasticbeanstalk:application:environmentsecrets', 'DB_MASTER_SECRET')).toBeUndefined();
+    expect(option(json, 'aws:elasticbeanstalk:application:environment', 'DB_PASSWORD')).toBeUndefined();
+    expect(option(json, 'aws:elasticbeanstalk:application:environment', 'APP_KEY')).toBeUndefined();
+  });
+
+  it('sets no EC2 key pair unless asked to', () => {
+    expect(option(json, 'aws:autoscaling:launchconfiguration', 'EC2KeyName')).toBeUndefined();
+    expect(option(build({ sshKeyName: 'ops' }), 'aws:autoscaling:launchconfiguration', 'EC2KeyName')).toBe('ops');
+  });
+});
+
+describe('CachetBeanstalk', () => {
+  it.each([
+    ['RollingWithAdditionalBatch', 'Health'],
+    ['Immutable', 'Immutable'],
+  ] as const)('with %s deployments rolls configuration updates as %s', (policy, rollingType) => {
+    const json = build({ deploymentPolicy: policy });
+    expect(option(json, 'aws:elasticbeanstalk:command', 'DeploymentPolicy')).toBe(policy);
+    expect(option(json, 'aws:autoscaling:updatepolicy:rollingupdate', 'RollingUpdateType')).toBe(rollingType);
+  });
+
+  it('generates APP_KEY through a write-only argument, never a literal', () => {
+    const json = build();
+    const [version] = resourceList(json, 'aws_secretsmanager_secret_version');
+    expect(version.secret_string).toBeUndefined();
+    expect(version.secret_string_wo).toBe('base64:${base64sha256("${uuid()}${uuid()}")}');
+    const [secret] = resourceList(json, 'aws_secretsmanager_secret');
+    expect(secret.kms_key_id).toMatch(/aws_kms_key\.key_\w+\.arn/);
+  });
+
+  it('lets the instances read only their two secrets', () => {
+    const json = build();
+    const policy = resourceList(json, 'aws_iam_role_policy').find((p) => p.name === 'read-cachet-secrets')!.policy as string;
+    expect(policy).toMatch(
+      /"Action" = "secretsmanager:GetSecretValue", "Resource" = \[aws_secretsmanager_secret\.cachet_app-key_\w+\.arn, aws_rds_cluster\.db_cluster_\w+\.master_user_secret\[0\]\.secret_arn\]/,
+    );
+  });
+
+  it('lets the instances pull the image from its repository only', () => {
+    const policy = resourceList(build(), 'aws_iam_role_policy').find((p) => p.name === 'read-cachet-secrets')!.policy as string;
+    expect(policy).toMatch(/"Sid" = "PullTheImage", .*"ecr:BatchGetImage".*"Resource" = aws_ecr_repository\.image_repository_\w+\.arn/);
+    expect(policy).toMatch(/"Action" = "ecr:GetAuthorizationToken", "Resource" = "\*"/);
+  });
+
+  it('trusts Beanstalk in its service role with the external ID AWS documents', () => {
+    const role = resourceList(build(), 'aws_iam_role').find((r) => r.name === 'test-cachet-beanstalk-service')!;
+    expect(role.assume_role_policy).toMatch(/"Condition" = \{"StringEquals" = \{"sts:ExternalId" = "elasticbeanstalk"\}\}/);
+    expect(role.assume_role_policy).not.toMatch(/aws:SourceAccount/);
+  });
+
+  it('names the APP_KEY secret by prefix, so a re-created stack does not wait out the recovery window', () => {
+    const secret = resourceList(build(), 'aws_secretsmanager_secret').find((r) => /app-key/.test(r.name_prefix ?? r.name))!;
+    expect(secret.name).toBeUndefined();
+    expect(secret.name_prefix).toBe('test-cachet/app-key-');
+    expect(secret.recovery_window_in_days).toBe(30);
+  });
+
+  it('creates the environment after what its instances need at boot', () => {
+    const dependsOn: string[] = environment(build()).depends_on;
+    for (const needed of [
+      /aws_secretsmanager_secret_version\.cachet_app-key-value_/,
+      /aws_iam_role_policy\.cachet_instance-secrets_/,
+      /aws_iam_instance_profile\.cachet_instance-profile_/,
+      /aws_iam_role_policy_attachment\.cachet_instance-role-AWSElasticBeanstalkWebTier_/,
+      /aws_s3_bucket_policy\.cachet_access-logs_policy_/,
+    ]) {
+      expect(dependsOn.some((d) => needed.test(d))).toBe(true);
+    }
+  });
+
+  it('leaves the platform version to managed updates after creation', () => {
+    expect(environment(build()).lifecycle.ignore_changes).toContain('solution_stack_name');
+  });
+
+  it('writes load balancer access logs to a bucket ELB may write to', () => {
+    const json = build();
+    expect(option(json, 'aws:elasticbeanstalk:customoption', 'AccessLogsBucket')).toMatch(/^\$\{aws_s3_bucket\.cachet_access-logs_bucket_\w+\.id\}$/);
+    const policy = resourceList(json, 'aws_s3_bucket_policy').find((p) => /ElbLogDeliveryWritesAccessLogs/.test(p.policy))!;
+    expect(policy.policy).toMatch(/logdelivery\.elasticloadbalancing\.amazonaws\.com/);
+  });
+
+  it('uploads the source bundle to a private bucket under its content hash', () => {
+    const json = build();
+    const object = resourceList(json, 'aws_s3_object').find((o) => o.key.startsWith('cachet/'))!;
+    expect(object.key).toMatch(/^cachet\/[0-9a-f]{64}\.zip$/);
+    expect(resourceList(json, 'aws_s3_bucket_public_access_block')[0]).toMatchObject({ block_public_acls: true, restrict_public_buckets: true });
+  });
+
+  it('encrypts the bundle bucket with SSE-S3, which Beanstalk reads with its own credentials', () => {
+    const json = build();
+    const encryption = resourceList(json, 'aws_s3_bucket_server_side_encryption_configuration').find((e) => /cachet_bundles_bucket/.test(e.bucket))!;
+    expect(encryption.rule[0].apply_server_side_encryption_by_default.sse_algorithm).toBe('AES256');
+    const policy = resourceList(json, 'aws_iam_role_policy').find((p) => p.name === 'read-cachet-secrets')!.policy as string;
+    expect(policy).toContain('"kms:ViaService" = "secretsmanager.eu-west-1.amazonaws.com"');
+  });
+
+  it.each([
+    [undefined, 0],
+    [false, 0],
+    [true, 1],
+  ])('with enableWaf=%s puts %i web ACL(s) in front of the load balancer', (enableWaf, count) => {
+    const json = build({ enableWaf });
+    expect(resourceList(json, 'aws_wafv2_web_acl')).toHaveLength(count);
+    const associations = resourceList(json, 'aws_wafv2_web_acl_association');
+    expect(associations).toHaveLength(count);
+    if (count) expect(associations[0].resource_arn).toMatch(/^\$\{element\(aws_elastic_beanstalk_environment\.cachet_environment_\w+\.load_balancers, 0\)\}$/);
+  });
+
+  it('alarms when environment health is Degraded or worse', () => {
+    const json = build();
+    const alarm = resourceList(json, 'aws_cloudwatch_metric_alarm').find((a) => a.metric_name === 'EnvironmentHealth')!;
+    expect(alarm).toMatchObject({ namespace: 'AWS/ElasticBeanstalk', metric_name: 'EnvironmentHealth', threshold: 20 });
+  });
+
+  it.each([
+    [{ name: 'abc' }, /name "abc" has 3 characters; Beanstalk environment names need 4 to 40/],
+    [{ minInstances: 3, maxInstances: 2 }, /minInstances 3 \/ maxInstances 2/],
+    [{ scaleInCpuPercent: 80, scaleOutCpuPercent: 70 }, /scaleInCpuPercent 80 must be below scaleOutCpuPercent 70/],
+  ])('refuses %j', (props, error) => {
+    expect(() => build(props)).toThrow(error);
+  });
+});
+
+describe('the Cachet source bundle', () => {
+  const read = (file: string) => readFileSync(join(CACHET_BUNDLE_DIR, file), 'utf8');
+
+  it('redirects HTTP to HTTPS with a 301 on the load balancer', () => {
+    const config = read('.ebextensions/https-redirect.config');
+    expect(config).toMatch(/AWSEBV2LoadBalancerListener:/);
+    expect(config).toMatch(/Port: 80\n/);
+    expect(config).toMatch(/Type: redirect/);
+    expect(config).toMatch(/Protocol: HTTPS/);
+    expect(config).toMatch(/StatusCode: HTTP_301/);
+  });
+
+  it("runs the configured image on the instance port, with the refresher's secret file mounted read-only", () => {
+    const compose = read('docker-compose.yml');
+    expect(compose).toMatch(/image: \$\{CACHET_IMAGE:\?/);
+    expect(compose).toMatch(/- "80:8000"/);
+    expect(compose).not.toMatch(/entrypoint:/);
+    expect(compose).toMatch(/DB_SECRET_FILE: \/run\/cachet-secrets\/db\.json/);
+    expect(compose).toMatch(/- \/opt\/cachet-secrets:\/run\/cachet-secrets:ro/);
+  });
+
+  it('sets the load balancer attributes the web load balancer has, access logs included', () => {
+    const config = read('.ebextensions/load-balancer.config');
+    expect(config).toMatch(/AWSEBV2LoadBalancer:\n\s+Type: AWS::ElasticLoadBalancingV2::LoadBalancer/);
+    expect(config).toMatch(/Key: routing\.http\.drop_invalid_header_fields\.enabled\n\s+Value: "true"/);
+    expect(config).toMatch(/Key: routing\.http\.desync_mitigation_mode\n\s+Value: defensive/);
+    expect(config).toMatch(/Key: access_logs\.s3\.enabled\n\s+Value: "true"/);
+    expect(config).toMatch(/Namespace: aws:elasticbeanstalk:customoption\n\s+OptionName: AccessLogsBucket/);
+  });
+
+  it.each(['.platform/hooks/prebuild/10-cachet-db-secret.sh', '.platform/hooks/prebuild/20-cachet-image.sh', '.platform/cachet/cachet-db-secret'])(
+    'ships %s executable, as Beanstalk runs platform hooks',
+    (file) => {
+      expect(statSync(join(CACHET_BUNDLE_DIR, file)).mode & 0o111).toBe(0o111);
+    },
+  );
+});

@@ -1,0 +1,143 @@
+// The architecture diagrams, asserted on the graph itself (nodes and port-labelled edges from the
+// synthesized security group rules), not on pixels.
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Testing } from 'cdktf';
+import { describe, expect, it } from 'vitest';
+import { ENVIRONMENT_NAMES, type EnvironmentConfig } from '../../config/schema';
+import { MYSQL_PORT } from '../../constructs/aurora-mysql-cluster';
+import { CACHET_INSTANCE_PORT } from '../../stacks/cachet/cachet-beanstalk';
+import { renderSvg, stackGraph, toDot, toMermaid, type Graph } from '../../tools/diagram';
+import { CachetStack } from '../../stacks/cachet/cachet-stack';
+import { WebStack } from '../../stacks/web/web-stack';
+import { config, WITH_JENKINS } from '../helpers/synth';
+
+const cachetGraph = (c: EnvironmentConfig) => stackGraph(`cachet-${c.name}`, JSON.parse(Testing.synth(new CachetStack(Testing.app(), c))));
+const webGraph = (c: EnvironmentConfig) => stackGraph(`web-${c.name}`, JSON.parse(Testing.synth(new WebStack(Testing.app(), c))));
+/** The example environments' graphs, synthesized once. */
+const graphs: Record<string, Graph> = Object.fromEntries(
+  ENVIRONMENT_NAMES.flatMap((n) => [
+    [`cachet-${n}`, cachetGraph(config(n))],
+    [`web-${n}`, webGraph(config(n))],
+  ]),
+);
+
+/** Edges as `from-label -> to-label: ports`, with node labels instead of ids. */
+function edges(graph: Graph): string[] {
+  const label = (id: string) => graph.nodes.find((n) => n.id === id)!.label.split('\\n')[0];
+  return graph.edges.map((e) => `${label(e.from)} -> ${label(e.to)}: ${e.label}`).sort();
+}
+
+const kinds = (graph: Graph, kind: string) => graph.nodes.filter((n) => n.kind === kind);
+
+describe.each(ENVIRONMENT_NAMES)('the cachet-%s diagram', (name) => {
+  const c = config(name);
+  const graph = graphs[`cachet-${name}`];
+  const azs = c.network.availabilityZones.length;
+
+  it('draws every subnet in its tier, with its AZ and CIDR', () => {
+    const subnets = kinds(graph, 'subnet')
+      .map((n) => `${n.tier} ${n.label.replace('\\n', ' ')}`)
+      .sort();
+    const expected = c.network.availabilityZones
+      .flatMap((az, i) => [
+        `public public ${az} ${c.network.publicSubnetCidrs[i]}`,
+        `application application ${az} ${c.network.applicationSubnetCidrs[i]}`,
+        `data data ${az} ${c.network.dataSubnetCidrs[i]}`,
+      ])
+      .sort();
+    expect(subnets).toEqual(expected);
+    expect(graph.vpcLabel).toBe(`VPC ${c.network.vpcCidr}`);
+  });
+
+  it('draws the NAT gateways, the load balancer, the Beanstalk environment and one database node per instance', () => {
+    expect(kinds(graph, 'nat')).toHaveLength(c.network.natGateways === 'single' ? 1 : azs);
+    expect(kinds(graph, 'load-balancer').map((n) => n.tier)).toEqual(['public']);
+    expect(kinds(graph, 'instances').map((n) => n.tier)).toEqual(['application']);
+    expect(kinds(graph, 'database').map((n) => n.tier)).toEqual(Array(c.database.readerCount + 1).fill('data'));
+  });
+
+  it('labels the security group edges with their ports: the internet reaches only the load balancer, the database only the web tier', () => {
+    expect(edges(graph)).toEqual(
+      [
+        'internet -> Application Load Balancer: tcp 80, 443',
+        `Application Load Balancer -> Beanstalk environment: tcp ${CACHET_INSTANCE_PORT}`,
+        ...Array(c.database.readerCount + 1).fill(`Beanstalk environment -> Aurora MySQL instance: tcp ${MYSQL_PORT}`),
+      ].sort(),
+    );
+  });
+});
+
+describe('the cachet diagram with SSH', () => {
+  it('draws the operator address reaching the instances on 22, and nothing else new', () => {
+    const graph = cachetGraph(config('staging', { cachet: { ssh: { operatorCidr: '203.0.113.7/32' } } }));
+    expect(edges(graph)).toContain('203.0.113.7/32 -> Beanstalk environment: tcp 22');
+    expect(edges(graph).filter((e) => e.includes('tcp 22'))).toHaveLength(1);
+  });
+});
+
+describe.each(ENVIRONMENT_NAMES)('the web-%s diagram', (name) => {
+  const c = config(name);
+  const graph = graphs[`web-${name}`];
+
+  it('draws the ALB in the public subnets and the Auto Scaling group in the application subnets', () => {
+    expect(kinds(graph, 'subnet')).toHaveLength(3 * c.webapp.network.availabilityZones.length);
+    expect(kinds(graph, 'load-balancer').map((n) => `${n.tier} ${n.label}`)).toEqual([`public Application Load Balancer\\n${c.project}-${name}-web`]);
+    expect(kinds(graph, 'instances').map((n) => `${n.tier} ${n.label}`)).toEqual([
+      `application Auto Scaling group\\n${c.webapp.minInstances}-${c.webapp.maxInstances} instances`,
+    ]);
+  });
+
+  it('labels the edges: internet to the ALB on 80 and 443, the ALB to the instances on the app port', () => {
+    expect(edges(graph)).toEqual(['Application Load Balancer -> Auto Scaling group: tcp 8080', 'internet -> Application Load Balancer: tcp 80, 443']);
+  });
+});
+
+describe('the web diagram with Jenkins', () => {
+  it('draws the webhook and office blocks reaching Jenkins on 443 and its web port', () => {
+    const graph = webGraph(config('dev', WITH_JENKINS));
+    expect(edges(graph)).toEqual(
+      expect.arrayContaining([
+        '192.30.252.0/22 -> EC2 statuspage-dev-web-jenkins: tcp 443, 8080',
+        '203.0.113.0/24 -> EC2 statuspage-dev-web-jenkins: tcp 443, 8080',
+      ]),
+    );
+    expect(kinds(graph, 'server').map((n) => n.tier)).toEqual(['public']);
+  });
+});
+
+describe('diagram formats', () => {
+  const graph = graphs['cachet-dev'];
+
+  it('writes the same edges to DOT and Mermaid', () => {
+    const dot = toDot(graph);
+    const mermaid = toMermaid(graph);
+    expect(dot.match(/ -> n\d+ \[label="tcp [^"]+"\]/g)).toHaveLength(graph.edges.length);
+    expect(mermaid.match(/ -- "tcp [^"]+" --> n\d+/g)).toHaveLength(graph.edges.length);
+    expect(mermaid).toContain(`-- "tcp ${MYSQL_PORT}" -->`);
+    expect(dot).toContain('subgraph cluster_data {');
+  });
+
+  it('renders SVG with Graphviz', () => {
+    const svg = renderSvg(toDot(graph));
+    expect(svg).toMatch(/^<\?xml[\s\S]*<svg /);
+    expect(svg).toContain('Aurora MySQL instance');
+    expect(svg).toContain(`tcp ${MYSQL_PORT}`);
+  });
+});
+
+describe('docs/diagrams', () => {
+  it.each(Object.keys(graphs))('holds the current DOT and Mermaid of %s (npm run diagram refreshes them)', (stack) => {
+    const file = (ext: string) => readFileSync(join(resolve(__dirname, '../../docs/diagrams'), `${stack}.${ext}`), 'utf8');
+    expect(file('dot')).toBe(toDot(graphs[stack]));
+    expect(file('mmd')).toBe(toMermaid(graphs[stack]));
+  });
+});
+
+describe('the README', () => {
+  const readme = readFileSync(resolve(__dirname, '../../README.md'), 'utf8');
+  it.each(['cachet-prod', 'web-prod'])('embeds the current Mermaid diagram of %s (npm run diagram refreshes it)', (stack) => {
+    const file = toMermaid(graphs[stack]);
+    expect(readme).toContain(`<!-- diagram: ${stack} -->\n\`\`\`mermaid\n${file}\`\`\``);
+  });
+});

@@ -1,0 +1,49 @@
+// tools/preflight.sh, which `npm test` runs first and .ci/run uses to install what is missing.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SCRIPT = resolve(__dirname, '../../tools/preflight.sh');
+
+/** A PATH with only the shell tools the script itself uses: every tool the suite needs is missing. */
+function barePath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'bare-path-'));
+  for (const tool of ['bash', 'cut', 'sort', 'tr', 'grep', 'id', 'dirname'])
+    symlinkSync(spawnSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim(), join(dir, tool));
+  return dir;
+}
+
+const run = (path: string, ...args: string[]) => spawnSync(join(barePath(), 'bash'), [SCRIPT, ...args], { env: { PATH: path }, encoding: 'utf8' });
+
+describe('tools/preflight.sh', () => {
+  it('passes silently on a machine that has everything (this one)', () => {
+    const result = spawnSync('bash', [SCRIPT], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('lists every missing tool at once, with the command that installs them, and fails', () => {
+    const result = run(barePath());
+    expect(result.status).toBe(1);
+    for (const line of [
+      /- go \(.*\): apt-get install -y golang-go/,
+      /- terraform \(.*install Terraform >= 1\.11/,
+      /- php \(.*\): apt-get install -y php-cli/,
+      /- jq /,
+      /- dot \(.*\): apt-get install -y graphviz/,
+    ]) {
+      expect(result.stderr).toMatch(line);
+    }
+    expect(result.stderr).toMatch(/Install them all: apt-get update && apt-get install -y .*golang-go.*graphviz/);
+    expect(result.stderr).toMatch(/npm run test:unit/);
+  });
+
+  it('tells .ci/run which Debian packages to install', () => {
+    const result = run(barePath(), '--missing-packages');
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim().split(' ')).toEqual(expect.arrayContaining(['golang-go', 'php-cli', 'jq', 'graphviz', 'openssl']));
+    expect(result.stdout).not.toMatch(/terraform/);
+  });
+});

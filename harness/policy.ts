@@ -1,0 +1,141 @@
+// The policy gate: checkov (pinned, in the project's .venv) over the offline plan JSON of every
+// stack, with waivers only from policy/checkov-skips.json. `npm run policy` prints the table and
+// exits non-zero on any failed check; the test suite asserts the same.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { glob } from './glob';
+import { planAllOffline, synthesizeAll, type Json } from './offline-terraform';
+import { parseCommandLine } from '../tools/cli';
+
+const ROOT = resolve(__dirname, '..');
+export const CHECKOV = join(ROOT, '.venv', 'bin', 'checkov');
+export const SKIPS_FILE = join(ROOT, 'policy', 'checkov-skips.json');
+
+const skipSchema = z
+  .object({
+    id: z.string().regex(/^CKV2?_[A-Z]+_\d+$/, 'must be a checkov check id such as CKV_AWS_18'),
+    reason: z.string().min(20, 'needs a one-line reason a reviewer can accept (20 characters at least)'),
+    stacks: z.array(z.string().min(1)).min(1).optional(),
+    resources: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .strict();
+export type Skip = z.infer<typeof skipSchema>;
+
+/** Reads and validates the waiver file; every entry must carry a reason. */
+export function loadSkips(path = SKIPS_FILE): Skip[] {
+  const parsed = z
+    .object({ '//': z.string().optional(), skips: z.array(skipSchema) })
+    .strict()
+    .safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`${path} is invalid:\n${issues}`);
+  }
+  return parsed.data.skips;
+}
+
+export type Result = 'passed' | 'failed' | 'skipped';
+
+export interface Finding {
+  readonly stack: string;
+  readonly checkId: string;
+  readonly checkName: string;
+  readonly resource: string;
+  readonly result: Result;
+  /** The waiver's reason, for skipped findings. */
+  readonly reason?: string;
+}
+
+function matches(skip: Skip, finding: Finding): boolean {
+  return (
+    skip.id === finding.checkId &&
+    (skip.stacks ?? ['*']).some((s) => glob(s).test(finding.stack)) &&
+    (skip.resources ?? ['*']).some((r) => glob(r).test(finding.resource))
+  );
+}
+
+/** Turns failed findings a waiver covers into skipped ones; also returns waivers that covered nothing. */
+export function applySkips(findings: readonly Finding[], skips: readonly Skip[]): { findings: Finding[]; unused: Skip[] } {
+  const used = new Set<Skip>();
+  const out = findings.map((f) => {
+    if (f.result !== 'failed') return f;
+    const skip = skips.find((s) => matches(s, f));
+    if (!skip) return f;
+    used.add(skip);
+    return { ...f, result: 'skipped' as const, reason: skip.reason };
+  });
+  return { findings: out, unused: skips.filter((s) => !used.has(s)) };
+}
+
+/** Runs checkov once over the plan JSON files (named `<stack>.plan.json`). */
+export function runCheckov(planFiles: readonly string[]): Finding[] {
+  if (!existsSync(CHECKOV)) {
+    throw new Error(`checkov is not installed at ${CHECKOV}; run tools/setup-python.sh (npm test runs it first)`);
+  }
+  const args = [...planFiles.flatMap((f) => ['-f', f]), '--framework', 'terraform_plan', '--output', 'json', '--skip-download', '--soft-fail', '--compact'];
+  const stdout = execFileSync(CHECKOV, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, LOG_LEVEL: 'ERROR' } });
+  const report: Json = JSON.parse(stdout);
+  const reports: Json[] = Array.isArray(report) ? report : [report];
+  const findings: Finding[] = [];
+  for (const r of reports.filter((x) => x.check_type === 'terraform_plan')) {
+    for (const [list, result] of [
+      [r.results.passed_checks, 'passed'],
+      [r.results.failed_checks, 'failed'],
+    ] as const) {
+      for (const c of list as Json[]) {
+        findings.push({ stack: basename(c.file_path, '.plan.json'), checkId: c.check_id, checkName: c.check_name, resource: c.resource, result });
+      }
+    }
+  }
+  return findings;
+}
+
+/** Passed / failed / skipped per stack. */
+export function summarize(findings: readonly Finding[]): Record<string, Record<Result, number>> {
+  const summary: Record<string, Record<Result, number>> = {};
+  for (const f of findings) {
+    summary[f.stack] ??= { passed: 0, failed: 0, skipped: 0 };
+    summary[f.stack][f.result]++;
+  }
+  return summary;
+}
+
+/** Markdown table of every failed or skipped finding, then the per-stack summary. */
+export function formatReport(findings: readonly Finding[]): string {
+  const shown = findings
+    .filter((f) => f.result !== 'passed')
+    .sort((a, b) => `${a.stack}${a.checkId}${a.resource}`.localeCompare(`${b.stack}${b.checkId}${b.resource}`));
+  const lines = ['| stack | check | resource | result | reason |', '|---|---|---|---|---|'];
+  for (const f of shown) lines.push(`| ${f.stack} | ${f.checkId} | ${f.resource} | ${f.result} | ${f.reason ?? f.checkName} |`);
+  lines.push('', '| stack | passed | failed | skipped |', '|---|---|---|---|');
+  for (const [stack, s] of Object.entries(summarize(findings)).sort()) lines.push(`| ${stack} | ${s.passed} | ${s.failed} | ${s.skipped} |`);
+  return lines.join('\n');
+}
+
+/** Synthesizes and plans every stack offline, scans the plans, applies the waivers. */
+export async function runPolicyGate(): Promise<{ findings: Finding[]; unused: Skip[] }> {
+  const results = await planAllOffline(synthesizeAll());
+  return applySkips(runCheckov(results.map((r) => r.planFile)), loadSkips());
+}
+
+const USAGE = `usage: npm run policy
+
+Synthesizes and plans every stack offline, scans the plans with checkov and prints every failed or
+waived finding and a summary per stack (exit 1 on a failed check or an unused waiver).
+Waivers: policy/checkov-skips.json.
+  -h, --help  this text, and nothing else`;
+
+if (require.main === module) {
+  parseCommandLine(USAGE, {});
+  runPolicyGate().then(({ findings, unused }) => {
+    console.log(formatReport(findings));
+    for (const s of unused) console.log(`\nunused waiver: ${s.id} (${s.reason})`);
+    const failed = findings.filter((f) => f.result === 'failed').length;
+    console.log(
+      `\n${failed === 0 && unused.length === 0 ? 'policy gate passed' : `policy gate FAILED: ${failed} failed check(s), ${unused.length} unused waiver(s)`}`,
+    );
+    process.exit(failed === 0 && unused.length === 0 ? 0 : 1);
+  });
+}

@@ -1,0 +1,389 @@
+import { Construct } from 'constructs';
+import { Fn } from 'cdktf';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { DataAwsElasticBeanstalkHostedZone } from '@cdktf/provider-aws/lib/data-aws-elastic-beanstalk-hosted-zone';
+import { ElasticBeanstalkApplication } from '@cdktf/provider-aws/lib/elastic-beanstalk-application';
+import { ElasticBeanstalkApplicationVersion } from '@cdktf/provider-aws/lib/elastic-beanstalk-application-version';
+import { ElasticBeanstalkEnvironment, type ElasticBeanstalkEnvironmentSetting } from '@cdktf/provider-aws/lib/elastic-beanstalk-environment';
+import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
+import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
+import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
+import type { AliasTarget } from '../../constructs/alias-record';
+import type { AuroraMysqlCluster } from '../../constructs/aurora-mysql-cluster';
+import type { ContainerImage } from '../../constructs/container-image';
+import type { EncryptionKey } from '../../constructs/encryption-key';
+import type { Network } from '../../constructs/network';
+import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy, type AwsLocation } from '../../constructs/policy';
+import { PrivateBucket } from '../../constructs/private-bucket';
+import { albAccessLogBucket } from '../../constructs/public-load-balancer';
+import { SourceBundle } from '../../constructs/source-bundle';
+import { RegionalWebAcl } from '../../constructs/web-acl';
+import type { WebTierSecurityGroups } from '../../constructs/web-tier-security-groups';
+import { projectPath } from '../../project';
+import { TLS_POLICY } from '../../constructs/platform';
+
+/** The port the instances serve on (the container's 8000 is published on it). */
+export const CACHET_INSTANCE_PORT = 80;
+
+/** The source bundle: compose file, platform hooks and .ebextensions, zipped at synth time. */
+export const CACHET_BUNDLE_DIR = projectPath('assets', 'cachet');
+
+/** Cachet's image: the official one with our fixes (Dockerfile, buildspec.yml, PHP config). */
+export const CACHET_IMAGE_DIR = projectPath('assets', 'cachet-image');
+
+/**
+ * The enhanced health configuration document as Beanstalk stores it (`Instance` first, the default
+ * 4xx rules filled in): written any other way, every plan shows it as a change. One environment
+ * metric, EnvironmentHealth, published each minute for the health alarm.
+ */
+export const HEALTH_CONFIG_DOCUMENT =
+  '{"Version":1,"CloudWatchMetrics":{"Instance":{},"Environment":{"EnvironmentHealth":60}},"Rules":{"Environment":{"ELB":{"ELBRequests4xx":{"Enabled":true}},"Application":{"ApplicationRequests4xx":{"Enabled":true}}}}}';
+
+/** How long an instance deployment may take: the first waits for the image build (see ContainerImage). */
+export const DEPLOYMENT_TIMEOUT_SECONDS = 1800;
+
+export type DeploymentPolicy = 'RollingWithAdditionalBatch' | 'Immutable';
+
+export interface CachetBeanstalkProps {
+  /** Name of the application and environment (4-40 characters). */
+  readonly name: string;
+  readonly location: AwsLocation;
+  /** Instances go in the application subnets, the load balancer in the public subnets. */
+  readonly network: Network;
+  /** The environment uses these groups, never Beanstalk's own. */
+  readonly securityGroups: WebTierSecurityGroups;
+  /** Validated ACM certificate for the HTTPS listener. */
+  readonly certificateArn: string;
+  /** Cachet's database: host, name and the RDS-managed master secret come from it. */
+  readonly database: AuroraMysqlCluster;
+  /** Encrypts the APP_KEY secret. */
+  readonly encryptionKey: EncryptionKey;
+  /** Public URL of the status page, e.g. `https://status.example.com`. */
+  readonly appUrl: string;
+  /** Cachet's image (assets/cachet-image), built into the stack's ECR repository. */
+  readonly image: ContainerImage;
+  /**
+   * Amazon Linux 2023 Docker solution stack a new environment starts on. Managed platform updates
+   * move it on afterwards, so later changes to this value are ignored.
+   */
+  readonly solutionStackName: string;
+  readonly instanceType: string;
+  /** @default 2 */
+  readonly minInstances?: number;
+  /** @default 4 */
+  readonly maxInstances?: number;
+  /**
+   * How releases roll; both keep full capacity in service throughout.
+   * @default 'RollingWithAdditionalBatch'
+   */
+  readonly deploymentPolicy?: DeploymentPolicy;
+  /** @default '/api/v1/ping' */
+  readonly healthCheckPath?: string;
+  /** @default 70 */
+  readonly scaleOutCpuPercent?: number;
+  /** @default 25 */
+  readonly scaleInCpuPercent?: number;
+  /** Retention of the streamed instance and health logs. @default 30 */
+  readonly logRetentionDays?: number;
+  /**
+   * Put a WAF web ACL with AWS managed rule groups in front of the load balancer.
+   * @default false
+   */
+  readonly enableWaf?: boolean;
+  /**
+   * EC2 key pair for the instances (SSH is still only open when the security groups allow it).
+   * @default - no key pair
+   */
+  readonly sshKeyName?: string;
+  /**
+   * Let `terraform destroy` delete the source bundle and access log buckets with their objects (see PrivateBucket).
+   * @default false
+   */
+  readonly forceDestroyBuckets?: boolean;
+}
+
+function setting(namespace: string, name: string, value: string | number | boolean): ElasticBeanstalkEnvironmentSetting {
+  return { namespace, name, value: String(value) };
+}
+
+/**
+ * Cachet on Elastic Beanstalk's Docker platform: a versioned source bundle in a private bucket, an
+ * application load balanced environment (HTTPS with a modern policy, HTTP redirected), instances in
+ * private subnets with IMDSv2 only, the project's security groups instead of Beanstalk's, enhanced
+ * health with CloudWatch streaming, CPU-based autoscaling, full-capacity deployments and managed
+ * platform updates. APP_KEY and the database password reach the container from Secrets Manager.
+ */
+export class CachetBeanstalk extends Construct {
+  public readonly application: ElasticBeanstalkApplication;
+  public readonly environment: ElasticBeanstalkEnvironment;
+  /** The environment's CNAME (`<prefix>.<region>.elasticbeanstalk.com`). */
+  public readonly cname: string;
+  /** ARN of the secret holding Cachet's APP_KEY. */
+  public readonly appKeySecretArn: string;
+  /** Target for a Route 53 alias record to the environment. */
+  public readonly aliasTarget: AliasTarget;
+
+  constructor(scope: Construct, id: string, props: CachetBeanstalkProps) {
+    super(scope, id);
+    const minInstances = props.minInstances ?? 2;
+    const maxInstances = props.maxInstances ?? 4;
+    const scaleOut = props.scaleOutCpuPercent ?? 70;
+    const scaleIn = props.scaleInCpuPercent ?? 25;
+    if (props.name.length < 4 || props.name.length > 40) {
+      throw new Error(`CachetBeanstalk ${id}: name "${props.name}" has ${props.name.length} characters; Beanstalk environment names need 4 to 40`);
+    }
+    if (minInstances < 1 || minInstances > maxInstances) {
+      throw new Error(`CachetBeanstalk ${id}: minInstances ${minInstances} / maxInstances ${maxInstances}; need 1 <= minInstances <= maxInstances`);
+    }
+    if (scaleIn >= scaleOut) {
+      throw new Error(`CachetBeanstalk ${id}: scaleInCpuPercent ${scaleIn} must be below scaleOutCpuPercent ${scaleOut}`);
+    }
+    const region = props.location.region;
+
+    // SSE-S3: Beanstalk reads bundles with its own credentials and documents no KMS bundles.
+    const bundles = new PrivateBucket(this, 'bundles', { namePrefix: `${props.name}-bundles-`, forceDestroy: props.forceDestroyBuckets });
+    const source = new SourceBundle(this, 'bundle-source', { directory: CACHET_BUNDLE_DIR });
+    const bundle = new S3Object(this, 'bundle', {
+      bucket: bundles.bucket.id,
+      key: `cachet/${source.hash}.zip`,
+      source: source.path,
+      sourceHash: source.hash,
+      dependsOn: bundles.settings,
+    });
+
+    // The trust AWS documents for Beanstalk's service role: Beanstalk passes this external ID.
+    const serviceRole = new IamRole(this, 'service-role', {
+      name: `${props.name}-beanstalk-service`,
+      assumeRolePolicy: policyDocument([
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'elasticbeanstalk.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'sts:ExternalId': 'elasticbeanstalk' } },
+        },
+      ]),
+    });
+    const serviceRolePolicies = ['AWSElasticBeanstalkEnhancedHealth', 'AWSElasticBeanstalkManagedUpdatesCustomerRolePolicy'].map(
+      (policy) => new IamRolePolicyAttachment(this, `service-role-${policy}`, { role: serviceRole.name, policyArn: managedPolicyArn(policy) }),
+    );
+
+    this.application = new ElasticBeanstalkApplication(this, 'application', {
+      name: props.name,
+      description: 'Cachet status page',
+      appversionLifecycle: { serviceRole: serviceRole.arn, maxCount: 50, deleteSourceFromS3: false },
+    });
+    const version = new ElasticBeanstalkApplicationVersion(this, 'version', {
+      application: this.application.name,
+      name: `cachet-${source.hash.slice(0, 16)}`,
+      description: `Source bundle ${source.hash}`,
+      bucket: bundles.bucket.id,
+      key: bundle.key,
+    });
+
+    // APP_KEY: 32 random bytes in Laravel's `base64:` form, made by Terraform at apply time from two
+    // UUIDs and written through a write-only argument, so the value is neither in this JSON nor in
+    // the state. Bump `secret_string_wo_version` to rotate it. A name prefix: a destroyed secret
+    // keeps its name for the 30-day recovery window, and a re-created stack must not need it.
+    const appKey = new SecretsmanagerSecret(this, 'app-key', {
+      namePrefix: `${props.name}/app-key-`,
+      description: 'Cachet APP_KEY (Laravel encryption key)',
+      kmsKeyId: props.encryptionKey.arn,
+      recoveryWindowInDays: 30,
+    });
+    const appKeyValue = new SecretsmanagerSecretVersion(this, 'app-key-value', {
+      secretId: appKey.id,
+      secretStringWo: `base64:${Fn.base64sha256(`${Fn.uuid()}${Fn.uuid()}`)}`,
+      secretStringWoVersion: 1,
+    });
+    this.appKeySecretArn = appKey.arn;
+
+    const instanceRole = new IamRole(this, 'instance-role', {
+      name: `${props.name}-beanstalk-instance`,
+      assumeRolePolicy: serviceAssumeRolePolicy('ec2.amazonaws.com'),
+    });
+    // WebTier: bundle download, log and health publishing; SSMManagedInstanceCore: Session Manager
+    // instead of SSH.
+    const instanceRolePolicies = ['AWSElasticBeanstalkWebTier', 'AmazonSSMManagedInstanceCore'].map(
+      (policy) => new IamRolePolicyAttachment(this, `instance-role-${policy}`, { role: instanceRole.name, policyArn: managedPolicyArn(policy) }),
+    );
+    // The database secret is read by the instance's refresher (.platform/cachet/cachet-db-secret),
+    // APP_KEY by Beanstalk at boot; the image is pulled by Beanstalk with this profile.
+    const instancePolicy = new IamRolePolicy(this, 'instance-secrets', {
+      role: instanceRole.id,
+      name: 'read-cachet-secrets',
+      policy: policyDocument([
+        {
+          Sid: 'ReadCachetSecrets',
+          Effect: 'Allow',
+          Action: 'secretsmanager:GetSecretValue',
+          Resource: [appKey.arn, props.database.masterUserSecretArn],
+        },
+        props.encryptionKey.grantThroughService('DecryptSecretsThroughSecretsManager', 'secretsmanager'),
+        ...bundles.grantObjects('ReadSourceBundles', 's3:GetObject'),
+        ...props.image.pullStatements(),
+      ]),
+    });
+    const instanceProfile = new IamInstanceProfile(this, 'instance-profile', {
+      name: `${props.name}-beanstalk-instance`,
+      role: instanceRole.name,
+    });
+
+    const sgs = props.securityGroups;
+    const healthPath = props.healthCheckPath ?? '/api/v1/ping';
+    const logRetention = props.logRetentionDays ?? 30;
+    const deploymentPolicy = props.deploymentPolicy ?? 'RollingWithAdditionalBatch';
+    // Access logs (SSE-S3, the only encryption ALB logs take): the bundle's .ebextensions/load-balancer.config
+    // sets the load balancer's attributes and reads this bucket from a custom option.
+    const accessLogs = albAccessLogBucket(this, { name: props.name, location: props.location, forceDestroy: props.forceDestroyBuckets });
+    const settings: ElasticBeanstalkEnvironmentSetting[] = [
+      // Network placement
+      setting('aws:ec2:vpc', 'VPCId', props.network.vpc.id),
+      setting(
+        'aws:ec2:vpc',
+        'Subnets',
+        Fn.join(
+          ',',
+          props.network.applicationSubnets.map((s) => s.id),
+        ),
+      ),
+      setting(
+        'aws:ec2:vpc',
+        'ELBSubnets',
+        Fn.join(
+          ',',
+          props.network.publicSubnets.map((s) => s.id),
+        ),
+      ),
+      setting('aws:ec2:vpc', 'ELBScheme', 'public'),
+      setting('aws:ec2:vpc', 'AssociatePublicIpAddress', false),
+      // Environment
+      setting('aws:elasticbeanstalk:environment', 'EnvironmentType', 'LoadBalanced'),
+      setting('aws:elasticbeanstalk:environment', 'LoadBalancerType', 'application'),
+      setting('aws:elasticbeanstalk:environment', 'ServiceRole', serviceRole.arn),
+      // Instances: our security group only, IMDSv2 only, gp3 root volume
+      setting('aws:ec2:instances', 'InstanceTypes', props.instanceType),
+      setting('aws:autoscaling:launchconfiguration', 'IamInstanceProfile', instanceProfile.name),
+      setting('aws:autoscaling:launchconfiguration', 'SecurityGroups', sgs.instances.id),
+      setting('aws:autoscaling:launchconfiguration', 'DisableDefaultEC2SecurityGroup', true),
+      setting('aws:autoscaling:launchconfiguration', 'DisableIMDSv1', true),
+      setting('aws:autoscaling:launchconfiguration', 'RootVolumeType', 'gp3'),
+      setting('aws:autoscaling:launchconfiguration', 'MonitoringInterval', '1 minute'),
+      ...(props.sshKeyName ? [setting('aws:autoscaling:launchconfiguration', 'EC2KeyName', props.sshKeyName)] : []),
+      // Load balancer: our security group, HTTPS with a modern policy (port 80 redirects, see the bundle)
+      setting('aws:elbv2:loadbalancer', 'SecurityGroups', sgs.loadBalancer.id),
+      setting('aws:elbv2:loadbalancer', 'ManagedSecurityGroup', sgs.loadBalancer.id),
+      setting('aws:elbv2:listener:443', 'ListenerEnabled', true),
+      setting('aws:elbv2:listener:443', 'Protocol', 'HTTPS'),
+      setting('aws:elbv2:listener:443', 'SSLCertificateArns', props.certificateArn),
+      setting('aws:elbv2:listener:443', 'SSLPolicy', TLS_POLICY),
+      setting('aws:elasticbeanstalk:environment:process:default', 'Port', CACHET_INSTANCE_PORT),
+      setting('aws:elasticbeanstalk:environment:process:default', 'Protocol', 'HTTP'),
+      setting('aws:elasticbeanstalk:environment:process:default', 'HealthCheckPath', healthPath),
+      setting('aws:elasticbeanstalk:environment:process:default', 'MatcherHTTPCode', '200'),
+      setting('aws:elasticbeanstalk:environment:process:default', 'HealthCheckInterval', 15),
+      setting('aws:elasticbeanstalk:environment:process:default', 'HealthyThresholdCount', 3),
+      setting('aws:elasticbeanstalk:environment:process:default', 'UnhealthyThresholdCount', 3),
+      setting('aws:elasticbeanstalk:environment:process:default', 'DeregistrationTimeout', 30),
+      // Health: enhanced reporting, the environment's health published as a CloudWatch metric
+      setting('aws:elasticbeanstalk:healthreporting:system', 'SystemType', 'enhanced'),
+      setting('aws:elasticbeanstalk:healthreporting:system', 'EnhancedHealthAuthEnabled', true),
+      setting('aws:elasticbeanstalk:healthreporting:system', 'ConfigDocument', HEALTH_CONFIG_DOCUMENT),
+      setting('aws:elasticbeanstalk:cloudwatch:logs', 'StreamLogs', true),
+      setting('aws:elasticbeanstalk:cloudwatch:logs', 'DeleteOnTerminate', false),
+      setting('aws:elasticbeanstalk:cloudwatch:logs', 'RetentionInDays', logRetention),
+      setting('aws:elasticbeanstalk:cloudwatch:logs:health', 'HealthStreamingEnabled', true),
+      setting('aws:elasticbeanstalk:cloudwatch:logs:health', 'DeleteOnTerminate', false),
+      setting('aws:elasticbeanstalk:cloudwatch:logs:health', 'RetentionInDays', logRetention),
+      // Capacity and scaling on CPU
+      setting('aws:autoscaling:asg', 'MinSize', minInstances),
+      setting('aws:autoscaling:asg', 'MaxSize', maxInstances),
+      setting('aws:autoscaling:trigger', 'MeasureName', 'CPUUtilization'),
+      setting('aws:autoscaling:trigger', 'Statistic', 'Average'),
+      setting('aws:autoscaling:trigger', 'Unit', 'Percent'),
+      setting('aws:autoscaling:trigger', 'Period', 1),
+      setting('aws:autoscaling:trigger', 'BreachDuration', 5),
+      setting('aws:autoscaling:trigger', 'UpperThreshold', scaleOut),
+      setting('aws:autoscaling:trigger', 'LowerThreshold', scaleIn),
+      // Releases and configuration changes keep full capacity in service
+      setting('aws:elasticbeanstalk:command', 'DeploymentPolicy', deploymentPolicy),
+      ...(deploymentPolicy === 'RollingWithAdditionalBatch'
+        ? [setting('aws:elasticbeanstalk:command', 'BatchSizeType', 'Fixed'), setting('aws:elasticbeanstalk:command', 'BatchSize', 1)]
+        : []),
+      setting('aws:elasticbeanstalk:command', 'IgnoreHealthCheck', false),
+      setting('aws:elasticbeanstalk:command', 'Timeout', DEPLOYMENT_TIMEOUT_SECONDS),
+      setting('aws:autoscaling:updatepolicy:rollingupdate', 'RollingUpdateEnabled', true),
+      setting('aws:autoscaling:updatepolicy:rollingupdate', 'RollingUpdateType', deploymentPolicy === 'Immutable' ? 'Immutable' : 'Health'),
+      // Managed platform updates in a weekly window, replacing instances rather than patching them
+      setting('aws:elasticbeanstalk:managedactions', 'ManagedActionsEnabled', true),
+      setting('aws:elasticbeanstalk:managedactions', 'PreferredStartTime', 'Sun:02:00'),
+      setting('aws:elasticbeanstalk:managedactions', 'ServiceRoleForManagedUpdates', serviceRole.arn),
+      setting('aws:elasticbeanstalk:managedactions:platformupdate', 'UpdateLevel', 'minor'),
+      setting('aws:elasticbeanstalk:managedactions:platformupdate', 'InstanceRefreshEnabled', true),
+      // Cachet's environment (no secrets here)
+      setting('aws:elasticbeanstalk:application:environment', 'CACHET_IMAGE', props.image.imageUri),
+      setting('aws:elasticbeanstalk:application:environment', 'APP_ENV', 'production'),
+      setting('aws:elasticbeanstalk:application:environment', 'APP_DEBUG', false),
+      setting('aws:elasticbeanstalk:application:environment', 'APP_URL', props.appUrl),
+      setting('aws:elasticbeanstalk:application:environment', 'DB_DRIVER', 'mysql'),
+      setting('aws:elasticbeanstalk:application:environment', 'DB_HOST', props.database.endpoint),
+      setting('aws:elasticbeanstalk:application:environment', 'DB_PORT', props.database.port),
+      setting('aws:elasticbeanstalk:application:environment', 'DB_DATABASE', props.database.databaseName),
+      setting('aws:elasticbeanstalk:application:environment', 'DB_USERNAME', props.database.cluster.masterUsername),
+      // Not a secret: the ARN the instance's refresher reads the password from.
+      setting('aws:elasticbeanstalk:application:environment', 'DB_SECRET_ARN', props.database.masterUserSecretArn),
+      // The load balancer's nodes are in the VPC: Cachet trusts their X-Forwarded-* headers.
+      setting('aws:elasticbeanstalk:application:environment', 'TRUSTED_PROXIES', props.network.vpc.cidrBlock),
+      setting('aws:elasticbeanstalk:application:environment', 'CACHE_DRIVER', 'database'),
+      setting('aws:elasticbeanstalk:application:environment', 'SESSION_DRIVER', 'database'),
+      setting('aws:elasticbeanstalk:application:environment', 'QUEUE_DRIVER', 'database'),
+      // APP_KEY never rotates: Beanstalk resolves the ARN on the instance at boot; only the ARN is in the JSON
+      setting('aws:elasticbeanstalk:application:environmentsecrets', 'APP_KEY', appKey.arn),
+      setting('aws:elasticbeanstalk:customoption', 'AccessLogsBucket', accessLogs.bucket.id),
+    ];
+
+    this.environment = new ElasticBeanstalkEnvironment(this, 'environment', {
+      name: props.name,
+      application: this.application.name,
+      tier: 'WebServer',
+      solutionStackName: props.solutionStackName,
+      versionLabel: version.name,
+      setting: settings,
+      waitForReadyTimeout: '45m',
+      // Instances read the secrets and pull the image at boot, and ELB checks the log bucket's policy.
+      dependsOn: [appKeyValue, instancePolicy, instanceProfile, ...instanceRolePolicies, ...serviceRolePolicies, accessLogs.policy],
+      lifecycle: { ignoreChanges: ['solution_stack_name'] },
+    });
+    this.cname = this.environment.cname;
+
+    const zone = new DataAwsElasticBeanstalkHostedZone(this, 'hosted-zone', { region });
+    this.aliasTarget = { dnsName: this.environment.cname, hostedZoneId: zone.id };
+
+    if (props.enableWaf ?? false) {
+      new RegionalWebAcl(this, 'waf', {
+        name: props.name,
+        // Beanstalk reports its application load balancer by ARN.
+        resourceArn: Fn.element(this.environment.loadBalancers, 0),
+        encryptionKey: props.encryptionKey,
+        logRetentionDays: logRetention,
+      });
+    }
+
+    new CloudwatchMetricAlarm(this, 'health-alarm', {
+      alarmName: `${props.name}-environment-health`,
+      alarmDescription: 'Cachet environment health is Degraded or Severe',
+      namespace: 'AWS/ElasticBeanstalk',
+      metricName: 'EnvironmentHealth',
+      dimensions: { EnvironmentName: this.environment.name },
+      statistic: 'Maximum',
+      period: 60,
+      evaluationPeriods: 5,
+      threshold: 20, // 20 = Degraded, 25 = Severe
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      treatMissingData: 'breaching',
+    });
+  }
+}

@@ -1,0 +1,146 @@
+import { Construct } from 'constructs';
+import { TerraformOutput } from 'cdktf';
+import type { EnvironmentConfig } from '../../config/schema';
+import { AliasRecord } from '../../constructs/alias-record';
+import { AuroraMysqlCluster, MYSQL_PORT } from '../../constructs/aurora-mysql-cluster';
+import { CACHET_IMAGE_DIR, CACHET_INSTANCE_PORT, CachetBeanstalk } from './cachet-beanstalk';
+import { ContainerImage } from '../../constructs/container-image';
+import { DnsValidatedCertificate } from '../../constructs/dns-validated-certificate';
+import { EncryptionKey } from '../../constructs/encryption-key';
+import { Network } from '../../constructs/network';
+import { WebTierSecurityGroups } from '../../constructs/web-tier-security-groups';
+import { EnvironmentStack } from '../environment-stack';
+
+/** Stack name of the Cachet system in one environment. */
+export function cachetStackName(config: EnvironmentConfig): string {
+  return `cachet-${config.name}`;
+}
+
+/**
+ * The Cachet status page in one environment: network, security groups, Aurora MySQL, the Beanstalk
+ * application, its certificate and DNS name.
+ */
+export class CachetStack extends EnvironmentStack {
+  public readonly network: Network;
+  public readonly securityGroups: WebTierSecurityGroups;
+  public readonly database: AuroraMysqlCluster;
+  public readonly app: CachetBeanstalk;
+
+  constructor(scope: Construct, config: EnvironmentConfig) {
+    super(scope, cachetStackName(config), config);
+    const name = `${config.project}-${config.name}`;
+    const location = this.location;
+
+    const key = new EncryptionKey(this, 'data-key', {
+      alias: name,
+      description: `Data at rest of ${name}: database, secrets, logs`,
+      location,
+      allowCloudWatchLogs: true,
+    });
+
+    this.network = new Network(this, 'network', {
+      name,
+      location,
+      cidr: config.network.vpcCidr,
+      availabilityZones: config.network.availabilityZones,
+      publicSubnetCidrs: config.network.publicSubnetCidrs,
+      applicationSubnetCidrs: config.network.applicationSubnetCidrs,
+      dataSubnetCidrs: config.network.dataSubnetCidrs,
+      natGateways: config.network.natGateways,
+      flowLogEncryptionKey: key,
+      flowLogRetentionDays: config.network.flowLogRetentionDays,
+    });
+
+    this.securityGroups = new WebTierSecurityGroups(this, 'security-groups', {
+      name,
+      vpc: this.network.vpc,
+      instancePort: CACHET_INSTANCE_PORT,
+      sshOperatorCidr: config.cachet.ssh?.operatorCidr,
+      databasePort: MYSQL_PORT,
+    });
+
+    const db = config.database;
+    this.database = new AuroraMysqlCluster(this, 'database', {
+      name: `${name}-cachet`,
+      network: this.network,
+      securityGroup: this.securityGroups.database!,
+      encryptionKey: key,
+      engineVersion: db.engineVersion,
+      instanceClass: db.instanceClass,
+      readerCount: db.readerCount,
+      databaseName: db.databaseName,
+      masterUsername: db.masterUsername,
+      backupRetentionDays: db.backupRetentionDays,
+      backtrackWindowHours: db.backtrackWindowHours,
+      deletionProtection: db.deletionProtection,
+      finalSnapshot: db.finalSnapshot,
+      requireTls: db.requireTls,
+      logExports: db.logExports,
+      logRetentionDays: db.logRetentionDays,
+    });
+
+    const certificate = new DnsValidatedCertificate(this, 'certificate', {
+      domainName: config.dns.domainName,
+      hostedZoneId: config.dns.hostedZoneId,
+    });
+
+    const cachet = config.cachet;
+    const url = `https://${config.dns.domainName}`;
+    const image = new ContainerImage(this, 'cachet-image', {
+      name: `${name}-cachet`,
+      location,
+      directory: CACHET_IMAGE_DIR,
+      encryptionKey: key,
+      logRetentionDays: cachet.logRetentionDays,
+      forceDestroy: config.forceDestroyBuckets,
+    });
+    this.app = new CachetBeanstalk(this, 'cachet', {
+      name: `${name}-cachet`,
+      location,
+      network: this.network,
+      securityGroups: this.securityGroups,
+      certificateArn: certificate.certificateArn,
+      database: this.database,
+      encryptionKey: key,
+      appUrl: url,
+      image,
+      solutionStackName: cachet.solutionStackName,
+      instanceType: cachet.instanceType,
+      minInstances: cachet.minInstances,
+      maxInstances: cachet.maxInstances,
+      deploymentPolicy: cachet.deploymentPolicy,
+      healthCheckPath: cachet.healthCheckPath,
+      scaleOutCpuPercent: cachet.scaleOutCpuPercent,
+      scaleInCpuPercent: cachet.scaleInCpuPercent,
+      logRetentionDays: cachet.logRetentionDays,
+      sshKeyName: cachet.ssh?.keyName,
+      enableWaf: cachet.enableWaf ?? config.name === 'prod',
+      forceDestroyBuckets: config.forceDestroyBuckets,
+    });
+
+    new AliasRecord(this, 'status-page-name', {
+      zoneId: config.dns.hostedZoneId,
+      recordName: config.dns.domainName,
+      target: this.app.aliasTarget,
+    });
+
+    new TerraformOutput(this, 'status_page_url', { value: url, description: 'Public URL of the status page' });
+    new TerraformOutput(this, 'beanstalk_cname', { value: this.app.cname, description: 'Beanstalk environment CNAME' });
+    new TerraformOutput(this, 'database_writer_endpoint', { value: this.database.endpoint });
+    new TerraformOutput(this, 'database_reader_endpoint', { value: this.database.readerEndpoint });
+    new TerraformOutput(this, 'database_port', {
+      value: MYSQL_PORT,
+      description: 'MySQL port; open only to the web instances (npm run verify checks it is closed from outside)',
+    });
+    new TerraformOutput(this, 'vpc_id', { value: this.network.vpc.id });
+    new TerraformOutput(this, 'database_master_secret_arn', {
+      value: this.database.masterUserSecretArn,
+      description: 'Secrets Manager secret (managed by RDS) with the master credentials',
+    });
+    new TerraformOutput(this, 'app_key_secret_arn', { value: this.app.appKeySecretArn });
+    new TerraformOutput(this, 'cachet_image', {
+      value: image.imageUri,
+      description: 'The image the environment runs (built by the cachet image CodeBuild project)',
+    });
+  }
+}

@@ -1,0 +1,383 @@
+import { Construct } from 'constructs';
+import { Fn } from 'cdktf';
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { CodebuildProject, type CodebuildProjectEnvironmentEnvironmentVariable } from '@cdktf/provider-aws/lib/codebuild-project';
+import { CodecommitApprovalRuleTemplate } from '@cdktf/provider-aws/lib/codecommit-approval-rule-template';
+import { CodecommitApprovalRuleTemplateAssociation } from '@cdktf/provider-aws/lib/codecommit-approval-rule-template-association';
+import { CodecommitRepository } from '@cdktf/provider-aws/lib/codecommit-repository';
+import { CodeconnectionsConnection } from '@cdktf/provider-aws/lib/codeconnections-connection';
+import { Codepipeline, type CodepipelineStage, type CodepipelineStageAction } from '@cdktf/provider-aws/lib/codepipeline';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import type { EncryptionKey } from '../../constructs/encryption-key';
+import { policyDocument, serviceAssumeRolePolicy, type AwsLocation, type PolicyStatement } from '../../constructs/policy';
+import { PrivateBucket } from '../../constructs/private-bucket';
+import { type WebServerFleet } from './web-server-fleet';
+import { AL2023_AMI_PARAMETER, DEFAULT_BUILD_IMAGE } from '../../constructs/platform';
+import { GIT_BRANCH } from '../../constructs/validation';
+
+/** Where the pipeline takes its source from. */
+export type DeliverySource =
+  /** A CodeCommit repository this construct creates. */
+  | { readonly provider: 'codecommit'; readonly repositoryName: string }
+  /** A GitHub repository, through an AWS CodeConnections connection this construct creates. */
+  | { readonly provider: 'github'; readonly fullRepositoryId: string };
+
+export interface DeliveryPipelineProps {
+  /** Prefix of every name, e.g. `statuspage-dev-web`. */
+  readonly name: string;
+  readonly location: AwsLocation;
+  readonly source: DeliverySource;
+  /** The branch whose pushes release to this environment. */
+  readonly branch: string;
+  /** The fleet the Deploy action releases to (its template, group, bucket and refresh preferences). */
+  readonly fleet: WebServerFleet;
+  /** Customer-managed key for artifacts, build output, logs and the repository; also the fleet's release bucket key. */
+  readonly encryptionKey: EncryptionKey;
+  /**
+   * A manual approval between Build and Deploy.
+   * @default false
+   */
+  readonly requireApproval?: boolean;
+  /**
+   * Approvals a CodeCommit pull request into the branch needs before it can merge.
+   * @default 1
+   */
+  readonly pullRequestApprovals?: number;
+  /**
+   * Days pipeline artifacts are kept.
+   * @default 30
+   */
+  readonly artifactRetentionDays?: number;
+  /**
+   * Days build and deploy logs are kept (a value CloudWatch Logs accepts).
+   * @default 90
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * CodeBuild image of both actions: Go for the build; the AWS CLI, jq and GNU base64 for the deploy.
+   * @default 'aws/codebuild/amazonlinux-x86_64-standard:5.0'
+   */
+  readonly buildImage?: string;
+  /**
+   * Minutes the Deploy action waits for the instance refresh before rolling it back.
+   * @default 60
+   */
+  readonly refreshTimeoutMinutes?: number;
+  /**
+   * Let `terraform destroy` delete the artifact bucket with the artifacts in it (see PrivateBucket).
+   * @default false
+   */
+  readonly forceDestroyBuckets?: boolean;
+}
+
+/** Artifact names; the Deploy action finds the build output at `$CODEBUILD_SRC_DIR_BuildOutput`. */
+const SOURCE_OUTPUT = 'SourceOutput';
+const BUILD_OUTPUT = 'BuildOutput';
+/** Namespace of the source action's variables; `#{SourceVariables.CommitId}` is the release version. */
+const SOURCE_VARIABLES = 'SourceVariables';
+
+/**
+ * The delivery pipeline of one environment: a push to the environment's branch runs
+ * Source -> Build (test, build with version = commit, package) -> [manual approval] -> Deploy
+ * (publish, add a launch template version, instance refresh with auto rollback, wait).
+ *
+ * Each environment lives in its own account, so each stack holds its own repository (the same
+ * name everywhere; one git remote with a push URL per account updates them all) and its pipeline
+ * listens to one branch only. Artifacts go to a versioned, KMS-encrypted, TLS-only bucket that
+ * expires them; both CodeBuild projects run unprivileged with encrypted output and logs.
+ */
+export class DeliveryPipeline extends Construct {
+  public readonly pipeline: Codepipeline;
+  public readonly artifactBucket: S3Bucket;
+  /** The CodeCommit repository, when the source is CodeCommit. */
+  public readonly repository?: CodecommitRepository;
+  /** The GitHub connection, when the source is GitHub; it stays PENDING until someone completes the handshake in the console. */
+  public readonly connection?: CodeconnectionsConnection;
+
+  constructor(scope: Construct, id: string, props: DeliveryPipelineProps) {
+    super(scope, id);
+    const timeoutMinutes = props.refreshTimeoutMinutes ?? 60;
+    if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 5 || timeoutMinutes > 420) {
+      throw new Error(`DeliveryPipeline ${id}: refreshTimeoutMinutes is ${timeoutMinutes}; use a whole number from 5 to 420 (CodeBuild stops a build at 480)`);
+    }
+    const approvals = props.pullRequestApprovals ?? 1;
+    if (!Number.isInteger(approvals) || approvals < 1 || approvals > 10) {
+      throw new Error(`DeliveryPipeline ${id}: pullRequestApprovals is ${approvals}; use a whole number from 1 to 10`);
+    }
+    if (!GIT_BRANCH.test(props.branch)) {
+      throw new Error(`DeliveryPipeline ${id}: branch "${props.branch}" is not a git branch name; use a name such as dev, staging or main`);
+    }
+    const { name, location, encryptionKey: key } = props;
+
+    const artifactStore = new PrivateBucket(this, 'artifacts', {
+      namePrefix: `${name}-artifacts-`,
+      encryptionKey: key,
+      expirationDays: props.artifactRetentionDays ?? 30,
+      noncurrentVersionExpirationDays: 1,
+      forceDestroy: props.forceDestroyBuckets,
+    });
+    this.artifactBucket = artifactStore.bucket;
+    const artifacts = this.artifactBucket;
+
+    const logGroup = new CloudwatchLogGroup(this, 'logs', {
+      name: `/aws/codebuild/${name}`,
+      retentionInDays: props.logRetentionDays ?? 90,
+      kmsKeyId: key.arn,
+    });
+
+    // Source.
+    let sourceAction: CodepipelineStageAction;
+    let sourceStatements: PolicyStatement[];
+    if (props.source.provider === 'codecommit') {
+      this.repository = new CodecommitRepository(this, 'repository', {
+        repositoryName: props.source.repositoryName,
+        description: `Application and infrastructure code of ${name}; pushes to ${props.branch} release here`,
+        kmsKeyId: key.arn,
+      });
+      const approvalRule = new CodecommitApprovalRuleTemplate(this, 'pull-request-approvals', {
+        name: `${name}-${props.branch}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 100),
+        description: `Pull requests into ${props.branch} need ${approvals} approval(s)`,
+        content: JSON.stringify({
+          Version: '2018-11-08',
+          DestinationReferences: [`refs/heads/${props.branch}`],
+          Statements: [{ Type: 'Approvers', NumberOfApprovalsNeeded: approvals }],
+        }),
+      });
+      new CodecommitApprovalRuleTemplateAssociation(this, 'pull-request-approvals-association', {
+        approvalRuleTemplateName: approvalRule.name,
+        repositoryName: this.repository.repositoryName,
+      });
+      sourceAction = {
+        name: 'Source',
+        category: 'Source',
+        owner: 'AWS',
+        provider: 'CodeCommit',
+        version: '1',
+        namespace: SOURCE_VARIABLES,
+        outputArtifacts: [SOURCE_OUTPUT],
+        // EventBridge starts the pipeline (below); polling would be slower and cost more.
+        configuration: {
+          RepositoryName: this.repository.repositoryName,
+          BranchName: props.branch,
+          PollForSourceChanges: 'false',
+          OutputArtifactFormat: 'CODE_ZIP',
+        },
+      };
+      sourceStatements = [
+        {
+          Sid: 'ReadTheRepository',
+          Effect: 'Allow',
+          Action: [
+            'codecommit:GetBranch',
+            'codecommit:GetCommit',
+            'codecommit:GetRepository',
+            'codecommit:UploadArchive',
+            'codecommit:GetUploadArchiveStatus',
+            'codecommit:CancelUploadArchive',
+          ],
+          Resource: this.repository.arn,
+        },
+        key.grantThroughService('DecryptTheRepositoryThroughCodeCommit', 'codecommit'),
+      ];
+    } else {
+      this.connection = new CodeconnectionsConnection(this, 'github', { name: name.slice(0, 32), providerType: 'GitHub' });
+      sourceAction = {
+        name: 'Source',
+        category: 'Source',
+        owner: 'AWS',
+        provider: 'CodeStarSourceConnection',
+        version: '1',
+        namespace: SOURCE_VARIABLES,
+        outputArtifacts: [SOURCE_OUTPUT],
+        configuration: {
+          ConnectionArn: this.connection.arn,
+          FullRepositoryId: props.source.fullRepositoryId,
+          BranchName: props.branch,
+          OutputArtifactFormat: 'CODE_ZIP',
+        },
+      };
+      sourceStatements = [
+        {
+          Sid: 'UseTheConnection',
+          Effect: 'Allow',
+          Action: ['codeconnections:UseConnection', 'codestar-connections:UseConnection'],
+          Resource: this.connection.arn,
+        },
+      ];
+    }
+
+    // What the pipeline and both projects need of the artifact store.
+    const artifactAccess = artifactStore.grantObjects('ReadAndWriteArtifacts', ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'], {
+      keySid: 'EncryptArtifactsThroughS3',
+    });
+
+    // Build and Deploy projects.
+    const projectBasics: PolicyStatement[] = [
+      ...artifactAccess,
+      { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` },
+    ];
+    const project = (
+      kind: 'build' | 'deploy',
+      buildspec: string,
+      timeout: number,
+      statements: PolicyStatement[],
+      variables: CodebuildProjectEnvironmentEnvironmentVariable[] = [],
+    ) => {
+      const role = new IamRole(this, `${kind}-role`, {
+        name: `${name}-${kind}`,
+        assumeRolePolicy: serviceAssumeRolePolicy('codebuild.amazonaws.com', location),
+      });
+      new IamRolePolicy(this, `${kind}-policy`, { role: role.id, name: kind, policy: policyDocument(statements) });
+      return new CodebuildProject(this, kind, {
+        name: `${name}-${kind}`,
+        description:
+          kind === 'build' ? 'Tests, builds and packages the web app (app/buildspec.yml)' : 'Releases the build to the Auto Scaling group (app/deployspec.yml)',
+        serviceRole: role.arn,
+        buildTimeout: timeout,
+        encryptionKey: key.arn,
+        source: { type: 'CODEPIPELINE', buildspec },
+        artifacts: { type: 'CODEPIPELINE' },
+        environment: {
+          type: 'LINUX_CONTAINER',
+          computeType: 'BUILD_GENERAL1_SMALL',
+          image: props.buildImage ?? DEFAULT_BUILD_IMAGE,
+          imagePullCredentialsType: 'CODEBUILD',
+          privilegedMode: false,
+          environmentVariable: variables,
+        },
+        logsConfig: { cloudwatchLogs: { status: 'ENABLED', groupName: logGroup.name, streamName: kind }, s3Logs: { status: 'DISABLED' } },
+      });
+    };
+    const buildProject = project('build', 'app/buildspec.yml', 30, projectBasics);
+    const fleet = props.fleet;
+    const deployProject = project(
+      'deploy',
+      'app/deployspec.yml',
+      timeoutMinutes + 15,
+      [...projectBasics, ...fleet.grantRelease()],
+      [
+        { name: 'RELEASE_BUCKET', value: fleet.releaseBucket.bucket },
+        { name: 'ASG_NAME', value: fleet.autoScalingGroup.name },
+        { name: 'LAUNCH_TEMPLATE_ID', value: fleet.launchTemplate.id },
+        { name: 'USER_DATA', value: fleet.userData },
+        { name: 'AMI_PARAMETER', value: AL2023_AMI_PARAMETER },
+        { name: 'REFRESH_PREFERENCES', value: Fn.jsonencode(fleet.refreshPreferences) },
+        { name: 'REFRESH_TIMEOUT_SECONDS', value: String(timeoutMinutes * 60) },
+      ],
+    );
+
+    // The pipeline.
+    const version = JSON.stringify([{ name: 'VERSION', value: `#{${SOURCE_VARIABLES}.CommitId}`, type: 'PLAINTEXT' }]);
+    const stages: CodepipelineStage[] = [
+      { name: 'Source', action: [sourceAction] },
+      {
+        name: 'Build',
+        action: [
+          {
+            name: 'Build',
+            category: 'Build',
+            owner: 'AWS',
+            provider: 'CodeBuild',
+            version: '1',
+            inputArtifacts: [SOURCE_OUTPUT],
+            outputArtifacts: [BUILD_OUTPUT],
+            configuration: { ProjectName: buildProject.name, EnvironmentVariables: version },
+          },
+        ],
+      },
+      ...(props.requireApproval
+        ? [
+            {
+              name: 'Approve',
+              action: [
+                {
+                  name: 'Approve',
+                  category: 'Approval',
+                  owner: 'AWS',
+                  provider: 'Manual',
+                  version: '1',
+                  configuration: { CustomData: `Release commit #{${SOURCE_VARIABLES}.CommitId} to ${name}?` },
+                },
+              ],
+            },
+          ]
+        : []),
+      {
+        name: 'Deploy',
+        action: [
+          {
+            name: 'Deploy',
+            category: 'Build',
+            owner: 'AWS',
+            provider: 'CodeBuild',
+            version: '1',
+            // The source holds the deploy script; the build output holds the archive.
+            inputArtifacts: [SOURCE_OUTPUT, BUILD_OUTPUT],
+            configuration: { ProjectName: deployProject.name, PrimarySource: SOURCE_OUTPUT, EnvironmentVariables: version },
+          },
+        ],
+      },
+    ];
+
+    const pipelineRole = new IamRole(this, 'pipeline-role', {
+      name: `${name}-pipeline`,
+      assumeRolePolicy: serviceAssumeRolePolicy('codepipeline.amazonaws.com', location),
+    });
+    this.pipeline = new Codepipeline(this, 'pipeline', {
+      name,
+      pipelineType: 'V2',
+      // One release at a time: a second push waits instead of racing the first one's refresh.
+      executionMode: 'QUEUED',
+      roleArn: pipelineRole.arn,
+      artifactStore: [{ type: 'S3', location: artifacts.bucket, encryptionKey: { type: 'KMS', id: key.arn } }],
+      stage: stages,
+      trigger:
+        props.source.provider === 'github'
+          ? [{ providerType: 'CodeStarSourceConnection', gitConfiguration: { sourceActionName: 'Source', push: [{ branches: { includes: [props.branch] } }] } }]
+          : undefined,
+    });
+    new IamRolePolicy(this, 'pipeline-policy', {
+      role: pipelineRole.id,
+      name: 'pipeline',
+      policy: policyDocument([
+        ...sourceStatements,
+        ...artifactAccess,
+        { Sid: 'CheckArtifactBucketVersioning', Effect: 'Allow', Action: ['s3:GetBucketVersioning', 's3:GetBucketLocation'], Resource: artifacts.arn },
+        {
+          Sid: 'RunTheProjects',
+          Effect: 'Allow',
+          Action: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'],
+          Resource: [buildProject.arn, deployProject.arn],
+        },
+      ]),
+    });
+
+    if (this.repository) {
+      // A push to the branch starts the pipeline.
+      const rule = new CloudwatchEventRule(this, 'on-push', {
+        name: `${name}-on-push`,
+        description: `Starts ${name} on pushes to ${props.branch}`,
+        eventPattern: JSON.stringify({
+          source: ['aws.codecommit'],
+          'detail-type': ['CodeCommit Repository State Change'],
+          resources: [this.repository.arn],
+          detail: { event: ['referenceCreated', 'referenceUpdated'], referenceType: ['branch'], referenceName: [props.branch] },
+        }),
+      });
+      const eventsRole = new IamRole(this, 'events-role', {
+        name: `${name}-on-push`,
+        assumeRolePolicy: serviceAssumeRolePolicy('events.amazonaws.com', location),
+      });
+      new IamRolePolicy(this, 'events-policy', {
+        role: eventsRole.id,
+        name: 'start-pipeline',
+        policy: policyDocument([{ Sid: 'StartThePipeline', Effect: 'Allow', Action: 'codepipeline:StartPipelineExecution', Resource: this.pipeline.arn }]),
+      });
+      new CloudwatchEventTarget(this, 'start-pipeline', { rule: rule.name, arn: this.pipeline.arn, roleArn: eventsRole.arn });
+    }
+  }
+}

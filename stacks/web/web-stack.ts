@@ -1,0 +1,168 @@
+import { Construct } from 'constructs';
+import { TerraformOutput } from 'cdktf';
+import type { EnvironmentConfig } from '../../config/schema';
+import { releaseTimings } from './release-timings';
+import { AliasRecord } from '../../constructs/alias-record';
+import { DeliveryPipeline } from './delivery-pipeline';
+import { DnsValidatedCertificate } from '../../constructs/dns-validated-certificate';
+import { EncryptionKey } from '../../constructs/encryption-key';
+import { JenkinsServer } from '../../constructs/jenkins-server';
+import { Network } from '../../constructs/network';
+import { PrivateBucket } from '../../constructs/private-bucket';
+import { PublicLoadBalancer } from '../../constructs/public-load-balancer';
+import { WebServerFleet } from './web-server-fleet';
+import { SourceBundle } from '../../constructs/source-bundle';
+import { WebTierSecurityGroups } from '../../constructs/web-tier-security-groups';
+import { EnvironmentStack } from '../environment-stack';
+import { initialReleaseDirectory } from './webapp-release';
+
+/** Stack name of the Go web app in one environment. */
+export function webStackName(config: EnvironmentConfig): string {
+  return `web-${config.name}`;
+}
+
+/**
+ * The highly available Go web app in one environment: its VPC, an internet-facing ALB with TLS and
+ * a DNS name, an Auto Scaling group in the private subnets that releases by instance refresh, and
+ * the delivery pipeline that releases pushes to the environment's branch (optionally a Jenkins server).
+ */
+export class WebStack extends EnvironmentStack {
+  public readonly loadBalancer: PublicLoadBalancer;
+  public readonly fleet: WebServerFleet;
+  public readonly delivery: DeliveryPipeline;
+  /** Present when `webapp.delivery.enableJenkins` is true. */
+  public readonly jenkins?: JenkinsServer;
+
+  constructor(scope: Construct, config: EnvironmentConfig) {
+    super(scope, webStackName(config), config);
+    const web = config.webapp;
+    const name = `${config.project}-${config.name}-web`;
+    const location = this.location;
+    const timings = releaseTimings(web);
+
+    const key = new EncryptionKey(this, 'data-key', {
+      alias: name,
+      description: `Data at rest of ${name}: releases, pipeline artifacts, repository, logs`,
+      location,
+      allowCloudWatchLogs: true,
+    });
+    const network = new Network(this, 'network', {
+      name,
+      location,
+      cidr: web.network.vpcCidr,
+      availabilityZones: web.network.availabilityZones,
+      publicSubnetCidrs: web.network.publicSubnetCidrs,
+      applicationSubnetCidrs: web.network.applicationSubnetCidrs,
+      dataSubnetCidrs: web.network.dataSubnetCidrs,
+      natGateways: web.network.natGateways,
+      flowLogEncryptionKey: key,
+      flowLogRetentionDays: web.network.flowLogRetentionDays,
+    });
+    const groups = new WebTierSecurityGroups(this, 'security-groups', {
+      name,
+      vpc: network.vpc,
+      instancePort: web.appPort,
+      loadBalancerAuthenticates: web.cognito !== undefined,
+    });
+    const certificate = new DnsValidatedCertificate(this, 'certificate', { domainName: web.domainName, hostedZoneId: config.dns.hostedZoneId });
+
+    this.loadBalancer = new PublicLoadBalancer(this, 'load-balancer', {
+      name,
+      location,
+      network,
+      securityGroup: groups.loadBalancer,
+      certificateArn: certificate.certificateArn,
+      targetPort: web.appPort,
+      healthCheck: web.healthCheck,
+      deregistrationDelaySeconds: timings.deregistrationDelaySeconds,
+      deletionProtection: web.deletionProtection,
+      encryptionKey: key,
+      enableWaf: web.enableWaf ?? config.name === 'prod',
+      wafLogRetentionDays: web.network.flowLogRetentionDays,
+      routingRules: web.routingRules,
+      authentication: web.cognito,
+      forceDestroyBuckets: config.forceDestroyBuckets,
+    });
+
+    const releases = new PrivateBucket(this, 'releases', { namePrefix: `${name}-releases-`, encryptionKey: key, forceDestroy: config.forceDestroyBuckets });
+    const initialRelease = new SourceBundle(this, 'initial-release', { directory: initialReleaseDirectory(web.initialReleaseVersion), format: 'tar.gz' });
+    this.fleet = new WebServerFleet(this, 'fleet', {
+      name,
+      location,
+      network,
+      securityGroup: groups.instances,
+      loadBalancer: this.loadBalancer,
+      instanceType: web.instanceType,
+      minSize: web.minInstances,
+      maxSize: web.maxInstances,
+      appPort: web.appPort,
+      timings,
+      startupSeconds: web.startupSeconds,
+      releaseBucket: releases,
+      encryptionKey: key,
+      initialReleaseVersion: web.initialReleaseVersion,
+      initialRelease,
+      scaling: web.scaling,
+    });
+
+    new AliasRecord(this, 'app-name', { zoneId: config.dns.hostedZoneId, recordName: web.domainName, target: this.loadBalancer.aliasTarget });
+
+    const delivery = web.delivery;
+    this.delivery = new DeliveryPipeline(this, 'delivery', {
+      name,
+      location,
+      source: delivery.source,
+      branch: delivery.branch,
+      fleet: this.fleet,
+      encryptionKey: key,
+      pullRequestApprovals: delivery.pullRequestApprovals,
+      requireApproval: delivery.requireApproval ?? config.name === 'prod',
+      artifactRetentionDays: delivery.artifactRetentionDays,
+      logRetentionDays: delivery.buildLogRetentionDays,
+      buildImage: delivery.buildImage,
+      refreshTimeoutMinutes: delivery.refreshTimeoutMinutes,
+      forceDestroyBuckets: config.forceDestroyBuckets,
+    });
+    const jenkins = delivery.enableJenkins ? delivery.jenkins : undefined;
+    if (jenkins) {
+      this.jenkins = new JenkinsServer(this, 'jenkins', {
+        name,
+        network,
+        webhookCidrs: jenkins.webhookCidrs,
+        officeCidr: jenkins.officeCidr,
+        webPort: jenkins.webPort,
+        instanceType: jenkins.instanceType,
+        encryptionKey: key,
+        policyStatements: this.fleet.grantRelease(),
+      });
+      new TerraformOutput(this, 'jenkins_url', { value: `http://${this.jenkins.instance.publicDns}:${jenkins.webPort}` });
+    }
+
+    new TerraformOutput(this, 'app_url', { value: `https://${web.domainName}`, description: 'Public URL of the web app' });
+    new TerraformOutput(this, 'alb_dns_name', { value: this.loadBalancer.loadBalancer.dnsName });
+    new TerraformOutput(this, 'asg_name', { value: this.fleet.autoScalingGroup.name });
+    new TerraformOutput(this, 'target_group_arn', { value: this.loadBalancer.targetGroup.arn });
+    new TerraformOutput(this, 'min_instances', {
+      value: web.minInstances,
+      description: 'Instances always running; npm run verify expects to reach more than one when above 1',
+    });
+    new TerraformOutput(this, 'launch_template_id', { value: this.fleet.launchTemplate.id });
+    new TerraformOutput(this, 'release_bucket', { value: releases.bucket.bucket });
+    new TerraformOutput(this, 'pipeline_name', { value: this.delivery.pipeline.name });
+    new TerraformOutput(this, 'artifact_bucket', { value: this.delivery.artifactBucket.bucket });
+    const repository = this.delivery.repository;
+    if (repository) {
+      new TerraformOutput(this, 'repository_clone_url_http', {
+        value: repository.cloneUrlHttp,
+        description: 'git remote for pushes (HTTPS, git-remote-codecommit or credential helper)',
+      });
+      new TerraformOutput(this, 'repository_clone_url_ssh', { value: repository.cloneUrlSsh });
+    }
+    if (this.delivery.connection) {
+      new TerraformOutput(this, 'source_connection_arn', {
+        value: this.delivery.connection.arn,
+        description: 'Complete the GitHub handshake for this connection in the console once',
+      });
+    }
+  }
+}
