@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
+import type { IHostedZone } from './hosted-zone';
 
 /** Where an alias points: an AWS endpoint's DNS name and the hosted zone AWS serves it from. */
 export interface AliasTarget {
@@ -9,7 +10,7 @@ export interface AliasTarget {
 
 export interface AliasRecordProps {
   /** Zone the record goes in. */
-  readonly zoneId: string;
+  readonly zone: IHostedZone;
   /** Full record name, e.g. `status.example.com`. */
   readonly recordName: string;
   readonly target: AliasTarget;
@@ -31,7 +32,7 @@ export class AliasRecord extends Construct {
     const records = types.map(
       (type) =>
         new Route53Record(this, type.toLowerCase(), {
-          zoneId: props.zoneId,
+          zoneId: props.zone.zoneId,
           name: props.recordName,
           type,
           alias: { name: props.target.dnsName, zoneId: props.target.hostedZoneId, evaluateTargetHealth: true },

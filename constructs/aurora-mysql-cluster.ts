@@ -8,6 +8,8 @@ import { RdsCluster } from '@cdktf/provider-aws/lib/rds-cluster';
 import { RdsClusterInstance } from '@cdktf/provider-aws/lib/rds-cluster-instance';
 import { RdsClusterParameterGroup } from '@cdktf/provider-aws/lib/rds-cluster-parameter-group';
 import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import type { Vpc } from '@cdktf/provider-aws/lib/vpc';
+import { Connections, Port, projectSecurityGroup, type IConnectable } from './connections';
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
 import { managedPolicyArn, serviceAssumeRolePolicy } from './policy';
@@ -19,8 +21,11 @@ export interface AuroraMysqlClusterProps {
   readonly name: string;
   /** The cluster sits in the network's data subnets; instances are pinned to its AZs in order. */
   readonly network: Network;
-  /** The only security group on the cluster (the data tier group). */
-  readonly securityGroup: SecurityGroup;
+  /**
+   * The only security group on the cluster; it admits what `connections` allows and sends nothing.
+   * @default - a new group (`AuroraMysqlCluster.securityGroup`) in this construct
+   */
+  readonly securityGroup?: SecurityGroup;
   /** Encrypts storage, the RDS-managed master secret and the log groups. */
   readonly encryptionKey: EncryptionKey;
   /**
@@ -93,7 +98,14 @@ export const MYSQL_PORT = 3306;
  * customer-managed key; TLS required; logs exported to encrypted log groups with retention.
  * No password ever passes through Terraform.
  */
-export class AuroraMysqlCluster extends Construct {
+export class AuroraMysqlCluster extends Construct implements IConnectable {
+  /** A group for a database cluster, `<name>-<id>`; `connections` adds its rules. */
+  static securityGroup(scope: Construct, id: string, props: { readonly name: string; readonly vpc: Vpc }): SecurityGroup {
+    return projectSecurityGroup(scope, id, { name: `${props.name}-${id}`, vpc: props.vpc, description: 'Database: its port from the web instances only' });
+  }
+
+  /** Who may reach the cluster: `database.connections.allowDefaultPortFrom(app, ...)` opens MySQL's port to it. */
+  public readonly connections: Connections;
   public readonly cluster: RdsCluster;
   public readonly writer: RdsClusterInstance;
   public readonly readers: RdsClusterInstance[];
@@ -126,6 +138,10 @@ export class AuroraMysqlCluster extends Construct {
     if (!MONITORING_INTERVALS.includes(monitoringInterval)) {
       throw new Error(`AuroraMysqlCluster ${id}: monitoringIntervalSeconds is ${monitoringInterval}; use one of ${MONITORING_INTERVALS.join(', ')} (0 is off)`);
     }
+    this.connections = new Connections(
+      props.securityGroup ?? AuroraMysqlCluster.securityGroup(this, 'security-group', { name: props.name, vpc: props.network.vpc }),
+      Port.tcp(MYSQL_PORT),
+    );
     const performanceInsights = props.performanceInsights ?? true;
     const finalSnapshot = props.finalSnapshot ?? true;
     const logExports = [...(props.logExports ?? ['audit', 'error', 'slowquery'])];
@@ -188,7 +204,7 @@ export class AuroraMysqlCluster extends Construct {
       storageEncrypted: true,
       kmsKeyId: props.encryptionKey.arn,
       dbSubnetGroupName: subnetGroup.name,
-      vpcSecurityGroupIds: [props.securityGroup.id],
+      vpcSecurityGroupIds: [this.connections.securityGroup.id],
       dbClusterParameterGroupName: parameters.name,
       port: MYSQL_PORT,
       backupRetentionPeriod: props.backupRetentionDays ?? 7,

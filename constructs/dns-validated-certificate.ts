@@ -3,12 +3,18 @@ import { TerraformIterator, Token } from 'cdktf';
 import { AcmCertificate } from '@cdktf/provider-aws/lib/acm-certificate';
 import { AcmCertificateValidation } from '@cdktf/provider-aws/lib/acm-certificate-validation';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
+import type { IHostedZone } from './hosted-zone';
+
+/** A certificate a listener can serve: its ARN resolves once it is usable. */
+export interface ICertificate {
+  readonly certificateArn: string;
+}
 
 export interface DnsValidatedCertificateProps {
   /** The name the certificate is for, e.g. `status.example.com`. */
   readonly domainName: string;
-  /** Route 53 hosted zone that holds `domainName`; validation records go there. */
-  readonly hostedZoneId: string;
+  /** The zone that holds `domainName`; validation records go there. */
+  readonly hostedZone: IHostedZone;
   /**
    * Extra names on the same certificate (must be in the same zone).
    * @default - none
@@ -20,7 +26,7 @@ export interface DnsValidatedCertificateProps {
  * An ACM certificate validated through DNS records in a Route 53 zone. `certificateArn` resolves only
  * once validation has finished, so a listener that uses it never gets an unvalidated certificate.
  */
-export class DnsValidatedCertificate extends Construct {
+export class DnsValidatedCertificate extends Construct implements ICertificate {
   public readonly certificate: AcmCertificate;
   /** ARN of the validated certificate. */
   public readonly certificateArn: string;
@@ -38,7 +44,7 @@ export class DnsValidatedCertificate extends Construct {
     const options = TerraformIterator.fromComplexList(this.certificate.domainValidationOptions, 'domain_name');
     const records = new Route53Record(this, 'validation-record', {
       forEach: options,
-      zoneId: props.hostedZoneId,
+      zoneId: props.hostedZone.zoneId,
       name: options.getString('resource_record_name'),
       type: options.getString('resource_record_type'),
       records: [options.getString('resource_record_value')],

@@ -5,10 +5,8 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
-import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { parseCidr } from './cidr';
+import { Connections, Peer, Port, projectSecurityGroup, type IConnectable } from './connections';
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
 import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy, type PolicyStatement } from './policy';
@@ -48,9 +46,9 @@ export interface JenkinsServerProps {
  * holding the jobs' permissions. User data installs Jenkins LTS from its RPM repository; TLS on
  * 443 is the operator's to add (a reverse proxy with a certificate for the server's name).
  */
-export class JenkinsServer extends Construct {
+export class JenkinsServer extends Construct implements IConnectable {
   public readonly instance: Instance;
-  public readonly securityGroup: SecurityGroup;
+  public readonly connections: Connections;
 
   constructor(scope: Construct, id: string, props: JenkinsServerProps) {
     super(scope, id);
@@ -68,34 +66,18 @@ export class JenkinsServer extends Construct {
     }
     const webPort = props.webPort ?? 8080;
 
-    this.securityGroup = new SecurityGroup(this, 'security-group', {
-      namePrefix: `${props.name}-jenkins-`,
-      description: 'Jenkins: HTTPS and its web port from GitHub webhooks and the office only; no SSH',
-      vpcId: props.network.vpc.id,
-      tags: { Name: `${props.name}-jenkins` },
-      lifecycle: { createBeforeDestroy: true },
-    });
-    const sources = [...props.webhookCidrs.map((cidr, i) => [`webhook-${i}`, cidr] as const), ['office', props.officeCidr] as const];
+    this.connections = new Connections(
+      projectSecurityGroup(this, 'security-group', {
+        name: `${props.name}-jenkins`,
+        vpc: props.network.vpc,
+        description: 'Jenkins: HTTPS and its web port from GitHub webhooks and the office only; no SSH',
+      }),
+    );
+    const sources = [...props.webhookCidrs.map((cidr, i) => Peer.ipv4(cidr, `webhook-${i}`)), Peer.ipv4(props.officeCidr, 'office')];
     for (const port of [443, webPort]) {
-      for (const [label, cidr] of sources) {
-        new VpcSecurityGroupIngressRule(this, `${port}-from-${label}`, {
-          securityGroupId: this.securityGroup.id,
-          description: `${port} from ${label}`,
-          ipProtocol: 'tcp',
-          fromPort: port,
-          toPort: port,
-          cidrIpv4: cidr,
-        });
-      }
+      for (const peer of sources) this.connections.allowFrom(peer, Port.tcp(port), `${port} from ${peer.label}`, `${port}-from-${peer.label}`);
     }
-    new VpcSecurityGroupEgressRule(this, 'https-out', {
-      securityGroupId: this.securityGroup.id,
-      description: 'HTTPS to GitHub, AWS APIs and the Jenkins plugin site',
-      ipProtocol: 'tcp',
-      fromPort: 443,
-      toPort: 443,
-      cidrIpv4: '0.0.0.0/0',
-    });
+    this.connections.allowToPeer(Peer.anyIpv4(), Port.tcp(443), 'HTTPS to GitHub, AWS APIs and the Jenkins plugin site', 'https-out');
 
     const role = new IamRole(this, 'role', { name: `${props.name}-jenkins`, assumeRolePolicy: serviceAssumeRolePolicy('ec2.amazonaws.com') });
     new IamRolePolicyAttachment(this, 'session-manager', { role: role.name, policyArn: managedPolicyArn('AmazonSSMManagedInstanceCore') });
@@ -112,7 +94,7 @@ export class JenkinsServer extends Construct {
       launchTemplate: { id: template.id, version: `${template.latestVersion}` },
       instanceType: props.instanceType ?? 't3.medium',
       subnetId: props.network.publicSubnets[0].id,
-      vpcSecurityGroupIds: [this.securityGroup.id],
+      vpcSecurityGroupIds: [this.connections.securityGroup.id],
       // GitHub's webhooks reach it from the internet; the group admits only the listed blocks.
       associatePublicIpAddress: true,
       iamInstanceProfile: profile.name,

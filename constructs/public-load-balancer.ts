@@ -10,6 +10,9 @@ import type { AliasTarget } from './alias-record';
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
 import type { AwsLocation, PolicyStatement } from './policy';
+import { Connections, Peer, Port, type IConnectable } from './connections';
+import { allowWebFromAnywhere, loadBalancerSecurityGroup } from './web-tier';
+import type { ICertificate } from './dns-validated-certificate';
 import { PrivateBucket } from './private-bucket';
 import { RegionalWebAcl } from './web-acl';
 import { TLS_POLICY } from './platform';
@@ -42,9 +45,13 @@ export interface PublicLoadBalancerProps {
   readonly location: AwsLocation;
   /** The load balancer goes in the network's public subnets. */
   readonly network: Network;
-  readonly securityGroup: SecurityGroup;
+  /**
+   * The load balancer's group; it takes HTTP and HTTPS from anywhere and reaches what the stack allows.
+   * @default - a new group (`loadBalancerSecurityGroup`) in this construct
+   */
+  readonly securityGroup?: SecurityGroup;
   /** Validated certificate for the HTTPS listener. */
-  readonly certificateArn: string;
+  readonly certificate: ICertificate;
   /** Port the instances serve plain HTTP on. */
   readonly targetPort: number;
   readonly healthCheck: TargetHealthCheck;
@@ -119,7 +126,9 @@ export function albAccessLogBucket(
  * delay come from the caller (derived from one config). Invalid header fields are dropped; access
  * logs, deletion protection and WAF are on by option.
  */
-export class PublicLoadBalancer extends Construct {
+export class PublicLoadBalancer extends Construct implements IConnectable {
+  /** Allow the targets' group from here: `loadBalancer.connections.allowTo(fleet, port, ...)`. */
+  public readonly connections: Connections;
   public readonly loadBalancer: Lb;
   public readonly targetGroup: LbTargetGroup;
   public readonly httpsListener: LbListener;
@@ -149,6 +158,13 @@ export class PublicLoadBalancer extends Construct {
       }
     }
 
+    this.connections = new Connections(props.securityGroup ?? loadBalancerSecurityGroup(this, 'security-group', { name: props.name, vpc: props.network.vpc }));
+    allowWebFromAnywhere(this.connections);
+    if (props.authentication) {
+      // Cognito's endpoints have no prefix list or fixed addresses: HTTPS to anywhere, nothing else.
+      this.connections.allowToPeer(Peer.anyIpv4('identity-provider'), Port.tcp(443), 'HTTPS to the identity provider (Cognito token and user info endpoints)');
+    }
+
     let accessLogs: { bucket: string; enabled: boolean } | undefined;
     let accessLogsPolicy: TerraformResource | undefined;
     if (props.enableAccessLogs ?? true) {
@@ -161,7 +177,7 @@ export class PublicLoadBalancer extends Construct {
       name: props.name,
       loadBalancerType: 'application',
       internal: false,
-      securityGroups: [props.securityGroup.id],
+      securityGroups: [this.connections.securityGroup.id],
       subnets: props.network.publicSubnets.map((s) => s.id),
       dropInvalidHeaderFields: true,
       desyncMitigationMode: 'defensive',
@@ -224,7 +240,7 @@ export class PublicLoadBalancer extends Construct {
       port: 443,
       protocol: 'HTTPS',
       sslPolicy: TLS_POLICY,
-      certificateArn: props.certificateArn,
+      certificateArn: props.certificate.certificateArn,
       defaultAction: rules.length > 0 ? [notFound] : forward,
     });
     this.forwarding =

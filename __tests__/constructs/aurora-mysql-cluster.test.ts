@@ -2,17 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { RdsCluster } from '@cdktf/provider-aws/lib/rds-cluster';
 import { RdsClusterParameterGroup } from '@cdktf/provider-aws/lib/rds-cluster-parameter-group';
 import { AuroraMysqlCluster, type AuroraMysqlClusterProps } from '../../constructs/aurora-mysql-cluster';
-import { WebTierSecurityGroups } from '../../constructs/web-tier-security-groups';
 import { addTestNetwork, emptyStack, resourceList, resources, synth } from '../helpers/synth';
 
 function build(props: Partial<AuroraMysqlClusterProps> = {}) {
   const stack = emptyStack();
   const { key, network } = addTestNetwork(stack);
-  const groups = new WebTierSecurityGroups(stack, 'groups', { name: 't', vpc: network.vpc, instancePort: 80, databasePort: 3306 });
   new AuroraMysqlCluster(stack, 'db', {
     name: 'test-db',
     network,
-    securityGroup: groups.database!,
     encryptionKey: key,
     engineVersion: '8.0.mysql_aurora.3.08.2',
     instanceClass: 'db.r7g.large',
@@ -63,7 +60,7 @@ describe('AuroraMysqlCluster', () => {
     const [subnetGroup] = resourceList(json, 'aws_db_subnet_group');
     expect(subnetGroup.subnet_ids.every((s: string) => s.includes('aws_subnet.network_data-'))).toBe(true);
     const [cluster] = resourceList(json, 'aws_rds_cluster');
-    expect(cluster.vpc_security_group_ids).toEqual([expect.stringMatching(/aws_security_group\.groups_database_/)]);
+    expect(cluster.vpc_security_group_ids).toEqual([expect.stringMatching(/aws_security_group\.db_security-group_/)]);
   });
 
   it('requires TLS through the cluster parameter group', () => {

@@ -3,12 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { AcmCertificate } from '@cdktf/provider-aws/lib/acm-certificate';
 import { AliasRecord } from '../../constructs/alias-record';
 import { DnsValidatedCertificate } from '../../constructs/dns-validated-certificate';
+import { ExistingHostedZone } from '../../constructs/hosted-zone';
 import { emptyStack, resourceList, resources, synth } from '../helpers/synth';
 
 describe('DnsValidatedCertificate', () => {
   function build() {
     const stack = emptyStack();
-    const cert = new DnsValidatedCertificate(stack, 'cert', { domainName: 'status.example.com', hostedZoneId: 'ZTEST' });
+    const cert = new DnsValidatedCertificate(stack, 'cert', { domainName: 'status.example.com', hostedZone: ExistingHostedZone.fromZoneId('ZTEST') });
     new TerraformOutput(stack, 'certificate_arn', { value: cert.certificateArn });
     return synth(stack);
   }
@@ -40,7 +41,7 @@ describe('AliasRecord', () => {
   ])('with ipv6=%s publishes %j alias records that follow target health', (ipv6, types) => {
     const stack = emptyStack();
     new AliasRecord(stack, 'alias', {
-      zoneId: 'ZTEST',
+      zone: ExistingHostedZone.fromZoneId('ZTEST'),
       recordName: 'status.example.com',
       target: { dnsName: 'env.eu-west-1.elasticbeanstalk.com', hostedZoneId: 'Z2NYPWQ7DFZAZH' },
       ipv6,

@@ -14,7 +14,6 @@ import { PublicLoadBalancer, type PublicLoadBalancerProps } from '../../construc
 import { SourceBundle } from '../../constructs/source-bundle';
 import { WebServerFleet, type WebServerFleetProps } from '../../stacks/web/web-server-fleet';
 import { releaseTimings } from '../../stacks/web/release-timings';
-import { WebTierSecurityGroups } from '../../constructs/web-tier-security-groups';
 
 export type { Json } from '../../harness/offline-terraform';
 import type { Json } from '../../harness/offline-terraform';
@@ -70,23 +69,21 @@ export function addTestNetwork(stack: TerraformStack, natGateways: 'one-per-az' 
   return { key, network };
 }
 
-/** A three-AZ network, web tier groups and a load balancer in `stack`, for web tier constructs. */
+/** A three-AZ network and a load balancer (with its own security group) in `stack`, for web tier constructs. */
 export function addTestLoadBalancer(stack: TerraformStack, props: Partial<PublicLoadBalancerProps> = {}) {
   const { key, network } = addTestNetwork(stack);
-  const groups = new WebTierSecurityGroups(stack, 'groups', { name: 't', vpc: network.vpc, instancePort: 8080 });
   const alb = new PublicLoadBalancer(stack, 'alb', {
     name: 'test-web',
     location: TEST_LOCATION,
     network,
-    securityGroup: groups.loadBalancer,
-    certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/test',
+    certificate: { certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/test' },
     targetPort: 8080,
     healthCheck: { path: '/api/v1/health/ready', intervalSeconds: 10, timeoutSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
     deregistrationDelaySeconds: 40,
     encryptionKey: key,
     ...props,
   });
-  return { key, network, groups, alb };
+  return { key, network, alb };
 }
 
 type Patch<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? Patch<T[K]> : T[K] };
@@ -130,13 +127,12 @@ export function addTestFleet(stack: TerraformStack, props: Partial<WebServerFlee
     deregistrationDelaySeconds: timings.deregistrationDelaySeconds,
     ...loadBalancer,
   });
-  const { key, network, groups, alb } = parts;
+  const { key, network, alb } = parts;
   const releases = new PrivateBucket(stack, 'releases', { namePrefix: 'test-releases-', encryptionKey: key });
   const fleet = new WebServerFleet(stack, 'fleet', {
     name: 'test',
     location: TEST_LOCATION,
     network,
-    securityGroup: groups.instances,
     loadBalancer: alb,
     instanceType: 't3.micro',
     minSize: 2,

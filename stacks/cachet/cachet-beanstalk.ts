@@ -10,19 +10,29 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
+import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import type { AliasTarget } from '../../constructs/alias-record';
 import type { AuroraMysqlCluster } from '../../constructs/aurora-mysql-cluster';
+import { Connections, Port, type IConnectable } from '../../constructs/connections';
 import type { ContainerImage } from '../../constructs/container-image';
+import type { ICertificate } from '../../constructs/dns-validated-certificate';
 import type { EncryptionKey } from '../../constructs/encryption-key';
 import type { Network } from '../../constructs/network';
 import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy, type AwsLocation } from '../../constructs/policy';
 import { PrivateBucket } from '../../constructs/private-bucket';
 import { albAccessLogBucket } from '../../constructs/public-load-balancer';
+import {
+  allowInstanceEgress,
+  allowLoadBalancerToTargets,
+  allowSshFromOperator,
+  allowWebFromAnywhere,
+  instanceSecurityGroup,
+  loadBalancerSecurityGroup,
+} from '../../constructs/web-tier';
 import { SourceBundle } from '../../constructs/source-bundle';
 import { RegionalWebAcl } from '../../constructs/web-acl';
-import type { WebTierSecurityGroups } from '../../constructs/web-tier-security-groups';
 import { projectPath } from '../../project';
 import { TLS_POLICY } from '../../constructs/platform';
 
@@ -54,10 +64,23 @@ export interface CachetBeanstalkProps {
   readonly location: AwsLocation;
   /** Instances go in the application subnets, the load balancer in the public subnets. */
   readonly network: Network;
-  /** The environment uses these groups, never Beanstalk's own. */
-  readonly securityGroups: WebTierSecurityGroups;
+  /**
+   * The load balancer's group (the environment never uses Beanstalk's own): HTTP and HTTPS from anywhere, the instances' port out.
+   * @default - a new group (`loadBalancerSecurityGroup`) in this construct
+   */
+  readonly loadBalancerSecurityGroup?: SecurityGroup;
+  /**
+   * The instances' group: their port from the load balancer, HTTPS and HTTP out, and what `connections` allows.
+   * @default - a new group (`instanceSecurityGroup`) in this construct
+   */
+  readonly instanceSecurityGroup?: SecurityGroup;
+  /**
+   * SSH to the instances from exactly this operator block (at most a /24).
+   * @default - no SSH ingress at all
+   */
+  readonly sshOperatorCidr?: string;
   /** Validated ACM certificate for the HTTPS listener. */
-  readonly certificateArn: string;
+  readonly certificate: ICertificate;
   /** Cachet's database: host, name and the RDS-managed master secret come from it. */
   readonly database: AuroraMysqlCluster;
   /** Encrypts the APP_KEY secret. */
@@ -117,7 +140,11 @@ function setting(namespace: string, name: string, value: string | number | boole
  * health with CloudWatch streaming, CPU-based autoscaling, full-capacity deployments and managed
  * platform updates. APP_KEY and the database password reach the container from Secrets Manager.
  */
-export class CachetBeanstalk extends Construct {
+export class CachetBeanstalk extends Construct implements IConnectable {
+  /** The instances' allowances: `database.connections.allowDefaultPortFrom(cachet, ...)`. */
+  public readonly connections: Connections;
+  /** The load balancer's allowances. */
+  public readonly loadBalancerConnections: Connections;
   public readonly application: ElasticBeanstalkApplication;
   public readonly environment: ElasticBeanstalkEnvironment;
   /** The environment's CNAME (`<prefix>.<region>.elasticbeanstalk.com`). */
@@ -232,7 +259,13 @@ export class CachetBeanstalk extends Construct {
       role: instanceRole.name,
     });
 
-    const sgs = props.securityGroups;
+    const vpc = { name: props.name, vpc: props.network.vpc };
+    this.loadBalancerConnections = new Connections(props.loadBalancerSecurityGroup ?? loadBalancerSecurityGroup(this, 'load-balancer', vpc));
+    this.connections = new Connections(props.instanceSecurityGroup ?? instanceSecurityGroup(this, 'instances', vpc));
+    allowWebFromAnywhere(this.loadBalancerConnections);
+    allowLoadBalancerToTargets(this.loadBalancerConnections, this, Port.tcp(CACHET_INSTANCE_PORT));
+    if (props.sshOperatorCidr !== undefined) allowSshFromOperator(this.connections, props.sshOperatorCidr);
+    allowInstanceEgress(this.connections);
     const healthPath = props.healthCheckPath ?? '/api/v1/ping';
     const logRetention = props.logRetentionDays ?? 30;
     const deploymentPolicy = props.deploymentPolicy ?? 'RollingWithAdditionalBatch';
@@ -267,18 +300,18 @@ export class CachetBeanstalk extends Construct {
       // Instances: our security group only, IMDSv2 only, gp3 root volume
       setting('aws:ec2:instances', 'InstanceTypes', props.instanceType),
       setting('aws:autoscaling:launchconfiguration', 'IamInstanceProfile', instanceProfile.name),
-      setting('aws:autoscaling:launchconfiguration', 'SecurityGroups', sgs.instances.id),
+      setting('aws:autoscaling:launchconfiguration', 'SecurityGroups', this.connections.securityGroup.id),
       setting('aws:autoscaling:launchconfiguration', 'DisableDefaultEC2SecurityGroup', true),
       setting('aws:autoscaling:launchconfiguration', 'DisableIMDSv1', true),
       setting('aws:autoscaling:launchconfiguration', 'RootVolumeType', 'gp3'),
       setting('aws:autoscaling:launchconfiguration', 'MonitoringInterval', '1 minute'),
       ...(props.sshKeyName ? [setting('aws:autoscaling:launchconfiguration', 'EC2KeyName', props.sshKeyName)] : []),
       // Load balancer: our security group, HTTPS with a modern policy (port 80 redirects, see the bundle)
-      setting('aws:elbv2:loadbalancer', 'SecurityGroups', sgs.loadBalancer.id),
-      setting('aws:elbv2:loadbalancer', 'ManagedSecurityGroup', sgs.loadBalancer.id),
+      setting('aws:elbv2:loadbalancer', 'SecurityGroups', this.loadBalancerConnections.securityGroup.id),
+      setting('aws:elbv2:loadbalancer', 'ManagedSecurityGroup', this.loadBalancerConnections.securityGroup.id),
       setting('aws:elbv2:listener:443', 'ListenerEnabled', true),
       setting('aws:elbv2:listener:443', 'Protocol', 'HTTPS'),
-      setting('aws:elbv2:listener:443', 'SSLCertificateArns', props.certificateArn),
+      setting('aws:elbv2:listener:443', 'SSLCertificateArns', props.certificate.certificateArn),
       setting('aws:elbv2:listener:443', 'SSLPolicy', TLS_POLICY),
       setting('aws:elasticbeanstalk:environment:process:default', 'Port', CACHET_INSTANCE_PORT),
       setting('aws:elasticbeanstalk:environment:process:default', 'Protocol', 'HTTP'),

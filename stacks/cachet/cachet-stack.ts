@@ -3,12 +3,13 @@ import { TerraformOutput } from 'cdktf';
 import type { EnvironmentConfig } from '../../config/schema';
 import { AliasRecord } from '../../constructs/alias-record';
 import { AuroraMysqlCluster, MYSQL_PORT } from '../../constructs/aurora-mysql-cluster';
-import { CACHET_IMAGE_DIR, CACHET_INSTANCE_PORT, CachetBeanstalk } from './cachet-beanstalk';
+import { CACHET_IMAGE_DIR, CachetBeanstalk } from './cachet-beanstalk';
 import { ContainerImage } from '../../constructs/container-image';
 import { DnsValidatedCertificate } from '../../constructs/dns-validated-certificate';
 import { EncryptionKey } from '../../constructs/encryption-key';
 import { Network } from '../../constructs/network';
-import { WebTierSecurityGroups } from '../../constructs/web-tier-security-groups';
+import { ExistingHostedZone } from '../../constructs/hosted-zone';
+import { instanceSecurityGroup, loadBalancerSecurityGroup } from '../../constructs/web-tier';
 import { EnvironmentStack } from '../environment-stack';
 
 /** Stack name of the Cachet system in one environment. */
@@ -22,7 +23,6 @@ export function cachetStackName(config: EnvironmentConfig): string {
  */
 export class CachetStack extends EnvironmentStack {
   public readonly network: Network;
-  public readonly securityGroups: WebTierSecurityGroups;
   public readonly database: AuroraMysqlCluster;
   public readonly app: CachetBeanstalk;
 
@@ -51,19 +51,16 @@ export class CachetStack extends EnvironmentStack {
       flowLogRetentionDays: config.network.flowLogRetentionDays,
     });
 
-    this.securityGroups = new WebTierSecurityGroups(this, 'security-groups', {
-      name,
-      vpc: this.network.vpc,
-      instancePort: CACHET_INSTANCE_PORT,
-      sshOperatorCidr: config.cachet.ssh?.operatorCidr,
-      databasePort: MYSQL_PORT,
-    });
+    // The groups stay in the scope they had before the constructs took connections: a group's
+    // address is a contract, and a new one would replace it (and, for the database, cut it off).
+    const groups = new Construct(this, 'security-groups');
+    const inVpc = { name, vpc: this.network.vpc };
 
     const db = config.database;
     this.database = new AuroraMysqlCluster(this, 'database', {
       name: `${name}-cachet`,
       network: this.network,
-      securityGroup: this.securityGroups.database!,
+      securityGroup: AuroraMysqlCluster.securityGroup(groups, 'database', inVpc),
       encryptionKey: key,
       engineVersion: db.engineVersion,
       instanceClass: db.instanceClass,
@@ -79,10 +76,8 @@ export class CachetStack extends EnvironmentStack {
       logRetentionDays: db.logRetentionDays,
     });
 
-    const certificate = new DnsValidatedCertificate(this, 'certificate', {
-      domainName: config.dns.domainName,
-      hostedZoneId: config.dns.hostedZoneId,
-    });
+    const zone = ExistingHostedZone.fromZoneId(config.dns.hostedZoneId);
+    const certificate = new DnsValidatedCertificate(this, 'certificate', { domainName: config.dns.domainName, hostedZone: zone });
 
     const cachet = config.cachet;
     const url = `https://${config.dns.domainName}`;
@@ -98,8 +93,10 @@ export class CachetStack extends EnvironmentStack {
       name: `${name}-cachet`,
       location,
       network: this.network,
-      securityGroups: this.securityGroups,
-      certificateArn: certificate.certificateArn,
+      loadBalancerSecurityGroup: loadBalancerSecurityGroup(groups, 'load-balancer', inVpc),
+      instanceSecurityGroup: instanceSecurityGroup(groups, 'instances', inVpc),
+      sshOperatorCidr: cachet.ssh?.operatorCidr,
+      certificate,
       database: this.database,
       encryptionKey: key,
       appUrl: url,
@@ -119,10 +116,12 @@ export class CachetStack extends EnvironmentStack {
     });
 
     new AliasRecord(this, 'status-page-name', {
-      zoneId: config.dns.hostedZoneId,
+      zone,
       recordName: config.dns.domainName,
       target: this.app.aliasTarget,
     });
+
+    this.database.connections.allowDefaultPortFrom(this.app, { egress: 'To the database', ingress: 'Database port from the web instances only' });
 
     new TerraformOutput(this, 'status_page_url', { value: url, description: 'Public URL of the status page' });
     new TerraformOutput(this, 'beanstalk_cname', { value: this.app.cname, description: 'Beanstalk environment CNAME' });

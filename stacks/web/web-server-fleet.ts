@@ -11,6 +11,8 @@ import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
 import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { Connections, Port, type IConnectable } from '../../constructs/connections';
+import { allowInstanceEgress, allowLoadBalancerToTargets, instanceSecurityGroup } from '../../constructs/web-tier';
 import type { ReleaseTimings } from './release-timings';
 import type { EncryptionKey } from '../../constructs/encryption-key';
 import type { Network } from '../../constructs/network';
@@ -30,8 +32,12 @@ export interface WebServerFleetProps {
   readonly location: AwsLocation;
   /** Instances go in the network's application (private) subnets, across its AZs. */
   readonly network: Network;
-  readonly securityGroup: SecurityGroup;
-  /** The group registers in its target group; request-count scaling waits for its listener. */
+  /**
+   * The instances' group: the app port from the load balancer, HTTPS and HTTP out, and what `connections` allows.
+   * @default - a new group (`instanceSecurityGroup`) in this construct
+   */
+  readonly securityGroup?: SecurityGroup;
+  /** The group registers in its target group (and takes the app port from it); request-count scaling waits for its listener. */
   readonly loadBalancer: PublicLoadBalancer;
   readonly instanceType: string;
   readonly minSize: number;
@@ -94,7 +100,9 @@ export interface RefreshPreferences {
  * group's template version, and starts no refresh of its own (its refresh would move the group's
  * version before refreshing, leaving a rollback nothing to return to).
  */
-export class WebServerFleet extends Construct {
+export class WebServerFleet extends Construct implements IConnectable {
+  /** The instances' allowances. */
+  public readonly connections: Connections;
   public readonly launchTemplate: LaunchTemplate;
   public readonly autoScalingGroup: AutoscalingGroup;
   /** Role of the instances; whoever writes template versions may pass it to EC2. */
@@ -126,6 +134,9 @@ export class WebServerFleet extends Construct {
         `WebServerFleet ${id}: initialReleaseVersion "${props.initialReleaseVersion}" must be a version such as v1.0.0 (letters, digits, . _ + -)`,
       );
     }
+    this.connections = new Connections(props.securityGroup ?? instanceSecurityGroup(this, 'instances', { name: props.name, vpc: props.network.vpc }));
+    allowLoadBalancerToTargets(props.loadBalancer, this, Port.tcp(props.appPort));
+    allowInstanceEgress(this.connections);
     const t = props.timings;
     this.releaseBucket = props.releaseBucket.bucket;
     this.warmupSeconds = (props.startupSeconds ?? 90) + t.healthySeconds;
@@ -159,7 +170,7 @@ export class WebServerFleet extends Construct {
       iamInstanceProfile: { arn: profile.arn },
       metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1, instanceMetadataTags: 'disabled' },
       monitoring: { enabled: true },
-      networkInterfaces: [{ associatePublicIpAddress: 'false', securityGroups: [props.securityGroup.id], deleteOnTermination: 'true' }],
+      networkInterfaces: [{ associatePublicIpAddress: 'false', securityGroups: [this.connections.securityGroup.id], deleteOnTermination: 'true' }],
       blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { volumeSize: 8, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' } }],
       userData: this.userData,
       tagSpecifications: [

@@ -12,7 +12,8 @@ import { PrivateBucket } from '../../constructs/private-bucket';
 import { PublicLoadBalancer } from '../../constructs/public-load-balancer';
 import { WebServerFleet } from './web-server-fleet';
 import { SourceBundle } from '../../constructs/source-bundle';
-import { WebTierSecurityGroups } from '../../constructs/web-tier-security-groups';
+import { ExistingHostedZone } from '../../constructs/hosted-zone';
+import { instanceSecurityGroup, loadBalancerSecurityGroup } from '../../constructs/web-tier';
 import { EnvironmentStack } from '../environment-stack';
 import { initialReleaseDirectory } from './webapp-release';
 
@@ -58,20 +59,19 @@ export class WebStack extends EnvironmentStack {
       flowLogEncryptionKey: key,
       flowLogRetentionDays: web.network.flowLogRetentionDays,
     });
-    const groups = new WebTierSecurityGroups(this, 'security-groups', {
-      name,
-      vpc: network.vpc,
-      instancePort: web.appPort,
-      loadBalancerAuthenticates: web.cognito !== undefined,
-    });
-    const certificate = new DnsValidatedCertificate(this, 'certificate', { domainName: web.domainName, hostedZoneId: config.dns.hostedZoneId });
+    // The groups stay in the scope they had before the constructs took connections: a group's
+    // address is a contract, and a new one would replace it.
+    const groups = new Construct(this, 'security-groups');
+    const inVpc = { name, vpc: network.vpc };
+    const zone = ExistingHostedZone.fromZoneId(config.dns.hostedZoneId);
+    const certificate = new DnsValidatedCertificate(this, 'certificate', { domainName: web.domainName, hostedZone: zone });
 
     this.loadBalancer = new PublicLoadBalancer(this, 'load-balancer', {
       name,
       location,
       network,
-      securityGroup: groups.loadBalancer,
-      certificateArn: certificate.certificateArn,
+      securityGroup: loadBalancerSecurityGroup(groups, 'load-balancer', inVpc),
+      certificate,
       targetPort: web.appPort,
       healthCheck: web.healthCheck,
       deregistrationDelaySeconds: timings.deregistrationDelaySeconds,
@@ -90,7 +90,7 @@ export class WebStack extends EnvironmentStack {
       name,
       location,
       network,
-      securityGroup: groups.instances,
+      securityGroup: instanceSecurityGroup(groups, 'instances', inVpc),
       loadBalancer: this.loadBalancer,
       instanceType: web.instanceType,
       minSize: web.minInstances,
@@ -105,7 +105,7 @@ export class WebStack extends EnvironmentStack {
       scaling: web.scaling,
     });
 
-    new AliasRecord(this, 'app-name', { zoneId: config.dns.hostedZoneId, recordName: web.domainName, target: this.loadBalancer.aliasTarget });
+    new AliasRecord(this, 'app-name', { zone, recordName: web.domainName, target: this.loadBalancer.aliasTarget });
 
     const delivery = web.delivery;
     this.delivery = new DeliveryPipeline(this, 'delivery', {

@@ -11,18 +11,15 @@ import {
   type CachetBeanstalkProps,
 } from '../../../stacks/cachet/cachet-beanstalk';
 import { ContainerImage } from '../../../constructs/container-image';
-import { WebTierSecurityGroups } from '../../../constructs/web-tier-security-groups';
 import { addTestNetwork, emptyStack, resourceList, synth, TEST_LOCATION, type Json } from '../../helpers/synth';
 import { TLS_POLICY } from '../../../constructs/platform';
 
 function build(props: Partial<CachetBeanstalkProps> = {}) {
   const stack = emptyStack();
   const { key, network } = addTestNetwork(stack);
-  const groups = new WebTierSecurityGroups(stack, 'groups', { name: 't', vpc: network.vpc, instancePort: 80, databasePort: 3306 });
   const database = new AuroraMysqlCluster(stack, 'db', {
     name: 'test-db',
     network,
-    securityGroup: groups.database!,
     encryptionKey: key,
     engineVersion: '8.0.mysql_aurora.3.08.2',
     instanceClass: 'db.t4g.medium',
@@ -32,8 +29,7 @@ function build(props: Partial<CachetBeanstalkProps> = {}) {
     name: 'test-cachet',
     location: TEST_LOCATION,
     network,
-    securityGroups: groups,
-    certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/test',
+    certificate: { certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/test' },
     database,
     encryptionKey: key,
     appUrl: 'https://status.example.com',
@@ -93,8 +89,8 @@ describe('CachetBeanstalk option settings', () => {
   });
 
   it('uses the project security groups for instances and load balancer, not Beanstalk ones', () => {
-    expect(option(json, 'aws:autoscaling:launchconfiguration', 'SecurityGroups')).toMatch(/^\$\{aws_security_group\.groups_instances_\w+\.id\}$/);
-    expect(option(json, 'aws:elbv2:loadbalancer', 'SecurityGroups')).toMatch(/^\$\{aws_security_group\.groups_load-balancer_\w+\.id\}$/);
+    expect(option(json, 'aws:autoscaling:launchconfiguration', 'SecurityGroups')).toMatch(/^\$\{aws_security_group\.cachet_instances_\w+\.id\}$/);
+    expect(option(json, 'aws:elbv2:loadbalancer', 'SecurityGroups')).toMatch(/^\$\{aws_security_group\.cachet_load-balancer_\w+\.id\}$/);
     expect(option(json, 'aws:elbv2:loadbalancer', 'ManagedSecurityGroup')).toBe(option(json, 'aws:elbv2:loadbalancer', 'SecurityGroups'));
   });
 
