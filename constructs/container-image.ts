@@ -10,10 +10,11 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { S3BucketNotification } from '@cdktf/provider-aws/lib/s3-bucket-notification';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
 import type { EncryptionKey } from './encryption-key';
-import { policyDocument, serviceAssumeRolePolicy, type AwsLocation, type PolicyStatement } from './policy';
+import { policyDocument, serviceAssumeRolePolicy, type AwsLocation } from './policy';
 import { PrivateBucket } from './private-bucket';
 import { SourceBundle } from './source-bundle';
 import { DEFAULT_BUILD_IMAGE } from './platform';
+import { Grant, InlinePolicy, type IGrantable } from './grants';
 
 export interface ContainerImageProps {
   /** Name of the ECR repository and the build project (2-256 characters, lower case). */
@@ -43,7 +44,7 @@ export interface ContainerImageProps {
  * source bucket, the upload starts a CodeBuild build through EventBridge, and the build pushes
  * `<repository>:<tag>` to a private ECR repository (immutable tags, scan on push, customer-managed
  * key). Consumers wait for the tag (see the Cachet bundle's prebuild hook) and pull it with their
- * own role (`pullStatements`).
+ * own role (`grantPull`).
  */
 export class ContainerImage extends Construct {
   public readonly repository: EcrRepository;
@@ -106,30 +107,27 @@ export class ContainerImage extends Construct {
       name: `${props.name}-image-build`,
       assumeRolePolicy: serviceAssumeRolePolicy('codebuild.amazonaws.com', props.location),
     });
-    new IamRolePolicy(this, 'build-policy', {
-      role: role.id,
-      name: 'build-and-push',
-      policy: policyDocument([
-        ...sourceBucket.grantObjects('ReadTheSource', ['s3:GetObject', 's3:GetObjectVersion'], { prefix, keySid: 'DecryptTheSourceThroughS3' }),
-        { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` },
-        { Sid: 'LogInToEcr', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
-        {
-          Sid: 'PushToTheRepository',
-          Effect: 'Allow',
-          Action: [
-            'ecr:BatchCheckLayerAvailability',
-            'ecr:BatchGetImage',
-            'ecr:CompleteLayerUpload',
-            'ecr:DescribeImages',
-            'ecr:GetDownloadUrlForLayer',
-            'ecr:InitiateLayerUpload',
-            'ecr:PutImage',
-            'ecr:UploadLayerPart',
-          ],
-          Resource: this.repository.arn,
-        },
-      ]),
-    });
+    const buildPolicy = new InlinePolicy(this, 'build-policy', { role, name: 'build-and-push' });
+    sourceBucket.grantObjects(buildPolicy, 'ReadTheSource', ['s3:GetObject', 's3:GetObjectVersion'], { prefix, keySid: 'DecryptTheSourceThroughS3' });
+    buildPolicy.addToPrincipalPolicy([
+      { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` },
+      { Sid: 'LogInToEcr', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+      {
+        Sid: 'PushToTheRepository',
+        Effect: 'Allow',
+        Action: [
+          'ecr:BatchCheckLayerAvailability',
+          'ecr:BatchGetImage',
+          'ecr:CompleteLayerUpload',
+          'ecr:DescribeImages',
+          'ecr:GetDownloadUrlForLayer',
+          'ecr:InitiateLayerUpload',
+          'ecr:PutImage',
+          'ecr:UploadLayerPart',
+        ],
+        Resource: this.repository.arn,
+      },
+    ]);
     const project = new CodebuildProject(this, 'build', {
       name: `${props.name}-image`,
       description: `Builds ${props.name}'s image from its bundle and pushes it to ECR (buildspec.yml in the bundle)`,
@@ -184,9 +182,9 @@ export class ContainerImage extends Construct {
     });
   }
 
-  /** What a role needs to pull this image (instances: Beanstalk logs in to ECR with their profile). */
-  public pullStatements(): PolicyStatement[] {
-    return [
+  /** Lets a role pull this image (instances: Beanstalk logs in to ECR with their profile). */
+  public grantPull(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal(grantee, [
       { Sid: 'LogInToEcr', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
       {
         Sid: 'PullTheImage',
@@ -194,6 +192,6 @@ export class ContainerImage extends Construct {
         Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:DescribeImages', 'ecr:GetDownloadUrlForLayer'],
         Resource: this.repository.arn,
       },
-    ];
+    ]);
   }
 }

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { policyDocument, type AwsLocation, type PolicyStatement } from './policy';
+import { Grant, type IGrantable } from './grants';
 
 export interface EncryptionKeyProps {
   /** Alias name without the `alias/` prefix, e.g. `statuspage-dev`. */
@@ -75,15 +76,22 @@ export class EncryptionKey extends Construct {
   /**
    * The statement that lets a principal use this key only through one AWS service in the key's
    * region (`kms:ViaService`): decrypt what the service hands back, and with `encrypt` also have it
-   * encrypt (data keys for what it writes). Put it in the grantee's policy beside its use of the service.
+   * encrypt (data keys for what it writes), for a grantee that uses the service.
    */
-  public grantThroughService(sid: string, service: 's3' | 'secretsmanager' | 'codecommit', options: { readonly encrypt?: boolean } = {}): PolicyStatement {
-    return {
-      Sid: sid,
-      Effect: 'Allow',
-      Action: options.encrypt ? ['kms:GenerateDataKey', 'kms:Decrypt'] : 'kms:Decrypt',
-      Resource: this.arn,
-      Condition: { StringEquals: { 'kms:ViaService': `${service}.${this.region}.amazonaws.com` } },
-    };
+  public grantThroughService(
+    grantee: IGrantable,
+    sid: string,
+    service: 's3' | 'secretsmanager' | 'codecommit',
+    options: { readonly encrypt?: boolean } = {},
+  ): Grant {
+    return Grant.addToPrincipal(grantee, [
+      {
+        Sid: sid,
+        Effect: 'Allow',
+        Action: options.encrypt ? ['kms:GenerateDataKey', 'kms:Decrypt'] : 'kms:Decrypt',
+        Resource: this.arn,
+        Condition: { StringEquals: { 'kms:ViaService': `${service}.${this.region}.amazonaws.com` } },
+      },
+    ]);
   }
 }

@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
@@ -9,8 +8,9 @@ import { parseCidr } from './cidr';
 import { Connections, Peer, Port, projectSecurityGroup, type IConnectable } from './connections';
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
-import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy, type PolicyStatement } from './policy';
+import { managedPolicyArn, serviceAssumeRolePolicy } from './policy';
 import { AL2023_AMI } from './platform';
+import { InlinePolicy, type IGrantable, type IPrincipal } from './grants';
 
 /** The widest block Jenkins may take connections from: GitHub's webhook blocks and an office are narrower. */
 export const JENKINS_WIDEST_PREFIX = 16;
@@ -32,11 +32,6 @@ export interface JenkinsServerProps {
   readonly instanceType?: string;
   /** Key for the root volume. */
   readonly encryptionKey: EncryptionKey;
-  /**
-   * What the jobs may do in AWS, through the instance profile (never access keys).
-   * @default - nothing beyond Session Manager
-   */
-  readonly policyStatements?: readonly PolicyStatement[];
 }
 
 /**
@@ -46,9 +41,11 @@ export interface JenkinsServerProps {
  * holding the jobs' permissions. User data installs Jenkins LTS from its RPM repository; TLS on
  * 443 is the operator's to add (a reverse proxy with a certificate for the server's name).
  */
-export class JenkinsServer extends Construct implements IConnectable {
+export class JenkinsServer extends Construct implements IConnectable, IGrantable {
   public readonly instance: Instance;
   public readonly connections: Connections;
+  /** What the jobs may do in AWS, through the instance profile (never access keys): grant to the server, e.g. `fleet.grantRelease(jenkins)`. */
+  public readonly grantPrincipal: IPrincipal;
 
   constructor(scope: Construct, id: string, props: JenkinsServerProps) {
     super(scope, id);
@@ -81,9 +78,7 @@ export class JenkinsServer extends Construct implements IConnectable {
 
     const role = new IamRole(this, 'role', { name: `${props.name}-jenkins`, assumeRolePolicy: serviceAssumeRolePolicy('ec2.amazonaws.com') });
     new IamRolePolicyAttachment(this, 'session-manager', { role: role.name, policyArn: managedPolicyArn('AmazonSSMManagedInstanceCore') });
-    if (props.policyStatements?.length) {
-      new IamRolePolicy(this, 'jobs', { role: role.id, name: 'jobs', policy: policyDocument(props.policyStatements) });
-    }
+    this.grantPrincipal = new InlinePolicy(this, 'jobs', { role, name: 'jobs' });
     const profile = new IamInstanceProfile(this, 'profile', { name: `${props.name}-jenkins`, role: role.name });
 
     // The template carries only the AMI, so that it resolves through SSM at launch without the

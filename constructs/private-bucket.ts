@@ -9,6 +9,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import type { EncryptionKey } from './encryption-key';
 import { policyDocument, type PolicyStatement } from './policy';
+import { Grant, type IGrantable } from './grants';
 
 /** S3's limit on a bucket name (63) minus the unique suffix Terraform appends (26). */
 export const BUCKET_PREFIX_MAX_LENGTH = 37;
@@ -134,15 +135,22 @@ export class PrivateBucket extends Construct {
   }
 
   /**
-   * Statements for a principal's policy: `actions` on the objects under `prefix` (every object when
+   * Grants a principal `actions` on the objects under `prefix` (every object when
    * it is omitted) and, when the bucket has a customer-managed key, that key through S3 (`keySid`):
    * decrypt, and data keys too when an action writes, as aws-s3's grants add the key's.
    */
-  public grantObjects(sid: string, actions: string | string[], options: { readonly prefix?: string; readonly keySid?: string } = {}): PolicyStatement[] {
-    const statement: PolicyStatement = { Sid: sid, Effect: 'Allow', Action: actions, Resource: `${this.bucket.arn}/${options.prefix ?? ''}*` };
-    if (!this.encryptionKey) return [statement];
-    if (!options.keySid) throw new Error(`PrivateBucket ${this.node.id}: grant ${sid} needs a keySid, the bucket is encrypted with a customer-managed key`);
+  public grantObjects(
+    grantee: IGrantable,
+    sid: string,
+    actions: string | string[],
+    options: { readonly prefix?: string; readonly keySid?: string } = {},
+  ): Grant {
+    if (this.encryptionKey && !options.keySid) {
+      throw new Error(`PrivateBucket ${this.node.id}: grant ${sid} needs a keySid, the bucket is encrypted with a customer-managed key`);
+    }
+    const objects = Grant.addToPrincipal(grantee, [{ Sid: sid, Effect: 'Allow', Action: actions, Resource: `${this.bucket.arn}/${options.prefix ?? ''}*` }]);
+    if (!this.encryptionKey || !options.keySid) return objects;
     const writes = [actions].flat().some((a) => a === 's3:PutObject');
-    return [statement, this.encryptionKey.grantThroughService(options.keySid, 's3', { encrypt: writes })];
+    return Grant.combine(objects, this.encryptionKey.grantThroughService(grantee, options.keySid, 's3', { encrypt: writes }));
   }
 }

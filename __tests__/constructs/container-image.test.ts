@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CACHET_IMAGE_DIR } from '../../stacks/cachet/cachet-beanstalk';
 import { ContainerImage, type ContainerImageProps } from '../../constructs/container-image';
 import { EncryptionKey } from '../../constructs/encryption-key';
-import { emptyStack, resourceList, synth, TEST_LOCATION, type Json } from '../helpers/synth';
+import { emptyStack, resourceList, synth, TEST_LOCATION, type Json, recordingGrantee } from '../helpers/synth';
 
 function build(props: Partial<ContainerImageProps> = {}) {
   const stack = emptyStack();
@@ -69,8 +69,10 @@ describe('ContainerImage', () => {
     expect(policy).toMatch(/"Sid" = "PushToTheRepository", .*"ecr:PutImage".*"Resource" = aws_ecr_repository\.image_repository_\w+\.arn/);
   });
 
-  it('hands out pull statements for its repository', () => {
-    expect(image.pullStatements().map((s) => s.Action)).toEqual([
+  it('grants pulling from its repository', () => {
+    const grantee = recordingGrantee();
+    image.grantPull(grantee);
+    expect(grantee.statements.map((s) => s.Action)).toEqual([
       'ecr:GetAuthorizationToken',
       ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:DescribeImages', 'ecr:GetDownloadUrlForLayer'],
     ]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { EncryptionKey, type EncryptionKeyProps } from '../../constructs/encryption-key';
-import { emptyStack, resourceList, synth, TEST_LOCATION } from '../helpers/synth';
+import { emptyStack, resourceList, synth, TEST_LOCATION, recordingGrantee } from '../helpers/synth';
 
 function build(props: Partial<EncryptionKeyProps> = {}) {
   const stack = emptyStack();
@@ -44,12 +44,19 @@ describe('EncryptionKey.grantThroughService', () => {
     [{}, 'kms:Decrypt'],
     [{ encrypt: true }, ['kms:GenerateDataKey', 'kms:Decrypt']],
   ])('with %j allows %j on this key only, through the service in its region', (options, actions) => {
-    expect(key.grantThroughService('UseIt', 's3', options)).toEqual({
+    // GIVEN a grantee
+    const grantee = recordingGrantee();
+    // WHEN
+    const grant = key.grantThroughService(grantee, 'UseIt', 's3', options);
+    // THEN the grantee's policy holds the statement, and the grant says so
+    const expected = {
       Sid: 'UseIt',
       Effect: 'Allow',
       Action: actions,
       Resource: key.arn,
       Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
-    });
+    };
+    expect(grantee.statements).toEqual([expected]);
+    expect(grant.statements).toEqual([expected]);
   });
 });

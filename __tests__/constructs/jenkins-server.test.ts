@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { JenkinsServer, jenkinsUserData, type JenkinsServerProps } from '../../constructs/jenkins-server';
-import { addTestNetwork, emptyStack, resourceList, synth } from '../helpers/synth';
+import { addTestNetwork, emptyStack, policyStatements, resourceList, synth } from '../helpers/synth';
 import { AL2023_AMI } from '../../constructs/platform';
 
 const WEBHOOKS = ['192.30.252.0/22', '185.199.108.0/22'];
 const OFFICE = '203.0.113.0/24';
 
-function build(props: Partial<JenkinsServerProps> = {}) {
+function build(props: Partial<JenkinsServerProps> = {}, grant?: (jenkins: JenkinsServer) => void) {
   const stack = emptyStack();
   const { key, network } = addTestNetwork(stack);
-  new JenkinsServer(stack, 'jenkins', { name: 'test', network, webhookCidrs: WEBHOOKS, officeCidr: OFFICE, encryptionKey: key, ...props });
+  const jenkins = new JenkinsServer(stack, 'jenkins', { name: 'test', network, webhookCidrs: WEBHOOKS, officeCidr: OFFICE, encryptionKey: key, ...props });
+  grant?.(jenkins);
   return synth(stack);
 }
 
@@ -43,10 +44,22 @@ describe('JenkinsServer', () => {
     expect(template).toMatchObject({ image_id: AL2023_AMI, metadata_options: expect.objectContaining({ http_tokens: 'required' }) });
   });
 
-  it('grants the jobs exactly the statements it is given', () => {
-    const statements = [{ Effect: 'Allow' as const, Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' }];
-    const [jobs] = resourceList(build({ policyStatements: statements }).json, 'aws_iam_role_policy');
-    expect(jobs.policy).toContain('"Action" = "s3:GetObject", "Resource" = "arn:aws:s3:::b/*"');
+  it('has no jobs policy until something is granted to it (IAM refuses an empty one)', () => {
+    expect(resourceList(build().json, 'aws_iam_role_policy').filter((p) => p.name === 'jobs')).toEqual([]);
+  });
+
+  it('puts what is granted to it, in order, in one jobs policy on its role', () => {
+    // GIVEN two grants to the server
+    const json = build({}, (jenkins) => {
+      jenkins.grantPrincipal.addToPrincipalPolicy([{ Sid: 'First', Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' }]);
+      jenkins.grantPrincipal.addToPrincipalPolicy([
+        { Sid: 'Second', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:eu-west-1:123456789012:q' },
+      ]);
+    }).json;
+    // THEN
+    const policies = resourceList(json, 'aws_iam_role_policy').filter((p) => /aws_iam_role\.jenkins_role_/.test(p.role));
+    expect(policies.map((p) => p.name)).toEqual(['jobs']);
+    expect(policyStatements(policies[0].policy).map((s) => s.Sid)).toEqual(['First', 'Second']);
   });
 
   it('installs Jenkins on the configured port, with the Java 21 current Jenkins LTS lines need', () => {

@@ -3,7 +3,7 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { EncryptionKey } from '../../constructs/encryption-key';
 import { bucketPrefix, PrivateBucket } from '../../constructs/private-bucket';
-import { emptyStack, resourceList, synth, TEST_LOCATION } from '../helpers/synth';
+import { emptyStack, resourceList, synth, TEST_LOCATION, recordingGrantee } from '../helpers/synth';
 
 function build(withKey: boolean, noncurrentVersionExpirationDays?: number) {
   const stack = emptyStack();
@@ -72,7 +72,9 @@ describe('PrivateBucket.grantObjects', () => {
 
   it('grants the actions on the objects under the prefix, and nothing of a key the bucket does not use', () => {
     // (A token for the bucket's ARN, then the prefix: cdktf hands out a new token per read of `arn`.)
-    expect(plain.grantObjects('Read', 's3:GetObject', { prefix: 'web/' })).toEqual([
+    const grantee = recordingGrantee();
+    plain.grantObjects(grantee, 'Read', 's3:GetObject', { prefix: 'web/' });
+    expect(grantee.statements).toEqual([
       { Sid: 'Read', Effect: 'Allow', Action: 's3:GetObject', Resource: expect.stringMatching(/^\$\{TfToken\[TOKEN\.\d+\]\}\/web\/\*$/) },
     ]);
   });
@@ -84,7 +86,10 @@ describe('PrivateBucket.grantObjects', () => {
       ['kms:GenerateDataKey', 'kms:Decrypt'],
     ],
   ])('adds the bucket key through S3 for %j: %j', (actions, keyActions) => {
-    const [, keyStatement] = encrypted.grantObjects('Use', actions, { keySid: 'UseTheKey' });
+    const grantee = recordingGrantee();
+    const grant = encrypted.grantObjects(grantee, 'Use', actions, { keySid: 'UseTheKey' });
+    const [, keyStatement] = grantee.statements;
+    expect(grant.statements).toEqual(grantee.statements);
     expect(keyStatement).toMatchObject({
       Sid: 'UseTheKey',
       Action: keyActions,
@@ -94,6 +99,8 @@ describe('PrivateBucket.grantObjects', () => {
   });
 
   it('asks for the key statement id when the bucket has a key', () => {
-    expect(() => encrypted.grantObjects('Read', 's3:GetObject')).toThrow(/grant Read needs a keySid/);
+    const grantee = recordingGrantee();
+    expect(() => encrypted.grantObjects(grantee, 'Read', 's3:GetObject')).toThrow(/grant Read needs a keySid/);
+    expect(grantee.statements).toEqual([]);
   });
 });

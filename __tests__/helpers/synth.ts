@@ -8,6 +8,8 @@ import { ENVIRONMENTS } from '../../config/environments';
 import { parseEnvironmentConfig } from '../../config/load';
 import type { EnvironmentConfig, EnvironmentConfigInput, EnvironmentName } from '../../config/schema';
 import { EncryptionKey } from '../../constructs/encryption-key';
+import type { IGrantable } from '../../constructs/grants';
+import type { PolicyStatement } from '../../constructs/policy';
 import { Network } from '../../constructs/network';
 import { PrivateBucket } from '../../constructs/private-bucket';
 import { PublicLoadBalancer, type PublicLoadBalancerProps } from '../../constructs/public-load-balancer';
@@ -168,4 +170,10 @@ export function policyStatements(policy: string): Json[] {
   const body = policy.replace(/^\$\{jsonencode\(/, '').replace(/\)\}$/, '');
   const json = body.replace(/" = /g, '": ').replace(/([[,:]\s*)([a-z][a-z0-9_]*\.[A-Za-z0-9_-]+\.[a-z_]+)(?=\s*[\],}])/g, '$1"$2"');
   return JSON.parse(json).Statement;
+}
+
+/** A grantee that records the statements granted to it, in order. */
+export function recordingGrantee(): IGrantable & { readonly statements: PolicyStatement[] } {
+  const statements: PolicyStatement[] = [];
+  return { statements, grantPrincipal: { addToPrincipalPolicy: (added) => statements.push(...added) } };
 }

@@ -7,7 +7,6 @@ import { ElasticBeanstalkApplicationVersion } from '@cdktf/provider-aws/lib/elas
 import { ElasticBeanstalkEnvironment, type ElasticBeanstalkEnvironmentSetting } from '@cdktf/provider-aws/lib/elastic-beanstalk-environment';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
 import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
@@ -35,6 +34,7 @@ import { SourceBundle } from '../../constructs/source-bundle';
 import { RegionalWebAcl } from '../../constructs/web-acl';
 import { projectPath } from '../../project';
 import { TLS_POLICY } from '../../constructs/platform';
+import { InlinePolicy } from '../../constructs/grants';
 
 /** The port the instances serve on (the container's 8000 is published on it). */
 export const CACHET_INSTANCE_PORT = 80;
@@ -239,21 +239,21 @@ export class CachetBeanstalk extends Construct implements IConnectable {
     );
     // The database secret is read by the instance's refresher (.platform/cachet/cachet-db-secret),
     // APP_KEY by Beanstalk at boot; the image is pulled by Beanstalk with this profile.
-    const instancePolicy = new IamRolePolicy(this, 'instance-secrets', {
-      role: instanceRole.id,
+    const instancePolicy = new InlinePolicy(this, 'instance-secrets', {
+      role: instanceRole,
       name: 'read-cachet-secrets',
-      policy: policyDocument([
+      statements: [
         {
           Sid: 'ReadCachetSecrets',
           Effect: 'Allow',
           Action: 'secretsmanager:GetSecretValue',
           Resource: [appKey.arn, props.database.masterUserSecretArn],
         },
-        props.encryptionKey.grantThroughService('DecryptSecretsThroughSecretsManager', 'secretsmanager'),
-        ...bundles.grantObjects('ReadSourceBundles', 's3:GetObject'),
-        ...props.image.pullStatements(),
-      ]),
+      ],
     });
+    props.encryptionKey.grantThroughService(instancePolicy, 'DecryptSecretsThroughSecretsManager', 'secretsmanager');
+    bundles.grantObjects(instancePolicy, 'ReadSourceBundles', 's3:GetObject');
+    props.image.grantPull(instancePolicy);
     const instanceProfile = new IamInstanceProfile(this, 'instance-profile', {
       name: `${props.name}-beanstalk-instance`,
       role: instanceRole.name,
@@ -387,7 +387,7 @@ export class CachetBeanstalk extends Construct implements IConnectable {
       setting: settings,
       waitForReadyTimeout: '45m',
       // Instances read the secrets and pull the image at boot, and ELB checks the log bucket's policy.
-      dependsOn: [appKeyValue, instancePolicy, instanceProfile, ...instanceRolePolicies, ...serviceRolePolicies, accessLogs.policy],
+      dependsOn: [appKeyValue, instancePolicy.resource, instanceProfile, ...instanceRolePolicies, ...serviceRolePolicies, accessLogs.policy],
       lifecycle: { ignoreChanges: ['solution_stack_name'] },
     });
     this.cname = this.environment.cname;

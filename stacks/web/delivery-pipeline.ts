@@ -13,11 +13,12 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import type { EncryptionKey } from '../../constructs/encryption-key';
-import { policyDocument, serviceAssumeRolePolicy, type AwsLocation, type PolicyStatement } from '../../constructs/policy';
+import { policyDocument, serviceAssumeRolePolicy, type AwsLocation } from '../../constructs/policy';
 import { PrivateBucket } from '../../constructs/private-bucket';
 import { type WebServerFleet } from './web-server-fleet';
 import { AL2023_AMI_PARAMETER, DEFAULT_BUILD_IMAGE } from '../../constructs/platform';
 import { GIT_BRANCH } from '../../constructs/validation';
+import { InlinePolicy, type IGrantable } from '../../constructs/grants';
 
 /** Where the pipeline takes its source from. */
 export type DeliverySource =
@@ -129,9 +130,15 @@ export class DeliveryPipeline extends Construct {
       kmsKeyId: key.arn,
     });
 
+    // The pipeline's role; each part below grants it what that part needs.
+    const pipelineRole = new IamRole(this, 'pipeline-role', {
+      name: `${name}-pipeline`,
+      assumeRolePolicy: serviceAssumeRolePolicy('codepipeline.amazonaws.com', location),
+    });
+    const pipelinePolicy = new InlinePolicy(this, 'pipeline-policy', { role: pipelineRole, name: 'pipeline' });
+
     // Source.
     let sourceAction: CodepipelineStageAction;
-    let sourceStatements: PolicyStatement[];
     if (props.source.provider === 'codecommit') {
       this.repository = new CodecommitRepository(this, 'repository', {
         repositoryName: props.source.repositoryName,
@@ -167,7 +174,7 @@ export class DeliveryPipeline extends Construct {
           OutputArtifactFormat: 'CODE_ZIP',
         },
       };
-      sourceStatements = [
+      pipelinePolicy.addToPrincipalPolicy([
         {
           Sid: 'ReadTheRepository',
           Effect: 'Allow',
@@ -181,8 +188,8 @@ export class DeliveryPipeline extends Construct {
           ],
           Resource: this.repository.arn,
         },
-        key.grantThroughService('DecryptTheRepositoryThroughCodeCommit', 'codecommit'),
-      ];
+      ]);
+      key.grantThroughService(pipelinePolicy, 'DecryptTheRepositoryThroughCodeCommit', 'codecommit');
     } else {
       this.connection = new CodeconnectionsConnection(this, 'github', { name: name.slice(0, 32), providerType: 'GitHub' });
       sourceAction = {
@@ -200,39 +207,35 @@ export class DeliveryPipeline extends Construct {
           OutputArtifactFormat: 'CODE_ZIP',
         },
       };
-      sourceStatements = [
+      pipelinePolicy.addToPrincipalPolicy([
         {
           Sid: 'UseTheConnection',
           Effect: 'Allow',
           Action: ['codeconnections:UseConnection', 'codestar-connections:UseConnection'],
           Resource: this.connection.arn,
         },
-      ];
+      ]);
     }
 
     // What the pipeline and both projects need of the artifact store.
-    const artifactAccess = artifactStore.grantObjects('ReadAndWriteArtifacts', ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'], {
-      keySid: 'EncryptArtifactsThroughS3',
-    });
+    const useArtifacts = (grantee: IGrantable) =>
+      artifactStore.grantObjects(grantee, 'ReadAndWriteArtifacts', ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'], {
+        keySid: 'EncryptArtifactsThroughS3',
+      });
+    useArtifacts(pipelinePolicy);
 
-    // Build and Deploy projects.
-    const projectBasics: PolicyStatement[] = [
-      ...artifactAccess,
-      { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` },
-    ];
-    const project = (
-      kind: 'build' | 'deploy',
-      buildspec: string,
-      timeout: number,
-      statements: PolicyStatement[],
-      variables: CodebuildProjectEnvironmentEnvironmentVariable[] = [],
-    ) => {
+    // Build and Deploy projects, each with its role: the artifacts and its logs, and what the caller grants `policy`.
+    const project = (kind: 'build' | 'deploy', buildspec: string, timeout: number, variables: CodebuildProjectEnvironmentEnvironmentVariable[] = []) => {
       const role = new IamRole(this, `${kind}-role`, {
         name: `${name}-${kind}`,
         assumeRolePolicy: serviceAssumeRolePolicy('codebuild.amazonaws.com', location),
       });
-      new IamRolePolicy(this, `${kind}-policy`, { role: role.id, name: kind, policy: policyDocument(statements) });
-      return new CodebuildProject(this, kind, {
+      const policy = new InlinePolicy(this, `${kind}-policy`, { role, name: kind });
+      useArtifacts(policy);
+      policy.addToPrincipalPolicy([
+        { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` },
+      ]);
+      const codebuild = new CodebuildProject(this, kind, {
         name: `${name}-${kind}`,
         description:
           kind === 'build' ? 'Tests, builds and packages the web app (app/buildspec.yml)' : 'Releases the build to the Auto Scaling group (app/deployspec.yml)',
@@ -251,24 +254,21 @@ export class DeliveryPipeline extends Construct {
         },
         logsConfig: { cloudwatchLogs: { status: 'ENABLED', groupName: logGroup.name, streamName: kind }, s3Logs: { status: 'DISABLED' } },
       });
+      return { project: codebuild, policy };
     };
-    const buildProject = project('build', 'app/buildspec.yml', 30, projectBasics);
+    const buildProject = project('build', 'app/buildspec.yml', 30).project;
     const fleet = props.fleet;
-    const deployProject = project(
-      'deploy',
-      'app/deployspec.yml',
-      timeoutMinutes + 15,
-      [...projectBasics, ...fleet.grantRelease()],
-      [
-        { name: 'RELEASE_BUCKET', value: fleet.releaseBucket.bucket },
-        { name: 'ASG_NAME', value: fleet.autoScalingGroup.name },
-        { name: 'LAUNCH_TEMPLATE_ID', value: fleet.launchTemplate.id },
-        { name: 'USER_DATA', value: fleet.userData },
-        { name: 'AMI_PARAMETER', value: AL2023_AMI_PARAMETER },
-        { name: 'REFRESH_PREFERENCES', value: Fn.jsonencode(fleet.refreshPreferences) },
-        { name: 'REFRESH_TIMEOUT_SECONDS', value: String(timeoutMinutes * 60) },
-      ],
-    );
+    const deploy = project('deploy', 'app/deployspec.yml', timeoutMinutes + 15, [
+      { name: 'RELEASE_BUCKET', value: fleet.releaseBucket.bucket },
+      { name: 'ASG_NAME', value: fleet.autoScalingGroup.name },
+      { name: 'LAUNCH_TEMPLATE_ID', value: fleet.launchTemplate.id },
+      { name: 'USER_DATA', value: fleet.userData },
+      { name: 'AMI_PARAMETER', value: AL2023_AMI_PARAMETER },
+      { name: 'REFRESH_PREFERENCES', value: Fn.jsonencode(fleet.refreshPreferences) },
+      { name: 'REFRESH_TIMEOUT_SECONDS', value: String(timeoutMinutes * 60) },
+    ]);
+    fleet.grantRelease(deploy.policy);
+    const deployProject = deploy.project;
 
     // The pipeline.
     const version = JSON.stringify([{ name: 'VERSION', value: `#{${SOURCE_VARIABLES}.CommitId}`, type: 'PLAINTEXT' }]);
@@ -323,10 +323,6 @@ export class DeliveryPipeline extends Construct {
       },
     ];
 
-    const pipelineRole = new IamRole(this, 'pipeline-role', {
-      name: `${name}-pipeline`,
-      assumeRolePolicy: serviceAssumeRolePolicy('codepipeline.amazonaws.com', location),
-    });
     this.pipeline = new Codepipeline(this, 'pipeline', {
       name,
       pipelineType: 'V2',
@@ -340,21 +336,15 @@ export class DeliveryPipeline extends Construct {
           ? [{ providerType: 'CodeStarSourceConnection', gitConfiguration: { sourceActionName: 'Source', push: [{ branches: { includes: [props.branch] } }] } }]
           : undefined,
     });
-    new IamRolePolicy(this, 'pipeline-policy', {
-      role: pipelineRole.id,
-      name: 'pipeline',
-      policy: policyDocument([
-        ...sourceStatements,
-        ...artifactAccess,
-        { Sid: 'CheckArtifactBucketVersioning', Effect: 'Allow', Action: ['s3:GetBucketVersioning', 's3:GetBucketLocation'], Resource: artifacts.arn },
-        {
-          Sid: 'RunTheProjects',
-          Effect: 'Allow',
-          Action: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'],
-          Resource: [buildProject.arn, deployProject.arn],
-        },
-      ]),
-    });
+    pipelinePolicy.addToPrincipalPolicy([
+      { Sid: 'CheckArtifactBucketVersioning', Effect: 'Allow', Action: ['s3:GetBucketVersioning', 's3:GetBucketLocation'], Resource: artifacts.arn },
+      {
+        Sid: 'RunTheProjects',
+        Effect: 'Allow',
+        Action: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'],
+        Resource: [buildProject.arn, deployProject.arn],
+      },
+    ]);
 
     if (this.repository) {
       // A push to the branch starts the pipeline.

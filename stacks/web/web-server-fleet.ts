@@ -5,7 +5,6 @@ import { AutoscalingPolicy } from '@cdktf/provider-aws/lib/autoscaling-policy';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
@@ -17,10 +16,11 @@ import type { ReleaseTimings } from './release-timings';
 import type { EncryptionKey } from '../../constructs/encryption-key';
 import type { Network } from '../../constructs/network';
 import type { PrivateBucket } from '../../constructs/private-bucket';
-import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy, type AwsLocation, type PolicyStatement } from '../../constructs/policy';
+import { managedPolicyArn, serviceAssumeRolePolicy, type AwsLocation } from '../../constructs/policy';
 import type { PublicLoadBalancer } from '../../constructs/public-load-balancer';
 import type { SourceBundle } from '../../constructs/source-bundle';
 import { AL2023_AMI, AL2023_AMI_PARAMETER } from '../../constructs/platform';
+import { Grant, InlinePolicy, type IGrantable } from '../../constructs/grants';
 
 /** Key prefix of release archives in the release bucket. */
 export const RELEASE_PREFIX = 'webapp';
@@ -152,12 +152,10 @@ export class WebServerFleet extends Construct implements IConnectable {
       assumeRolePolicy: serviceAssumeRolePolicy('ec2.amazonaws.com'),
     });
     new IamRolePolicyAttachment(this, 'session-manager', { role: this.instanceRole.name, policyArn: managedPolicyArn('AmazonSSMManagedInstanceCore') });
-    new IamRolePolicy(this, 'read-release', {
-      role: this.instanceRole.id,
-      name: 'read-release',
-      policy: policyDocument([
-        ...props.releaseBucket.grantObjects('ReadReleaseArchives', 's3:GetObject', { prefix: `${RELEASE_PREFIX}/`, keySid: 'DecryptReleaseArchivesThroughS3' }),
-      ]),
+    const readRelease = new InlinePolicy(this, 'read-release', { role: this.instanceRole, name: 'read-release' });
+    props.releaseBucket.grantObjects(readRelease, 'ReadReleaseArchives', 's3:GetObject', {
+      prefix: `${RELEASE_PREFIX}/`,
+      keySid: 'DecryptReleaseArchivesThroughS3',
     });
     const profile = new IamInstanceProfile(this, 'instance-profile', { name: `${props.name}-web-instance`, role: this.instanceRole.name });
 
@@ -271,12 +269,15 @@ export class WebServerFleet extends Construct implements IConnectable {
    * action is scoped to the one bucket prefix, template, group or role; the `Describe*` reads, which
    * IAM cannot scope, are the only `*`.
    */
-  public grantRelease(): PolicyStatement[] {
+  public grantRelease(grantee: IGrantable): Grant {
     const { accountId, region } = this.location;
     const ec2 = `arn:aws:ec2:${region}:${accountId}`;
     const templateArn = `${ec2}:launch-template/${this.launchTemplate.id}`;
-    return [
-      ...this.releases.grantObjects('PublishReleases', 's3:PutObject', { prefix: `${RELEASE_PREFIX}/`, keySid: 'EncryptReleasesThroughS3' }),
+    const publish = this.releases.grantObjects(grantee, 'PublishReleases', 's3:PutObject', {
+      prefix: `${RELEASE_PREFIX}/`,
+      keySid: 'EncryptReleasesThroughS3',
+    });
+    const release = Grant.addToPrincipal(grantee, [
       { Sid: 'ReadCurrentAmi', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: `arn:aws:ssm:${region}::parameter${AL2023_AMI_PARAMETER}` },
       { Sid: 'AddReleaseVersions', Effect: 'Allow', Action: 'ec2:CreateLaunchTemplateVersion', Resource: templateArn },
       {
@@ -317,7 +318,8 @@ export class WebServerFleet extends Construct implements IConnectable {
         Action: ['ec2:DescribeLaunchTemplateVersions', 'autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeInstanceRefreshes'],
         Resource: '*',
       },
-    ];
+    ]);
+    return Grant.combine(publish, release);
   }
 }
 

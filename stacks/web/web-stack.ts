@@ -133,8 +133,8 @@ export class WebStack extends EnvironmentStack {
         webPort: jenkins.webPort,
         instanceType: jenkins.instanceType,
         encryptionKey: key,
-        policyStatements: this.fleet.grantRelease(),
       });
+      this.fleet.grantRelease(this.jenkins);
       new TerraformOutput(this, 'jenkins_url', { value: `http://${this.jenkins.instance.publicDns}:${jenkins.webPort}` });
     }
 

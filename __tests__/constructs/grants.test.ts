@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { Grant, InlinePolicy } from '../../constructs/grants';
+import { serviceAssumeRolePolicy, type PolicyStatement } from '../../constructs/policy';
+import { emptyStack, policyStatements, recordingGrantee, resourceList, synth } from '../helpers/synth';
+
+const statement = (sid: string): PolicyStatement => ({ Sid: sid, Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${sid.toLowerCase()}/*` });
+
+describe('InlinePolicy', () => {
+  function withPolicy(statements?: PolicyStatement[]) {
+    const stack = emptyStack();
+    const role = new IamRole(stack, 'role', { name: 'r', assumeRolePolicy: serviceAssumeRolePolicy('ec2.amazonaws.com') });
+    return { stack, policy: new InlinePolicy(stack, 'policy', { role, name: 'p', statements }) };
+  }
+
+  it('writes its own statements first, then each grant in the order made', () => {
+    const { stack, policy } = withPolicy([statement('Own')]);
+    Grant.addToPrincipal(policy, [statement('First')]);
+    Grant.addToPrincipal(policy, [statement('Second')]);
+    const [written] = resourceList(synth(stack).json, 'aws_iam_role_policy');
+    expect(policyStatements(written.policy).map((s) => s.Sid)).toEqual(['Own', 'First', 'Second']);
+  });
+
+  it('has no resource while it has no statement, and says so when asked for one', () => {
+    const { stack, policy } = withPolicy();
+    expect(resourceList(synth(stack).json, 'aws_iam_role_policy')).toEqual([]);
+    expect(() => policy.resource).toThrow(/InlinePolicy policy: has no statements yet/);
+  });
+});
+
+describe('Grant', () => {
+  it('records what it added, and combines', () => {
+    const grantee = recordingGrantee();
+    const grant = Grant.combine(Grant.addToPrincipal(grantee, [statement('A')]), Grant.addToPrincipal(grantee, [statement('B')]));
+    expect(grant.statements).toEqual(grantee.statements);
+    expect(grant.statements.map((s) => s.Sid)).toEqual(['A', 'B']);
+  });
+});

@@ -1,0 +1,73 @@
+import type { Construct } from 'constructs';
+import { Lazy } from 'cdktf';
+import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { policyDocument, type PolicyStatement } from './policy';
+
+/** Whatever can be given permissions: it has a principal whose policy takes statements. */
+export interface IGrantable {
+  readonly grantPrincipal: IPrincipal;
+}
+
+/** A principal's own policy, which grants add statements to. */
+export interface IPrincipal {
+  addToPrincipalPolicy(statements: readonly PolicyStatement[]): void;
+}
+
+/** What a `grant*` method gave: the statements it added to the grantee's policy. */
+export class Grant {
+  /** Adds `statements` to the grantee's policy and records them. */
+  static addToPrincipal(grantee: IGrantable, statements: readonly PolicyStatement[]): Grant {
+    grantee.grantPrincipal.addToPrincipalPolicy(statements);
+    return new Grant(statements);
+  }
+
+  /** One grant holding the statements of several. */
+  static combine(...grants: readonly Grant[]): Grant {
+    return new Grant(grants.flatMap((g) => g.statements));
+  }
+
+  private constructor(public readonly statements: readonly PolicyStatement[]) {}
+}
+
+export interface InlinePolicyProps {
+  readonly role: IamRole;
+  /** The policy's name on the role. */
+  readonly name: string;
+  /** The role's own statements, before any grant's. @default - none */
+  readonly statements?: readonly PolicyStatement[];
+}
+
+/**
+ * A role's inline policy that grants accumulate in, in the order they are made: the document is
+ * written at synth. The policy resource (`id` in `scope`) exists once it has a statement, since IAM
+ * refuses an empty one.
+ */
+export class InlinePolicy implements IGrantable, IPrincipal {
+  public readonly grantPrincipal: IPrincipal = this;
+  private readonly statements: PolicyStatement[] = [];
+  private policy?: IamRolePolicy;
+
+  constructor(
+    private readonly scope: Construct,
+    private readonly id: string,
+    private readonly props: InlinePolicyProps,
+  ) {
+    if (props.statements?.length) this.addToPrincipalPolicy(props.statements);
+  }
+
+  addToPrincipalPolicy(statements: readonly PolicyStatement[]): void {
+    this.statements.push(...statements);
+    this.policy ??= new IamRolePolicy(this.scope, this.id, {
+      role: this.props.role.id,
+      name: this.props.name,
+      policy: Lazy.stringValue({ produce: () => policyDocument(this.statements) }),
+    });
+  }
+
+  /** The policy resource, for `dependsOn`. @throws when nothing has been granted yet */
+  get resource(): IamRolePolicy {
+    if (!this.policy) throw new Error(`InlinePolicy ${this.id}: has no statements yet, so no policy resource`);
+    return this.policy;
+  }
+}
