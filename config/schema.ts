@@ -3,6 +3,7 @@ import { AWS_REGIONS } from './aws-regions';
 import { cidrContains, cidrsOverlap, parseCidr, type Ipv4Cidr } from '../constructs/cidr';
 import { GIT_BRANCH } from '../constructs/validation';
 import { JENKINS_WIDEST_PREFIX } from '../constructs/jenkins-server';
+import { SSH_WIDEST_PREFIX } from '../constructs/web-tier';
 
 /** The environments this project knows. Adding one means adding it here and in `environments.ts`. */
 export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
@@ -520,12 +521,12 @@ function checkCachet(c: EnvironmentConfig, ctx: Ctx): void {
   const ssh = c.cachet.ssh;
   if (ssh) {
     const block = parseCidr(ssh.operatorCidr);
-    if (!('error' in block) && block.prefix < 24) {
+    if (!('error' in block) && block.prefix < SSH_WIDEST_PREFIX) {
       const what = block.prefix === 0 ? 'the whole internet' : `${block.size} addresses`;
       issue(
         ctx,
         ['cachet', 'ssh', 'operatorCidr'],
-        `"${ssh.operatorCidr}" opens SSH to ${what}; give the operator's own address as a /32 (at most a /24), or omit ssh and use Session Manager`,
+        `"${ssh.operatorCidr}" opens SSH to ${what}; give the operator's own address as a /32 (at most a /${SSH_WIDEST_PREFIX}), or omit ssh and use Session Manager`,
       );
     }
   }

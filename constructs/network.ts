@@ -21,7 +21,7 @@ export interface NetworkProps {
   /** Name prefix for tags and named resources. */
   readonly name: string;
   readonly location: AwsLocation;
-  readonly cidr: string;
+  readonly vpcCidr: string;
   /** Explicit AZ names, at least two. */
   readonly availabilityZones: readonly string[];
   /** One block per AZ, in AZ order: load balancers and NAT gateways. */
@@ -73,7 +73,7 @@ export class Network extends Construct {
     const name = props.name;
 
     this.vpc = new Vpc(this, 'vpc', {
-      cidrBlock: props.cidr,
+      cidrBlock: props.vpcCidr,
       enableDnsSupport: true,
       enableDnsHostnames: true,
       tags: { Name: name },

@@ -78,7 +78,7 @@ export interface PublicLoadBalancerProps {
   /** @default - every request is forwarded */
   readonly routingRules?: readonly RoutingRule[];
   /** @default - no authentication at the load balancer */
-  readonly authentication?: CognitoAuthentication;
+  readonly cognito?: CognitoAuthentication;
   /**
    * Let `terraform destroy` delete the access log bucket with the logs in it (see PrivateBucket).
    * @default false
@@ -160,7 +160,7 @@ export class PublicLoadBalancer extends Construct implements IConnectable {
 
     this.connections = new Connections(props.securityGroup ?? loadBalancerSecurityGroup(this, 'security-group', { name: props.name, vpc: props.network.vpc }));
     allowWebFromAnywhere(this.connections);
-    if (props.authentication) {
+    if (props.cognito) {
       // Cognito's endpoints have no prefix list or fixed addresses: HTTPS to anywhere, nothing else.
       this.connections.allowToPeer(Peer.anyIpv4('identity-provider'), Port.tcp(443), 'HTTPS to the identity provider (Cognito token and user info endpoints)');
     }
@@ -217,7 +217,7 @@ export class PublicLoadBalancer extends Construct implements IConnectable {
       defaultAction: [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }],
     });
 
-    const auth = props.authentication;
+    const auth = props.cognito;
     const forward = [
       ...(auth
         ? [

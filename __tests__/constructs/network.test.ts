@@ -102,7 +102,7 @@ describe('Network', () => {
     const props = {
       name: 't',
       location: TEST_LOCATION,
-      cidr: '10.0.0.0/16',
+      vpcCidr: '10.0.0.0/16',
       availabilityZones: ['eu-west-1a', 'eu-west-1b'],
       publicSubnetCidrs: ['10.0.0.0/24', '10.0.1.0/24'],
       applicationSubnetCidrs: ['10.0.16.0/20', '10.0.32.0/20'],

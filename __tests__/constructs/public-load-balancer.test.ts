@@ -96,7 +96,7 @@ describe('PublicLoadBalancer', () => {
 
   it('signs users in with Cognito before forwarding when asked to', () => {
     const { json } = build({
-      authentication: { userPoolArn: 'arn:aws:cognito-idp:eu-west-1:123456789012:userpool/x', userPoolClientId: 'client', userPoolDomain: 'auth' },
+      cognito: { userPoolArn: 'arn:aws:cognito-idp:eu-west-1:123456789012:userpool/x', userPoolClientId: 'client', userPoolDomain: 'auth' },
     });
     expect(listener(json, 443).default_action.map((a: Json) => [a.order, a.type])).toEqual([
       [1, 'authenticate-cognito'],

@@ -75,10 +75,11 @@ export interface CachetBeanstalkProps {
    */
   readonly instanceSecurityGroup?: SecurityGroup;
   /**
-   * SSH to the instances from exactly this operator block (at most a /24).
-   * @default - no SSH ingress at all
+   * SSH to the instances from exactly one operator block (at most a /24), optionally with an EC2 key
+   * pair (without one, use EC2 Instance Connect).
+   * @default - no SSH ingress and no key pair
    */
-  readonly sshOperatorCidr?: string;
+  readonly ssh?: { readonly operatorCidr: string; readonly keyName?: string };
   /** Validated ACM certificate for the HTTPS listener. */
   readonly certificate: ICertificate;
   /** Cachet's database: host, name and the RDS-managed master secret come from it. */
@@ -117,11 +118,6 @@ export interface CachetBeanstalkProps {
    * @default false
    */
   readonly enableWaf?: boolean;
-  /**
-   * EC2 key pair for the instances (SSH is still only open when the security groups allow it).
-   * @default - no key pair
-   */
-  readonly sshKeyName?: string;
   /**
    * Let `terraform destroy` delete the source bundle and access log buckets with their objects (see PrivateBucket).
    * @default false
@@ -264,7 +260,7 @@ export class CachetBeanstalk extends Construct implements IConnectable {
     this.connections = new Connections(props.instanceSecurityGroup ?? instanceSecurityGroup(this, 'instances', vpc));
     allowWebFromAnywhere(this.loadBalancerConnections);
     allowLoadBalancerToTargets(this.loadBalancerConnections, this, Port.tcp(CACHET_INSTANCE_PORT));
-    if (props.sshOperatorCidr !== undefined) allowSshFromOperator(this.connections, props.sshOperatorCidr);
+    if (props.ssh) allowSshFromOperator(this.connections, props.ssh.operatorCidr);
     allowInstanceEgress(this.connections);
     const healthPath = props.healthCheckPath ?? '/api/v1/ping';
     const logRetention = props.logRetentionDays ?? 30;
@@ -305,7 +301,7 @@ export class CachetBeanstalk extends Construct implements IConnectable {
       setting('aws:autoscaling:launchconfiguration', 'DisableIMDSv1', true),
       setting('aws:autoscaling:launchconfiguration', 'RootVolumeType', 'gp3'),
       setting('aws:autoscaling:launchconfiguration', 'MonitoringInterval', '1 minute'),
-      ...(props.sshKeyName ? [setting('aws:autoscaling:launchconfiguration', 'EC2KeyName', props.sshKeyName)] : []),
+      ...(props.ssh?.keyName ? [setting('aws:autoscaling:launchconfiguration', 'EC2KeyName', props.ssh.keyName)] : []),
       // Load balancer: our security group, HTTPS with a modern policy (port 80 redirects, see the bundle)
       setting('aws:elbv2:loadbalancer', 'SecurityGroups', this.loadBalancerConnections.securityGroup.id),
       setting('aws:elbv2:loadbalancer', 'ManagedSecurityGroup', this.loadBalancerConnections.securityGroup.id),

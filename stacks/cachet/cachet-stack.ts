@@ -38,42 +38,19 @@ export class CachetStack extends EnvironmentStack {
       allowCloudWatchLogs: true,
     });
 
-    this.network = new Network(this, 'network', {
-      name,
-      location,
-      cidr: config.network.vpcCidr,
-      availabilityZones: config.network.availabilityZones,
-      publicSubnetCidrs: config.network.publicSubnetCidrs,
-      applicationSubnetCidrs: config.network.applicationSubnetCidrs,
-      dataSubnetCidrs: config.network.dataSubnetCidrs,
-      natGateways: config.network.natGateways,
-      flowLogEncryptionKey: key,
-      flowLogRetentionDays: config.network.flowLogRetentionDays,
-    });
+    this.network = new Network(this, 'network', { ...config.network, name, location, flowLogEncryptionKey: key });
 
     // The groups stay in the scope they had before the constructs took connections: a group's
     // address is a contract, and a new one would replace it (and, for the database, cut it off).
     const groups = new Construct(this, 'security-groups');
     const inVpc = { name, vpc: this.network.vpc };
 
-    const db = config.database;
     this.database = new AuroraMysqlCluster(this, 'database', {
+      ...config.database,
       name: `${name}-cachet`,
       network: this.network,
       securityGroup: AuroraMysqlCluster.securityGroup(groups, 'database', inVpc),
       encryptionKey: key,
-      engineVersion: db.engineVersion,
-      instanceClass: db.instanceClass,
-      readerCount: db.readerCount,
-      databaseName: db.databaseName,
-      masterUsername: db.masterUsername,
-      backupRetentionDays: db.backupRetentionDays,
-      backtrackWindowHours: db.backtrackWindowHours,
-      deletionProtection: db.deletionProtection,
-      finalSnapshot: db.finalSnapshot,
-      requireTls: db.requireTls,
-      logExports: db.logExports,
-      logRetentionDays: db.logRetentionDays,
     });
 
     const zone = ExistingHostedZone.fromZoneId(config.dns.hostedZoneId);
@@ -90,27 +67,17 @@ export class CachetStack extends EnvironmentStack {
       forceDestroy: config.forceDestroyBuckets,
     });
     this.app = new CachetBeanstalk(this, 'cachet', {
+      ...cachet,
       name: `${name}-cachet`,
       location,
       network: this.network,
       loadBalancerSecurityGroup: loadBalancerSecurityGroup(groups, 'load-balancer', inVpc),
       instanceSecurityGroup: instanceSecurityGroup(groups, 'instances', inVpc),
-      sshOperatorCidr: cachet.ssh?.operatorCidr,
       certificate,
       database: this.database,
       encryptionKey: key,
       appUrl: url,
       image,
-      solutionStackName: cachet.solutionStackName,
-      instanceType: cachet.instanceType,
-      minInstances: cachet.minInstances,
-      maxInstances: cachet.maxInstances,
-      deploymentPolicy: cachet.deploymentPolicy,
-      healthCheckPath: cachet.healthCheckPath,
-      scaleOutCpuPercent: cachet.scaleOutCpuPercent,
-      scaleInCpuPercent: cachet.scaleInCpuPercent,
-      logRetentionDays: cachet.logRetentionDays,
-      sshKeyName: cachet.ssh?.keyName,
       enableWaf: cachet.enableWaf ?? config.name === 'prod',
       forceDestroyBuckets: config.forceDestroyBuckets,
     });

@@ -40,9 +40,9 @@ export interface WebServerFleetProps {
   /** The group registers in its target group (and takes the app port from it); request-count scaling waits for its listener. */
   readonly loadBalancer: PublicLoadBalancer;
   readonly instanceType: string;
-  readonly minSize: number;
-  /** Must leave room for the refresh surge: at least twice minSize. */
-  readonly maxSize: number;
+  readonly minInstances: number;
+  /** Must leave room for the refresh surge: at least twice minInstances. */
+  readonly maxInstances: number;
   /** Port the service listens on. */
   readonly appPort: number;
   /** Derived from the target group's health check (config/release-timings.ts). */
@@ -124,9 +124,9 @@ export class WebServerFleet extends Construct implements IConnectable {
     super(scope, id);
     this.location = props.location;
     this.releases = props.releaseBucket;
-    if (props.minSize < 1 || props.maxSize < 2 * props.minSize) {
+    if (props.minInstances < 1 || props.maxInstances < 2 * props.minInstances) {
       throw new Error(
-        `WebServerFleet ${id}: maxSize ${props.maxSize} must be at least twice minSize ${props.minSize} (>= 1), so an instance refresh can launch a full new set before terminating`,
+        `WebServerFleet ${id}: maxInstances ${props.maxInstances} must be at least twice minInstances ${props.minInstances} (>= 1), so an instance refresh can launch a full new set before terminating`,
       );
     }
     if (!/^[A-Za-z0-9._+-]{1,64}$/.test(props.initialReleaseVersion)) {
@@ -214,9 +214,9 @@ export class WebServerFleet extends Construct implements IConnectable {
     this.autoScalingGroup = new AutoscalingGroup(this, 'group', {
       name: `${props.name}-web`,
       vpcZoneIdentifier: props.network.applicationSubnets.map((s) => s.id),
-      minSize: props.minSize,
-      maxSize: props.maxSize,
-      desiredCapacity: props.minSize,
+      minSize: props.minInstances,
+      maxSize: props.maxInstances,
+      desiredCapacity: props.minInstances,
       healthCheckType: 'ELB',
       healthCheckGracePeriod: this.warmupSeconds,
       defaultInstanceWarmup: this.warmupSeconds,

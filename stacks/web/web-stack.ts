@@ -47,18 +47,7 @@ export class WebStack extends EnvironmentStack {
       location,
       allowCloudWatchLogs: true,
     });
-    const network = new Network(this, 'network', {
-      name,
-      location,
-      cidr: web.network.vpcCidr,
-      availabilityZones: web.network.availabilityZones,
-      publicSubnetCidrs: web.network.publicSubnetCidrs,
-      applicationSubnetCidrs: web.network.applicationSubnetCidrs,
-      dataSubnetCidrs: web.network.dataSubnetCidrs,
-      natGateways: web.network.natGateways,
-      flowLogEncryptionKey: key,
-      flowLogRetentionDays: web.network.flowLogRetentionDays,
-    });
+    const network = new Network(this, 'network', { ...web.network, name, location, flowLogEncryptionKey: key });
     // The groups stay in the scope they had before the constructs took connections: a group's
     // address is a contract, and a new one would replace it.
     const groups = new Construct(this, 'security-groups');
@@ -80,7 +69,7 @@ export class WebStack extends EnvironmentStack {
       enableWaf: web.enableWaf ?? config.name === 'prod',
       wafLogRetentionDays: web.network.flowLogRetentionDays,
       routingRules: web.routingRules,
-      authentication: web.cognito,
+      cognito: web.cognito,
       forceDestroyBuckets: config.forceDestroyBuckets,
     });
 
@@ -93,8 +82,8 @@ export class WebStack extends EnvironmentStack {
       securityGroup: instanceSecurityGroup(groups, 'instances', inVpc),
       loadBalancer: this.loadBalancer,
       instanceType: web.instanceType,
-      minSize: web.minInstances,
-      maxSize: web.maxInstances,
+      minInstances: web.minInstances,
+      maxInstances: web.maxInstances,
       appPort: web.appPort,
       timings,
       startupSeconds: web.startupSeconds,

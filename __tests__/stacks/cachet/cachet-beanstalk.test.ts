@@ -121,7 +121,7 @@ describe('CachetBeanstalk option settings', () => {
 
   it('sets no EC2 key pair unless asked to', () => {
     expect(option(json, 'aws:autoscaling:launchconfiguration', 'EC2KeyName')).toBeUndefined();
-    expect(option(build({ sshKeyName: 'ops' }), 'aws:autoscaling:launchconfiguration', 'EC2KeyName')).toBe('ops');
+    expect(option(build({ ssh: { operatorCidr: '203.0.113.7/32', keyName: 'ops' } }), 'aws:autoscaling:launchconfiguration', 'EC2KeyName')).toBe('ops');
   });
 });
 

@@ -155,8 +155,8 @@ describe('WebServerFleet Auto Scaling group', () => {
   });
 
   it.each([
-    [{ minSize: 2, maxSize: 3 }, /maxSize 3 must be at least twice minSize 2/],
-    [{ minSize: 0, maxSize: 2 }, /minSize 0/],
+    [{ minInstances: 2, maxInstances: 3 }, /maxInstances 3 must be at least twice minInstances 2/],
+    [{ minInstances: 0, maxInstances: 2 }, /minInstances 0/],
     [{ initialReleaseVersion: '../v1' }, /initialReleaseVersion "\.\.\/v1" must be a version such as v1\.0\.0/],
   ])('refuses %j', (props, error) => {
     expect(() => buildFleet(props)).toThrow(error);
