@@ -2,8 +2,7 @@
 // build the selected systems' stacks, write Terraform JSON to cdktf.out/ and remove stack folders an
 // earlier, wider synth left there. Nothing is written when the arguments or the config are bad.
 import { App } from 'cdktf';
-import { ConfigError, loadEnvironments, selectEnvironments } from './config/load';
-import { ENVIRONMENT_NAMES } from './config/schema';
+import { ConfigError, environmentNames, loadEnvironments, selectEnvironments } from './config/load';
 import { parseCommandLine, stringValue } from './tools/cli';
 import { removeStaleStackDirs } from './tools/stale-stacks';
 import { buildStacks, selectSystems, SYSTEMS } from './stacks';
@@ -25,7 +24,7 @@ let selection;
 try {
   // Every environment is validated, so that building one never hides another's mistakes.
   const selected = selectEnvironments(stringValue(args, 'env'), process.env);
-  const configs = loadEnvironments(ENVIRONMENT_NAMES).filter((c) => selected.includes(c.name));
+  const configs = loadEnvironments(environmentNames()).filter((c) => selected.includes(c.name));
   selection = { configs, systems: selectSystems(args.values.system as string[] | undefined) };
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;

@@ -74,7 +74,7 @@ describe('main.ts', () => {
   it('refuses an unknown environment, names the fix, and writes nothing', () => {
     const result = synth([], { DEPLOY_ENV: 'qa' });
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/DEPLOY_ENV: unknown environment "qa"; use one or more of: dev, staging, prod/);
+    expect(result.stderr).toMatch(/DEPLOY_ENV: unknown environment "qa"; add environments\/qa\.yaml or use one or more of: dev, prod, staging/);
     expect(existsSync(result.outdir)).toBe(false);
   });
 });

@@ -1,14 +1,45 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseDocument } from 'yaml';
 import type { ZodIssue } from 'zod';
-import { ENVIRONMENTS } from './environments';
-import { ENVIRONMENT_NAMES, environmentConfigSchema, type EnvironmentConfig, type EnvironmentConfigInput, type EnvironmentName } from './schema';
+import { projectPath } from '../project';
+import { ENVIRONMENT_NAME, environmentConfigSchema, type EnvironmentConfig } from './schema';
 
 /** Thrown for any bad configuration input; the message names the field and the fix. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** Where the environments live: one `<name>.yaml` each. */
+export const ENVIRONMENTS_DIR = projectPath('environments');
+
 /** The environment variable that selects environments (comma-separated), e.g. `DEPLOY_ENV=dev`. */
 export const ENVIRONMENT_VARIABLE = 'DEPLOY_ENV';
+
+const FILE_SUFFIX = '.yaml';
+
+/** The environments there are, by name, sorted: every `<name>.yaml` in `dir`. */
+export function environmentNames(dir = ENVIRONMENTS_DIR): string[] {
+  if (!existsSync(dir)) throw new ConfigError(`${dir} does not exist; add one <name>.yaml per environment there (see docs/configuration.md)`);
+  const names = readdirSync(dir)
+    .filter((file) => file.endsWith(FILE_SUFFIX))
+    .map((file) => file.slice(0, -FILE_SUFFIX.length))
+    .sort();
+  if (names.length === 0) throw new ConfigError(`${dir} holds no <name>.yaml; add one per environment (see docs/configuration.md)`);
+  return names;
+}
+
+/** An environment file's content as data; YAML mistakes (syntax, a key written twice) name the file, line and column. */
+export function readEnvironmentFile(name: string, dir = ENVIRONMENTS_DIR): unknown {
+  const path = join(dir, `${name}${FILE_SUFFIX}`);
+  const shown = relative(process.cwd(), path) || path;
+  if (!existsSync(path)) throw new ConfigError(`${shown}: no such file`);
+  const document = parseDocument(readFileSync(path, 'utf8'), { uniqueKeys: true, prettyErrors: true });
+  if (document.errors.length > 0) {
+    throw new ConfigError(`${shown} is not valid YAML:\n${document.errors.map((e) => `  - ${e.message.split('\n')[0]}`).join('\n')}`);
+  }
+  return document.toJS();
+}
 
 function describeIssue(issue: ZodIssue): string {
   const field = issue.path.length > 0 ? issue.path.join('.') : '(root)';
@@ -21,55 +52,64 @@ function describeIssue(issue: ZodIssue): string {
   return `${field}: ${issue.message}`;
 }
 
-/** Validates one environment's config; throws a ConfigError listing every problem. */
-export function parseEnvironmentConfig(input: EnvironmentConfigInput | unknown, label: string): EnvironmentConfig {
-  const result = environmentConfigSchema.safeParse(input);
+/**
+ * Validates one environment's content (as read from its file; the name comes from the file name);
+ * throws a ConfigError listing every problem.
+ */
+export function parseEnvironmentConfig(content: unknown, name: string): EnvironmentConfig {
+  const header = `Invalid configuration for environment "${name}" (environments/${name}${FILE_SUFFIX}):`;
+  const isObject = typeof content === 'object' && content !== null && !Array.isArray(content);
+  if (isObject && 'name' in content) {
+    throw new ConfigError(`${header}\n  - name: comes from the file name; remove the field`);
+  }
+  const result = environmentConfigSchema.safeParse(isObject ? { ...content, name } : content);
   if (result.success) return result.data;
   const lines = result.error.issues.map((i) => `  - ${describeIssue(i)}`);
-  throw new ConfigError(`Invalid configuration for environment "${label}":\n${lines.join('\n')}`);
+  throw new ConfigError(`${header}\n${lines.join('\n')}`);
 }
 
-function parseNames(raw: string, source: string): EnvironmentName[] {
+function parseNames(raw: string, source: string, available: readonly string[]): string[] {
   const names = raw
     .split(',')
     .map((n) => n.trim())
     .filter((n) => n.length > 0);
   if (names.length === 0) {
-    throw new ConfigError(`${source} is empty; name one or more of: ${ENVIRONMENT_NAMES.join(', ')}`);
+    throw new ConfigError(`${source} is empty; name one or more of: ${available.join(', ')}`);
   }
   for (const name of names) {
-    if (!(ENVIRONMENT_NAMES as readonly string[]).includes(name)) {
-      throw new ConfigError(`${source}: unknown environment "${name}"; use one or more of: ${ENVIRONMENT_NAMES.join(', ')} (comma-separated)`);
+    if (!available.includes(name)) {
+      const hint = ENVIRONMENT_NAME.test(name) ? `add environments/${name}${FILE_SUFFIX} or use` : 'use';
+      throw new ConfigError(`${source}: unknown environment "${name}"; ${hint} one or more of: ${available.join(', ')} (comma-separated)`);
     }
   }
-  return [...new Set(names)] as EnvironmentName[];
+  return [...new Set(names)];
 }
 
 /**
  * Which environments to build: the `--env` value (`dev[,prod]`) wins, then the DEPLOY_ENV
- * variable, else every environment.
+ * variable, else every environment there is.
  */
-export function selectEnvironments(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): EnvironmentName[] {
-  if (flag !== undefined) return parseNames(flag, '--env');
+export function selectEnvironments(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  available: readonly string[] = environmentNames(),
+): string[] {
+  if (flag !== undefined) return parseNames(flag, '--env', available);
   const fromEnv = env[ENVIRONMENT_VARIABLE];
-  if (fromEnv !== undefined) return parseNames(fromEnv, ENVIRONMENT_VARIABLE);
-  return [...ENVIRONMENT_NAMES];
+  if (fromEnv !== undefined) return parseNames(fromEnv, ENVIRONMENT_VARIABLE, available);
+  return [...available];
 }
 
 /**
- * Validates the named environments, all of them before any is used: one ConfigError lists every
- * problem of every environment.
+ * Reads and validates the named environments, all of them before any is used: one ConfigError
+ * lists every problem of every environment. `contents` stands in for the files (tests).
  */
-export function loadEnvironments(names: readonly EnvironmentName[], sources: Readonly<Record<EnvironmentName, unknown>> = ENVIRONMENTS): EnvironmentConfig[] {
+export function loadEnvironments(names: readonly string[], contents?: Readonly<Record<string, unknown>>): EnvironmentConfig[] {
   const configs: EnvironmentConfig[] = [];
   const problems: string[] = [];
   for (const name of names) {
     try {
-      const config = parseEnvironmentConfig(sources[name], name);
-      if (config.name !== name) {
-        throw new ConfigError(`Invalid configuration for environment "${name}":\n  - name: is "${config.name}" but the entry is "${name}"; make them match`);
-      }
-      configs.push(config);
+      configs.push(parseEnvironmentConfig(contents ? contents[name] : readEnvironmentFile(name), name));
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problems.push(error.message);

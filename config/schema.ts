@@ -5,9 +5,11 @@ import { GIT_BRANCH } from '../constructs/validation';
 import { JENKINS_WIDEST_PREFIX } from '../constructs/jenkins-server';
 import { SSH_WIDEST_PREFIX } from '../constructs/web-tier';
 
-/** The environments this project knows. Adding one means adding it here and in `environments.ts`. */
-export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
-export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+/**
+ * An environment's name: the name of its file in environments/ and the suffix of its stacks
+ * (`cachet-<name>`, `web-<name>`) and resource names.
+ */
+export const ENVIRONMENT_NAME = /^[a-z][a-z0-9]{1,15}$/;
 
 /** Retention values that CloudWatch Logs accepts (days). */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
@@ -38,31 +40,27 @@ const hostname = z
 
 const networkSchema = z
   .object({
-    /** The VPC's IPv4 block. */
-    vpcCidr: cidr,
-    /** Explicit AZ names (no lookup, so plans work offline); at least two. */
+    vpcCidr: cidr.describe("The VPC's IPv4 block."),
     availabilityZones: z
       .array(z.string())
-      .min(2, 'needs at least two availability zones for high availability; list two or more, e.g. ["eu-west-1a", "eu-west-1b"]'),
-    /** One public subnet (load balancer, NAT) per AZ, in AZ order. */
-    publicSubnetCidrs: z.array(cidr),
-    /** One private application subnet (web instances) per AZ, in AZ order. */
-    applicationSubnetCidrs: z.array(cidr),
-    /** One isolated data subnet (database) per AZ, in AZ order. */
-    dataSubnetCidrs: z.array(cidr),
-    /** `one-per-az` survives an AZ outage; `single` is cheaper for dev. */
-    natGateways: z.enum(['one-per-az', 'single']).default('one-per-az'),
+      .min(2, 'needs at least two availability zones for high availability; list two or more, e.g. ["eu-west-1a", "eu-west-1b"]')
+      .describe('Explicit AZ names (no lookup, so plans work offline); at least two.'),
+    publicSubnetCidrs: z.array(cidr).describe('One public subnet (load balancer, NAT) per AZ, in AZ order.'),
+    applicationSubnetCidrs: z.array(cidr).describe('One private application subnet (web instances) per AZ, in AZ order.'),
+    dataSubnetCidrs: z.array(cidr).describe('One isolated data subnet (database) per AZ, in AZ order.'),
+    natGateways: z.enum(['one-per-az', 'single']).default('one-per-az').describe('`one-per-az` survives an AZ outage; `single` is cheaper for dev.'),
     flowLogRetentionDays: logRetentionDays.default(90),
   })
   .strict();
 
 const databaseSchema = z
   .object({
-    /** Aurora MySQL 3 (MySQL 8.0-compatible) engine version, pinned. */
-    engineVersion: z.string().regex(/^8\.0\.mysql_aurora\.3\.\d{2}\.\d+$/, 'must be a pinned Aurora MySQL 3 engine version such as 8.0.mysql_aurora.3.08.2'),
+    engineVersion: z
+      .string()
+      .regex(/^8\.0\.mysql_aurora\.3\.\d{2}\.\d+$/, 'must be a pinned Aurora MySQL 3 engine version such as 8.0.mysql_aurora.3.08.2')
+      .describe('Aurora MySQL 3 (MySQL 8.0-compatible) engine version, pinned.'),
     instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class such as db.r7g.large'),
-    /** Readers besides the writer; each instance sits in its own AZ. */
-    readerCount: z.number().int().min(0).default(1),
+    readerCount: z.number().int().min(0).default(1).describe('Readers besides the writer; each instance sits in its own AZ.'),
     databaseName: z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must start with a letter and hold only letters, digits and _')
@@ -71,15 +69,17 @@ const databaseSchema = z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9_]{0,15}$/, 'must start with a letter, at most 16 letters, digits or _')
       .default('cachet_admin'),
-    /** Aurora keeps backups up to the cluster's size at no charge: fewer than 7 days saves nothing. */
-    backupRetentionDays: z.number().int().min(7, 'must be at least 7 days: Aurora backup storage up to the cluster size costs nothing').max(35).default(7),
-    /** 0 turns backtrack off; at most 72 hours. */
-    backtrackWindowHours: z.number().int().min(0).max(72).default(0),
+    backupRetentionDays: z
+      .number()
+      .int()
+      .min(7, 'must be at least 7 days: Aurora backup storage up to the cluster size costs nothing')
+      .max(35)
+      .default(7)
+      .describe("Aurora keeps backups up to the cluster's size at no charge: fewer than 7 days saves nothing."),
+    backtrackWindowHours: z.number().int().min(0).max(72).default(0).describe('0 turns backtrack off; at most 72 hours.'),
     deletionProtection: z.boolean().default(true),
-    /** Take a final snapshot when the cluster is destroyed. */
-    finalSnapshot: z.boolean().default(true),
-    /** Refuse connections that do not use TLS (`require_secure_transport`). */
-    requireTls: z.boolean().default(true),
+    finalSnapshot: z.boolean().default(true).describe('Take a final snapshot when the cluster is destroyed.'),
+    requireTls: z.boolean().default(true).describe('Refuse connections that do not use TLS (`require_secure_transport`).'),
     logExports: z.array(z.enum(['audit', 'error', 'general', 'slowquery'])).default(['audit', 'error', 'slowquery']),
     logRetentionDays: logRetentionDays.default(30),
   })
@@ -87,42 +87,39 @@ const databaseSchema = z
 
 const cachetSchema = z
   .object({
-    /**
-     * Elastic Beanstalk Docker platform a new environment starts on. Use the current version
-     * (`aws elasticbeanstalk list-available-solution-stacks`): Beanstalk refuses a superseded one the
-     * account has not used in 30 days. Managed updates move it on; later changes are ignored.
-     */
     solutionStackName: z
       .string()
       .regex(
         /^64bit Amazon Linux 2023 v\d+\.\d+\.\d+ running Docker$/,
         'must be an Amazon Linux 2023 Docker solution stack, e.g. "64bit Amazon Linux 2023 v4.7.2 running Docker"',
+      )
+      .describe(
+        'Elastic Beanstalk Docker platform a new environment starts on. Use the current version (`aws elasticbeanstalk list-available-solution-stacks`): Beanstalk refuses a superseded one the account has not used in 30 days. Managed updates move it on; later changes are ignored.',
       ),
     instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.small'),
     minInstances: z.number().int().min(1).default(2),
     maxInstances: z.number().int().min(1).default(4),
-    /** Both keep full capacity while a release rolls. */
-    deploymentPolicy: z.enum(['RollingWithAdditionalBatch', 'Immutable']).default('RollingWithAdditionalBatch'),
-    /** Cachet answers its ping endpoint without a session or database write. */
+    deploymentPolicy: z
+      .enum(['RollingWithAdditionalBatch', 'Immutable'])
+      .default('RollingWithAdditionalBatch')
+      .describe('Both keep full capacity while a release rolls.'),
     healthCheckPath: z
       .string()
       .regex(/^\/\S*$/, 'must be an absolute path such as /api/v1/ping')
-      .default('/api/v1/ping'),
-    /** Scale out above / in below this average CPU (percent). */
-    scaleOutCpuPercent: z.number().min(1).max(100).default(70),
+      .default('/api/v1/ping')
+      .describe('Cachet answers its ping endpoint without a session or database write.'),
+    scaleOutCpuPercent: z.number().min(1).max(100).default(70).describe('Scale out above / in below this average CPU (percent).'),
     scaleInCpuPercent: z.number().min(1).max(100).default(25),
     logRetentionDays: logRetentionDays.default(30),
-    /** WAF web ACL (AWS managed rule groups) on the load balancer. @default - true in prod, false elsewhere */
-    enableWaf: z.boolean().optional(),
-    /** SSH to the web tier, from one operator address only. Omit to allow no SSH at all. */
+    enableWaf: z.boolean().optional().describe('WAF web ACL (AWS managed rule groups) on the load balancer. @default - `production`'),
     ssh: z
       .object({
         operatorCidr: cidr,
-        /** EC2 key pair for the instances. @default - no key pair (use EC2 Instance Connect) */
-        keyName: z.string().min(1).optional(),
+        keyName: z.string().min(1).optional().describe('EC2 key pair for the instances. @default - no key pair (use EC2 Instance Connect)'),
       })
       .strict()
-      .optional(),
+      .optional()
+      .describe('SSH to the web tier, from one operator address only. Omit to allow no SSH at all.'),
   })
   .strict();
 
@@ -130,10 +127,6 @@ const gitBranch = z.string().regex(GIT_BRANCH, 'must be a git branch name such a
 
 const deliverySchema = z
   .object({
-    /**
-     * Where the pipeline takes its source. CodeCommit (a repository this stack creates) by default;
-     * GitHub through an AWS CodeConnections connection, for accounts CodeCommit does not take.
-     */
     source: z
       .discriminatedUnion('provider', [
         z
@@ -148,39 +141,47 @@ const deliverySchema = z
         z
           .object({
             provider: z.literal('github'),
-            /** `owner/repository` on GitHub. */
-            fullRepositoryId: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be owner/repository, e.g. example/webapp'),
+            fullRepositoryId: z
+              .string()
+              .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be owner/repository, e.g. example/webapp')
+              .describe('`owner/repository` on GitHub.'),
           })
           .strict(),
       ])
-      .default({ provider: 'codecommit' }),
-    /** The branch whose pushes release to this environment. */
-    branch: gitBranch,
-    /** Approvals a CodeCommit pull request into `branch` needs. */
-    pullRequestApprovals: z.number().int().min(1).max(10).default(1),
-    /** A manual approval between Build and Deploy. @default - true in prod, false elsewhere */
-    requireApproval: z.boolean().optional(),
-    /** Days pipeline artifacts are kept (older versions are expired). */
-    artifactRetentionDays: z.number().int().min(1).max(3650).default(30),
+      .default({ provider: 'codecommit' })
+      .describe(
+        'Where the pipeline takes its source. CodeCommit (a repository this stack creates) by default; GitHub through an AWS CodeConnections connection, for accounts CodeCommit does not take.',
+      ),
+    branch: gitBranch.describe('The branch whose pushes release to this environment.'),
+    pullRequestApprovals: z.number().int().min(1).max(10).default(1).describe('Approvals a CodeCommit pull request into `branch` needs.'),
+    requireApproval: z.boolean().optional().describe('A manual approval between Build and Deploy. @default - `production`'),
+    artifactRetentionDays: z.number().int().min(1).max(3650).default(30).describe('Days pipeline artifacts are kept (older versions are expired).'),
     buildLogRetentionDays: logRetentionDays.default(90),
-    /** CodeBuild image for both actions (needs Go for the build, the AWS CLI and jq for the deploy). */
-    buildImage: z.string().min(1).default('aws/codebuild/amazonlinux-x86_64-standard:5.0'),
-    /** How long the Deploy action waits for the instance refresh before rolling it back. */
-    refreshTimeoutMinutes: z.number().int().min(5).max(420).default(60),
-    /** A Jenkins server, as the design allows instead of CodeBuild (settings in `jenkins`). */
-    enableJenkins: z.boolean().default(false),
+    buildImage: z
+      .string()
+      .min(1)
+      .default('aws/codebuild/amazonlinux-x86_64-standard:5.0')
+      .describe('CodeBuild image for both actions (needs Go for the build, the AWS CLI and jq for the deploy).'),
+    refreshTimeoutMinutes: z
+      .number()
+      .int()
+      .min(5)
+      .max(420)
+      .default(60)
+      .describe('How long the Deploy action waits for the instance refresh before rolling it back.'),
+    enableJenkins: z.boolean().default(false).describe('A Jenkins server, as the design allows instead of CodeBuild (settings in `jenkins`).'),
     jenkins: z
       .object({
         instanceType: z
           .string()
           .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.medium')
           .default('t3.medium'),
-        /** GitHub's webhook source blocks (`hooks` in https://api.github.com/meta). */
-        webhookCidrs: z.array(cidr).min(1, 'needs at least one block; copy the `hooks` list from https://api.github.com/meta'),
-        /** The office's address block. */
-        officeCidr: cidr,
-        /** Jenkins' own web port, beside HTTPS. */
-        webPort: z.number().int().min(1024).max(65535).default(8080),
+        webhookCidrs: z
+          .array(cidr)
+          .min(1, 'needs at least one block; copy the `hooks` list from https://api.github.com/meta')
+          .describe("GitHub's webhook source blocks (`hooks` in https://api.github.com/meta)."),
+        officeCidr: cidr.describe("The office's address block."),
+        webPort: z.number().int().min(1024).max(65535).default(8080).describe("Jenkins' own web port, beside HTTPS."),
       })
       .strict()
       .optional(),
@@ -189,34 +190,33 @@ const deliverySchema = z
 
 const webappSchema = z
   .object({
-    /** The app's own VPC (same rules as `network`; its blocks must not overlap the Cachet VPC). */
-    network: networkSchema,
-    /** The app's public name; certificate and alias record go in `dns.hostedZoneId`. */
-    domainName: hostname,
+    network: networkSchema.describe("The app's own VPC (same rules as `network`; its blocks must not overlap the Cachet VPC)."),
+    domainName: hostname.describe("The app's public name; certificate and alias record go in `dns.hostedZoneId`."),
     instanceType: z
       .string()
       .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.small')
       .default('t3.small'),
     minInstances: z.number().int().min(1).default(2),
-    /** At least twice minInstances: an instance refresh launches a full new set first. */
-    maxInstances: z.number().int().min(2).default(4),
-    /** Target tracking: requests per target per minute, or average CPU percent. */
+    maxInstances: z.number().int().min(2).default(4).describe('At least twice minInstances: an instance refresh launches a full new set first.'),
     scaling: z
       .object({ metric: z.enum(['requests-per-target', 'cpu']), target: z.number().positive() })
       .strict()
-      .default({ metric: 'requests-per-target', target: 1000 }),
-    /** Seconds from launch until the service answers (boot, download, start); part of the warmup. */
-    startupSeconds: z.number().int().min(0).max(900).default(90),
-    /** Release installed until the pipeline records one: s3://<releases bucket>/webapp/<version>.tar.gz. */
+      .default({ metric: 'requests-per-target', target: 1000 })
+      .describe('Target tracking: requests per target per minute, or average CPU percent.'),
+    startupSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(900)
+      .default(90)
+      .describe('Seconds from launch until the service answers (boot, download, start); part of the warmup.'),
     initialReleaseVersion: z
       .string()
       .regex(/^[A-Za-z0-9._+-]{1,64}$/, 'must be a version such as v1.0.0 (letters, digits, . _ + -)')
-      .default('initial'),
-    /** @default true */
-    deletionProtection: z.boolean().default(true),
-    /** WAF on the load balancer. @default - true in prod, false elsewhere */
-    enableWaf: z.boolean().optional(),
-    /** Forward only matching hosts/paths; others get a JSON 404. @default - forward everything */
+      .default('initial')
+      .describe('Release installed until the pipeline records one: s3://<releases bucket>/webapp/<version>.tar.gz.'),
+    deletionProtection: z.boolean().default(true).describe('@default true'),
+    enableWaf: z.boolean().optional().describe('WAF on the load balancer. @default - `production`'),
     routingRules: z
       .array(
         z
@@ -230,8 +230,8 @@ const webappSchema = z
           })
           .strict(),
       )
-      .optional(),
-    /** Sign users in with a Cognito user pool at the load balancer. @default - no authentication */
+      .optional()
+      .describe('Forward only matching hosts/paths; others get a JSON 404. @default - forward everything'),
     cognito: z
       .object({
         userPoolArn: z.string().regex(/^arn:aws:cognito-idp:[a-z0-9-]+:\d{12}:userpool\/\S+$/, 'must be a Cognito user pool ARN'),
@@ -239,10 +239,9 @@ const webappSchema = z
         userPoolDomain: z.string().min(1),
       })
       .strict()
-      .optional(),
-    /** Port the Go service listens on behind the load balancer. */
-    appPort: z.number().int().min(1024).max(65535).default(8080),
-    /** Target group health check; the release timings are derived from it (release-timings.ts). */
+      .optional()
+      .describe('Sign users in with a Cognito user pool at the load balancer. @default - no authentication'),
+    appPort: z.number().int().min(1024).max(65535).default(8080).describe('Port the Go service listens on behind the load balancer.'),
     healthCheck: z
       .object({
         path: z
@@ -255,13 +254,17 @@ const webappSchema = z
         unhealthyThreshold: z.number().int().min(2).max(10).default(2),
       })
       .strict()
-      .default({}),
-    /** Seconds the service keeps serving beyond what the balancer needs to see it unhealthy. */
-    drainMarginSeconds: z.number().int().min(0).max(300).default(5),
-    /** Seconds in-flight requests get after the drain. */
-    shutdownTimeoutSeconds: z.number().int().min(1).max(300).default(20),
-    /** The delivery pipeline that releases the app to this environment. */
-    delivery: deliverySchema,
+      .default({})
+      .describe('Target group health check; the release timings are derived from it (release-timings.ts).'),
+    drainMarginSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(300)
+      .default(5)
+      .describe('Seconds the service keeps serving beyond what the balancer needs to see it unhealthy.'),
+    shutdownTimeoutSeconds: z.number().int().min(1).max(300).default(20).describe('Seconds in-flight requests get after the drain.'),
+    delivery: deliverySchema.describe('The delivery pipeline that releases the app to this environment.'),
   })
   .strict();
 
@@ -272,67 +275,79 @@ const stateSchema = z.discriminatedUnion('backend', [
       backend: z.literal('s3'),
       bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
       region: awsRegion,
-      /** Keys are `<keyPrefix>/<stack>.tfstate`. */
       keyPrefix: z
         .string()
         .regex(/^[A-Za-z0-9._/-]+$/)
-        .default('cdktf'),
-      /** KMS key for the state objects. @default - the bucket's default encryption */
-      kmsKeyId: z.string().optional(),
+        .default('cdktf')
+        .describe('Keys are `<keyPrefix>/<stack>.tfstate`.'),
+      kmsKeyId: z.string().optional().describe("KMS key for the state objects. @default - the bucket's default encryption"),
     })
     .strict(),
   z
     .object({
       backend: z.literal('cloud'),
       organization: z.string().min(1),
-      /** Each stack gets its own workspace: `<workspacePrefix><stack>`. */
-      workspacePrefix: z.string().default(''),
+      workspacePrefix: z.string().default('').describe('Each stack gets its own workspace: `<workspacePrefix><stack>`.'),
       hostname: z.string().default('app.terraform.io'),
     })
     .strict(),
 ]);
 
 /**
- * The longest `project`: names derived from it must fit AWS's limits in every environment (the
- * tightest is the web load balancer's, `<project>-staging-web` in 32 characters;
- * __tests__/stacks/name-limits.test.ts checks them all).
+ * The longest `<project>-<name>`, the stem of every resource name: the tightest AWS limit on a name
+ * built from it is the web load balancer's, `<project>-<name>-web` in 32 characters
+ * (__tests__/stacks/name-limits.test.ts checks every name against its limit).
  */
-export const PROJECT_MAX_LENGTH = 20;
+export const NAME_STEM_MAX_LENGTH = 28;
+
+/** The longest `project`: the stem's, less the shortest environment name and the hyphen. */
+export const PROJECT_MAX_LENGTH = NAME_STEM_MAX_LENGTH - 3;
 
 const environmentObjectSchema = z
   .object({
-    name: z.enum(ENVIRONMENT_NAMES),
-    /** Resource name prefix, e.g. `statuspage`. */
+    name: z
+      .string()
+      .regex(ENVIRONMENT_NAME, 'must be 2-16 lower-case letters or digits, starting with a letter (it is the file name: environments/<name>.yaml)')
+      .describe('Taken from the file name (environments/<name>.yaml); not written in the file.'),
+    production: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Production safeguards: forceDestroyBuckets refused; a database reader, deletion protection and a final snapshot required; WAF and a manual approval before Deploy on unless set otherwise.',
+      ),
     project: z
       .string()
       .regex(
         new RegExp(`^[a-z][a-z0-9-]{1,${PROJECT_MAX_LENGTH - 1}}$`),
         `must be 2-${PROJECT_MAX_LENGTH} lower-case letters, digits or hyphens, starting with a letter`,
-      ),
-    /** The only account the provider may touch (`allowed_account_ids`). */
-    accountId: z.string().regex(/^\d{12}$/, 'must be the 12-digit AWS account id'),
+      )
+      .describe('Resource name prefix, e.g. `statuspage`.'),
+    accountId: z
+      .string()
+      .regex(/^\d{12}$/, 'must be the 12-digit AWS account id')
+      .describe('The only account the provider may touch (`allowed_account_ids`).'),
     region: awsRegion,
     network: networkSchema,
     dns: z
       .object({
-        /** The status page's name; the certificate and alias record use it. */
-        domainName: hostname,
-        /** Route 53 hosted zone that holds `domainName`. */
-        hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ'),
+        domainName: hostname.describe("The status page's name; the certificate and alias record use it."),
+        hostedZoneId: z
+          .string()
+          .regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ')
+          .describe('Route 53 hosted zone that holds `domainName`.'),
       })
       .strict(),
     database: databaseSchema,
     cachet: cachetSchema,
-    /** The Go web app: its web tier stack, and the drill's health check and drain. */
-    webapp: webappSchema,
+    webapp: webappSchema.describe("The Go web app: its web tier stack, and the drill's health check and drain."),
     state: stateSchema.default({ backend: 'local' }),
-    /**
-     * Let `terraform destroy` delete buckets with what is in them (releases, artifacts, logs,
-     * bundles). Without it a destroy stops at BucketNotEmpty; refused in prod.
-     */
-    forceDestroyBuckets: z.boolean().default(false),
-    /** Extra default tags for every resource. */
-    tags: z.record(z.string()).default({}),
+    forceDestroyBuckets: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Let `terraform destroy` delete buckets with what is in them (releases, artifacts, logs, bundles). Without it a destroy stops at BucketNotEmpty; refused in production.',
+      ),
+    tags: z.record(z.string()).default({}).describe('Extra default tags for every resource.'),
   })
   .strict();
 
@@ -355,6 +370,14 @@ function issue(ctx: Ctx, path: (string | number)[], message: string): void {
 
 /** Rules that span fields; each names the field to fix. */
 function checkCrossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
+  const stem = `${c.project}-${c.name}`;
+  if (stem.length > NAME_STEM_MAX_LENGTH) {
+    issue(
+      ctx,
+      ['project'],
+      `"${stem}" (project-name) is ${stem.length} characters; at most ${NAME_STEM_MAX_LENGTH} fit AWS's name limits (the load balancer's "${stem}-web" in 32): shorten project or the environment's file name`,
+    );
+  }
   checkAvailabilityZones(c, ctx);
   checkSubnets(c, ctx);
   checkDatabase(c, ctx);
@@ -487,18 +510,18 @@ function checkDatabase(c: EnvironmentConfig, ctx: Ctx): void {
       `${c.database.readerCount} readers plus the writer need ${c.database.readerCount + 1} availability zones (one instance per AZ) but only ${azCount} are configured; lower readerCount or add AZs`,
     );
   }
-  if (c.name === 'prod') {
+  if (c.production) {
     if (c.forceDestroyBuckets) {
-      issue(ctx, ['forceDestroyBuckets'], 'must be false in prod: a destroy must never take releases, artifacts and logs with it');
+      issue(ctx, ['forceDestroyBuckets'], 'must be false in production: a destroy must never take releases, artifacts and logs with it');
     }
     if (c.database.readerCount < 1) {
-      issue(ctx, ['database', 'readerCount'], 'must be at least 1 in prod so a reader in another AZ can take over from the writer');
+      issue(ctx, ['database', 'readerCount'], 'must be at least 1 in production so a reader in another AZ can take over from the writer');
     }
     if (!c.database.deletionProtection) {
-      issue(ctx, ['database', 'deletionProtection'], 'must be true in prod; turn it off by hand on the day you really mean to delete the database');
+      issue(ctx, ['database', 'deletionProtection'], 'must be true in production; turn it off by hand on the day you really mean to delete the database');
     }
     if (!c.database.finalSnapshot) {
-      issue(ctx, ['database', 'finalSnapshot'], 'must be true in prod so that destroying the stack keeps a snapshot');
+      issue(ctx, ['database', 'finalSnapshot'], 'must be true in production so that destroying the stack keeps a snapshot');
     }
   }
 }

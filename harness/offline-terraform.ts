@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { App } from 'cdktf';
-import { ConfigError, loadEnvironments } from '../config/load';
-import { ENVIRONMENT_NAMES, type EnvironmentConfig, type EnvironmentName } from '../config/schema';
+import { ConfigError, environmentNames, loadEnvironments } from '../config/load';
+import type { EnvironmentConfig } from '../config/schema';
 import { buildStacks, SYSTEMS, type SystemName } from '../stacks';
 import { findProviderMirror, MIRROR_CANDIDATES, MIRROR_VARIABLE, pinnedAwsProviderVersion, writeMirrorCliConfig } from './terraform-mirror';
 
@@ -47,7 +47,7 @@ export interface SynthesizedStack {
  * into a fresh directory, as main.ts would.
  */
 export function synthesizeAll(
-  configs: readonly EnvironmentConfig[] = loadEnvironments(ENVIRONMENT_NAMES),
+  configs: readonly EnvironmentConfig[] = loadEnvironments(environmentNames()),
   systems?: readonly SystemName[],
 ): SynthesizedStack[] {
   const outdir = mkdtempSync(join(tmpdir(), 'cdktf-offline-'));
@@ -130,12 +130,11 @@ export async function offlinePlanText(stackName: string): Promise<string> {
   const systems = Object.keys(SYSTEMS);
   const [system, ...rest] = stackName.split('-');
   const environment = rest.join('-');
-  if (!systems.includes(system) || !(ENVIRONMENT_NAMES as readonly string[]).includes(environment)) {
-    throw new ConfigError(
-      `unknown stack "${stackName}"; stacks are <system>-<environment>, e.g. ${systems.map((s) => `${s}-${ENVIRONMENT_NAMES[0]}`).join(', ')}`,
-    );
+  const environments = environmentNames();
+  if (!systems.includes(system) || !environments.includes(environment)) {
+    throw new ConfigError(`unknown stack "${stackName}"; stacks are <system>-<environment>, e.g. ${systems.map((s) => `${s}-${environments[0]}`).join(', ')}`);
   }
-  const [stack] = synthesizeAll(loadEnvironments([environment as EnvironmentName]), [system as SystemName]);
+  const [stack] = synthesizeAll(loadEnvironments([environment]), [system as SystemName]);
   const env = offlineTerraformEnv();
   await planOffline(stack, env);
   return terraform(stack.dir, env, ['show', '-no-color', 'offline.tfplan']);

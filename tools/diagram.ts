@@ -7,7 +7,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, loadEnvironments, selectEnvironments } from '../config/load';
-import type { EnvironmentName } from '../config/schema';
 import { parseCommandLine, stringValue } from './cli';
 import { synthesizeAll, type Json } from '../harness/offline-terraform';
 
@@ -198,7 +197,7 @@ export function renderSvg(dot: string): string {
 }
 
 /** Synthesizes the environments and writes each stack's .dot, .svg and .mmd; returns the files. */
-export function writeDiagrams(names: readonly EnvironmentName[], outDir = DIAGRAM_DIR): string[] {
+export function writeDiagrams(names: readonly string[], outDir = DIAGRAM_DIR): string[] {
   mkdirSync(outDir, { recursive: true });
   const written: string[] = [];
   for (const stack of synthesizeAll(loadEnvironments(names))) {

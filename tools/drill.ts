@@ -16,9 +16,8 @@ import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadEnvironments } from '../config/load';
+import { environmentNames, loadEnvironments } from '../config/load';
 import { releaseTimings } from '../stacks/web/release-timings';
-import { ENVIRONMENT_NAMES, type EnvironmentName } from '../config/schema';
 import { numberValue, parseCommandLine, stringValue } from './cli';
 import { freeLoopbackPort as freePort } from '../harness/net';
 
@@ -26,7 +25,7 @@ const ROOT = resolve(__dirname, '..');
 
 export interface DrillOptions {
   /** The environment whose health check and drain the balancer and services use. */
-  readonly env: EnvironmentName;
+  readonly env: string;
   /** The negative control: the same release with the drain set to 0. */
   readonly negative?: boolean;
   /** Target request rate (requests per second), spread over `concurrency` connections. */
@@ -333,12 +332,12 @@ if (require.main === module) {
     options: { env: { type: 'string' }, negative: { type: 'boolean' }, rate: { type: 'string' }, concurrency: { type: 'string' } },
   });
   const env = stringValue(args, 'env') ?? 'dev';
-  if (!(ENVIRONMENT_NAMES as readonly string[]).includes(env)) {
-    console.error(`--env: unknown environment "${env}"; use one of: ${ENVIRONMENT_NAMES.join(', ')}\n\n${USAGE}`);
+  if (!environmentNames().includes(env)) {
+    console.error(`--env: unknown environment "${env}"; use one of: ${environmentNames().join(', ')}\n\n${USAGE}`);
     process.exit(2);
   }
   const options: DrillOptions = {
-    env: env as EnvironmentName,
+    env,
     negative: args.values.negative === true,
     rate: numberValue(args, 'rate', 1000, USAGE, 1),
     concurrency: numberValue(args, 'concurrency', 16, USAGE, 1),

@@ -1,16 +1,33 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ENVIRONMENTS } from '../../config/environments';
-import { ConfigError, loadEnvironments, parseEnvironmentConfig, selectEnvironments } from '../../config/load';
-import { ENVIRONMENT_NAMES } from '../../config/schema';
+import { stringify } from 'yaml';
+import { ConfigError, environmentNames, loadEnvironments, parseEnvironmentConfig, readEnvironmentFile, selectEnvironments } from '../../config/load';
 import { config, configInput, JENKINS_SETTINGS } from '../helpers/synth';
 
+const EXAMPLES = ['dev', 'prod', 'staging'];
+const contentsOf = (names: readonly string[], dir?: string) => Object.fromEntries(names.map((n) => [n, readEnvironmentFile(n, dir)]));
+
+/** A directory of environment files: name -> content. */
+function environmentsDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'environments-'));
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  return dir;
+}
+
 describe('the example environments', () => {
-  it.each(ENVIRONMENT_NAMES)('%s is valid', (name) => {
-    expect(() => parseEnvironmentConfig(ENVIRONMENTS[name], name)).not.toThrow();
+  it('are the files in environments/, by name', () => {
+    expect(environmentNames()).toEqual(EXAMPLES);
   });
 
-  it('fills defaults: local state, one NAT per AZ, deletion protection', () => {
-    const staging = parseEnvironmentConfig(ENVIRONMENTS.staging, 'staging');
+  it.each(EXAMPLES)('%s is valid', (name) => {
+    expect(() => parseEnvironmentConfig(readEnvironmentFile(name), name)).not.toThrow();
+  });
+
+  it('fills defaults: local state, one NAT per AZ, deletion protection, not production', () => {
+    const staging = parseEnvironmentConfig(readEnvironmentFile('staging'), 'staging');
+    expect(staging.production).toBe(false);
     expect(staging.state).toEqual({ backend: 'local' });
     expect(staging.network.natGateways).toBe('one-per-az');
     expect(staging.database.deletionProtection).toBe(true);
@@ -80,7 +97,7 @@ describe('bad configuration is refused with the field and the fix', () => {
     {
       bad: 'no reader in prod',
       input: configInput('prod', { database: { readerCount: 0 } }),
-      error: /database\.readerCount: must be at least 1 in prod/,
+      error: /database\.readerCount: must be at least 1 in production/,
     },
     {
       bad: 'more instances than AZs',
@@ -90,7 +107,7 @@ describe('bad configuration is refused with the field and the fix', () => {
     {
       bad: 'deletion protection off in prod',
       input: configInput('prod', { database: { deletionProtection: false } }),
-      error: /database\.deletionProtection: must be true in prod/,
+      error: /database\.deletionProtection: must be true in production/,
     },
     {
       bad: 'fewer than 7 days of backups',
@@ -146,31 +163,79 @@ describe('bad configuration is refused with the field and the fix', () => {
 
   it('names the environment in the message', () => {
     const input = configInput('dev', { region: 'nowhere' });
-    expect(() => parseEnvironmentConfig(input, 'dev')).toThrow(/^Invalid configuration for environment "dev":/);
+    expect(() => parseEnvironmentConfig(input, 'dev')).toThrow(/^Invalid configuration for environment "dev" \(environments\/dev\.yaml\):/);
   });
 
   it('reports every problem of every environment at once', () => {
-    const sources = { ...ENVIRONMENTS, dev: configInput('dev', { region: 'nowhere' }), prod: configInput('prod', { accountId: 'x' }) };
+    const sources = { ...contentsOf(EXAMPLES), dev: configInput('dev', { region: 'nowhere' }), prod: configInput('prod', { accountId: 'x' }) };
     let message = '';
     try {
       loadEnvironments(['dev', 'staging', 'prod'], sources);
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toMatch(/environment "dev":\n {2}- region:/);
-    expect(message).toMatch(/environment "prod":\n {2}- accountId:/);
+    expect(message).toMatch(/environment "dev" \(environments\/dev\.yaml\):\n {2}- region:/);
+    expect(message).toMatch(/environment "prod" \(environments\/prod\.yaml\):\n {2}- accountId:/);
     expect(message).not.toMatch(/environment "staging"/);
   });
 
-  it('refuses an entry whose name differs from its key', () => {
-    const sources = { ...ENVIRONMENTS, staging: ENVIRONMENTS.dev };
-    expect(() => loadEnvironments(['staging'], sources)).toThrow(/name: is "dev" but the entry is "staging"/);
+  it('refuses a name field: the name is the file name', () => {
+    expect(() => loadEnvironments(['staging'], { staging: { ...configInput('staging'), name: 'dev' } })).toThrow(
+      /name: comes from the file name; remove the field/,
+    );
+  });
+});
+
+describe('environments as files', () => {
+  it('takes any number of environments with any names, one file each', () => {
+    // GIVEN a qa and a second-region environment beside dev
+    const dev = stringify(configInput('dev'));
+    const dir = environmentsDir({ 'dev.yaml': dev, 'qa.yaml': dev, 'euc1.yaml': dev.replace(/eu-west-1/g, 'eu-central-1'), 'notes.txt': 'not an environment' });
+    // WHEN
+    const names = environmentNames(dir);
+    const configs = loadEnvironments(names, contentsOf(names, dir));
+    // THEN
+    expect(names).toEqual(['dev', 'euc1', 'qa']);
+    expect(configs.map((c) => [c.name, c.region])).toEqual([
+      ['dev', 'eu-west-1'],
+      ['euc1', 'eu-central-1'],
+      ['qa', 'eu-west-1'],
+    ]);
+  });
+
+  it.each([
+    ['a key written twice', 'project: a\nproject: b\n', /bad\.yaml is not valid YAML:\n {2}- Map keys must be unique at line 2, column 1/],
+    ['broken syntax', 'project: [a\n', /bad\.yaml is not valid YAML:\n {2}- .*line/],
+  ])('names the file, line and column of %s', (_, text, error) => {
+    const dir = environmentsDir({ 'bad.yaml': text });
+    expect(() => readEnvironmentFile('bad', dir)).toThrow(error);
+  });
+
+  it('refuses an empty file as not an object', () => {
+    const dir = environmentsDir({ 'empty.yaml': '' });
+    expect(() => loadEnvironments(['empty'], contentsOf(['empty'], dir))).toThrow(/environment "empty" .*\n {2}- \(root\): Expected object/);
+  });
+
+  it.each(['Prod', 'p', 'my_env', 'averyveryverylongname'])('refuses the file name %j as an environment name', (name) => {
+    expect(() => parseEnvironmentConfig(configInput('dev'), name)).toThrow(/name: must be 2-16 lower-case letters or digits/);
+  });
+
+  it('refuses a project and name whose resource names AWS would refuse', () => {
+    // GIVEN the longest project with a 16-letter environment name: "<project>-<name>-web" > 32
+    expect(() => parseEnvironmentConfig(configInput('dev', { project: 'abcdefghijklmnopqrst' }), 'abcdefghijklmnop')).toThrow(
+      /project: "abcdefghijklmnopqrst-abcdefghijklmnop" \(project-name\) is 37 characters; at most 28/,
+    );
+  });
+
+  it('applies the production rules by the production flag, whatever the name', () => {
+    expect(() => parseEnvironmentConfig(configInput('dev', { production: true }), 'live')).toThrow(/forceDestroyBuckets: must be false in production/);
+    expect(() => parseEnvironmentConfig(configInput('prod', { production: false, forceDestroyBuckets: true }), 'prod')).not.toThrow();
   });
 });
 
 describe('selectEnvironments', () => {
-  it('selects every environment by default', () => {
-    expect(selectEnvironments(undefined, {})).toEqual(['dev', 'staging', 'prod']);
+  it('selects every environment there is by default', () => {
+    expect(selectEnvironments(undefined, {})).toEqual(EXAMPLES);
   });
 
   it.each([
@@ -183,7 +248,8 @@ describe('selectEnvironments', () => {
   });
 
   it.each([
-    ['qa', {}, /--env: unknown environment "qa"; use one or more of: dev, staging, prod/],
+    ['qa', {}, /--env: unknown environment "qa"; add environments\/qa\.yaml or use one or more of: dev, prod, staging/],
+    ['Q A', {}, /--env: unknown environment "Q A"; use one or more of/],
     [undefined, { DEPLOY_ENV: 'dev,qa' }, /DEPLOY_ENV: unknown environment "qa"/],
     [undefined, { DEPLOY_ENV: ' , ' }, /DEPLOY_ENV is empty/],
     ['', {}, /--env is empty/],
@@ -224,7 +290,9 @@ describe('bad web app configuration is refused with the field and the fix', () =
   });
 
   it('refuses buckets a destroy may empty in prod', () => {
-    expect(() => parseEnvironmentConfig(configInput('prod', { forceDestroyBuckets: true }), 'prod')).toThrow(/forceDestroyBuckets: must be false in prod/);
+    expect(() => parseEnvironmentConfig(configInput('prod', { forceDestroyBuckets: true }), 'prod')).toThrow(
+      /forceDestroyBuckets: must be false in production/,
+    );
   });
 });
 

@@ -4,9 +4,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TerraformStack, Testing } from 'cdktf';
-import { ENVIRONMENTS } from '../../config/environments';
-import { parseEnvironmentConfig } from '../../config/load';
-import type { EnvironmentConfig, EnvironmentConfigInput, EnvironmentName } from '../../config/schema';
+import { parseEnvironmentConfig, readEnvironmentFile } from '../../config/load';
+import type { EnvironmentConfig, EnvironmentConfigInput } from '../../config/schema';
+
+/** What an environment file holds: the config without its name, which is the file's. */
+export type EnvironmentFileContent = Omit<EnvironmentConfigInput, 'name'>;
 import { EncryptionKey } from '../../constructs/encryption-key';
 import type { IGrantable } from '../../constructs/grants';
 import type { PolicyStatement } from '../../constructs/policy';
@@ -99,9 +101,9 @@ function merge(base: unknown, patch: unknown): unknown {
   return out;
 }
 
-/** An example environment's raw config input with a deep patch applied (arrays are replaced). */
-export function configInput(name: EnvironmentName, patch: Patch<EnvironmentConfigInput> = {}): EnvironmentConfigInput {
-  return merge(ENVIRONMENTS[name], patch) as EnvironmentConfigInput;
+/** An example environment's file content (environments/<name>.yaml) with a deep patch applied (arrays are replaced). */
+export function configInput(name: string, patch: Patch<EnvironmentFileContent> = {}): EnvironmentFileContent {
+  return merge(readEnvironmentFile(name), patch) as EnvironmentFileContent;
 }
 
 /** `<tier> <az> <cidr>` for every subnet the config asks for, sorted. */
@@ -158,7 +160,7 @@ export const JENKINS_SETTINGS = { webhookCidrs: ['192.30.252.0/22'], officeCidr:
 export const WITH_JENKINS = { webapp: { delivery: { enableJenkins: true, jenkins: JENKINS_SETTINGS } } };
 
 /** An example environment's validated config with a deep patch applied. */
-export function config(name: EnvironmentName, patch: Patch<EnvironmentConfigInput> = {}): EnvironmentConfig {
+export function config(name: string, patch: Patch<EnvironmentFileContent> = {}): EnvironmentConfig {
   return parseEnvironmentConfig(configInput(name, patch), name);
 }
 

@@ -1,9 +1,9 @@
-// Every name our stacks give AWS fits AWS's limit for it, for the longest `project` the schema
-// accepts, in every environment: a name too long fails only at apply (or validate) otherwise.
+// Every name our stacks give AWS fits AWS's limit for it, for the longest `<project>-<name>` stem the
+// schema accepts (whatever the split): a name too long fails only at apply (or validate) otherwise.
 import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { parseEnvironmentConfig } from '../../config/load';
-import { ENVIRONMENT_NAMES, PROJECT_MAX_LENGTH } from '../../config/schema';
+import { NAME_STEM_MAX_LENGTH, PROJECT_MAX_LENGTH } from '../../config/schema';
 import { buildStacks } from '../../stacks';
 import { configInput, type Json } from '../helpers/synth';
 
@@ -41,13 +41,11 @@ const LIMITS: readonly [string, string, number][] = [
 /** The literal length of a name (interpolations, which AWS fills in, count as nothing). */
 const literal = (value: string) => value.replace(/\$\{[^}]*\}/g, '').length;
 
-function tooLong(project: string, env: (typeof ENVIRONMENT_NAMES)[number]): string[] {
+function tooLong(project: string, name: string): string[] {
   // Built past the schema, to find what a longer name would break.
-  const config = { ...parseEnvironmentConfig(configInput(env), env), project };
-  const app = Testing.app();
-  const stacks = buildStacks(app, [config]);
+  const config = { ...parseEnvironmentConfig(configInput('staging'), 'staging'), project, name };
   const found: string[] = [];
-  for (const stack of stacks) {
+  for (const stack of buildStacks(Testing.app(), [config])) {
     const json: Json = JSON.parse(Testing.synth(stack));
     for (const [type, argument, max] of LIMITS) {
       for (const [id, body] of Object.entries<Json>(json.resource?.[type] ?? {})) {
@@ -59,16 +57,21 @@ function tooLong(project: string, env: (typeof ENVIRONMENT_NAMES)[number]): stri
   return found;
 }
 
+/** [project, environment name] pairs whose stem `<project>-<name>` is `length` long. */
+const stems = (length: number): [string, string][] => [2, 6, 16].map((nameLength) => ['p'.repeat(length - 1 - nameLength), 'e'.repeat(nameLength)]);
+
 describe('AWS name limits', () => {
-  it.each(ENVIRONMENT_NAMES)('hold in %s for the longest project name the schema accepts', (env) => {
-    expect(tooLong('p'.repeat(PROJECT_MAX_LENGTH), env)).toEqual([]);
+  it.each(stems(NAME_STEM_MAX_LENGTH))('hold for the longest stem the schema accepts: project %s, environment %s', (project, name) => {
+    expect(() => parseEnvironmentConfig(configInput('staging', { project }), name)).not.toThrow();
+    expect(tooLong(project, name)).toEqual([]);
   });
 
-  it('are what the project length is bounded by: one character more would break one', () => {
-    const longer = 'p'.repeat(PROJECT_MAX_LENGTH + 1);
-    expect(ENVIRONMENT_NAMES.flatMap((env) => tooLong(longer, env))).not.toEqual([]);
-    expect(() => parseEnvironmentConfig(configInput('staging', { project: longer }), 'staging')).toThrow(
-      new RegExp(`project: must be 2-${PROJECT_MAX_LENGTH} lower-case letters`),
-    );
+  it.each(stems(NAME_STEM_MAX_LENGTH + 1))('are what bounds the stem: one character more breaks a name (project %s, environment %s)', (project, name) => {
+    expect(tooLong(project, name)).not.toEqual([]);
+    expect(() => parseEnvironmentConfig(configInput('staging', { project }), name)).toThrow(/project: ".*" \(project-name\) is 29 characters; at most 28/);
+  });
+
+  it('bounds project by the stem and the shortest environment name', () => {
+    expect(PROJECT_MAX_LENGTH).toBe(NAME_STEM_MAX_LENGTH - '-qa'.length);
   });
 });

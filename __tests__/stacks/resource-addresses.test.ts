@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { projectPath } from '../../project';
 import { buildStacks } from '../../stacks';
 import { config, WITH_JENKINS, type Json } from '../helpers/synth';
-import { ENVIRONMENT_NAMES } from '../../config/schema';
+import { environmentNames } from '../../config/load';
+
+const ENVIRONMENTS = environmentNames();
 
 const FIXTURE = projectPath('__tests__/fixtures/resource-addresses.json');
 
@@ -29,7 +31,7 @@ function addresses(json: Json): string[] {
 
 function currentAddresses(): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  const variants = [...ENVIRONMENT_NAMES.map((env) => ({ label: '', config: config(env) })), { label: '+jenkins', config: config('dev', WITH_JENKINS) }];
+  const variants = [...ENVIRONMENTS.map((env) => ({ label: '', config: config(env) })), { label: '+jenkins', config: config('dev', WITH_JENKINS) }];
   for (const variant of variants) {
     for (const stack of buildStacks(Testing.app(), [variant.config])) {
       if (variant.label && !stack.node.id.startsWith('web-')) continue;

@@ -2,11 +2,13 @@
 // offline against the real provider, checked on what Terraform itself planned, and scanned by
 // checkov (the policy gate) with waivers only from policy/checkov-skips.json.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ENVIRONMENT_NAMES } from '../../config/schema';
 import { countByType, planAllOffline, plannedResources, synthesizeAll, type Json, type OfflineResult } from '../../harness/offline-terraform';
 import { releaseTimings } from '../../stacks/web/release-timings';
 import { config, expectedSubnets, WITH_JENKINS } from '../helpers/synth';
 import { applySkips, formatReport, loadSkips, runCheckov, summarize, type Finding, type Skip } from '../../harness/policy';
+import { environmentNames } from '../../config/load';
+
+const ENVIRONMENTS = environmentNames();
 
 /** web-dev with the optional Jenkins server, which no example environment turns on. */
 const JENKINS_CONFIG = config('dev', WITH_JENKINS);
@@ -42,7 +44,7 @@ beforeAll(async () => {
 
 describe('offline Terraform', () => {
   it('synthesizes a Cachet and a web stack for every environment', () => {
-    expect(results.map((r) => r.stack.name).sort()).toEqual(ENVIRONMENT_NAMES.flatMap((n) => [`cachet-${n}`, `web-${n}`]).sort());
+    expect(results.map((r) => r.stack.name).sort()).toEqual(ENVIRONMENTS.flatMap((n) => [`cachet-${n}`, `web-${n}`]).sort());
   });
 
   it('validates every stack', () => {
@@ -59,7 +61,7 @@ describe('offline Terraform', () => {
   });
 });
 
-describe.each(ENVIRONMENT_NAMES)('the cachet-%s plan', (name) => {
+describe.each(ENVIRONMENTS)('the cachet-%s plan', (name) => {
   const result = () => results.find((r) => r.stack.name === `cachet-${name}`)!;
 
   it('plans the resource counts that the config implies', () => {
@@ -116,7 +118,7 @@ describe.each(ENVIRONMENT_NAMES)('the cachet-%s plan', (name) => {
   });
 });
 
-describe.each(ENVIRONMENT_NAMES)('the web-%s plan', (name) => {
+describe.each(ENVIRONMENTS)('the web-%s plan', (name) => {
   const result = () => results.find((r) => r.stack.name === `web-${name}`)!;
 
   it('plans the resource counts that the config implies', () => {

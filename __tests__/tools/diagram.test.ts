@@ -4,19 +4,22 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
-import { ENVIRONMENT_NAMES, type EnvironmentConfig } from '../../config/schema';
+import { type EnvironmentConfig } from '../../config/schema';
 import { MYSQL_PORT } from '../../constructs/aurora-mysql-cluster';
 import { CACHET_INSTANCE_PORT } from '../../stacks/cachet/cachet-beanstalk';
 import { renderSvg, stackGraph, toDot, toMermaid, type Graph } from '../../tools/diagram';
 import { CachetStack } from '../../stacks/cachet/cachet-stack';
 import { WebStack } from '../../stacks/web/web-stack';
 import { config, WITH_JENKINS } from '../helpers/synth';
+import { environmentNames } from '../../config/load';
+
+const ENVIRONMENTS = environmentNames();
 
 const cachetGraph = (c: EnvironmentConfig) => stackGraph(`cachet-${c.name}`, JSON.parse(Testing.synth(new CachetStack(Testing.app(), c))));
 const webGraph = (c: EnvironmentConfig) => stackGraph(`web-${c.name}`, JSON.parse(Testing.synth(new WebStack(Testing.app(), c))));
 /** The example environments' graphs, synthesized once. */
 const graphs: Record<string, Graph> = Object.fromEntries(
-  ENVIRONMENT_NAMES.flatMap((n) => [
+  ENVIRONMENTS.flatMap((n) => [
     [`cachet-${n}`, cachetGraph(config(n))],
     [`web-${n}`, webGraph(config(n))],
   ]),
@@ -30,7 +33,7 @@ function edges(graph: Graph): string[] {
 
 const kinds = (graph: Graph, kind: string) => graph.nodes.filter((n) => n.kind === kind);
 
-describe.each(ENVIRONMENT_NAMES)('the cachet-%s diagram', (name) => {
+describe.each(ENVIRONMENTS)('the cachet-%s diagram', (name) => {
   const c = config(name);
   const graph = graphs[`cachet-${name}`];
   const azs = c.network.availabilityZones.length;
@@ -76,7 +79,7 @@ describe('the cachet diagram with SSH', () => {
   });
 });
 
-describe.each(ENVIRONMENT_NAMES)('the web-%s diagram', (name) => {
+describe.each(ENVIRONMENTS)('the web-%s diagram', (name) => {
   const c = config(name);
   const graph = graphs[`web-${name}`];
 

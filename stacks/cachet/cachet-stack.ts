@@ -78,7 +78,7 @@ export class CachetStack extends EnvironmentStack {
       encryptionKey: key,
       appUrl: url,
       image,
-      enableWaf: cachet.enableWaf ?? config.name === 'prod',
+      enableWaf: cachet.enableWaf ?? config.production,
       forceDestroyBuckets: config.forceDestroyBuckets,
     });
 

@@ -6,9 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadEnvironments } from '../../../config/load';
-import { ENVIRONMENT_NAMES } from '../../../config/schema';
 import { artifactPattern, parseBuildspec, resolveRuntimes, runCodeBuild, type CodeBuildRunOptions } from '../../../harness/codebuild/runner';
 import { commitWorkingTree, head, repositoryWith, ROOT } from '../../helpers/repository';
+import { environmentNames } from '../../../config/load';
+
+const ENVIRONMENTS = environmentNames();
 
 const out = () => mkdtempSync(join(tmpdir(), 'codebuild-out-'));
 
@@ -213,7 +215,7 @@ describe("the pipeline's Build action (app/buildspec.yml)", () => {
     expect(result.log).toContain('dist/webapp: Cannot open');
   }, 180_000);
 
-  it.each(loadEnvironments(ENVIRONMENT_NAMES).map((c) => [c.name, c.webapp.delivery.buildImage] as const))(
+  it.each(loadEnvironments(ENVIRONMENTS).map((c) => [c.name, c.webapp.delivery.buildImage] as const))(
     "names a Go that %s's image (%s) offers and that go.mod accepts",
     (_env, image) => {
       const spec = parseBuildspec(readFileSync(join(ROOT, 'app', 'buildspec.yml'), 'utf8'));

@@ -1,10 +1,12 @@
 import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
-import { ENVIRONMENT_NAMES } from '../../../config/schema';
 import { CachetStack } from '../../../stacks/cachet/cachet-stack';
 import { config, resourceList, synth, type Json } from '../../helpers/synth';
+import { environmentNames } from '../../../config/load';
 
-const stacks = Object.fromEntries(ENVIRONMENT_NAMES.map((name) => [name, synth(new CachetStack(Testing.app(), config(name))).json]));
+const ENVIRONMENTS = environmentNames();
+
+const stacks = Object.fromEntries(ENVIRONMENTS.map((name) => [name, synth(new CachetStack(Testing.app(), config(name))).json]));
 
 /** Every [path, value] in a JSON tree. */
 function* walk(node: unknown, path = ''): Generator<[string, unknown]> {
@@ -17,7 +19,7 @@ function* walk(node: unknown, path = ''): Generator<[string, unknown]> {
 
 const SECRET_KEYS = /(^|\.)(password|master_password|secret_string|secret_binary|access_key|secret_key|token)$/;
 
-describe.each(ENVIRONMENT_NAMES)('CachetStack %s', (name) => {
+describe.each(ENVIRONMENTS)('CachetStack %s', (name) => {
   const json: Json = stacks[name];
 
   it('holds no secret value anywhere in the JSON', () => {

@@ -1,12 +1,14 @@
 import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
-import { ENVIRONMENT_NAMES } from '../../../config/schema';
 import { WebStack } from '../../../stacks/web/web-stack';
 import { config, resourceList, synth, WITH_JENKINS, type Json } from '../../helpers/synth';
+import { environmentNames } from '../../../config/load';
 
-const stacks = Object.fromEntries(ENVIRONMENT_NAMES.map((name) => [name, synth(new WebStack(Testing.app(), config(name))).json]));
+const ENVIRONMENTS = environmentNames();
 
-describe.each(ENVIRONMENT_NAMES)('WebStack %s', (name) => {
+const stacks = Object.fromEntries(ENVIRONMENTS.map((name) => [name, synth(new WebStack(Testing.app(), config(name))).json]));
+
+describe.each(ENVIRONMENTS)('WebStack %s', (name) => {
   const json: Json = stacks[name];
 
   it('opens nothing to the internet but the load balancer on 80 and 443, and the app port only to it', () => {
@@ -97,7 +99,7 @@ describe('WebStack delivery across environments', () => {
   });
 
   it('creates no Jenkins server unless enableJenkins is set', () => {
-    for (const n of ENVIRONMENT_NAMES) expect(resourceList(stacks[n], 'aws_instance')).toHaveLength(0);
+    for (const n of ENVIRONMENTS) expect(resourceList(stacks[n], 'aws_instance')).toHaveLength(0);
   });
 
   it('builds Jenkins, with the release permissions and its URL, when enableJenkins is set', () => {
@@ -127,7 +129,7 @@ describe('WebStack delivery across environments', () => {
 });
 
 describe('WebStack serving from a fresh apply', () => {
-  it.each(ENVIRONMENT_NAMES)('%s uploads the initial release its launch template installs, built from app/', (name) => {
+  it.each(ENVIRONMENTS)('%s uploads the initial release its launch template installs, built from app/', (name) => {
     const json = stacks[name];
     const [object] = resourceList(json, 'aws_s3_object');
     expect(object.key).toBe(`webapp/${config(name).webapp.initialReleaseVersion}.tar.gz`);
