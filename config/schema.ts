@@ -49,7 +49,7 @@ const networkSchema = z
     applicationSubnetCidrs: z.array(cidr).describe('One private application subnet (web instances) per AZ, in AZ order.'),
     dataSubnetCidrs: z.array(cidr).describe('One isolated data subnet (database) per AZ, in AZ order.'),
     natGateways: z.enum(['one-per-az', 'single']).default('one-per-az').describe('`one-per-az` survives an AZ outage; `single` is cheaper for dev.'),
-    flowLogRetentionDays: logRetentionDays.default(90),
+    flowLogRetentionDays: logRetentionDays.default(90).describe('Days VPC flow logs are kept (a CloudWatch Logs retention period).'),
   })
   .strict();
 
@@ -59,16 +59,21 @@ const databaseSchema = z
       .string()
       .regex(/^8\.0\.mysql_aurora\.3\.\d{2}\.\d+$/, 'must be a pinned Aurora MySQL 3 engine version such as 8.0.mysql_aurora.3.08.2')
       .describe('Aurora MySQL 3 (MySQL 8.0-compatible) engine version, pinned.'),
-    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class such as db.r7g.large'),
+    instanceClass: z
+      .string()
+      .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class such as db.r7g.large')
+      .describe('Instance class of the writer and every reader.'),
     readerCount: z.number().int().min(0).default(1).describe('Readers besides the writer; each instance sits in its own AZ.'),
     databaseName: z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must start with a letter and hold only letters, digits and _')
-      .default('cachet'),
+      .default('cachet')
+      .describe('The database Cachet uses, created with the cluster.'),
     masterUsername: z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9_]{0,15}$/, 'must start with a letter, at most 16 letters, digits or _')
-      .default('cachet_admin'),
+      .default('cachet_admin')
+      .describe('Master user; RDS keeps its password in Secrets Manager (never in Terraform).'),
     backupRetentionDays: z
       .number()
       .int()
@@ -77,11 +82,14 @@ const databaseSchema = z
       .default(7)
       .describe("Aurora keeps backups up to the cluster's size at no charge: fewer than 7 days saves nothing."),
     backtrackWindowHours: z.number().int().min(0).max(72).default(0).describe('0 turns backtrack off; at most 72 hours.'),
-    deletionProtection: z.boolean().default(true),
+    deletionProtection: z.boolean().default(true).describe('Refuse to delete the cluster (required in production).'),
     finalSnapshot: z.boolean().default(true).describe('Take a final snapshot when the cluster is destroyed.'),
     requireTls: z.boolean().default(true).describe('Refuse connections that do not use TLS (`require_secure_transport`).'),
-    logExports: z.array(z.enum(['audit', 'error', 'general', 'slowquery'])).default(['audit', 'error', 'slowquery']),
-    logRetentionDays: logRetentionDays.default(30),
+    logExports: z
+      .array(z.enum(['audit', 'error', 'general', 'slowquery']))
+      .default(['audit', 'error', 'slowquery'])
+      .describe('Logs exported to CloudWatch Logs; the parameters that make Aurora write them are set too.'),
+    logRetentionDays: logRetentionDays.default(30).describe('Days the exported database logs are kept.'),
   })
   .strict();
 
@@ -96,9 +104,12 @@ const cachetSchema = z
       .describe(
         'Elastic Beanstalk Docker platform a new environment starts on. Use the current version (`aws elasticbeanstalk list-available-solution-stacks`): Beanstalk refuses a superseded one the account has not used in 30 days. Managed updates move it on; later changes are ignored.',
       ),
-    instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.small'),
-    minInstances: z.number().int().min(1).default(2),
-    maxInstances: z.number().int().min(1).default(4),
+    instanceType: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.small')
+      .describe('EC2 instance type of the Beanstalk instances.'),
+    minInstances: z.number().int().min(1).default(2).describe('Instances always running.'),
+    maxInstances: z.number().int().min(1).default(4).describe('Most instances scaling may run.'),
     deploymentPolicy: z
       .enum(['RollingWithAdditionalBatch', 'Immutable'])
       .default('RollingWithAdditionalBatch')
@@ -109,12 +120,12 @@ const cachetSchema = z
       .default('/api/v1/ping')
       .describe('Cachet answers its ping endpoint without a session or database write.'),
     scaleOutCpuPercent: z.number().min(1).max(100).default(70).describe('Scale out above / in below this average CPU (percent).'),
-    scaleInCpuPercent: z.number().min(1).max(100).default(25),
-    logRetentionDays: logRetentionDays.default(30),
+    scaleInCpuPercent: z.number().min(1).max(100).default(25).describe('Scale in below this average CPU (percent); below scaleOutCpuPercent.'),
+    logRetentionDays: logRetentionDays.default(30).describe('Days Beanstalk instance and health logs are kept.'),
     enableWaf: z.boolean().optional().describe('WAF web ACL (AWS managed rule groups) on the load balancer. @default - `production`'),
     ssh: z
       .object({
-        operatorCidr: cidr,
+        operatorCidr: cidr.describe("The operator's own address block (a /32, at most a /24)."),
         keyName: z.string().min(1).optional().describe('EC2 key pair for the instances. @default - no key pair (use EC2 Instance Connect)'),
       })
       .strict()
@@ -131,16 +142,17 @@ const deliverySchema = z
       .discriminatedUnion('provider', [
         z
           .object({
-            provider: z.literal('codecommit'),
+            provider: z.literal('codecommit').describe('A CodeCommit repository this stack creates.'),
             repositoryName: z
               .string()
               .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be a CodeCommit repository name (letters, digits, . _ -)')
-              .default('webapp'),
+              .default('webapp')
+              .describe('Name of the repository the stack creates.'),
           })
           .strict(),
         z
           .object({
-            provider: z.literal('github'),
+            provider: z.literal('github').describe('GitHub, through an AWS CodeConnections connection.'),
             fullRepositoryId: z
               .string()
               .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be owner/repository, e.g. example/webapp')
@@ -156,7 +168,7 @@ const deliverySchema = z
     pullRequestApprovals: z.number().int().min(1).max(10).default(1).describe('Approvals a CodeCommit pull request into `branch` needs.'),
     requireApproval: z.boolean().optional().describe('A manual approval between Build and Deploy. @default - `production`'),
     artifactRetentionDays: z.number().int().min(1).max(3650).default(30).describe('Days pipeline artifacts are kept (older versions are expired).'),
-    buildLogRetentionDays: logRetentionDays.default(90),
+    buildLogRetentionDays: logRetentionDays.default(90).describe('Days the build and deploy logs are kept.'),
     buildImage: z
       .string()
       .min(1)
@@ -175,7 +187,8 @@ const deliverySchema = z
         instanceType: z
           .string()
           .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.medium')
-          .default('t3.medium'),
+          .default('t3.medium')
+          .describe('EC2 instance type of the Jenkins server.'),
         webhookCidrs: z
           .array(cidr)
           .min(1, 'needs at least one block; copy the `hooks` list from https://api.github.com/meta')
@@ -184,7 +197,8 @@ const deliverySchema = z
         webPort: z.number().int().min(1024).max(65535).default(8080).describe("Jenkins' own web port, beside HTTPS."),
       })
       .strict()
-      .optional(),
+      .optional()
+      .describe('The Jenkins server, when enableJenkins is true: who may reach it, and its size.'),
   })
   .strict();
 
@@ -195,11 +209,15 @@ const webappSchema = z
     instanceType: z
       .string()
       .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.small')
-      .default('t3.small'),
-    minInstances: z.number().int().min(1).default(2),
+      .default('t3.small')
+      .describe('EC2 instance type of the web instances.'),
+    minInstances: z.number().int().min(1).default(2).describe('Instances always running, across the AZs.'),
     maxInstances: z.number().int().min(2).default(4).describe('At least twice minInstances: an instance refresh launches a full new set first.'),
     scaling: z
-      .object({ metric: z.enum(['requests-per-target', 'cpu']), target: z.number().positive() })
+      .object({
+        metric: z.enum(['requests-per-target', 'cpu']).describe('What target tracking holds at `target`.'),
+        target: z.number().positive().describe('Requests per target per minute, or average CPU percent.'),
+      })
       .strict()
       .default({ metric: 'requests-per-target', target: 1000 })
       .describe('Target tracking: requests per target per minute, or average CPU percent.'),
@@ -221,12 +239,13 @@ const webappSchema = z
       .array(
         z
           .object({
-            priority: z.number().int().min(1).max(50000),
-            hostHeaders: z.array(hostname).min(1).optional(),
+            priority: z.number().int().min(1).max(50000).describe('Evaluation order, 1 to 50000, unique.'),
+            hostHeaders: z.array(hostname).min(1).optional().describe('Host names to match (any of them).'),
             pathPatterns: z
               .array(z.string().regex(/^\/\S*$/, 'must be a path pattern such as /api/*'))
               .min(1)
-              .optional(),
+              .optional()
+              .describe('Path patterns to match (any of them), such as /api/*.'),
           })
           .strict(),
       )
@@ -234,9 +253,12 @@ const webappSchema = z
       .describe('Forward only matching hosts/paths; others get a JSON 404. @default - forward everything'),
     cognito: z
       .object({
-        userPoolArn: z.string().regex(/^arn:aws:cognito-idp:[a-z0-9-]+:\d{12}:userpool\/\S+$/, 'must be a Cognito user pool ARN'),
-        userPoolClientId: z.string().min(1),
-        userPoolDomain: z.string().min(1),
+        userPoolArn: z
+          .string()
+          .regex(/^arn:aws:cognito-idp:[a-z0-9-]+:\d{12}:userpool\/\S+$/, 'must be a Cognito user pool ARN')
+          .describe('The user pool users sign in with.'),
+        userPoolClientId: z.string().min(1).describe("The user pool's app client (the load balancer's)."),
+        userPoolDomain: z.string().min(1).describe("The user pool's domain prefix (the hosted UI)."),
       })
       .strict()
       .optional()
@@ -247,11 +269,12 @@ const webappSchema = z
         path: z
           .string()
           .regex(/^\/\S*$/, 'must be an absolute path such as /api/v1/health/ready')
-          .default('/api/v1/health/ready'),
-        intervalSeconds: z.number().int().min(5).max(300).default(10),
-        timeoutSeconds: z.number().int().min(2).max(120).default(5),
-        healthyThreshold: z.number().int().min(2).max(10).default(2),
-        unhealthyThreshold: z.number().int().min(2).max(10).default(2),
+          .default('/api/v1/health/ready')
+          .describe('Path the load balancer checks; the service answers 200 only while it takes traffic.'),
+        intervalSeconds: z.number().int().min(5).max(300).default(10).describe('Seconds between health checks.'),
+        timeoutSeconds: z.number().int().min(2).max(120).default(5).describe('Seconds a check may take; below intervalSeconds.'),
+        healthyThreshold: z.number().int().min(2).max(10).default(2).describe('Consecutive passes before a target takes traffic.'),
+        unhealthyThreshold: z.number().int().min(2).max(10).default(2).describe('Consecutive failures before a target is taken out.'),
       })
       .strict()
       .default({})
@@ -269,12 +292,15 @@ const webappSchema = z
   .strict();
 
 const stateSchema = z.discriminatedUnion('backend', [
-  z.object({ backend: z.literal('local') }).strict(),
+  z.object({ backend: z.literal('local').describe('State files beside the project (terraform.<stack>.tfstate).') }).strict(),
   z
     .object({
-      backend: z.literal('s3'),
-      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
-      region: awsRegion,
+      backend: z.literal('s3').describe('An S3 bucket, locked with a lock file (Terraform >= 1.10).'),
+      bucket: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')
+        .describe('Bucket holding the state (create it, versioned and encrypted, before the first init).'),
+      region: awsRegion.describe('Region of the state bucket.'),
       keyPrefix: z
         .string()
         .regex(/^[A-Za-z0-9._/-]+$/)
@@ -285,10 +311,10 @@ const stateSchema = z.discriminatedUnion('backend', [
     .strict(),
   z
     .object({
-      backend: z.literal('cloud'),
-      organization: z.string().min(1),
+      backend: z.literal('cloud').describe('Terraform Cloud: one workspace per stack.'),
+      organization: z.string().min(1).describe('Terraform Cloud (or Enterprise) organization.'),
       workspacePrefix: z.string().default('').describe('Each stack gets its own workspace: `<workspacePrefix><stack>`.'),
-      hostname: z.string().default('app.terraform.io'),
+      hostname: z.string().default('app.terraform.io').describe('Terraform Cloud or Enterprise host.'),
     })
     .strict(),
 ]);
@@ -326,8 +352,8 @@ const environmentObjectSchema = z
       .string()
       .regex(/^\d{12}$/, 'must be the 12-digit AWS account id')
       .describe('The only account the provider may touch (`allowed_account_ids`).'),
-    region: awsRegion,
-    network: networkSchema,
+    region: awsRegion.describe('AWS region of both stacks; one of the aws partition (config/aws-regions.ts).'),
+    network: networkSchema.describe('The Cachet VPC: three tiers of subnets, one subnet per tier in each availability zone.'),
     dns: z
       .object({
         domainName: hostname.describe("The status page's name; the certificate and alias record use it."),
@@ -336,11 +362,14 @@ const environmentObjectSchema = z
           .regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ')
           .describe('Route 53 hosted zone that holds `domainName`.'),
       })
-      .strict(),
-    database: databaseSchema,
-    cachet: cachetSchema,
+      .strict()
+      .describe("The status page's DNS name and the hosted zone of both systems' names."),
+    database: databaseSchema.describe("Cachet's Aurora MySQL cluster."),
+    cachet: cachetSchema.describe('Cachet on Elastic Beanstalk.'),
     webapp: webappSchema.describe("The Go web app: its web tier stack, and the drill's health check and drain."),
-    state: stateSchema.default({ backend: 'local' }),
+    state: stateSchema
+      .default({ backend: 'local' })
+      .describe('Where each stack keeps its Terraform state: local files (default), S3 with a lock file, or Terraform Cloud workspaces.'),
     forceDestroyBuckets: z
       .boolean()
       .default(false)
@@ -352,6 +381,9 @@ const environmentObjectSchema = z
   .strict();
 
 export const environmentConfigSchema = environmentObjectSchema.superRefine(checkCrossFieldRules);
+
+/** What an environment file holds: everything but the name, which is the file's. */
+export const environmentFileSchema = environmentObjectSchema.omit({ name: true });
 
 export type EnvironmentConfigInput = z.input<typeof environmentObjectSchema>;
 export type EnvironmentConfig = z.output<typeof environmentObjectSchema>;
