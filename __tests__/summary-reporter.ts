@@ -1,8 +1,28 @@
-// Prints one plain closing line, `Tests: N passed, N failed[, N skipped]`, after vitest's own
-// summary, for tools that read a run's result from its last lines.
+// Prints where the time went (the slowest test files, their seconds and share of all files' time,
+// against the run's wall time) and one plain closing line, `Tests: N passed, N failed[, N skipped]`,
+// after vitest's own summary, for tools that read a run's result from its last lines.
 import type { Reporter, TestModule } from 'vitest/node';
 
+/** The slowest files shown. */
+const SHOWN = 8;
+
+export function timeReport(durations: ReadonlyArray<readonly [string, number]>, wallMs: number): string[] {
+  const total = durations.reduce((sum, [, ms]) => sum + ms, 0);
+  if (total === 0) return [];
+  const slowest = [...durations].sort((a, b) => b[1] - a[1]).slice(0, SHOWN);
+  return [
+    `Where the time went: ${(total / 1000).toFixed(0)} s in ${durations.length} files, ${(wallMs / 1000).toFixed(0)} s wall (${(total / wallMs).toFixed(1)} files at a time on average)`,
+    ...slowest.map(([file, ms]) => `  ${(ms / 1000).toFixed(1).padStart(6)} s ${((100 * ms) / total).toFixed(0).padStart(3)} %  ${file}`),
+  ];
+}
+
 export default class SummaryReporter implements Reporter {
+  private started = Date.now();
+
+  onTestRunStart(): void {
+    this.started = Date.now();
+  }
+
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
     let passed = 0;
     let failed = 0;
@@ -16,8 +36,16 @@ export default class SummaryReporter implements Reporter {
       }
       if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed++;
     }
-    const line = `Tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
+    // A file's time: preparing, collecting (importing) and running it.
+    const durations = modules.map((m) => {
+      const d = m.diagnostic();
+      return [
+        m.moduleId.replace(`${process.cwd()}/`, ''),
+        d.prepareDuration + d.environmentSetupDuration + d.collectDuration + d.setupDuration + d.duration,
+      ] as const;
+    });
+    const lines = [...timeReport(durations, Date.now() - this.started), `Tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`];
     // After every other reporter's summary: at exit (stdout is synchronous for files and pipes).
-    process.once('exit', () => process.stdout.write(`\n${line}\n`));
+    process.once('exit', () => process.stdout.write(`\n${lines.join('\n')}\n`));
   }
 }

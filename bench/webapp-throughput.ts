@@ -11,6 +11,12 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildRelease } from '../tools/drill';
 import { freeLoopbackPort as freePort } from '../harness/net';
+import { BENCHMARKS_PATH, writeBenchmarkSection } from './report';
+
+const DESCRIPTION = `The Go service's \`GET /api/v1/info\` against a bare \`net/http\` hello handler (\`bench/hello\`), with wrk on
+loopback: the servers measured in turns, the median of the rounds reported, the service's access log going to a
+file (as to the journal on an instance), and with \`--baseline\` the service as built at an older commit. The
+last column counts the access log lines against the requests wrk completed: none may be missing.`;
 
 const ROOT = resolve(__dirname, '..');
 const USAGE = `usage: npm run bench:webapp -- [--seconds N] [--connections N] [--rounds N] [--baseline REV] [--log file|null]
@@ -138,11 +144,12 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const bare = median(samples.get(servers[0].name)!.map((s) => s.rps));
-  console.log(
+  const report: string[] = [];
+  report.push(
     `wrk -t2 -c${connections} -d${seconds}s on loopback, ${rounds} round(s) in turns, median shown (2 cores shared by wrk and the server); access log to ${values.log === 'file' ? 'a file' : '/dev/null'}\n`,
   );
-  console.log('| server | requests/s | ratio to bare | p99 latency (last round) | non-2xx | requests served (wrk) | access log lines in the file |');
-  console.log('|---|---|---|---|---|---|---|');
+  report.push('| server | requests/s | ratio to bare | p99 latency (last round) | non-2xx | requests served (wrk) | access log lines in the file |');
+  report.push('|---|---|---|---|---|---|---|');
   for (const server of servers) {
     const s = samples.get(server.name)!;
     const rps = median(s.map((x) => x.rps));
@@ -152,10 +159,13 @@ async function main(argv: string[]): Promise<number> {
             .split('\n')
             .filter((l) => l.includes('"msg":"request"')).length
         : '-';
-    console.log(
+    report.push(
       `| ${server.name} | ${rps.toFixed(0)} | ${(rps / bare).toFixed(2)} | ${s[s.length - 1].p99} | ${s.reduce((n, x) => n + x.errors, 0)} | ${s.reduce((n, x) => n + x.requests, 0)} | ${lines} |`,
     );
   }
+  console.log(report.join('\n'));
+  writeBenchmarkSection('webapp', "The web app's throughput (`npm run bench:webapp`)", [DESCRIPTION, '', ...report]);
+  console.log(`\nwrote ${BENCHMARKS_PATH}`);
   return 0;
 }
 

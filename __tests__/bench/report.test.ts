@@ -1,0 +1,31 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { machine, replaceSection, writeBenchmarkSection } from '../../bench/report';
+
+describe('the benchmarks page', () => {
+  it('replaces only its own section and keeps the others', () => {
+    const page = 'head\n\n<!-- bench:a -->\nold a\n<!-- /bench:a -->\n\n<!-- bench:b -->\nold b\n<!-- /bench:b -->\n';
+    expect(replaceSection(page, 'a', 'new a')).toBe('head\n\n<!-- bench:a -->\nnew a\n<!-- /bench:a -->\n\n<!-- bench:b -->\nold b\n<!-- /bench:b -->\n');
+  });
+
+  it('adds a section it does not find, at the end', () => {
+    expect(replaceSection('head\n', 'c', 'c body')).toBe('head\n\n<!-- bench:c -->\nc body\n<!-- /bench:c -->\n');
+  });
+
+  it('states the date and the machine of each run', () => {
+    // GIVEN no page yet
+    const path = join(mkdtempSync(join(tmpdir(), 'bench-')), 'benchmarks.md');
+    // WHEN a benchmark writes its section twice
+    writeBenchmarkSection('synth', 'Synth', ['| second |'], path);
+    writeBenchmarkSection('synth', 'Synth', ['| third |'], path);
+    // THEN the page holds the header and the latest run only, with its machine line
+    const text = readFileSync(path, 'utf8');
+    expect(text).toMatch(/^# Benchmarks\n/);
+    expect(text).toContain(`Run on ${machine().slice(0, 10)}`);
+    expect(text).toMatch(/\d+ cores, [\d.]+ GiB, Linux .*, Node v\d+/);
+    expect(text).toContain('| third |');
+    expect(text).not.toContain('| second |');
+  });
+});
