@@ -128,7 +128,7 @@ export class WebStack extends EnvironmentStack {
     }
 
     new TerraformOutput(this, 'app_url', { value: `https://${web.domainName}`, description: 'Public URL of the web app' });
-    new TerraformOutput(this, 'alb_dns_name', { value: this.loadBalancer.loadBalancer.dnsName });
+    new TerraformOutput(this, 'alb_dns_name', { value: this.loadBalancer.aliasTarget.dnsName });
     new TerraformOutput(this, 'asg_name', { value: this.fleet.autoScalingGroup.name });
     new TerraformOutput(this, 'target_group_arn', { value: this.loadBalancer.targetGroup.arn });
     new TerraformOutput(this, 'min_instances', {
