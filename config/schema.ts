@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AWS_REGIONS } from './aws-regions';
 import { cidrContains, cidrsOverlap, parseCidr, type Ipv4Cidr } from '../constructs/cidr';
-import { GIT_BRANCH } from '../constructs/validation';
+import { GIT_BRANCH, HOSTED_ZONE_ID } from '../constructs/validation';
 import { JENKINS_WIDEST_PREFIX } from '../constructs/jenkins-server';
 import { SSH_WIDEST_PREFIX } from '../constructs/web-tier';
 
@@ -359,7 +359,7 @@ const environmentObjectSchema = z
         domainName: hostname.describe("The status page's name; the certificate and alias record use it."),
         hostedZoneId: z
           .string()
-          .regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ')
+          .regex(HOSTED_ZONE_ID, 'must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ')
           .describe('Route 53 hosted zone that holds `domainName`.'),
       })
       .strict()

@@ -1,3 +1,5 @@
+import { HOSTED_ZONE_ID } from './validation';
+
 /** A Route 53 hosted zone: records and certificate validation go in it. */
 export interface IHostedZone {
   readonly zoneId: string;
@@ -7,7 +9,7 @@ export interface IHostedZone {
 export class ExistingHostedZone implements IHostedZone {
   /** @throws when `zoneId` is not a Route 53 hosted zone id */
   static fromZoneId(zoneId: string): IHostedZone {
-    if (!/^Z[A-Z0-9]{1,31}$/.test(zoneId)) {
+    if (!HOSTED_ZONE_ID.test(zoneId)) {
       throw new Error(`ExistingHostedZone: zoneId "${zoneId}" is not a Route 53 hosted zone id; use one such as Z0123456789ABCDEFGHIJ`);
     }
     return new ExistingHostedZone(zoneId);

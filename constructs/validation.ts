@@ -3,5 +3,8 @@
  * reports every problem at once, by field) apply: each is defined here once.
  */
 
+/** A Route 53 hosted zone id as the API returns it (up to 32 upper-case letters and digits; AWS's start with Z, emulators' need not). */
+export const HOSTED_ZONE_ID = /^[A-Z0-9]{1,32}$/;
+
 /** A git branch name (no leading -, no .., no trailing . or /). */
 export const GIT_BRANCH = /^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]{1,100}(?<![./])$/;

@@ -53,3 +53,13 @@ describe('AliasRecord', () => {
     }
   });
 });
+
+describe('ExistingHostedZone', () => {
+  it.each(['Z0123456789ABCDEFGHIJ', 'MM9JRYUJFFZVNJ7A7JZNMP'])('takes the id %s as the Route 53 API returns ids', (id) => {
+    expect(ExistingHostedZone.fromZoneId(id).zoneId).toBe(id);
+  });
+
+  it.each(['/hostedzone/Z0123456789', 'z0123', ''])('refuses %j, naming the field and the form', (id) => {
+    expect(() => ExistingHostedZone.fromZoneId(id)).toThrow(/zoneId ".*" is not a Route 53 hosted zone id; use one such as Z0123456789ABCDEFGHIJ/);
+  });
+});
