@@ -1,7 +1,7 @@
 // Entry point of `cdktf synth` and `npm run synth`: validate the selected environments' config,
 // build the selected systems' stacks, write Terraform JSON to cdktf.out/ and remove stack folders an
 // earlier, wider synth left there. Nothing is written when the arguments or the config are bad.
-import { App } from 'cdktf';
+import { AnnotationMetadataEntryType, App } from 'cdktf';
 import { ConfigError, environmentNames, loadEnvironments, selectEnvironments } from './config/load';
 import { parseCommandLine, stringValue } from './tools/cli';
 import { removeStaleStackDirs } from './tools/stale-stacks';
@@ -39,5 +39,11 @@ const { removed, keptForState } = removeStaleStackDirs(
   app.outdir,
   stacks.map((s) => s.node.id),
 );
+// The constructs' warnings (cdktf's CLI shows them from the manifest; a plain run shows them here).
+for (const node of app.node.findAll()) {
+  for (const entry of node.node.metadata) {
+    if (entry.type === AnnotationMetadataEntryType.WARN) console.error(`warning: ${node.node.path}: ${entry.data}`);
+  }
+}
 for (const name of removed) console.error(`removed ${app.outdir}/stacks/${name} (not selected)`);
 for (const name of keptForState) console.error(`kept ${app.outdir}/stacks/${name}: not selected, but it holds a Terraform state file`);

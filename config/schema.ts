@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AWS_REGIONS } from './aws-regions';
 import { cidrContains, cidrsOverlap, parseCidr, type Ipv4Cidr } from '../constructs/cidr';
+import { AURORA_INSTANCE_CLASSES } from '../constructs/aurora-mysql-cluster';
 import { GIT_BRANCH, HOSTED_ZONE_ID } from '../constructs/validation';
 import { JENKINS_WIDEST_PREFIX } from '../constructs/jenkins-server';
 import { SSH_WIDEST_PREFIX } from '../constructs/web-tier';
@@ -61,7 +62,9 @@ const databaseSchema = z
       .describe('Aurora MySQL 3 (MySQL 8.0-compatible) engine version, pinned.'),
     instanceClass: z
       .string()
-      .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class such as db.r7g.large')
+      .refine((c) => c in AURORA_INSTANCE_CLASSES, {
+        message: `must be an instance class the alarms know (its memory and max_connections): one of ${Object.keys(AURORA_INSTANCE_CLASSES).join(', ')}; add another in constructs/aurora-mysql-cluster.ts`,
+      })
       .describe('Instance class of the writer and every reader.'),
     readerCount: z.number().int().min(0).default(1).describe('Readers besides the writer; each instance sits in its own AZ.'),
     databaseName: z
@@ -291,6 +294,38 @@ const webappSchema = z
   })
   .strict();
 
+const alarmsSchema = z
+  .object({
+    emailAddresses: z
+      .array(z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an e-mail address'))
+      .default([])
+      .describe('Who gets every alarm and its recovery by e-mail (each confirms the subscription once).'),
+    httpsEndpoints: z
+      .array(z.string().regex(/^https:\/\/[^\s/]+\S*$/, 'must be an https:// URL'))
+      .default([])
+      .describe('HTTPS endpoints (a chat webhook, an incident tool) that get every alarm and recovery.'),
+    elb5xxPerMinute: z.number().min(0).default(10).describe('Load balancer 5xx per minute, for 5 minutes.'),
+    targetP99Seconds: z.number().positive().default(2).describe("Targets' p99 response time in seconds, for 5 minutes."),
+    unhealthyHosts: z.number().int().min(0).default(0).describe('Unhealthy targets allowed (the web app), for 5 minutes.'),
+    rejectedConnectionsPerMinute: z.number().min(0).default(0).describe('Connections the load balancer may refuse per minute.'),
+    databaseCpuPercent: z.number().min(1).max(100).default(90).describe('Average CPU of a database instance, for 5 minutes.'),
+    freeableMemoryPercent: z
+      .number()
+      .min(1)
+      .max(100)
+      .default(25)
+      .describe("Alarm when a database instance has less than this share of its class's memory free, for 15 minutes."),
+    replicaLagMilliseconds: z.number().int().min(1).default(2000).describe('Aurora replica lag of a reader, for 10 minutes.'),
+    connectionsPercent: z
+      .number()
+      .min(1)
+      .max(100)
+      .default(90)
+      .describe("Alarm when a database instance's connections exceed this share of its class's max_connections."),
+    natDroppedPacketsPerMinute: z.number().min(0).default(100).describe('Packets a NAT gateway may drop per minute, for 5 minutes.'),
+  })
+  .strict();
+
 const stateSchema = z.discriminatedUnion('backend', [
   z.object({ backend: z.literal('local').describe('State files beside the project (terraform.<stack>.tfstate).') }).strict(),
   z
@@ -370,6 +405,11 @@ const environmentObjectSchema = z
     state: stateSchema
       .default({ backend: 'local' })
       .describe('Where each stack keeps its Terraform state: local files (default), S3 with a lock file, or Terraform Cloud workspaces.'),
+    alarms: alarmsSchema
+      .default({})
+      .describe(
+        "Who the alarms notify and their thresholds (AWS's recommended alarms: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Best_Practice_Recommended_Alarms_AWS_Services.html).",
+      ),
     forceDestroyBuckets: z
       .boolean()
       .default(false)

@@ -12,6 +12,7 @@ import type { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { Connections, Port, projectSecurityGroup, type IConnectable } from './connections';
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
+import type { MetricDefinition } from './monitoring';
 import { managedPolicyArn, serviceAssumeRolePolicy } from './policy';
 
 export type AuroraLogType = 'audit' | 'error' | 'general' | 'slowquery';
@@ -93,6 +94,57 @@ const MONITORING_INTERVALS = [0, 1, 5, 10, 15, 30, 60];
 export const MYSQL_PORT = 3306;
 
 /**
+ * Memory and Aurora MySQL's default `max_connections` of the instance classes the alarms know
+ * (the freeable-memory and connections thresholds are shares of them). Source: AWS's table,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Managing.Performance.html
+ * (connections) and the instance class specifications (memory). Add a class here to use it.
+ */
+export const AURORA_INSTANCE_CLASSES: Readonly<Record<string, { readonly memoryGiB: number; readonly maxConnections: number }>> = {
+  'db.t3.medium': { memoryGiB: 4, maxConnections: 90 },
+  'db.t3.large': { memoryGiB: 8, maxConnections: 135 },
+  'db.t4g.medium': { memoryGiB: 4, maxConnections: 90 },
+  'db.t4g.large': { memoryGiB: 8, maxConnections: 135 },
+  'db.r5.large': { memoryGiB: 16, maxConnections: 1000 },
+  'db.r5.xlarge': { memoryGiB: 32, maxConnections: 2000 },
+  'db.r5.2xlarge': { memoryGiB: 64, maxConnections: 3000 },
+  'db.r5.4xlarge': { memoryGiB: 128, maxConnections: 4000 },
+  'db.r5.8xlarge': { memoryGiB: 256, maxConnections: 5000 },
+  'db.r5.12xlarge': { memoryGiB: 384, maxConnections: 6000 },
+  'db.r5.16xlarge': { memoryGiB: 512, maxConnections: 6000 },
+  'db.r6g.large': { memoryGiB: 16, maxConnections: 1000 },
+  'db.r6g.xlarge': { memoryGiB: 32, maxConnections: 2000 },
+  'db.r6g.2xlarge': { memoryGiB: 64, maxConnections: 3000 },
+  'db.r6g.4xlarge': { memoryGiB: 128, maxConnections: 4000 },
+  'db.r6g.8xlarge': { memoryGiB: 256, maxConnections: 5000 },
+  'db.r6g.12xlarge': { memoryGiB: 384, maxConnections: 6000 },
+  'db.r6g.16xlarge': { memoryGiB: 512, maxConnections: 6000 },
+  'db.r6i.large': { memoryGiB: 16, maxConnections: 1000 },
+  'db.r6i.xlarge': { memoryGiB: 32, maxConnections: 2000 },
+  'db.r6i.2xlarge': { memoryGiB: 64, maxConnections: 3000 },
+  'db.r6i.4xlarge': { memoryGiB: 128, maxConnections: 4000 },
+  'db.r6i.8xlarge': { memoryGiB: 256, maxConnections: 5000 },
+  'db.r6i.12xlarge': { memoryGiB: 384, maxConnections: 6000 },
+  'db.r6i.16xlarge': { memoryGiB: 512, maxConnections: 6000 },
+  'db.r7g.large': { memoryGiB: 16, maxConnections: 1000 },
+  'db.r7g.xlarge': { memoryGiB: 32, maxConnections: 2000 },
+  'db.r7g.2xlarge': { memoryGiB: 64, maxConnections: 3000 },
+  'db.r7g.4xlarge': { memoryGiB: 128, maxConnections: 4000 },
+  'db.r7g.8xlarge': { memoryGiB: 256, maxConnections: 5000 },
+  'db.r7g.12xlarge': { memoryGiB: 384, maxConnections: 6000 },
+  'db.r7g.16xlarge': { memoryGiB: 512, maxConnections: 6000 },
+};
+
+/** Alarm thresholds of an Aurora cluster's instances. */
+export interface AuroraAlarmThresholds {
+  readonly cpuPercent: number;
+  /** Alarm below this share of the class's memory free. */
+  readonly freeableMemoryPercent: number;
+  readonly replicaLagMilliseconds: number;
+  /** Alarm above this share of the class's max_connections. */
+  readonly connectionsPercent: number;
+}
+
+/**
  * An Aurora MySQL (8.0-compatible) cluster: a writer and N readers, each instance pinned to a
  * different AZ; storage and the RDS-managed master password (Secrets Manager) encrypted with a
  * customer-managed key; TLS required; logs exported to encrypted log groups with retention.
@@ -117,6 +169,7 @@ export class AuroraMysqlCluster extends Construct implements IConnectable {
   public readonly masterUserSecretArn: string;
   public readonly port = MYSQL_PORT;
   public readonly databaseName: string;
+  private readonly instanceClass: string;
 
   constructor(scope: Construct, id: string, props: AuroraMysqlClusterProps) {
     super(scope, id);
@@ -142,6 +195,12 @@ export class AuroraMysqlCluster extends Construct implements IConnectable {
       props.securityGroup ?? AuroraMysqlCluster.securityGroup(this, 'security-group', { name: props.name, vpc: props.network.vpc }),
       Port.tcp(MYSQL_PORT),
     );
+    if (!AURORA_INSTANCE_CLASSES[props.instanceClass]) {
+      throw new Error(
+        `AuroraMysqlCluster ${id}: instanceClass ${props.instanceClass} has no memory and connection figures for its alarms; use one of ${Object.keys(AURORA_INSTANCE_CLASSES).join(', ')} or add it to AURORA_INSTANCE_CLASSES`,
+      );
+    }
+    this.instanceClass = props.instanceClass;
     const performanceInsights = props.performanceInsights ?? true;
     const finalSnapshot = props.finalSnapshot ?? true;
     const logExports = [...(props.logExports ?? ['audit', 'error', 'slowquery'])];
@@ -264,5 +323,79 @@ export class AuroraMysqlCluster extends Construct implements IConnectable {
     this.endpoint = this.cluster.endpoint;
     this.readerEndpoint = this.cluster.readerEndpoint;
     this.masterUserSecretArn = this.cluster.masterUserSecret.get(0).secretArn;
+  }
+
+  /** Per instance: CPU, freeable memory and connections near the class's limit; per reader: replica lag. */
+  public metrics(t: AuroraAlarmThresholds): MetricDefinition[] {
+    const { memoryGiB, maxConnections } = AURORA_INSTANCE_CLASSES[this.instanceClass];
+    const rds = 'AWS/RDS';
+    const instances = [{ role: 'writer', instance: this.writer }, ...this.readers.map((instance, i) => ({ role: `reader-${i + 1}`, instance }))];
+    return instances.flatMap(({ role, instance }): MetricDefinition[] => {
+      const dimensions = { DBInstanceIdentifier: instance.identifier };
+      const metrics: MetricDefinition[] = [
+        {
+          id: `db-cpu-${role}`,
+          group: 'Database',
+          title: `${role}: CPU`,
+          namespace: rds,
+          metricName: 'CPUUtilization',
+          dimensions,
+          statistic: 'Average',
+          period: 60,
+          description: `The database ${role} is CPU-bound: look at Performance Insights' top SQL`,
+          alarm: { comparison: 'GreaterThanThreshold', threshold: t.cpuPercent, evaluationPeriods: 5, treatMissingData: 'missing' },
+        },
+        {
+          id: `db-freeable-memory-${role}`,
+          group: 'Database',
+          title: `${role}: freeable memory`,
+          namespace: rds,
+          metricName: 'FreeableMemory',
+          dimensions,
+          statistic: 'Average',
+          period: 60,
+          description: `The database ${role} has less than ${t.freeableMemoryPercent} % of its ${memoryGiB} GiB free: connections or queries use more than the class has`,
+          alarm: {
+            comparison: 'LessThanThreshold',
+            threshold: Math.round(memoryGiB * 2 ** 30 * (t.freeableMemoryPercent / 100)),
+            evaluationPeriods: 15,
+            treatMissingData: 'missing',
+          },
+        },
+        {
+          id: `db-connections-${role}`,
+          group: 'Database',
+          title: `${role}: connections`,
+          namespace: rds,
+          metricName: 'DatabaseConnections',
+          dimensions,
+          statistic: 'Average',
+          period: 60,
+          description: `The database ${role} nears its ${maxConnections} connections (max_connections of ${this.instanceClass}): new connections will be refused`,
+          alarm: {
+            comparison: 'GreaterThanThreshold',
+            threshold: Math.floor(maxConnections * (t.connectionsPercent / 100)),
+            evaluationPeriods: 5,
+            treatMissingData: 'missing',
+          },
+        },
+      ];
+      if (role === 'writer') return metrics;
+      return [
+        ...metrics,
+        {
+          id: `db-replica-lag-${role}`,
+          group: 'Database',
+          title: `${role}: replica lag`,
+          namespace: rds,
+          metricName: 'AuroraReplicaLag',
+          dimensions,
+          statistic: 'Maximum',
+          period: 60,
+          description: `The ${role} lags the writer: reads from it are stale, and a failover to it loses time`,
+          alarm: { comparison: 'GreaterThanThreshold', threshold: t.replicaLagMilliseconds, evaluationPeriods: 10, treatMissingData: 'missing' },
+        },
+      ];
+    });
   }
 }

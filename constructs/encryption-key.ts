@@ -16,6 +16,12 @@ export interface EncryptionKeyProps {
    */
   readonly allowCloudWatchLogs?: boolean;
   /**
+   * Let CloudWatch alarms publish to SNS topics encrypted with the key (AWS's documented statement
+   * for alarms and encrypted topics: data keys and decrypt for the CloudWatch service).
+   * @default false
+   */
+  readonly allowCloudWatchAlarms?: boolean;
+  /**
    * Days KMS waits before deleting the key after destroy (7-30).
    * @default 30
    */
@@ -59,6 +65,16 @@ export class EncryptionKey extends Construct {
         Condition: {
           ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${region}:${accountId}:log-group:*` },
         },
+      });
+    }
+
+    if (props.allowCloudWatchAlarms ?? false) {
+      statements.push({
+        Sid: 'CloudWatchAlarmsPublishToEncryptedTopics',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
       });
     }
 

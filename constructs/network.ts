@@ -13,6 +13,7 @@ import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-assoc
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import type { EncryptionKey } from './encryption-key';
+import type { MetricDefinition } from './monitoring';
 import { policyDocument, serviceAssumeRolePolicy, type AwsLocation } from './policy';
 
 export type NatGatewayMode = 'one-per-az' | 'single';
@@ -176,6 +177,40 @@ export class Network extends Construct {
       iamRoleArn: role.arn,
       maxAggregationInterval: 60,
       tags: { Name: name },
+    });
+  }
+
+  /** Per NAT gateway: port allocation errors (alarmed at the first) and dropped packets. */
+  public metrics(t: { readonly natDroppedPacketsPerMinute: number }): MetricDefinition[] {
+    return this.natGateways.flatMap((nat, i): MetricDefinition[] => {
+      const az = this.availabilityZones[i];
+      const dimensions = { NatGatewayId: nat.id };
+      return [
+        {
+          id: `nat-port-allocation-${az}`,
+          group: 'NAT',
+          title: `NAT ${az}: port allocation errors`,
+          namespace: 'AWS/NATGateway',
+          metricName: 'ErrorPortAllocation',
+          dimensions,
+          statistic: 'Sum',
+          period: 60,
+          description: `The NAT gateway in ${az} ran out of source ports: too many concurrent connections to one destination`,
+          alarm: { comparison: 'GreaterThanThreshold', threshold: 0, evaluationPeriods: 15, treatMissingData: 'notBreaching' },
+        },
+        {
+          id: `nat-dropped-packets-${az}`,
+          group: 'NAT',
+          title: `NAT ${az}: dropped packets`,
+          namespace: 'AWS/NATGateway',
+          metricName: 'PacketsDropCount',
+          dimensions,
+          statistic: 'Sum',
+          period: 60,
+          description: `The NAT gateway in ${az} drops packets: check the AWS Health Dashboard for the gateway, then its traffic`,
+          alarm: { comparison: 'GreaterThanThreshold', threshold: t.natDroppedPacketsPerMinute, evaluationPeriods: 5, treatMissingData: 'notBreaching' },
+        },
+      ];
     });
   }
 }

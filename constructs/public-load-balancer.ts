@@ -13,6 +13,7 @@ import type { AwsLocation, PolicyStatement } from './policy';
 import { Connections, Peer, Port, type IConnectable } from './connections';
 import { allowWebFromAnywhere, loadBalancerSecurityGroup } from './web-tier';
 import type { ICertificate } from './dns-validated-certificate';
+import type { MetricDefinition } from './monitoring';
 import { PrivateBucket } from './private-bucket';
 import { RegionalWebAcl } from './web-acl';
 import { TLS_POLICY } from './platform';
@@ -38,6 +39,71 @@ export interface CognitoAuthentication {
   readonly userPoolArn: string;
   readonly userPoolClientId: string;
   readonly userPoolDomain: string;
+}
+
+/** Alarm thresholds of a load balancer (AWS's recommended alarms, thresholds ours). */
+export interface LoadBalancerAlarmThresholds {
+  /** 5xx the load balancer itself answers, per minute. */
+  readonly elb5xxPerMinute: number;
+  /** p99 of the targets' response time, seconds. */
+  readonly targetP99Seconds: number;
+  /** Connections refused for lack of capacity, per minute. */
+  readonly rejectedConnectionsPerMinute: number;
+}
+
+/** The metrics every application load balancer is watched by: requests, errors, latency, rejected connections. */
+export function loadBalancerMetrics(loadBalancer: string, t: LoadBalancerAlarmThresholds): MetricDefinition[] {
+  const lb = { LoadBalancer: loadBalancer };
+  const elb = 'AWS/ApplicationELB';
+  return [
+    {
+      id: 'requests',
+      group: 'Requests',
+      title: 'Requests',
+      namespace: elb,
+      metricName: 'RequestCount',
+      dimensions: lb,
+      statistic: 'Sum',
+      period: 60,
+      description: 'Requests the load balancer received',
+    },
+    {
+      id: 'elb-5xx',
+      group: 'Errors',
+      title: 'Load balancer 5xx',
+      namespace: elb,
+      metricName: 'HTTPCode_ELB_5XX_Count',
+      dimensions: lb,
+      statistic: 'Sum',
+      period: 60,
+      description: 'The load balancer answers 5xx itself: no healthy target, or targets refusing or timing out. Check target health first',
+      alarm: { comparison: 'GreaterThanThreshold', threshold: t.elb5xxPerMinute, evaluationPeriods: 5, treatMissingData: 'notBreaching' },
+    },
+    {
+      id: 'rejected-connections',
+      group: 'Errors',
+      title: 'Rejected connections',
+      namespace: elb,
+      metricName: 'RejectedConnectionCount',
+      dimensions: lb,
+      statistic: 'Sum',
+      period: 60,
+      description: 'The load balancer refused connections at its connection limit: it has not scaled to the traffic yet',
+      alarm: { comparison: 'GreaterThanThreshold', threshold: t.rejectedConnectionsPerMinute, evaluationPeriods: 5, treatMissingData: 'notBreaching' },
+    },
+    {
+      id: 'target-p99',
+      group: 'Latency',
+      title: 'Target response time p99',
+      namespace: elb,
+      metricName: 'TargetResponseTime',
+      dimensions: lb,
+      statistic: 'p99',
+      period: 60,
+      description: 'The slowest 1 % of responses are slow: look at the instances (CPU, the database) and recent releases',
+      alarm: { comparison: 'GreaterThanThreshold', threshold: t.targetP99Seconds, evaluationPeriods: 5, treatMissingData: 'notBreaching' },
+    },
+  ];
 }
 
 export interface PublicLoadBalancerProps {
@@ -269,5 +335,51 @@ export class PublicLoadBalancer extends Construct implements IConnectable {
     }
 
     this.aliasTarget = { dnsName: this.loadBalancer.dnsName, hostedZoneId: this.loadBalancer.zoneId };
+  }
+
+  /**
+   * The load balancer's metrics ({@link loadBalancerMetrics}) and its target group's: healthy and
+   * unhealthy targets, target 5xx (drawn only: the fleet's refresh alarm watches it).
+   */
+  public metrics(t: LoadBalancerAlarmThresholds & { readonly unhealthyHosts: number }): MetricDefinition[] {
+    const dimensions = { LoadBalancer: this.loadBalancer.arnSuffix, TargetGroup: this.targetGroup.arnSuffix };
+    const elb = 'AWS/ApplicationELB';
+    return [
+      ...loadBalancerMetrics(this.loadBalancer.arnSuffix, t),
+      {
+        id: 'target-5xx',
+        group: 'Errors',
+        title: 'Target 5xx',
+        namespace: elb,
+        metricName: 'HTTPCode_Target_5XX_Count',
+        dimensions,
+        statistic: 'Sum',
+        period: 60,
+        description: 'Targets answer 5xx',
+      },
+      {
+        id: 'healthy-hosts',
+        group: 'Healthy hosts',
+        title: 'Healthy targets',
+        namespace: elb,
+        metricName: 'HealthyHostCount',
+        dimensions,
+        statistic: 'Minimum',
+        period: 60,
+        description: 'Targets passing health checks',
+      },
+      {
+        id: 'unhealthy-hosts',
+        group: 'Healthy hosts',
+        title: 'Unhealthy targets',
+        namespace: elb,
+        metricName: 'UnHealthyHostCount',
+        dimensions,
+        statistic: 'Maximum',
+        period: 60,
+        description: "Targets fail their health check: see the instances' service logs (journal) and the health check path",
+        alarm: { comparison: 'GreaterThanThreshold', threshold: t.unhealthyHosts, evaluationPeriods: 5, treatMissingData: 'notBreaching' },
+      },
+    ];
   }
 }

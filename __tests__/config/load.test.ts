@@ -152,6 +152,21 @@ describe('bad configuration is refused with the field and the fix', () => {
       error: /webapp\.routingRules\.0: has neither hostHeaders nor pathPatterns; give at least one/,
     },
     {
+      bad: 'a database instance class the alarms do not know',
+      input: configInput('dev', { database: { instanceClass: 'db.x9.huge' } }),
+      error: /database\.instanceClass: must be an instance class the alarms know .*db\.t4g\.medium.*add another in constructs\/aurora-mysql-cluster\.ts/,
+    },
+    {
+      bad: 'an alarm e-mail that is not one',
+      input: configInput('dev', { alarms: { emailAddresses: ['ops.example.com'] } }),
+      error: /alarms\.emailAddresses\.0: must be an e-mail address/,
+    },
+    {
+      bad: 'an alarm endpoint over plain HTTP',
+      input: configInput('dev', { alarms: { httpsEndpoints: ['http://hooks.example.com/x'] } }),
+      error: /alarms\.httpsEndpoints\.0: must be an https:\/\/ URL/,
+    },
+    {
       bad: 'a missing account id',
       input: { ...configInput('dev'), accountId: undefined },
       error: /accountId: is required \(string\); add it/,

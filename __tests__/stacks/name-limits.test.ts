@@ -36,6 +36,8 @@ const LIMITS: readonly [string, string, number][] = [
   ['aws_cloudwatch_metric_alarm', 'alarm_name', 255],
   ['aws_cloudwatch_log_group', 'name', 512],
   ['aws_security_group', 'name', 255],
+  ['aws_sns_topic', 'name', 256],
+  ['aws_cloudwatch_dashboard', 'dashboard_name', 255],
 ];
 
 /** The literal length of a name (interpolations, which AWS fills in, count as nothing). */

@@ -21,7 +21,8 @@ import type { EncryptionKey } from '../../constructs/encryption-key';
 import type { Network } from '../../constructs/network';
 import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy, type AwsLocation } from '../../constructs/policy';
 import { PrivateBucket } from '../../constructs/private-bucket';
-import { albAccessLogBucket } from '../../constructs/public-load-balancer';
+import type { MetricDefinition } from '../../constructs/monitoring';
+import { albAccessLogBucket, loadBalancerMetrics, type LoadBalancerAlarmThresholds } from '../../constructs/public-load-balancer';
 import {
   allowInstanceEgress,
   allowLoadBalancerToTargets,
@@ -414,5 +415,27 @@ export class CachetBeanstalk extends Construct implements IConnectable {
       comparisonOperator: 'GreaterThanOrEqualToThreshold',
       treatMissingData: 'breaching',
     });
+  }
+
+  /**
+   * The environment's load balancer (Beanstalk's, by the ARN suffix CloudWatch names it with) and
+   * its health, which the health alarm watches.
+   */
+  public metrics(t: LoadBalancerAlarmThresholds): MetricDefinition[] {
+    const arnSuffix = Fn.element(Fn.split(':loadbalancer/', Fn.element(this.environment.loadBalancers, 0)), 1);
+    return [
+      ...loadBalancerMetrics(arnSuffix, t),
+      {
+        id: 'environment-health',
+        group: 'Healthy hosts',
+        title: 'Environment health (0 ok, 20 degraded, 25 severe)',
+        namespace: 'AWS/ElasticBeanstalk',
+        metricName: 'EnvironmentHealth',
+        dimensions: { EnvironmentName: this.environment.name },
+        statistic: 'Maximum',
+        period: 60,
+        description: 'Beanstalk enhanced health (the health alarm watches it)',
+      },
+    ];
   }
 }

@@ -9,6 +9,7 @@ import { DnsValidatedCertificate } from '../../constructs/dns-validated-certific
 import { EncryptionKey } from '../../constructs/encryption-key';
 import { Network } from '../../constructs/network';
 import { ExistingHostedZone } from '../../constructs/hosted-zone';
+import { AlarmTopic, Monitoring } from '../../constructs/monitoring';
 import { instanceSecurityGroup, loadBalancerSecurityGroup } from '../../constructs/web-tier';
 import { EnvironmentStack } from '../environment-stack';
 
@@ -36,6 +37,7 @@ export class CachetStack extends EnvironmentStack {
       description: `Data at rest of ${name}: database, secrets, logs`,
       location,
       allowCloudWatchLogs: true,
+      allowCloudWatchAlarms: true,
     });
 
     this.network = new Network(this, 'network', { ...config.network, name, location, flowLogEncryptionKey: key });
@@ -89,6 +91,15 @@ export class CachetStack extends EnvironmentStack {
     });
 
     this.database.connections.allowDefaultPortFrom(this.app, { egress: 'To the database', ingress: 'Database port from the web instances only' });
+
+    const alarms = config.alarms;
+    const topic = new AlarmTopic(this, 'alarm-topic', { ...alarms, name: `${name}-cachet-alarms`, location, encryptionKey: key });
+    new Monitoring(this, 'monitoring', {
+      name: `${name}-cachet`,
+      location,
+      topic,
+      metrics: [...this.app.metrics(alarms), ...this.database.metrics({ ...alarms, cpuPercent: alarms.databaseCpuPercent }), ...this.network.metrics(alarms)],
+    });
 
     new TerraformOutput(this, 'status_page_url', { value: url, description: 'Public URL of the status page' });
     new TerraformOutput(this, 'beanstalk_cname', { value: this.app.cname, description: 'Beanstalk environment CNAME' });

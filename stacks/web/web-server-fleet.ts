@@ -21,6 +21,7 @@ import type { PublicLoadBalancer } from '../../constructs/public-load-balancer';
 import type { SourceBundle } from '../../constructs/source-bundle';
 import { AL2023_AMI, AL2023_AMI_PARAMETER } from '../../constructs/platform';
 import { Grant, InlinePolicy, type IGrantable } from '../../constructs/grants';
+import type { MetricDefinition } from '../../constructs/monitoring';
 
 /** Key prefix of release archives in the release bucket. */
 export const RELEASE_PREFIX = 'webapp';
@@ -119,11 +120,13 @@ export class WebServerFleet extends Construct implements IConnectable {
   public readonly warmupSeconds: number;
   private readonly location: AwsLocation;
   private readonly releases: PrivateBucket;
+  private readonly minInstances: number;
 
   constructor(scope: Construct, id: string, props: WebServerFleetProps) {
     super(scope, id);
     this.location = props.location;
     this.releases = props.releaseBucket;
+    this.minInstances = props.minInstances;
     if (props.minInstances < 1 || props.maxInstances < 2 * props.minInstances) {
       throw new Error(
         `WebServerFleet ${id}: maxInstances ${props.maxInstances} must be at least twice minInstances ${props.minInstances} (>= 1), so an instance refresh can launch a full new set before terminating`,
@@ -224,6 +227,9 @@ export class WebServerFleet extends Construct implements IConnectable {
       // The first version; afterwards each release's refresh sets it (see the class comment).
       launchTemplate: { id: this.launchTemplate.id, version: `${this.launchTemplate.latestVersion}` },
       tag: [{ key: 'Name', value: `${props.name}-web`, propagateAtLaunch: true }],
+      // Group metrics (free, one-minute) for the in-service alarm and the dashboard.
+      enabledMetrics: ['GroupDesiredCapacity', 'GroupInServiceInstances', 'GroupMinSize', 'GroupMaxSize'],
+      metricsGranularity: '1Minute',
       dependsOn: [initialRelease],
       lifecycle: {
         ignoreChanges: [
@@ -320,6 +326,36 @@ export class WebServerFleet extends Construct implements IConnectable {
       },
     ]);
     return Grant.combine(publish, release);
+  }
+
+  /** Instances in service against the minimum (alarmed), and the instances' CPU. */
+  public metrics(): MetricDefinition[] {
+    const group = { AutoScalingGroupName: this.autoScalingGroup.name };
+    return [
+      {
+        id: 'in-service',
+        group: 'Instances',
+        title: 'Instances in service',
+        namespace: 'AWS/AutoScaling',
+        metricName: 'GroupInServiceInstances',
+        dimensions: group,
+        statistic: 'Minimum',
+        period: 60,
+        description: `Fewer instances in service than the minimum (${this.minInstances}): launches fail (capacity, the launch template, the release) or instances fail their health check. See the group's activity history`,
+        alarm: { comparison: 'LessThanThreshold', threshold: this.minInstances, evaluationPeriods: 10, treatMissingData: 'breaching' },
+      },
+      {
+        id: 'cpu',
+        group: 'Instances',
+        title: 'Instance CPU',
+        namespace: 'AWS/EC2',
+        metricName: 'CPUUtilization',
+        dimensions: group,
+        statistic: 'Average',
+        period: 60,
+        description: 'Average CPU of the group',
+      },
+    ];
   }
 }
 

@@ -13,6 +13,7 @@ import { PublicLoadBalancer } from '../../constructs/public-load-balancer';
 import { WebServerFleet } from './web-server-fleet';
 import { SourceBundle } from '../../constructs/source-bundle';
 import { ExistingHostedZone } from '../../constructs/hosted-zone';
+import { AlarmTopic, Monitoring } from '../../constructs/monitoring';
 import { instanceSecurityGroup, loadBalancerSecurityGroup } from '../../constructs/web-tier';
 import { EnvironmentStack } from '../environment-stack';
 import { initialReleaseDirectory } from './webapp-release';
@@ -46,6 +47,7 @@ export class WebStack extends EnvironmentStack {
       description: `Data at rest of ${name}: releases, pipeline artifacts, repository, logs`,
       location,
       allowCloudWatchLogs: true,
+      allowCloudWatchAlarms: true,
     });
     const network = new Network(this, 'network', { ...web.network, name, location, flowLogEncryptionKey: key });
     // The groups stay in the scope they had before the constructs took connections: a group's
@@ -126,6 +128,15 @@ export class WebStack extends EnvironmentStack {
       this.fleet.grantRelease(this.jenkins);
       new TerraformOutput(this, 'jenkins_url', { value: `http://${this.jenkins.instance.publicDns}:${jenkins.webPort}` });
     }
+
+    const alarms = config.alarms;
+    const topic = new AlarmTopic(this, 'alarm-topic', { ...alarms, name: `${name}-alarms`, location, encryptionKey: key });
+    new Monitoring(this, 'monitoring', {
+      name,
+      location,
+      topic,
+      metrics: [...this.loadBalancer.metrics(alarms), ...this.fleet.metrics(), ...network.metrics(alarms)],
+    });
 
     new TerraformOutput(this, 'app_url', { value: `https://${web.domainName}`, description: 'Public URL of the web app' });
     new TerraformOutput(this, 'alb_dns_name', { value: this.loadBalancer.aliasTarget.dnsName });

@@ -68,6 +68,7 @@ describe.each(ENVIRONMENTS)('CachetStack %s', (name) => {
         'app_key_secret_arn',
         'beanstalk_cname',
         'cachet_image',
+        'dashboard_url',
         'database_master_secret_arn',
         'database_port',
         'database_reader_endpoint',
