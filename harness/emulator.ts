@@ -48,6 +48,7 @@ const SERVICES = [
   'route53',
   's3',
   'secretsmanager',
+  'sns',
   'ssm',
   'sts',
   'wafv2',
