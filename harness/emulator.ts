@@ -248,7 +248,7 @@ function ping(endpoint: string): Promise<boolean> {
 
 export interface Emulator {
   readonly endpoint: string;
-  /** PEM of the CA that signed the emulator's certificate. */
+  /** Path of the PEM of the CA that signed the emulator's certificate. */
   readonly caBundle: string;
   /** Requests served so far. */
   requests(): number;

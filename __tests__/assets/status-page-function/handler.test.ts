@@ -1,0 +1,198 @@
+// The status-page function as Lambda runs it: its handler called by Node with an event shaped as
+// EventBridge sends CloudWatch alarm state changes, its token read from the emulator's Secrets
+// Manager, against a local server that holds Cachet 2.3's API contract (helpers/cachet-api.ts).
+import { execFile } from 'node:child_process';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { emulatorClientConfig, startEmulator, type Emulator } from '../../../harness/emulator';
+import { projectPath } from '../../../project';
+import { startCachetApi, type CachetApi } from '../../helpers/cachet-api';
+
+const FUNCTION_DIR = projectPath('assets', 'status-page-function');
+const TOKEN = 'api-token-of-the-status-bot';
+const ALARM = 'statuspage-dev-web-elb-5xx';
+const COMPONENTS = { [ALARM]: { componentId: 1, status: 4, incident: 'Web app errors' }, 'statuspage-dev-web-target-p99': { componentId: 1, status: 2 } };
+
+/** AWS's example of the event (EventBridge, "CloudWatch Alarm State Change"), for one alarm and state. */
+function alarmEvent(alarmName: string, value: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA') {
+  const previous = value === 'ALARM' ? 'OK' : 'ALARM';
+  return {
+    version: '0',
+    id: 'c4c1c1c9-6542-e61b-6ef0-8c4d36933a92',
+    'detail-type': 'CloudWatch Alarm State Change',
+    source: 'aws.cloudwatch',
+    account: '123456789012',
+    time: '2026-11-23T18:00:00Z',
+    region: 'eu-west-1',
+    resources: [`arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${alarmName}`],
+    detail: {
+      alarmName,
+      state: {
+        value,
+        reason:
+          value === 'ALARM'
+            ? 'Threshold Crossed: 5 out of the last 5 datapoints were greater than the threshold (10.0).'
+            : 'Threshold Crossed: no datapoints were breaching.',
+        reasonData: '{"version":"1.0","queryDate":"2026-11-23T18:00:00.000+0000","statistic":"Sum","period":60,"threshold":10.0}',
+        timestamp: '2026-11-23T18:00:00.000+0000',
+      },
+      previousState: { value: previous, reason: '', timestamp: '2026-11-23T17:55:00.000+0000' },
+      configuration: {
+        metrics: [
+          {
+            id: 'm1',
+            metricStat: {
+              metric: { namespace: 'AWS/ApplicationELB', name: 'HTTPCode_ELB_5XX_Count', dimensions: { LoadBalancer: 'app/x/1' } },
+              period: 60,
+              stat: 'Sum',
+            },
+            returnData: true,
+          },
+        ],
+      },
+    },
+  };
+}
+
+let emulator: Emulator;
+let cachet: CachetApi;
+const secrets: Record<string, string> = {};
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  const client = new SecretsManagerClient(emulatorClientConfig(emulator, 'eu-west-1'));
+  for (const [name, value] of [
+    ['good', TOKEN],
+    ['wrong', 'not-a-token'],
+    ['blank', '  '],
+  ]) {
+    secrets[name] = (await client.send(new CreateSecretCommand({ Name: `cachet-api-token-${name}`, SecretString: value }))).ARN!;
+  }
+  // Created empty, as the stack creates it: no value until the operator puts one.
+  secrets.unset = (await client.send(new CreateSecretCommand({ Name: 'cachet-api-token-unset' }))).ARN!;
+}, 60_000);
+
+afterAll(async () => {
+  await cachet?.close();
+  await emulator?.stop();
+});
+
+beforeEach(async () => {
+  await cachet?.close();
+  cachet = await startCachetApi(TOKEN, [{ id: 1, name: 'Web app', status: 1 }]);
+});
+
+/** Runs the handler in a fresh Node process with Lambda's kind of environment; its result or its error. */
+function invoke(event: unknown, env: Record<string, string> = {}): Promise<{ ok: boolean; result?: Record<string, unknown>; error?: string }> {
+  const script = `import('./index.mjs').then((m) => m.handler(${JSON.stringify(event)})).then((r) => process.stdout.write(JSON.stringify(r)), (e) => { process.stderr.write(e.message); process.exit(1); });`;
+  return new Promise((resolve) =>
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      {
+        cwd: FUNCTION_DIR,
+        timeout: 60_000,
+        env: {
+          PATH: process.env.PATH ?? '',
+          AWS_REGION: 'eu-west-1',
+          AWS_ACCESS_KEY_ID: 'testing',
+          AWS_SECRET_ACCESS_KEY: 'testing',
+          AWS_ENDPOINT_URL: emulator.endpoint,
+          NODE_EXTRA_CA_CERTS: emulator.caBundle,
+          CACHET_URL: cachet.url,
+          TOKEN_SECRET_ARN: secrets.good,
+          COMPONENTS: JSON.stringify(COMPONENTS),
+          RETRY_BASE_MS: '50',
+          ...env,
+        },
+      },
+      (error, stdout, stderr) => resolve(error ? { ok: false, error: stderr || error.message } : { ok: true, result: JSON.parse(stdout) }),
+    ),
+  );
+}
+
+describe('the status-page function', () => {
+  it('on ALARM sets the mapped component and opens one incident, with the token from Secrets Manager', async () => {
+    // WHEN the elb-5xx alarm fires
+    const { ok, result } = await invoke(alarmEvent(ALARM, 'ALARM'));
+    // THEN the component shows a major outage and an incident is open for it
+    expect(ok).toBe(true);
+    expect(result).toMatchObject({ action: 'incident-opened', componentId: 1, status: 4 });
+    expect(cachet.components.get(1)!.status).toBe(4);
+    expect(cachet.incidents).toEqual([expect.objectContaining({ name: 'Web app errors', status: 1, visible: 1, component_id: 1 })]);
+    expect(cachet.requests.filter((r) => r.method !== 'GET').every((r) => r.authorized)).toBe(true);
+  });
+
+  it('opens no second incident when the same ALARM arrives again (EventBridge and Lambda retry)', async () => {
+    await invoke(alarmEvent(ALARM, 'ALARM'));
+    const again = await invoke(alarmEvent(ALARM, 'ALARM'));
+    expect(again.result).toMatchObject({ action: 'component', incidentId: 1 });
+    expect(cachet.incidents).toHaveLength(1);
+  });
+
+  it('on OK sets the component back to operational and resolves the incident', async () => {
+    await invoke(alarmEvent(ALARM, 'ALARM'));
+    const { result } = await invoke(alarmEvent(ALARM, 'OK'));
+    expect(result).toMatchObject({ action: 'incident-resolved', status: 1, incidentId: 1 });
+    expect(cachet.components.get(1)!.status).toBe(1);
+    expect(cachet.incidents[0].status).toBe(4);
+  });
+
+  it('sets only the component for an alarm mapped without an incident (performance issues)', async () => {
+    const { result } = await invoke(alarmEvent('statuspage-dev-web-target-p99', 'ALARM'));
+    expect(result).toMatchObject({ action: 'component', status: 2 });
+    expect(cachet.components.get(1)!.status).toBe(2);
+    expect(cachet.incidents).toEqual([]);
+  });
+
+  it.each([
+    ['INSUFFICIENT_DATA of a mapped alarm', alarmEvent(ALARM, 'INSUFFICIENT_DATA')],
+    ['an alarm no component is mapped to', alarmEvent('statuspage-dev-web-in-service', 'ALARM')],
+    ['an event that is not an alarm state change', { ...alarmEvent(ALARM, 'ALARM'), source: 'aws.ec2' }],
+  ])('changes nothing for %s', async (_, event) => {
+    const { ok, result } = await invoke(event);
+    expect(ok).toBe(true);
+    expect(result!.action).toBe('ignored');
+    expect(cachet.requests).toEqual([]);
+  });
+
+  it('retries while Cachet answers 503, and gets through', async () => {
+    cachet.failNext(2);
+    const { ok } = await invoke(alarmEvent(ALARM, 'ALARM'));
+    expect(ok).toBe(true);
+    expect(cachet.requests.filter((r) => r.method === 'PUT')).toHaveLength(3);
+    expect(cachet.components.get(1)!.status).toBe(4);
+  });
+
+  it('fails the invocation when Cachet stays unavailable, so Lambda retries it and then dead-letters it', async () => {
+    cachet.failNext(100);
+    const { ok, error } = await invoke(alarmEvent(ALARM, 'ALARM'));
+    expect(ok).toBe(false);
+    expect(error).toMatch(/PUT \/components\/1: 503/);
+    expect(cachet.requests).toHaveLength(3);
+  });
+
+  it('fails the invocation when Cachet is down (nothing listening)', async () => {
+    await cachet.close();
+    const { ok, error } = await invoke(alarmEvent(ALARM, 'ALARM'), { CACHET_URL: cachet.url });
+    expect(ok).toBe(false);
+    expect(error).toMatch(/PUT \/components\/1: ECONNREFUSED/);
+  });
+
+  it.each([
+    ['a token Cachet refuses', 'wrong', /401, Cachet refused the API token in .*cachet-api-token-wrong.*: put a valid one there/],
+    ['a blank token', 'blank', /the Cachet API token in .*cachet-api-token-blank.* is empty/],
+    ['a secret with no value yet', 'unset', /the Cachet API token is not set yet: put a Cachet user's API token in .*cachet-api-token-unset/],
+  ])('fails loudly with %s, naming the secret, and changes nothing', async (_, secret, error) => {
+    const result = await invoke(alarmEvent(ALARM, 'ALARM'), { TOKEN_SECRET_ARN: secrets[secret] });
+    expect(result.ok).toBe(false);
+    expect(result.error).toMatch(error);
+    expect(cachet.components.get(1)!.status).toBe(1);
+    expect(cachet.requests.filter((r) => r.method !== 'GET' && r.authorized)).toEqual([]);
+  });
+
+  it('does not retry a refused token (it will not get better)', async () => {
+    await invoke(alarmEvent(ALARM, 'ALARM'), { TOKEN_SECRET_ARN: secrets.wrong });
+    expect(cachet.requests).toHaveLength(1);
+  });
+});
