@@ -326,6 +326,29 @@ const alarmsSchema = z
   })
   .strict();
 
+/** The web stack's alarms, by id (`<project>-<name>-web-<id>`), that the status page can show. */
+export const WEB_ALARM_IDS = ['elb-5xx', 'target-5xx', 'target-p99', 'unhealthy-hosts', 'rejected-connections', 'in-service'] as const;
+
+const statusPageSchema = z
+  .object({
+    components: z
+      .array(
+        z
+          .object({
+            alarm: z.enum(WEB_ALARM_IDS).describe('The web alarm, by its id: its name is <project>-<name>-web-<alarm>.'),
+            componentId: z.number().int().min(1).describe("The Cachet component's id (Dashboard, Components: the number in its edit link)."),
+            status: z
+              .enum(['performance-issues', 'partial-outage', 'major-outage'])
+              .describe('The status the component shows while the alarm is in ALARM; OK sets it back to operational.'),
+            incident: z.string().min(1).max(191).optional().describe('Open an incident of this name on ALARM and resolve it on OK. @default - no incident'),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe('Which web alarms the status page shows, on which components. @default - none: nothing is deployed for it'),
+  })
+  .strict();
+
 const stateSchema = z.discriminatedUnion('backend', [
   z.object({ backend: z.literal('local').describe('State files beside the project (terraform.<stack>.tfstate).') }).strict(),
   z
@@ -410,6 +433,9 @@ const environmentObjectSchema = z
       .describe(
         "Who the alarms notify and their thresholds (AWS's recommended alarms: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Best_Practice_Recommended_Alarms_AWS_Services.html).",
       ),
+    statusPage: statusPageSchema
+      .default({})
+      .describe("The status page shows the web app's health: alarm state changes set Cachet components (and incidents) through Cachet's API."),
     forceDestroyBuckets: z
       .boolean()
       .default(false)

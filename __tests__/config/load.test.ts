@@ -167,6 +167,11 @@ describe('bad configuration is refused with the field and the fix', () => {
       error: /alarms\.httpsEndpoints\.0: must be an https:\/\/ URL/,
     },
     {
+      bad: 'a status page component for an alarm the web stack does not have',
+      input: configInput('dev', { statusPage: { components: [{ alarm: 'cpu' as never, componentId: 1, status: 'major-outage' }] } }),
+      error: /statusPage\.components\.0\.alarm: Invalid enum value\. Expected 'elb-5xx' \| 'target-5xx'/,
+    },
+    {
       bad: 'a missing account id',
       input: { ...configInput('dev'), accountId: undefined },
       error: /accountId: is required \(string\); add it/,

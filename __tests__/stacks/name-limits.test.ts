@@ -38,6 +38,8 @@ const LIMITS: readonly [string, string, number][] = [
   ['aws_security_group', 'name', 255],
   ['aws_sns_topic', 'name', 256],
   ['aws_cloudwatch_dashboard', 'dashboard_name', 255],
+  ['aws_lambda_function', 'function_name', 64],
+  ['aws_sqs_queue', 'name', 80],
 ];
 
 /** The literal length of a name (interpolations, which AWS fills in, count as nothing). */

@@ -12,6 +12,8 @@ import { ExistingHostedZone } from '../../constructs/hosted-zone';
 import { AlarmTopic, Monitoring } from '../../constructs/monitoring';
 import { instanceSecurityGroup, loadBalancerSecurityGroup } from '../../constructs/web-tier';
 import { EnvironmentStack } from '../environment-stack';
+import { webAlarmName } from '../web/web-stack';
+import { StatusPageUpdates } from './status-page-updates';
 
 /** Stack name of the Cachet system in one environment. */
 export function cachetStackName(config: EnvironmentConfig): string {
@@ -100,6 +102,23 @@ export class CachetStack extends EnvironmentStack {
       topic,
       metrics: [...this.app.metrics(alarms), ...this.database.metrics({ ...alarms, cpuPercent: alarms.databaseCpuPercent }), ...this.network.metrics(alarms)],
     });
+
+    const shown = config.statusPage.components;
+    if (shown.length > 0) {
+      const updates = new StatusPageUpdates(this, 'status-page-updates', {
+        name: `${name}-cachet`,
+        location,
+        cachetUrl: url,
+        encryptionKey: key,
+        logRetentionDays: cachet.logRetentionDays,
+        components: shown.map((c) => ({ ...c, alarmName: webAlarmName(config, c.alarm) })),
+      });
+      new TerraformOutput(this, 'status_page_token_secret_arn', {
+        value: updates.tokenSecret.arn,
+        description: "Put a Cachet user's API token here after Cachet's set-up (docs/operations.md)",
+      });
+      new TerraformOutput(this, 'status_page_dead_letter_queue', { value: updates.deadLetterQueue.url });
+    }
 
     new TerraformOutput(this, 'status_page_url', { value: url, description: 'Public URL of the status page' });
     new TerraformOutput(this, 'beanstalk_cname', { value: this.app.cname, description: 'Beanstalk environment CNAME' });

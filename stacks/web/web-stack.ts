@@ -18,6 +18,11 @@ import { instanceSecurityGroup, loadBalancerSecurityGroup } from '../../construc
 import { EnvironmentStack } from '../environment-stack';
 import { initialReleaseDirectory } from './webapp-release';
 
+/** The name of a web stack alarm, `<project>-<name>-web-<id>` (the fleet's and the monitoring's alike). */
+export function webAlarmName(config: EnvironmentConfig, id: string): string {
+  return `${config.project}-${config.name}-web-${id}`;
+}
+
 /** Stack name of the Go web app in one environment. */
 export function webStackName(config: EnvironmentConfig): string {
   return `web-${config.name}`;

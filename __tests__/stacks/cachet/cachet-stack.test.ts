@@ -75,6 +75,8 @@ describe.each(ENVIRONMENTS)('CachetStack %s', (name) => {
         'database_writer_endpoint',
         'status_page_url',
         'vpc_id',
+        // With status page components mapped (the dev and prod examples): where the token goes, and the dead letters.
+        ...(config(name).statusPage.components.length > 0 ? ['status_page_token_secret_arn', 'status_page_dead_letter_queue'] : []),
       ].sort(),
     );
     expect(json.output.database_port.value).toBe(3306);

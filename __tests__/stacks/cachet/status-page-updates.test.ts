@@ -1,0 +1,106 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Testing } from 'cdktf';
+import { describe, expect, it } from 'vitest';
+import { WEB_ALARM_IDS } from '../../../config/schema';
+import { EncryptionKey } from '../../../constructs/encryption-key';
+import { CachetStack } from '../../../stacks/cachet/cachet-stack';
+import { STATUS_PAGE_FUNCTION_DIR, StatusPageUpdates, type StatusPageUpdatesProps } from '../../../stacks/cachet/status-page-updates';
+import { webAlarmName, WebStack } from '../../../stacks/web/web-stack';
+import { config, emptyStack, policyStatements, resourceList, resources, synth, TEST_LOCATION, type Json } from '../../helpers/synth';
+
+const dev = config('dev');
+const cachetDev = (): Json => JSON.parse(Testing.synth(new CachetStack(Testing.app(), dev)));
+const only = (json: Json, type: string) => {
+  const list = resourceList(json, type).filter((r) => JSON.stringify(r).includes('status-page'));
+  expect(list).toHaveLength(1);
+  return list[0];
+};
+
+describe('the status page shows the web app alarms', () => {
+  const json = cachetDev();
+
+  it.each(WEB_ALARM_IDS)('%s names an alarm the web stack has', (id) => {
+    const web: Json = JSON.parse(Testing.synth(new WebStack(Testing.app(), dev)));
+    expect(resourceList(web, 'aws_cloudwatch_metric_alarm').map((a) => a.alarm_name)).toContain(webAlarmName(dev, id));
+  });
+
+  it("takes exactly the configured alarms' state changes", () => {
+    const rule = resourceList(json, 'aws_cloudwatch_event_rule').find((r) => r.name.endsWith('alarm-changes'))!;
+    expect(JSON.parse(rule.event_pattern)).toEqual({
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      detail: { alarmName: dev.statusPage.components.map((c) => webAlarmName(dev, c.alarm)) },
+    });
+  });
+
+  it('never loses an event: EventBridge retries for a day, Lambda twice, then both dead-letter to a queue only the rule and the function may write', () => {
+    const target = resourceList(json, 'aws_cloudwatch_event_target').find((t) => /status-page-updates_function/.test(t.arn))!;
+    const [queueId] = Object.keys(resources(json, 'aws_sqs_queue'));
+    expect(target.retry_policy).toEqual({ maximum_retry_attempts: 185, maximum_event_age_in_seconds: 86400 });
+    expect(target.dead_letter_config.arn).toBe(`\${aws_sqs_queue.${queueId}.arn}`);
+    expect(only(json, 'aws_lambda_function').dead_letter_config.target_arn).toBe(`\${aws_sqs_queue.${queueId}.arn}`);
+    const [statement] = policyStatements(resourceList(json, 'aws_sqs_queue_policy')[0].policy);
+    expect(statement).toMatchObject({
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Condition: { ArnEquals: { 'aws:SourceArn': expect.stringMatching(/alarm-changes/) } },
+    });
+    expect(resourceList(json, 'aws_sqs_queue')[0]).toMatchObject({ sqs_managed_sse_enabled: true, message_retention_seconds: 1209600 });
+  });
+
+  it('keeps the token out of Terraform: a secret created empty, read by the function at run time', () => {
+    const [secretId] = Object.entries(resources(json, 'aws_secretsmanager_secret')).find(([, s]) => s.name_prefix.includes('cachet-api-token'))!;
+    expect(resourceList(json, 'aws_secretsmanager_secret_version').filter((v) => v.secret_id.includes(secretId))).toEqual([]);
+    expect(only(json, 'aws_lambda_function').environment.variables.TOKEN_SECRET_ARN).toBe(`\${aws_secretsmanager_secret.${secretId}.arn}`);
+  });
+
+  it('grants the function its logs, that secret, the key through Secrets Manager and the queue, nothing else', () => {
+    const policy = resourceList(json, 'aws_iam_role_policy').find((p) => p.name === 'update-status-page')!;
+    expect(policyStatements(policy.policy).map((s) => [s.Sid, s.Action])).toEqual([
+      ['WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents']],
+      ['ReadTheApiToken', 'secretsmanager:GetSecretValue'],
+      ['DeadLetterUndeliveredEvents', 'sqs:SendMessage'],
+      ['DecryptTheApiTokenThroughSecretsManager', 'kms:Decrypt'],
+    ]);
+  });
+
+  it('runs the code in this repo, zipped at synth, on a current Node.js runtime', () => {
+    const fn = only(json, 'aws_lambda_function');
+    expect(fn).toMatchObject({ runtime: 'nodejs22.x', handler: 'index.handler', reserved_concurrent_executions: 2 });
+    const zip = join(Testing.fullSynth(new CachetStack(Testing.app(), dev)), 'stacks', 'cachet-dev', fn.filename);
+    const packed = execFileSync('python3', ['-c', 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("index.mjs"))', zip]);
+    expect(packed.toString('utf8')).toBe(readFileSync(join(STATUS_PAGE_FUNCTION_DIR, 'index.mjs'), 'utf8'));
+  });
+
+  it('deploys nothing for it when no component is mapped (staging)', () => {
+    const staging: Json = JSON.parse(Testing.synth(new CachetStack(Testing.app(), config('staging'))));
+    expect(resourceList(staging, 'aws_lambda_function')).toEqual([]);
+    expect(staging.output.status_page_token_secret_arn).toBeUndefined();
+  });
+});
+
+describe('StatusPageUpdates refuses', () => {
+  const build = (props: Partial<StatusPageUpdatesProps>) => {
+    const stack = emptyStack();
+    const key = new EncryptionKey(stack, 'key', { alias: 't', description: 't', location: TEST_LOCATION });
+    new StatusPageUpdates(stack, 'updates', {
+      name: 't',
+      location: TEST_LOCATION,
+      cachetUrl: 'https://status.example.com',
+      encryptionKey: key,
+      components: [{ alarmName: 'a', componentId: 1, status: 'major-outage' }],
+      ...props,
+    });
+    return synth(stack);
+  };
+
+  it.each([
+    [{ components: [] }, /components is empty/],
+    [{ cachetUrl: 'http://status.example.com' }, /cachetUrl "http:\/\/status\.example\.com" must be the status page's https:\/\/ origin/],
+    [{ components: [{ alarmName: 'a', componentId: 0, status: 'major-outage' as const }] }, /componentId 0 of a is not a Cachet component id/],
+  ])('%j', (props, error) => {
+    expect(() => build(props)).toThrow(error);
+  });
+});

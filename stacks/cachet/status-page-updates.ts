@@ -1,0 +1,168 @@
+import { Construct } from 'constructs';
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
+import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
+import type { EncryptionKey } from '../../constructs/encryption-key';
+import { InlinePolicy } from '../../constructs/grants';
+import { policyDocument, serviceAssumeRolePolicy, type AwsLocation } from '../../constructs/policy';
+import { SourceBundle } from '../../constructs/source-bundle';
+import { projectPath } from '../../project';
+
+/** The function's code: packed into a zip at synth. */
+export const STATUS_PAGE_FUNCTION_DIR = projectPath('assets', 'status-page-function');
+
+/** Cachet's component statuses, by name. */
+export const COMPONENT_STATUSES = { 'performance-issues': 2, 'partial-outage': 3, 'major-outage': 4 } as const;
+export type ComponentStatus = keyof typeof COMPONENT_STATUSES;
+
+/** One alarm shown on the status page. */
+export interface StatusPageComponent {
+  /** The alarm's full name. */
+  readonly alarmName: string;
+  /** The Cachet component's id (Dashboard, Components, the number in the edit link). */
+  readonly componentId: number;
+  /** The component's status while the alarm is in ALARM; OK sets it back to operational. */
+  readonly status: ComponentStatus;
+  /** Open an incident of this name on ALARM and resolve it on OK. @default - no incident */
+  readonly incident?: string;
+}
+
+export interface StatusPageUpdatesProps {
+  readonly name: string;
+  readonly location: AwsLocation;
+  /** The status page's base URL, e.g. `https://status.example.com`. */
+  readonly cachetUrl: string;
+  readonly components: readonly StatusPageComponent[];
+  /** Encrypts the token secret, the function's environment and its logs. */
+  readonly encryptionKey: EncryptionKey;
+  /** @default 30 */
+  readonly logRetentionDays?: number;
+}
+
+/**
+ * Shows alarms on the status page: an EventBridge rule takes the named alarms' state changes to a
+ * small Node.js function (assets/status-page-function), which sets the mapped Cachet components'
+ * status and opens and resolves incidents through Cachet's API. The API token lives in a secret
+ * created empty (the operator puts a Cachet user's token there after Cachet's set-up). An event
+ * the function cannot deliver is retried (EventBridge up to a day, Lambda twice) and then kept in
+ * a dead-letter queue for 14 days, never dropped.
+ */
+export class StatusPageUpdates extends Construct {
+  public readonly function: LambdaFunction;
+  /** The secret the operator puts the Cachet API token in. */
+  public readonly tokenSecret: SecretsmanagerSecret;
+  /** Where events go that could not be delivered. */
+  public readonly deadLetterQueue: SqsQueue;
+
+  constructor(scope: Construct, id: string, props: StatusPageUpdatesProps) {
+    super(scope, id);
+    if (props.components.length === 0) throw new Error(`StatusPageUpdates ${id}: components is empty; map at least one alarm to a component`);
+    if (!/^https:\/\/[^\s/]+$/.test(props.cachetUrl)) {
+      throw new Error(`StatusPageUpdates ${id}: cachetUrl "${props.cachetUrl}" must be the status page's https:// origin, such as https://status.example.com`);
+    }
+    for (const c of props.components) {
+      if (!Number.isInteger(c.componentId) || c.componentId < 1) {
+        throw new Error(`StatusPageUpdates ${id}: componentId ${c.componentId} of ${c.alarmName} is not a Cachet component id (a whole number from 1)`);
+      }
+    }
+    const { name, location, encryptionKey: key } = props;
+    const functionName = `${name}-status-page`;
+
+    this.tokenSecret = new SecretsmanagerSecret(this, 'api-token', {
+      namePrefix: `${name}-cachet-api-token-`,
+      description: `Cachet API token of the user ${functionName} acts as; put it after Cachet's set-up`,
+      kmsKeyId: key.arn,
+      recoveryWindowInDays: 7,
+    });
+    this.deadLetterQueue = new SqsQueue(this, 'dead-letters', {
+      name: `${functionName}-dead-letters`,
+      messageRetentionSeconds: 14 * 24 * 3600,
+      sqsManagedSseEnabled: true,
+    });
+    const logGroup = new CloudwatchLogGroup(this, 'logs', {
+      name: `/aws/lambda/${functionName}`,
+      retentionInDays: props.logRetentionDays ?? 30,
+      kmsKeyId: key.arn,
+    });
+
+    const role = new IamRole(this, 'role', { name: functionName, assumeRolePolicy: serviceAssumeRolePolicy('lambda.amazonaws.com', location) });
+    const policy = new InlinePolicy(this, 'policy', {
+      role,
+      name: 'update-status-page',
+      statements: [
+        { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` },
+        { Sid: 'ReadTheApiToken', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: this.tokenSecret.arn },
+        { Sid: 'DeadLetterUndeliveredEvents', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: this.deadLetterQueue.arn },
+      ],
+    });
+    key.grantThroughService(policy, 'DecryptTheApiTokenThroughSecretsManager', 'secretsmanager');
+
+    const code = new SourceBundle(this, 'code', { directory: STATUS_PAGE_FUNCTION_DIR, format: 'zip' });
+    const mapping = Object.fromEntries(
+      props.components.map((c) => [
+        c.alarmName,
+        { componentId: c.componentId, status: COMPONENT_STATUSES[c.status], ...(c.incident ? { incident: c.incident } : {}) },
+      ]),
+    );
+    this.function = new LambdaFunction(this, 'function', {
+      functionName,
+      description: "Sets the status page's components from the web app's alarms",
+      role: role.arn,
+      runtime: 'nodejs22.x',
+      handler: 'index.handler',
+      filename: code.path,
+      sourceCodeHash: Buffer.from(code.hash, 'hex').toString('base64'),
+      timeout: 60,
+      memorySize: 128,
+      // At most a few alarms change at once; the limit keeps a flood from using the account's pool.
+      reservedConcurrentExecutions: 2,
+      kmsKeyArn: key.arn,
+      environment: { variables: { CACHET_URL: props.cachetUrl, TOKEN_SECRET_ARN: this.tokenSecret.arn, COMPONENTS: JSON.stringify(mapping) } },
+      deadLetterConfig: { targetArn: this.deadLetterQueue.arn },
+      loggingConfig: { logFormat: 'Text', logGroup: logGroup.name },
+      dependsOn: [logGroup, policy.resource],
+    });
+
+    const rule = new CloudwatchEventRule(this, 'alarm-changes', {
+      name: `${functionName}-alarm-changes`,
+      description: 'State changes of the alarms the status page shows',
+      eventPattern: JSON.stringify({
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        detail: { alarmName: props.components.map((c) => c.alarmName) },
+      }),
+    });
+    new CloudwatchEventTarget(this, 'target', {
+      rule: rule.name,
+      arn: this.function.arn,
+      retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 86400 },
+      deadLetterConfig: { arn: this.deadLetterQueue.arn },
+    });
+    new LambdaPermission(this, 'invoked-by-the-rule', {
+      statementId: 'AlarmChanges',
+      action: 'lambda:InvokeFunction',
+      functionName: this.function.functionName,
+      principal: 'events.amazonaws.com',
+      sourceArn: rule.arn,
+    });
+    new SqsQueuePolicy(this, 'dead-letters-policy', {
+      queueUrl: this.deadLetterQueue.url,
+      policy: policyDocument([
+        {
+          Sid: 'TheRuleDeadLettersEventsItCannotDeliver',
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Resource: this.deadLetterQueue.arn,
+          Condition: { ArnEquals: { 'aws:SourceArn': rule.arn } },
+        },
+      ]),
+    });
+  }
+}
