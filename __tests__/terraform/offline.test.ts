@@ -77,8 +77,11 @@ describe.each(ENVIRONMENTS)('the cachet-%s plan', (name) => {
       aws_route_table_association: 3 * azs,
       aws_rds_cluster: 1,
       aws_rds_cluster_instance: config.database.readerCount + 1,
-      // flow logs, database log exports, the image build, WAF (prod)
-      aws_cloudwatch_log_group: 2 + config.database.logExports.length + (name === 'prod' ? 1 : 0),
+      // flow logs, database log exports, the image build, WAF (prod), the status-page function
+      aws_cloudwatch_log_group: 2 + config.database.logExports.length + (name === 'prod' ? 1 : 0) + (config.statusPage.components.length > 0 ? 1 : 0),
+      aws_lambda_function: config.statusPage.components.length > 0 ? 1 : 0,
+      aws_sns_topic: 1,
+      aws_cloudwatch_dashboard: 1,
       aws_ecr_repository: 1,
       aws_codebuild_project: 1,
       aws_wafv2_web_acl: name === 'prod' ? 1 : 0,
