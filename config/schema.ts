@@ -349,6 +349,23 @@ const statusPageSchema = z
   })
   .strict();
 
+/** What the cost estimate assumes an environment uses in a month (what AWS bills by use, not by the hour). */
+const costSchema = z
+  .object({
+    natGigabytesPerMonth: z.number().min(0).default(20).describe('GB through each NAT gateway (image pulls, package mirrors, AWS APIs).'),
+    loadBalancerCapacityUnits: z.number().min(0).default(1).describe('Average load balancer capacity units (LCUs) of each load balancer.'),
+    logGigabytesPerMonth: z.number().min(0).default(5).describe('GB of logs ingested by each stack (flow logs, application, database, builds).'),
+    databaseStorageGigabytes: z.number().min(0).default(10).describe('Aurora storage in GB.'),
+    databaseIoMillionsPerMonth: z.number().min(0).default(10).describe('Aurora I/O requests, in millions.'),
+    buildMinutesPerMonth: z.number().min(0).default(100).describe('CodeBuild minutes (the web pipeline and the Cachet image).'),
+    pipelineActionMinutesPerMonth: z.number().min(0).default(60).describe('CodePipeline V2 action execution minutes.'),
+    wafMillionRequestsPerMonth: z.number().min(0).default(1).describe('Requests through each web ACL, in millions.'),
+    bucketGigabytes: z.number().min(0).default(5).describe("GB stored in each stack's buckets (releases, artifacts, logs, bundles)."),
+    imageGigabytes: z.number().min(0).default(2).describe('GB of images in the Cachet repository.'),
+    functionInvocationsPerMonth: z.number().min(0).default(1000).describe('Invocations of the status-page function.'),
+  })
+  .strict();
+
 const stateSchema = z.discriminatedUnion('backend', [
   z.object({ backend: z.literal('local').describe('State files beside the project (terraform.<stack>.tfstate).') }).strict(),
   z
@@ -436,6 +453,7 @@ const environmentObjectSchema = z
     statusPage: statusPageSchema
       .default({})
       .describe("The status page shows the web app's health: alarm state changes set Cachet components (and incidents) through Cachet's API."),
+    cost: costSchema.default({}).describe('Usage the cost estimate (npm run cost) assumes; printed beside its numbers.'),
     forceDestroyBuckets: z
       .boolean()
       .default(false)

@@ -51,6 +51,8 @@ const EMULATOR_DRIFT: readonly EmulatorDrift[] = [
   },
   { type: 'aws_codebuild_project', attribute: 'encryption_key', why: "moto ignores a project's encryptionKey and answers the default alias/aws/s3" },
   { type: 'aws_s3_bucket_notification', attribute: 'eventbridge', why: 'moto leaves EventBridgeConfiguration out of GetBucketNotificationConfiguration' },
+  { type: 'aws_lambda_function', attribute: 'dead_letter_config', why: "moto's Lambda keeps no DeadLetterConfig (not in its models) and answers none" },
+  { type: 'aws_lambda_function', attribute: 'logging_config', why: "moto's Lambda keeps no LoggingConfig and answers none" },
 ];
 
 let applied: AppliedStack;
