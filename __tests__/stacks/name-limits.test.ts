@@ -39,7 +39,7 @@ const LIMITS: readonly [string, string, number][] = [
   ['aws_sns_topic', 'name', 256],
   ['aws_cloudwatch_dashboard', 'dashboard_name', 255],
   ['aws_lambda_function', 'function_name', 64],
-  ['aws_sqs_queue', 'name', 80],
+  ['aws_sqs_queue', 'name_prefix', 54], // 80 minus the 26 characters Terraform appends
 ];
 
 /** The literal length of a name (interpolations, which AWS fills in, count as nothing). */

@@ -80,8 +80,9 @@ export class StatusPageUpdates extends Construct {
       kmsKeyId: key.arn,
       recoveryWindowInDays: 7,
     });
+    // A name prefix: SQS refuses a deleted queue's name for 60 seconds, which a destroy and apply would meet.
     this.deadLetterQueue = new SqsQueue(this, 'dead-letters', {
-      name: `${functionName}-dead-letters`,
+      namePrefix: `${functionName}-dlq-`,
       messageRetentionSeconds: 14 * 24 * 3600,
       sqsManagedSseEnabled: true,
     });
