@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AWS_REGIONS } from './aws-regions';
 import { cidrContains, cidrsOverlap, parseCidr, type Ipv4Cidr } from '../constructs/cidr';
 import { AURORA_INSTANCE_CLASSES } from '../constructs/aurora-mysql-cluster';
-import { GIT_BRANCH, HOSTED_ZONE_ID } from '../constructs/validation';
+import { EMAIL_ADDRESS, GIT_BRANCH, HOSTED_ZONE_ID, HTTPS_URL } from '../constructs/validation';
 import { JENKINS_WIDEST_PREFIX } from '../constructs/jenkins-server';
 import { SSH_WIDEST_PREFIX } from '../constructs/web-tier';
 
@@ -297,11 +297,11 @@ const webappSchema = z
 const alarmsSchema = z
   .object({
     emailAddresses: z
-      .array(z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an e-mail address'))
+      .array(z.string().regex(EMAIL_ADDRESS, 'must be an e-mail address'))
       .default([])
       .describe('Who gets every alarm and its recovery by e-mail (each confirms the subscription once).'),
     httpsEndpoints: z
-      .array(z.string().regex(/^https:\/\/[^\s/]+\S*$/, 'must be an https:// URL'))
+      .array(z.string().regex(HTTPS_URL, 'must be an https:// URL'))
       .default([])
       .describe('HTTPS endpoints (a chat webhook, an incident tool) that get every alarm and recovery.'),
     elb5xxPerMinute: z.number().min(0).default(10).describe('Load balancer 5xx per minute, for 5 minutes.'),

@@ -7,6 +7,7 @@ import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import type { EncryptionKey } from './encryption-key';
 import { policyDocument, type AwsLocation } from './policy';
+import { EMAIL_ADDRESS, HTTPS_URL } from './validation';
 
 /**
  * AWS's recommended alarms, which the definitions below follow (metric, statistic, period,
@@ -79,11 +80,10 @@ export class AlarmTopic extends Construct {
     const emails = props.emailAddresses ?? [];
     const endpoints = props.httpsEndpoints ?? [];
     for (const email of emails) {
-      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) throw new Error(`AlarmTopic ${id}: emailAddresses: "${email}" is not an e-mail address`);
+      if (!EMAIL_ADDRESS.test(email)) throw new Error(`AlarmTopic ${id}: emailAddresses: "${email}" is not an e-mail address`);
     }
     for (const url of endpoints) {
-      if (!/^https:\/\/[^\s/]+\S*$/.test(url))
-        throw new Error(`AlarmTopic ${id}: httpsEndpoints: "${url}" is not an https:// URL (SNS delivers alarms over HTTPS only here)`);
+      if (!HTTPS_URL.test(url)) throw new Error(`AlarmTopic ${id}: httpsEndpoints: "${url}" is not an https:// URL (SNS delivers alarms over HTTPS only here)`);
     }
     const { accountId, region } = props.location;
     this.topic = new SnsTopic(this, 'topic', { name: props.name, kmsMasterKeyId: props.encryptionKey.arn });
@@ -107,9 +107,7 @@ export class AlarmTopic extends Construct {
     emails.forEach((endpoint, i) => new SnsTopicSubscription(this, `email-${i}`, { topicArn: this.topic.arn, protocol: 'email', endpoint }));
     endpoints.forEach((endpoint, i) => new SnsTopicSubscription(this, `https-${i}`, { topicArn: this.topic.arn, protocol: 'https', endpoint }));
     if (emails.length + endpoints.length === 0) {
-      Annotations.of(this).addWarning(
-        `${props.name}: alarms notify nobody until a subscription is set (alarms.emailAddresses or alarms.httpsEndpoints in the environment's file)`,
-      );
+      Annotations.of(this).addWarning(`${props.name}: alarms notify nobody until a subscription is set (an e-mail address or an HTTPS endpoint)`);
     }
   }
 }
