@@ -1,5 +1,5 @@
 import { Construct, type IConstruct } from 'constructs';
-import { Annotations, Aspects, type IAspect, TerraformOutput, TerraformStack } from 'cdktf';
+import { Annotations, Aspects, type IAspect, TerraformStack } from 'cdktf';
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
@@ -134,11 +134,13 @@ export interface MonitoringProps {
 }
 
 /**
- * A stack's alarms and dashboard, from one list of metric definitions. Every alarm in the stack,
+ * A stack's alarms and dashboard (its URL in `dashboardUrl`), from one list of metric definitions. Every alarm in the stack,
  * these and any other construct's, notifies the topic on ALARM and on OK (an aspect sets both).
  */
 export class Monitoring extends Construct {
   public readonly dashboard: CloudwatchDashboard;
+  /** The dashboard in the CloudWatch console. */
+  public readonly dashboardUrl: string;
   public readonly alarms: CloudwatchMetricAlarm[];
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
@@ -172,12 +174,8 @@ export class Monitoring extends Construct {
       dashboardName: props.name,
       dashboardBody: JSON.stringify(dashboardBody(props.metrics, props.location.region)),
     });
-    const stack = TerraformStack.of(this);
-    Aspects.of(stack).add(new NotifyTopic(props.topic.arn));
-    new TerraformOutput(stack, 'dashboard_url', {
-      value: `https://${props.location.region}.console.aws.amazon.com/cloudwatch/home?region=${props.location.region}#dashboards/dashboard/${props.name}`,
-      description: 'The CloudWatch dashboard of this stack',
-    });
+    this.dashboardUrl = `https://${props.location.region}.console.aws.amazon.com/cloudwatch/home?region=${props.location.region}#dashboards/dashboard/${props.name}`;
+    Aspects.of(TerraformStack.of(this)).add(new NotifyTopic(props.topic.arn));
   }
 }
 

@@ -23,8 +23,13 @@ function build(props: { emailAddresses?: string[]; httpsEndpoints?: string[]; me
   const topic = new AlarmTopic(stack, 'topic', { name: 't-alarms', location: TEST_LOCATION, encryptionKey: key, ...props });
   // An alarm of another construct: it must notify the topic too.
   new CloudwatchMetricAlarm(stack, 'elsewhere', { alarmName: 'other', comparisonOperator: 'GreaterThanThreshold', evaluationPeriods: 1, threshold: 1 });
-  new Monitoring(stack, 'monitoring', { name: 't', location: TEST_LOCATION, topic, metrics: props.metrics ?? [metric('a'), metric('b', false)] });
-  return { stack, ...synth(stack) };
+  const monitoring = new Monitoring(stack, 'monitoring', {
+    name: 't',
+    location: TEST_LOCATION,
+    topic,
+    metrics: props.metrics ?? [metric('a'), metric('b', false)],
+  });
+  return { stack, monitoring, ...synth(stack) };
 }
 
 describe('AlarmTopic', () => {
@@ -131,8 +136,8 @@ describe('Monitoring', () => {
     expect(ys).toEqual([...ys].sort((a, b) => a - b));
   });
 
-  it('outputs the dashboard URL', () => {
-    expect(build().json.output.dashboard_url.value).toBe('https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/t');
+  it('gives the dashboard URL in the console', () => {
+    expect(build().monitoring.dashboardUrl).toBe('https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/t');
   });
 
   it('refuses a metric id given twice', () => {

@@ -96,12 +96,13 @@ export class CachetStack extends EnvironmentStack {
 
     const alarms = config.alarms;
     const topic = new AlarmTopic(this, 'alarm-topic', { ...alarms, name: `${name}-cachet-alarms`, location, encryptionKey: key });
-    new Monitoring(this, 'monitoring', {
+    const monitoring = new Monitoring(this, 'monitoring', {
       name: `${name}-cachet`,
       location,
       topic,
       metrics: [...this.app.metrics(alarms), ...this.database.metrics({ ...alarms, cpuPercent: alarms.databaseCpuPercent }), ...this.network.metrics(alarms)],
     });
+    new TerraformOutput(this, 'dashboard_url', { value: monitoring.dashboardUrl, description: 'The CloudWatch dashboard of this stack' });
 
     const shown = config.statusPage.components;
     if (shown.length > 0) {

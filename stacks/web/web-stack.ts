@@ -18,9 +18,14 @@ import { instanceSecurityGroup, loadBalancerSecurityGroup } from '../../construc
 import { EnvironmentStack } from '../environment-stack';
 import { initialReleaseDirectory } from './webapp-release';
 
-/** The name of a web stack alarm, `<project>-<name>-web-<id>` (the fleet's and the monitoring's alike). */
+/** The stem of the web stack's resource names, `<project>-<name>-web`. */
+function webNameStem(config: EnvironmentConfig): string {
+  return `${config.project}-${config.name}-web`;
+}
+
+/** The name of a web stack alarm, `<stem>-<id>` (the fleet's and the monitoring's alike). */
 export function webAlarmName(config: EnvironmentConfig, id: string): string {
-  return `${config.project}-${config.name}-web-${id}`;
+  return `${webNameStem(config)}-${id}`;
 }
 
 /** Stack name of the Go web app in one environment. */
@@ -43,7 +48,7 @@ export class WebStack extends EnvironmentStack {
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, webStackName(config), config);
     const web = config.webapp;
-    const name = `${config.project}-${config.name}-web`;
+    const name = webNameStem(config);
     const location = this.location;
     const timings = releaseTimings(web);
 
@@ -136,12 +141,13 @@ export class WebStack extends EnvironmentStack {
 
     const alarms = config.alarms;
     const topic = new AlarmTopic(this, 'alarm-topic', { ...alarms, name: `${name}-alarms`, location, encryptionKey: key });
-    new Monitoring(this, 'monitoring', {
+    const monitoring = new Monitoring(this, 'monitoring', {
       name,
       location,
       topic,
       metrics: [...this.loadBalancer.metrics(alarms), ...this.fleet.metrics(), ...network.metrics(alarms)],
     });
+    new TerraformOutput(this, 'dashboard_url', { value: monitoring.dashboardUrl, description: 'The CloudWatch dashboard of this stack' });
 
     new TerraformOutput(this, 'app_url', { value: `https://${web.domainName}`, description: 'Public URL of the web app' });
     new TerraformOutput(this, 'alb_dns_name', { value: this.loadBalancer.aliasTarget.dnsName });
