@@ -20,6 +20,10 @@ const p = (key: string) => table.prices[key].usd;
 const stacksOf = (c: ReturnType<typeof config>): [string, Json][] => buildStacks(Testing.app(), [c]).map((s) => [s.node.id, JSON.parse(Testing.synth(s))]);
 const estimate = (c: ReturnType<typeof config>) => stacksOf(c).map(([name, json]) => ({ name, ...estimateStack(json, c, table) }));
 
+/** The example environments' stacks, synthesized once for all the tests here. */
+const examples = new Map(environmentNames().map((env) => [env, stacksOf(config(env))]));
+const exampleEstimate = (env: string) => examples.get(env)!.map(([name, json]) => ({ name, ...estimateStack(json, config(env), table) }));
+
 /** A Price List product as the API returns it: a JSON string with tiered on-demand price dimensions. */
 function product(usdByTier: [string, string][]): string {
   const priceDimensions = Object.fromEntries(usdByTier.map(([begin, usd], i) => [`d${i}`, { beginRange: begin, pricePerUnit: { USD: usd } }]));
@@ -37,7 +41,7 @@ describe('the price table', () => {
 
 describe('the estimate', () => {
   it.each(environmentNames())('prices every resource type of the %s stacks (or says why it costs nothing)', (env) => {
-    for (const stack of estimate(config(env))) expect(stack.unpriced).toEqual([]);
+    for (const stack of exampleEstimate(env)) expect(stack.unpriced).toEqual([]);
   });
 
   it('prices Jenkins too, when it is on', () => {
@@ -48,7 +52,7 @@ describe('the estimate', () => {
 
   it('reckons each NAT gateway from the table: its hours, the assumed traffic and its public address', () => {
     const c = config('prod');
-    const cachet = estimate(c).find((s) => s.name === 'cachet-prod')!;
+    const cachet = exampleEstimate('prod').find((s) => s.name === 'cachet-prod')!;
     const nat = cachet.lines.find((l) => l.item === 'NAT gateways')!;
     const each = HOURS_PER_MONTH * p('natGatewayHour') + c.cost.natGigabytesPerMonth * p('natGatewayGigabyte') + HOURS_PER_MONTH * p('publicIpv4Hour');
     expect(nat.count).toBe(3);
@@ -57,7 +61,7 @@ describe('the estimate', () => {
 
   it('spans the instance counts from the minimum to the maximum', () => {
     const c = config('prod');
-    const web = estimate(c)
+    const web = exampleEstimate('prod')
       .find((s) => s.name === 'web-prod')!
       .lines.find((l) => l.item.startsWith('Web instances'))!;
     const each = HOURS_PER_MONTH * p(`ec2.${c.webapp.instanceType}`) + 8 * p('ebsGp3GigabyteMonth');
@@ -65,7 +69,7 @@ describe('the estimate', () => {
   });
 
   it('costs more in prod than in staging, and in staging than in dev', () => {
-    const sum = (env: string) => total(estimate(config(env)).flatMap((s) => s.lines)).min;
+    const sum = (env: string) => total(exampleEstimate(env).flatMap((s) => s.lines)).min;
     expect(sum('prod')).toBeGreaterThan(sum('staging'));
     expect(sum('staging')).toBeGreaterThan(sum('dev'));
   });
@@ -158,7 +162,7 @@ describe('refreshing from the Price List API', () => {
 describe('secrets in the estimate', () => {
   it("count the RDS-managed master secret beside the stack's own", () => {
     const c = config('dev');
-    const [name, json] = stacksOf(c).find(([n]) => n === 'cachet-dev')!;
+    const [name, json] = examples.get('dev')!.find(([n]) => n === 'cachet-dev')!;
     const own = Object.keys(json.resource.aws_secretsmanager_secret).length;
     const line = estimateStack(json, c, table).lines.find((l) => l.item === 'Secrets')!;
     expect([name, line.count]).toEqual(['cachet-dev', own + 1]);

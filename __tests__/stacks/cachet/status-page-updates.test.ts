@@ -21,9 +21,10 @@ const only = (json: Json, type: string) => {
 describe('the status page shows the web app alarms', () => {
   const json = cachetDev();
 
+  const webAlarms = resourceList(JSON.parse(Testing.synth(new WebStack(Testing.app(), dev))), 'aws_cloudwatch_metric_alarm').map((a) => a.alarm_name);
+
   it.each(WEB_ALARM_IDS)('%s names an alarm the web stack has', (id) => {
-    const web: Json = JSON.parse(Testing.synth(new WebStack(Testing.app(), dev)));
-    expect(resourceList(web, 'aws_cloudwatch_metric_alarm').map((a) => a.alarm_name)).toContain(webAlarmName(dev, id));
+    expect(webAlarms).toContain(webAlarmName(dev, id));
   });
 
   it("takes exactly the configured alarms' state changes", () => {
