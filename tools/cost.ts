@@ -73,11 +73,15 @@ async function main(): Promise<void> {
     writeFileSync(pricesPath, `${JSON.stringify(table, null, 2)}\n`);
     console.error(`refreshed ${pricesPath} (${Object.keys(table.prices).length} prices, ${table.date})`);
   }
-  process.stdout.write(costReport(names, table));
+  const report = costReport(names, table);
+  process.stdout.write(report);
   if (args.values.write) {
+    // The page holds every environment: the report just made, unless --env narrowed it.
+    const all = environmentNames();
+    const page = names.length === all.length ? report : costReport(all, table);
     writeFileSync(
       COST_PAGE,
-      `# Cost estimate\n\nWritten by \`npm run cost -- --write\`; a test fails when it drifts from the stacks, the config or the price table.\n\n${costReport(environmentNames(), table)}`,
+      `# Cost estimate\n\nWritten by \`npm run cost -- --write\`; a test fails when it drifts from the stacks, the config or the price table.\n\n${page}`,
     );
     console.error(`wrote ${COST_PAGE}`);
   }
