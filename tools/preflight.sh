@@ -22,7 +22,9 @@ need dot graphviz "renders the diagrams"
 need unshare util-linux "the boot test's private mount namespace"
 need setpriv util-linux "the boot test runs services as their user"
 need useradd passwd "the boot test creates the service user"
-if command -v php >/dev/null 2>&1 && ! php -m 2>/dev/null | grep -qx pdo_mysql; then
+# php -m is read whole before grep looks: `php -m | grep -q` under pipefail fails when grep finds its
+# line and closes the pipe while php still writes (SIGPIPE), so a busy machine would look short of it.
+if command -v php >/dev/null 2>&1 && ! grep -qx pdo_mysql <<<"$(php -m 2>/dev/null)"; then
   missing+=("php pdo_mysql|php-mysql|the Cachet database tests connect through PDO")
 fi
 

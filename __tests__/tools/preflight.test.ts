@@ -1,6 +1,6 @@
 // tools/preflight.sh, which `npm test` runs first and .ci/run uses to install what is missing.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,6 +22,22 @@ describe('tools/preflight.sh', () => {
     const result = spawnSync('bash', [SCRIPT], { encoding: 'utf8' });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
+  });
+
+  it('finds pdo_mysql however long php -m writes on after it (grep -q closing the pipe early is no failure)', () => {
+    // GIVEN a php whose module list names pdo_mysql first and then keeps writing, as a busy machine's
+    // php can still be writing when grep -q has found its line and gone
+    const dir = barePath();
+    const php = join(dir, 'php');
+    writeFileSync(php, '#!/bin/bash\necho pdo_mysql\nfor i in $(seq 1 200000); do echo "module_$i"; done\n');
+    chmodSync(php, 0o755);
+    symlinkSync(spawnSync('bash', ['-c', 'command -v seq'], { encoding: 'utf8' }).stdout.trim(), join(dir, 'seq'));
+    // WHEN the script asks which packages are missing
+    const result = run(dir, '--missing-packages');
+    // THEN php-mysql is not among them
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/golang-go/);
+    expect(result.stdout).not.toMatch(/php-mysql/);
   });
 
   it('lists every missing tool at once, with the command that installs them, and fails', () => {
