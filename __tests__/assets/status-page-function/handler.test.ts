@@ -1,10 +1,12 @@
-// The status-page function as Lambda runs it: its handler called by Node with an event shaped as
+// The status-page function as Lambda runs it: its handler called by the Node release of the function's
+// Lambda runtime (harness/lambda-node.ts) with an event shaped as
 // EventBridge sends CloudWatch alarm state changes, its token read from the emulator's Secrets
 // Manager, against a local server that holds Cachet 2.3's API contract (helpers/cachet-api.ts).
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { emulatorClientConfig, startEmulator, type Emulator } from '../../../harness/emulator';
+import { LAMBDA_NODE, lambdaNodePath } from '../../../harness/lambda-node';
 import { projectPath } from '../../../project';
 import { startCachetApi, type CachetApi } from '../../helpers/cachet-api';
 
@@ -82,12 +84,14 @@ beforeEach(async () => {
   cachet = await startCachetApi(TOKEN, [{ id: 1, name: 'Web app', status: 1 }]);
 });
 
-/** Runs the handler in a fresh Node process with Lambda's kind of environment; its result or its error. */
+const LAMBDA_NODE_BINARY = lambdaNodePath();
+
+/** Runs the handler in a fresh process of Lambda's Node with Lambda's kind of environment; its result or its error. */
 function invoke(event: unknown, env: Record<string, string> = {}): Promise<{ ok: boolean; result?: Record<string, unknown>; error?: string }> {
   const script = `import('./index.mjs').then((m) => m.handler(${JSON.stringify(event)})).then((r) => process.stdout.write(JSON.stringify(r)), (e) => { process.stderr.write(e.message); process.exit(1); });`;
   return new Promise((resolve) =>
     execFile(
-      process.execPath,
+      LAMBDA_NODE_BINARY,
       ['--input-type=module', '-e', script],
       {
         cwd: FUNCTION_DIR,
@@ -112,6 +116,12 @@ function invoke(event: unknown, env: Record<string, string> = {}): Promise<{ ok:
 }
 
 describe('the status-page function', () => {
+  it("runs on the Node release of the function's Lambda runtime, not this machine's Node", () => {
+    const version = execFileSync(LAMBDA_NODE_BINARY, ['--version'], { encoding: 'utf8' }).trim();
+    expect(version).toBe(`v${LAMBDA_NODE.version}`);
+    expect(LAMBDA_NODE.runtime).toBe(`nodejs${version.slice(1).split('.')[0]}.x`);
+  });
+
   it('on ALARM sets the mapped component and opens one incident, with the token from Secrets Manager', async () => {
     // WHEN the elb-5xx alarm fires
     const { ok, result } = await invoke(alarmEvent(ALARM, 'ALARM'));
