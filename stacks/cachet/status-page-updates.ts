@@ -17,6 +17,9 @@ import { projectPath } from '../../project';
 /** The function's code: packed into a zip at synth. */
 export const STATUS_PAGE_FUNCTION_DIR = projectPath('assets', 'status-page-function');
 
+/** The function's Lambda runtime (the suite runs its handler on a release of it: harness/lambda-node.ts). */
+export const STATUS_PAGE_FUNCTION_RUNTIME = 'nodejs22.x';
+
 /** Cachet's component statuses, by name. */
 export const COMPONENT_STATUSES = { 'performance-issues': 2, 'partial-outage': 3, 'major-outage': 4 } as const;
 export type ComponentStatus = keyof typeof COMPONENT_STATUSES;
@@ -115,7 +118,7 @@ export class StatusPageUpdates extends Construct {
       functionName,
       description: "Sets the status page's components from the web app's alarms",
       role: role.arn,
-      runtime: 'nodejs22.x',
+      runtime: STATUS_PAGE_FUNCTION_RUNTIME,
       handler: 'index.handler',
       filename: code.path,
       sourceCodeHash: Buffer.from(code.hash, 'hex').toString('base64'),
