@@ -8,9 +8,11 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -31,6 +33,7 @@ type config struct {
 	idleTimeout     time.Duration
 	imdsEndpoint    string
 	imdsTimeout     time.Duration
+	trustedProxies  []netip.Prefix
 }
 
 func envOr(name, fallback string) string {
@@ -74,7 +77,11 @@ func parseConfig(args []string) (config, error) {
 	fs.DurationVar(&c.idleTimeout, "idle-timeout", fromEnv["IDLE_TIMEOUT"], "keep-alive idle timeout; must exceed the load balancer's, 60s on an ALB (env IDLE_TIMEOUT)")
 	fs.StringVar(&c.imdsEndpoint, "imds-endpoint", envOr("IMDS_ENDPOINT", imds.DefaultEndpoint), "instance metadata endpoint (env IMDS_ENDPOINT)")
 	fs.DurationVar(&c.imdsTimeout, "imds-timeout", fromEnv["IMDS_TIMEOUT"], "timeout of each metadata request (env IMDS_TIMEOUT)")
+	trusted := fs.String("trusted-proxies", envOr("TRUSTED_PROXIES", ""), "comma-separated CIDR blocks of the load balancer's nodes, whose X-Forwarded-For names the client in the access log (env TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if c.trustedProxies, err = parsePrefixes(*trusted); err != nil {
 		return c, err
 	}
 	switch {
@@ -90,6 +97,26 @@ func parseConfig(args []string) (config, error) {
 	return c, nil
 }
 
+// parsePrefixes reads a comma-separated list of CIDR blocks ("10.0.0.0/24,10.0.1.0/24").
+func parsePrefixes(list string) ([]netip.Prefix, error) {
+	var prefixes []netip.Prefix
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(item)
+		if err != nil {
+			return nil, fmt.Errorf("trusted-proxies: %q is not a CIDR block; write blocks like 10.0.0.0/24, separated by commas", item)
+		}
+		if p != p.Masked() {
+			return nil, fmt.Errorf("trusted-proxies: %q has host bits set; write the block's first address, %s", item, p.Masked())
+		}
+		prefixes = append(prefixes, p)
+	}
+	return prefixes, nil
+}
+
 func main() {
 	c, err := parseConfig(os.Args[1:])
 	if err != nil {
@@ -97,10 +124,15 @@ func main() {
 		os.Exit(2)
 	}
 	metadata := imds.New(c.imdsEndpoint, c.imdsTimeout)
-	svc := service.New(service.Build{Name: "webapp", Version: version, Commit: commit}, func() imds.Identity {
-		id, _ := metadata.Lookup(context.Background())
-		return id
-	}, os.Stdout)
+	svc := service.New(service.Options{
+		Build: service.Build{Name: "webapp", Version: version, Commit: commit},
+		Lookup: func() imds.Identity {
+			id, _ := metadata.Lookup(context.Background())
+			return id
+		},
+		Log:            os.Stdout,
+		TrustedProxies: c.trustedProxies,
+	})
 
 	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", c.port))
 	if err != nil {

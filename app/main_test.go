@@ -1,14 +1,16 @@
 package main
 
 import (
+	"net/netip"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 )
 
 func TestConfigDefaults(t *testing.T) {
-	for _, name := range []string{"PORT", "DRAIN_PERIOD", "SHUTDOWN_TIMEOUT", "IDLE_TIMEOUT", "IMDS_TIMEOUT", "IMDS_ENDPOINT"} {
+	for _, name := range []string{"PORT", "DRAIN_PERIOD", "SHUTDOWN_TIMEOUT", "IDLE_TIMEOUT", "IMDS_TIMEOUT", "IMDS_ENDPOINT", "TRUSTED_PROXIES"} {
 		t.Setenv(name, "") // registers the restore
 		os.Unsetenv(name)
 	}
@@ -17,7 +19,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := config{port: 8080, drain: 30 * time.Second, shutdownTimeout: 20 * time.Second, idleTimeout: 75 * time.Second, imdsEndpoint: "http://169.254.169.254", imdsTimeout: 300 * time.Millisecond}
-	if c != want {
+	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("got %+v\nwant %+v", c, want)
 	}
 }
@@ -45,6 +47,8 @@ func TestBadInputNamesTheSetting(t *testing.T) {
 		{nil, []string{"-port", "70000"}, "port 70000 is out of range"},
 		{nil, []string{"-drain", "-1s"}, "drain -1s is negative"},
 		{nil, []string{"-shutdown-timeout", "0s"}, "shutdown-timeout 0s must be above 0"},
+		{map[string]string{"TRUSTED_PROXIES": "10.0.0.0"}, nil, `trusted-proxies: "10.0.0.0" is not a CIDR block`},
+		{nil, []string{"-trusted-proxies", "10.0.0.0/24,10.0.1.7/24"}, `trusted-proxies: "10.0.1.7/24" has host bits set; write the block's first address, 10.0.1.0/24`},
 	}
 	for _, c := range cases {
 		t.Run(c.want, func(t *testing.T) {
@@ -56,5 +60,17 @@ func TestBadInputNamesTheSetting(t *testing.T) {
 				t.Fatalf("got %v, want an error containing %q", err, c.want)
 			}
 		})
+	}
+}
+
+func TestTrustedProxiesAreReadAsCIDRBlocks(t *testing.T) {
+	t.Setenv("TRUSTED_PROXIES", " 10.0.0.0/24, 10.0.1.0/24 ,")
+	c, err := parseConfig(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/24"), netip.MustParsePrefix("10.0.1.0/24")}
+	if !reflect.DeepEqual(c.trustedProxies, want) {
+		t.Fatalf("got %v, want %v", c.trustedProxies, want)
 	}
 }

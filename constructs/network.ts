@@ -55,6 +55,8 @@ export class Network extends Construct {
   public readonly vpc: Vpc;
   public readonly availabilityZones: readonly string[];
   public readonly publicSubnets: Subnet[];
+  /** The public subnets' blocks, as given: where the load balancer's nodes get their addresses. */
+  public readonly publicSubnetCidrs: readonly string[];
   public readonly applicationSubnets: Subnet[];
   public readonly dataSubnets: Subnet[];
   public readonly natGateways: NatGateway[];
@@ -101,6 +103,7 @@ export class Network extends Construct {
           }),
       );
     this.publicSubnets = subnets('public', props.publicSubnetCidrs);
+    this.publicSubnetCidrs = props.publicSubnetCidrs;
     this.applicationSubnets = subnets('application', props.applicationSubnetCidrs);
     this.dataSubnets = subnets('data', props.dataSubnetCidrs);
 

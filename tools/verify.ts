@@ -114,7 +114,8 @@ export async function verify(o: VerifyOptions): Promise<CheckResult[]> {
         expectField(info, field, (v) => typeof v === 'string' && v.length > 0, 'a non-empty string');
       }
       expectField(info, 'uptime_seconds', (v) => typeof v === 'number' && v >= 0, 'a number');
-      return `version ${info.version}, commit ${info.commit}`;
+      expectField(info, 'log_lines_dropped', (v) => Number.isInteger(v) && (v as number) >= 0, 'a whole number');
+      return `version ${info.version}, commit ${info.commit}, log lines dropped ${info.log_lines_dropped}`;
     });
   }
   await run('latency', `${url.origin}${healthPath}`, async () => {

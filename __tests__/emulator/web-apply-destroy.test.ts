@@ -249,7 +249,9 @@ describe('a fresh apply serves', () => {
     const health = await healthCheck();
     expect(health, `the service's journal:\n${instance.journal('webapp')}`).toEqual({ status: 200, body: '{"status":"ready"}\n' });
     // The unit ran as its own user with the environment the user data wrote.
-    expect(readFileSync(instance.file('/etc/webapp/env'), 'utf8')).toContain(`PORT=${config.webapp.appPort}`);
+    const env = readFileSync(instance.file('/etc/webapp/env'), 'utf8');
+    expect(env).toContain(`PORT=${config.webapp.appPort}`);
+    expect(env).toContain(`TRUSTED_PROXIES=${config.webapp.network.publicSubnetCidrs.join(',')}\n`);
     expect(instance.systemctlCalls()).toEqual(['daemon-reload', 'enable --now webapp']);
     const info = JSON.parse((await get(config.webapp.appPort, '/api/v1/info')).body);
     expect(info.version).toBe(config.webapp.initialReleaseVersion);

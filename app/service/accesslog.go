@@ -1,10 +1,12 @@
 package service
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -13,53 +15,143 @@ import (
 // messages; longer values end with "…".
 const MaxLoggedBytes = 256
 
-// flushAt is the buffered size that makes a write go out at once, without waiting for Flush.
+// flushAt is the buffered size that wakes the writer at once, without waiting for the interval.
 const flushAt = 32 << 10
 
-// logWriter collects log lines and writes them in batches (one write per Flush or per 32 KiB,
-// not one per request): a write to a file, a pipe or the journal is a system call each.
-// Safe for concurrent use.
+// MaxPendingLogBytes bounds the log lines waiting for the sink. While the sink takes nothing (a full
+// pipe, a stuck journald), lines past this bound are dropped and counted, never waited for.
+const MaxPendingLogBytes = 4 << 20
+
+// logWriter collects log lines in a bounded buffer and one goroutine (run) writes them out in
+// batches: one write per interval or per 32 KiB, not one per request (a write to a file, a pipe or
+// the journal is a system call each). Nothing else ever writes to the sink, so no request and no
+// step of the release sequence waits on it: when the sink stalls, lines beyond MaxPendingLogBytes
+// are dropped and counted, and once a write returns, a line says how many were lost. Safe for
+// concurrent use.
 type logWriter struct {
-	mu      sync.Mutex
-	pending []byte
-	out     io.Writer
+	out  io.Writer
+	wake chan struct{} // capacity 1: the writer has work now
+
+	mu       sync.Mutex
+	pending  []byte
+	spare    []byte        // the last batch's buffer, reused
+	accepted uint64        // lines accepted so far
+	written  uint64        // of those, lines the sink has taken
+	lost     uint64        // lines dropped since the last report
+	progress chan struct{} // closed and replaced after each write
+
+	dropped atomic.Uint64 // lines dropped since start
 }
 
-func (l *logWriter) writeLine(line []byte, flush bool) {
-	l.mu.Lock()
-	l.pending = append(l.pending, line...)
-	if flush || len(l.pending) >= flushAt {
-		l.flushLocked()
+// newLogWriter starts the writer goroutine, which writes every interval and whenever woken; it
+// runs for the life of the process.
+func newLogWriter(out io.Writer, interval time.Duration) *logWriter {
+	l := &logWriter{out: out, wake: make(chan struct{}, 1), progress: make(chan struct{})}
+	go l.run(interval)
+	return l
+}
+
+func (l *logWriter) run(interval time.Duration) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-l.wake:
+		case <-tick.C:
+		}
+		l.writeOut()
 	}
-	l.mu.Unlock()
 }
 
-// Flush writes out every buffered line.
-func (l *logWriter) Flush() {
+func (l *logWriter) signal() {
+	select {
+	case l.wake <- struct{}{}:
+	default: // already woken
+	}
+}
+
+// writeLine queues one line; it never waits on the sink.
+func (l *logWriter) writeLine(line []byte, urgent bool) {
 	l.mu.Lock()
-	l.flushLocked()
-	l.mu.Unlock()
-}
-
-func (l *logWriter) flushLocked() {
-	if len(l.pending) == 0 {
+	if len(l.pending)+len(line) > MaxPendingLogBytes {
+		l.lost++
+		l.mu.Unlock()
+		l.dropped.Add(1)
 		return
 	}
-	_, _ = l.out.Write(l.pending)
-	l.pending = l.pending[:0]
+	l.pending = append(l.pending, line...)
+	l.accepted++
+	full := len(l.pending) >= flushAt
+	l.mu.Unlock()
+	if urgent || full {
+		l.signal()
+	}
 }
 
-// event writes one structured line at once (lifecycle events are rare and should show promptly).
-func (l *logWriter) event(level, msg string, fields map[string]any) {
-	entry := map[string]any{"time": time.Now().UTC().Format(time.RFC3339Nano), "level": level, "msg": msg}
+// writeOut writes what is pending (only the writer goroutine calls it, so at most one write to
+// the sink is ever under way), followed by the count of lines dropped while the last write hung.
+func (l *logWriter) writeOut() {
+	l.mu.Lock()
+	batch, through, lost := l.pending, l.accepted, l.lost
+	l.pending, l.spare, l.lost = l.spare[:0], nil, 0
+	l.mu.Unlock()
+	if lost > 0 {
+		batch = appendEvent(batch, time.Now(), "warn", "log lines dropped", map[string]any{"dropped_lines": lost, "dropped_lines_total": l.dropped.Load()})
+	}
+	if len(batch) > 0 {
+		_, _ = l.out.Write(batch)
+	}
+	l.mu.Lock()
+	if cap(batch) <= 2*MaxPendingLogBytes {
+		l.spare = batch[:0]
+	}
+	l.written = through
+	close(l.progress)
+	l.progress = make(chan struct{})
+	l.mu.Unlock()
+}
+
+// Flush wakes the writer and waits until the sink has taken every line accepted before the call,
+// or until ctx is done; it reports whether everything was written.
+func (l *logWriter) Flush(ctx context.Context) bool {
+	l.mu.Lock()
+	target := l.accepted
+	l.mu.Unlock()
+	l.signal()
+	for {
+		l.mu.Lock()
+		done, progress := l.written >= target, l.progress
+		l.mu.Unlock()
+		if done {
+			return true
+		}
+		select {
+		case <-progress:
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// Dropped is the number of lines dropped since start because the sink did not keep up.
+func (l *logWriter) Dropped() uint64 { return l.dropped.Load() }
+
+// appendEvent appends one structured event line (lifecycle events are rare: encoding/json is fine).
+func appendEvent(b []byte, at time.Time, level, msg string, fields map[string]any) []byte {
+	entry := map[string]any{"time": at.UTC().Format(time.RFC3339Nano), "level": level, "msg": msg}
 	for k, v := range fields {
 		entry[k] = v
 	}
 	line, err := json.Marshal(entry)
 	if err != nil {
-		return
+		return b
 	}
-	l.writeLine(append(line, '\n'), true)
+	return append(append(b, line...), '\n')
+}
+
+// event queues one structured line and wakes the writer, so it shows promptly.
+func (l *logWriter) event(level, msg string, fields map[string]any) {
+	l.writeLine(appendEvent(nil, time.Now(), level, msg, fields), true)
 }
 
 var linePool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
@@ -77,7 +169,7 @@ type accessLine struct {
 func (l *logWriter) request(end time.Time, a accessLine) {
 	bp := linePool.Get().(*[]byte)
 	b := append((*bp)[:0], `{"time":"`...)
-	b = end.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = appendTimestamp(b, end)
 	b = append(b, `","level":"info","msg":"request","method":`...)
 	b = appendJSONString(b, a.method, MaxLoggedBytes)
 	b = append(b, `,"path":`...)
@@ -178,4 +270,40 @@ func capped(s string) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// stampSecond caches the formatted whole second ("2006-01-02T15:04:05") that every timestamp in
+// that second starts with: formatting it is most of what time.AppendFormat costs per request.
+type stampSecond struct {
+	unix int64
+	text [19]byte
+}
+
+var lastStampSecond atomic.Pointer[stampSecond]
+
+// appendTimestamp appends t as t.UTC().AppendFormat(b, time.RFC3339Nano) would (trailing zeros of
+// the fraction dropped, no fraction when it is zero), with the whole second cached.
+func appendTimestamp(b []byte, t time.Time) []byte {
+	unix, nanos := t.Unix(), t.Nanosecond()
+	s := lastStampSecond.Load()
+	if s == nil || s.unix != unix {
+		s = &stampSecond{unix: unix}
+		time.Unix(unix, 0).UTC().AppendFormat(s.text[:0], "2006-01-02T15:04:05")
+		lastStampSecond.Store(s)
+	}
+	b = append(b, s.text[:]...)
+	if nanos != 0 {
+		var frac [10]byte
+		frac[0] = '.'
+		for i, n := 9, nanos; i >= 1; i-- {
+			frac[i] = byte('0' + n%10)
+			n /= 10
+		}
+		end := 10
+		for frac[end-1] == '0' {
+			end--
+		}
+		b = append(b, frac[:end]...)
+	}
+	return append(b, 'Z')
 }

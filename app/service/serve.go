@@ -17,8 +17,10 @@ type Timeouts struct {
 	Idle       time.Duration
 }
 
-// DefaultTimeouts suit a JSON API behind an ALB with its default 60 s idle timeout.
-var DefaultTimeouts = Timeouts{ReadHeader: 5 * time.Second, Read: 15 * time.Second, Write: 15 * time.Second, Idle: 75 * time.Second}
+// DefaultTimeouts suit a JSON API behind an ALB with its default 60 s idle timeout. The API takes
+// no request bodies, so the whole request gets what its headers get (one read deadline per
+// request, not two).
+var DefaultTimeouts = Timeouts{ReadHeader: 5 * time.Second, Read: 5 * time.Second, Write: 15 * time.Second, Idle: 75 * time.Second}
 
 // Release is the stop sequence: how long to keep serving after readiness is turned off (long
 // enough for the load balancer to see the target unhealthy and deregister it), then how long
@@ -28,11 +30,13 @@ type Release struct {
 	ShutdownTimeout time.Duration
 }
 
-// MaxHeaderBytes bounds the request line and headers; larger requests get 431. It matches the
-// ALB's own limit on all headers (64 KiB), far below Go's default of 1 MiB.
-const MaxHeaderBytes = 64 << 10
+// HeaderLimitBytes bounds the request line and headers of a request, as the ALB bounds all of a
+// request's headers (64 KiB); larger requests get 431. net/http reads MaxHeaderBytes plus 4096
+// bytes of slack before refusing, so MaxHeaderBytes is set that much lower. On a reused
+// connection the bytes net/http has already buffered do not count: there up to 4 KiB more pass.
+const HeaderLimitBytes = 64 << 10
 
-// LogFlushInterval is how long an access log line may wait in the buffer while Serve runs.
+// LogFlushInterval is how long a log line may wait in the buffer.
 const LogFlushInterval = 100 * time.Millisecond
 
 // NewServer returns an http.Server with every timeout and the header size limit set.
@@ -43,37 +47,26 @@ func NewServer(handler http.Handler, t Timeouts) *http.Server {
 		ReadTimeout:       t.Read,
 		WriteTimeout:      t.Write,
 		IdleTimeout:       t.Idle,
-		MaxHeaderBytes:    MaxHeaderBytes,
+		MaxHeaderBytes:    HeaderLimitBytes - 4096,
 	}
 }
 
-// Serve serves on ln until ctx is done (SIGTERM), then releases gracefully: readiness off and
-// keep-alives off first (idle connections close, each later response says Connection: close, so
-// clients reconnect instead of losing a request on a connection closed at shutdown), every request
-// still served for the drain period, then Shutdown waits for in-flight requests up to the shutdown
-// timeout. The access log is flushed every LogFlushInterval and once more before Serve returns.
-// It returns nil after a clean release.
+// Serve serves on ln until ctx is done (SIGTERM), then releases gracefully:
+//  1. readiness turns off, so the load balancer's health checks take the instance out;
+//  2. for the drain period every request is still served, on the connection it came on, and each
+//     response says Connection: close, so the balancer opens a fresh connection for its next
+//     request instead of reusing this one. No connection is closed under the balancer: closing
+//     idle keep-alive connections here would reset the next request the balancer sends on one;
+//  3. Shutdown closes the connections left idle (the balancer no longer sends by then) and waits
+//     for in-flight requests up to the shutdown timeout.
+//
+// The log never holds this up: Serve waits for the last log lines only within the shutdown
+// timeout. Requests that net/http refuses before any handler runs (headers over the limit, a
+// malformed request) get the API's JSON error and a log line (see refusingListener). It returns
+// nil after a clean release.
 func Serve(ctx context.Context, srv *http.Server, ln net.Listener, svc *Service, r Release) error {
-	stopFlushing := make(chan struct{})
-	go func() {
-		tick := time.NewTicker(LogFlushInterval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-tick.C:
-				svc.Flush()
-			case <-stopFlushing:
-				return
-			}
-		}
-	}()
-	defer func() {
-		close(stopFlushing)
-		svc.Flush()
-	}()
-
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(refusingListener{Listener: ln, svc: svc}) }()
 
 	select {
 	case err := <-served:
@@ -82,7 +75,6 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener, svc *Service,
 	}
 
 	svc.SetReady(false)
-	srv.SetKeepAlivesEnabled(false)
 	svc.Log("draining", map[string]any{"drain_seconds": r.Drain.Seconds()})
 	time.Sleep(r.Drain)
 
@@ -96,5 +88,6 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener, svc *Service,
 		return err
 	}
 	svc.Log("stopped", nil)
+	svc.Flush(shutdownCtx)
 	return nil
 }

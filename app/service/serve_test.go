@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -29,7 +31,7 @@ func get(t *testing.T, url string) (int, error) {
 // The release sequence: on stop, readiness fails first; requests in flight and requests that
 // arrive during the drain all complete with 200; then the server shuts down and Serve returns nil.
 func TestServeReleasesWithoutDroppingRequests(t *testing.T) {
-	svc := New(Build{Name: "webapp"}, nil, io.Discard)
+	svc := New(Options{Build: Build{Name: "webapp"}, Log: io.Discard})
 	slowStarted := make(chan struct{})
 	mux := http.NewServeMux()
 	mux.Handle("/", svc.Handler())
@@ -87,7 +89,7 @@ func TestServeReleasesWithoutDroppingRequests(t *testing.T) {
 }
 
 func TestServeKeepsServingForTheWholeDrain(t *testing.T) {
-	svc := New(Build{Name: "webapp"}, nil, io.Discard)
+	svc := New(Options{Build: Build{Name: "webapp"}, Log: io.Discard})
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -166,44 +168,116 @@ func rawGet(t *testing.T, conn net.Conn, reader *bufio.Reader, path string) *htt
 	return res
 }
 
-// A client talking to the instance directly (no load balancer) keeps its connection open; when the
-// drain starts the server closes it while idle and answers every later request with
-// Connection: close, so no request meets a connection closed under it at shutdown.
-func TestDrainTurnsKeepAlivesOff(t *testing.T) {
-	svc := New(Build{Name: "webapp"}, nil, io.Discard)
+// waitForDrain polls readiness on a connection of its own until it answers 503.
+func waitForDrain(t *testing.T, addr string) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if code, err := get(t, "http://"+addr+"/api/v1/health/ready"); err == nil && code == 503 {
+			return
+		}
+	}
+	t.Fatal("readiness did not turn 503 within 5 s of the stop")
+}
+
+// The race behind dropped requests at full load: the load balancer holds a keep-alive connection
+// that is idle at the instant of SIGTERM and sends its next request on it before its health checks
+// have taken the instance out. That request must be served, and the response must tell the
+// balancer to open a new connection next time.
+func TestAConnectionIdleAtSIGTERMServesItsNextRequest(t *testing.T) {
+	// GIVEN a keep-alive connection that served one request and is idle
+	svc := New(Options{Build: Build{Name: "webapp"}, Log: io.Discard})
 	addr, stop, done := startServe(t, svc, Release{Drain: 800 * time.Millisecond, ShutdownTimeout: time.Second})
-	idle, err := net.Dial("tcp", addr)
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	idleReader := bufio.NewReader(idle)
-	if res := rawGet(t, idle, idleReader, "/api/v1/health/live"); res.Close {
+	defer conn.Close()
+	reader := bufio.NewReader(conn)
+	if res := rawGet(t, conn, reader, "/api/v1/health/live"); res.Close {
 		t.Fatal("before the drain the server closes keep-alive connections")
 	}
-
+	// WHEN the stop arrives while it is idle, and then a request comes on it
 	stop()
-	time.Sleep(100 * time.Millisecond)
-	_ = idle.SetReadDeadline(time.Now().Add(300 * time.Millisecond)) // well inside the 800ms drain
-	if _, err := idleReader.ReadByte(); err != io.EOF {
-		t.Fatalf("idle keep-alive connection at drain start: read gave %v, want EOF (closed by the server)", err)
-	}
-	fresh, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fresh.Close()
-	res := rawGet(t, fresh, bufio.NewReader(fresh), "/api/v1/health/live")
+	waitForDrain(t, addr)
+	time.Sleep(50 * time.Millisecond)
+	res := rawGet(t, conn, reader, "/api/v1/info")
+	// THEN the request is served, with Connection: close, and the server then closes the connection
 	if res.StatusCode != 200 || !res.Close {
-		t.Fatalf("request during the drain: %d, Connection: close %v; want 200 and close", res.StatusCode, res.Close)
+		t.Fatalf("request on a connection idle at SIGTERM: %d, Connection: close %v; want 200 and close", res.StatusCode, res.Close)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, err := reader.ReadByte(); err != io.EOF {
+		t.Fatalf("after a Connection: close answer the read gave %v, want EOF", err)
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
 }
 
+func TestEveryResponseDuringTheDrainClosesItsConnection(t *testing.T) {
+	svc := New(Options{Build: Build{Name: "webapp"}, Log: io.Discard})
+	addr, stop, done := startServe(t, svc, Release{Drain: 600 * time.Millisecond, ShutdownTimeout: time.Second})
+	stop()
+	waitForDrain(t, addr)
+	for _, path := range []string{"/api/v1/info", "/api/v1/health/live", "/api/v1/health/ready", "/nope"} {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res := rawGet(t, conn, bufio.NewReader(conn), path); !res.Close {
+			t.Errorf("%s during the drain: %d without Connection: close", path, res.StatusCode)
+		}
+		conn.Close()
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A sink nobody reads (stdout into a pipe whose reader hangs): requests, readiness and the whole
+// release sequence go on; Serve returns within the drain and shutdown bounds.
+func TestAPipeNobodyReadsHoldsUpNeitherRequestsNorTheStop(t *testing.T) {
+	// GIVEN the log going into a real pipe that is never read (64 KiB of kernel buffer)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	svc := New(Options{Build: Build{Name: "webapp"}, Log: w})
+	release := Release{Drain: 300 * time.Millisecond, ShutdownTimeout: time.Second}
+	addr, stop, done := startServe(t, svc, release)
+	// WHEN it serves far more than the pipe holds
+	client := &http.Client{Timeout: 5 * time.Second}
+	for i := 0; i < 3000; i++ {
+		res, err := client.Get("http://" + addr + "/api/v1/info")
+		if err != nil {
+			t.Fatalf("request %d with the log pipe full: %v", i, err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+	}
+	// THEN readiness still answers, and the stop completes within drain + shutdown
+	if code, err := get(t, "http://"+addr+"/api/v1/health/ready"); err != nil || code != 200 {
+		t.Fatalf("readiness with the log pipe full: %d %v", code, err)
+	}
+	start := time.Now()
+	stop()
+	bound := release.Drain + release.ShutdownTimeout + 500*time.Millisecond
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(bound):
+		t.Fatalf("Serve did not return within %s of the stop while the log pipe was full", bound)
+	}
+	t.Logf("stopped %s after SIGTERM with the log pipe full", time.Since(start).Round(time.Millisecond))
+}
+
 func TestServeFlushesEveryAccessLogLineBeforeReturning(t *testing.T) {
 	var logs syncBuffer
-	svc := New(Build{Name: "webapp"}, nil, &logs)
+	svc := New(Options{Build: Build{Name: "webapp"}, Log: &logs})
 	addr, stop, done := startServe(t, svc, Release{Drain: 0, ShutdownTimeout: time.Second})
 	for i := 0; i < 25; i++ {
 		if code, err := get(t, "http://"+addr+"/api/v1/health/live"); err != nil || code != 200 {
@@ -221,7 +295,7 @@ func TestServeFlushesEveryAccessLogLineBeforeReturning(t *testing.T) {
 
 func TestServeFlushesTheLogWhileRunning(t *testing.T) {
 	var logs syncBuffer
-	svc := New(Build{Name: "webapp"}, nil, &logs)
+	svc := New(Options{Build: Build{Name: "webapp"}, Log: &logs})
 	addr, stop, done := startServe(t, svc, Release{Drain: 0, ShutdownTimeout: time.Second})
 	defer func() { stop(); <-done }()
 	if _, err := get(t, "http://"+addr+"/api/v1/health/live"); err != nil {
@@ -233,17 +307,94 @@ func TestServeFlushesTheLogWhileRunning(t *testing.T) {
 	}
 }
 
-func TestOversizedRequestHeadersAreRefused(t *testing.T) {
-	svc := New(Build{Name: "webapp"}, nil, io.Discard)
-	addr, stop, done := startServe(t, svc, Release{Drain: 0, ShutdownTimeout: time.Second})
-	defer func() { stop(); <-done }()
+// rawRequest sends bytes as they are on a fresh connection and reads the answer.
+func rawRequest(t *testing.T, addr, request string) *http.Response {
+	t.Helper()
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	res := rawGet(t, conn, bufio.NewReader(conn), "/"+strings.Repeat("a", 1<<20))
-	if res.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
-		t.Fatalf("1 MB URL: %d, want 431", res.StatusCode)
+	t.Cleanup(func() { conn.Close() })
+	if _, err := io.WriteString(conn, request); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to %.60q: %v", request, err)
+	}
+	return res
+}
+
+// headerBlock is a GET request whose request line and headers take exactly n bytes.
+func headerBlock(n int) string {
+	head := "GET /api/v1/health/live HTTP/1.1\r\nHost: test\r\nX-Pad: "
+	return head + strings.Repeat("a", n-len(head)-len("\r\n\r\n")) + "\r\n\r\n"
+}
+
+// Requests net/http refuses before any handler runs get the API's answer: JSON with a request id,
+// and an access log line.
+func TestRequestsTheServerRefusesGetJSONWithARequestIDAndALogLine(t *testing.T) {
+	cases := []struct {
+		name, request string
+		status        int
+		message       string
+	}{
+		{"headers over the limit", headerBlock(HeaderLimitBytes + 1), 431, "exceed 65536 bytes"},
+		{"a malformed request line", "GARBAGE\r\n\r\n", 400, "Bad Request"},
+		{"no Host header", "GET /api/v1/info HTTP/1.1\r\n\r\n", 400, "missing required Host header"},
+		{"an unknown transfer encoding", "POST /api/v1/info HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: rot13\r\n\r\n", 501, "Unsupported transfer encoding"},
+		{"an unknown protocol version", "GET /api/v1/info HTTP/2.7\r\nHost: test\r\n\r\n", 505, "unsupported protocol version"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// GIVEN a running service
+			var logs syncBuffer
+			svc := New(Options{Build: Build{Name: "webapp"}, Log: &logs})
+			addr, stop, done := startServe(t, svc, Release{Drain: 0, ShutdownTimeout: time.Second})
+			// WHEN it gets the request
+			res := rawRequest(t, addr, c.request)
+			// THEN the answer is the API's JSON error with a request id
+			if res.StatusCode != c.status {
+				t.Fatalf("status %d, want %d", res.StatusCode, c.status)
+			}
+			if ct := res.Header.Get("Content-Type"); ct != "application/json" {
+				t.Fatalf("Content-Type %q", ct)
+			}
+			var body ErrorResponse
+			if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+				t.Fatalf("body is not the JSON error: %v", err)
+			}
+			id := res.Header.Get(RequestIDHeader)
+			if body.Error.Status != c.status || body.Error.RequestID != id || len(id) != 32 || !strings.Contains(body.Error.Message, c.message) {
+				t.Fatalf("body %+v with %s %q; want status %d, the header's request id and a message with %q", body, RequestIDHeader, id, c.status, c.message)
+			}
+			// AND one access log line carries the status and the same request id
+			stop()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			var line map[string]any
+			for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+				var entry map[string]any
+				if json.Unmarshal([]byte(l), &entry) == nil && entry["msg"] == "request" {
+					line = entry
+				}
+			}
+			if line == nil || line["status"] != float64(c.status) || line["request_id"] != id || line["remote"] != "127.0.0.1" {
+				t.Fatalf("access log line %v; want status %d, request id %s, remote 127.0.0.1", line, c.status, id)
+			}
+		})
+	}
+}
+
+// The limit is the ALB's, 64 KiB for the request line and all headers, to the byte.
+func TestTheHeaderLimitIsExactly64KiB(t *testing.T) {
+	svc := New(Options{Build: Build{Name: "webapp"}, Log: io.Discard})
+	addr, stop, done := startServe(t, svc, Release{Drain: 0, ShutdownTimeout: time.Second})
+	defer func() { stop(); <-done }()
+	for size, want := range map[int]int{HeaderLimitBytes - 1: 200, HeaderLimitBytes: 200, HeaderLimitBytes + 1: 431} {
+		if res := rawRequest(t, addr, headerBlock(size)); res.StatusCode != want {
+			t.Errorf("request line and headers of %d bytes: %d, want %d", size, res.StatusCode, want)
+		}
 	}
 }

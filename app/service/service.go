@@ -3,6 +3,7 @@
 package service
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
@@ -10,6 +11,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,12 +28,27 @@ type Build struct {
 	Commit  string
 }
 
+// Options configure a Service.
+type Options struct {
+	Build Build
+	// Lookup finds the instance's identity; it is called once, on the first info request.
+	// nil reports imds.Unknown.
+	Lookup func() imds.Identity
+	// Log receives the access and event log, one JSON object a line (see logWriter): no request
+	// and no step of the release sequence ever waits on it.
+	Log io.Writer
+	// TrustedProxies are the addresses of the load balancer's nodes: for a request from one of
+	// them, the client address logged is read from X-Forwarded-For. Empty: every peer is the client.
+	TrustedProxies []netip.Prefix
+}
+
 // Service holds the API's state.
 type Service struct {
 	build   Build
 	started time.Time
 	now     func() time.Time
 	log     *logWriter
+	proxies []netip.Prefix
 
 	identityOnce sync.Once
 	lookup       func() imds.Identity
@@ -38,29 +57,32 @@ type Service struct {
 	ready atomic.Bool
 }
 
-// New returns a service that reports itself ready. lookup is called once, on the first info
-// request; nil reports imds.Unknown. Access log lines are buffered: Serve flushes them every
-// LogFlushInterval and at shutdown; whoever serves the handler otherwise calls Flush.
-func New(build Build, lookup func() imds.Identity, logOut io.Writer) *Service {
-	if lookup == nil {
-		lookup = func() imds.Identity { return imds.Unknown }
+// New returns a service that reports itself ready. Its log lines are written out every
+// LogFlushInterval, at 32 KiB, and on Flush.
+func New(o Options) *Service { return newService(o, LogFlushInterval) }
+
+func newService(o Options, logInterval time.Duration) *Service {
+	if o.Lookup == nil {
+		o.Lookup = func() imds.Identity { return imds.Unknown }
 	}
-	s := &Service{build: build, started: time.Now(), now: time.Now, lookup: lookup, log: &logWriter{out: logOut}}
+	s := &Service{build: o.Build, started: time.Now(), now: time.Now, lookup: o.Lookup, log: newLogWriter(o.Log, logInterval), proxies: o.TrustedProxies}
 	s.ready.Store(true)
 	return s
 }
 
-// SetReady flips readiness; the load balancer's health check reads it.
+// SetReady flips readiness; the load balancer's health check reads it. While not ready (the
+// drain), every response says Connection: close.
 func (s *Service) SetReady(ready bool) { s.ready.Store(ready) }
 
 // Ready reports the readiness state.
 func (s *Service) Ready() bool { return s.ready.Load() }
 
-// Log writes one structured event line, at once.
+// Log queues one structured event line and wakes the log's writer; it never waits on the sink.
 func (s *Service) Log(msg string, fields map[string]any) { s.log.event("info", msg, fields) }
 
-// Flush writes out the buffered access log lines.
-func (s *Service) Flush() { s.log.Flush() }
+// Flush waits until the sink has taken every log line queued so far, or until ctx is done; it
+// reports whether everything was written.
+func (s *Service) Flush(ctx context.Context) bool { return s.log.Flush(ctx) }
 
 type route struct {
 	method  string
@@ -99,6 +121,8 @@ type InfoResponse struct {
 	AvailabilityZone string  `json:"availability_zone"`
 	UptimeSeconds    float64 `json:"uptime_seconds"`
 	ServerTime       string  `json:"server_time"`
+	// LogLinesDropped counts log lines dropped since start because the sink did not keep up.
+	LogLinesDropped uint64 `json:"log_lines_dropped"`
 }
 
 func (s *Service) info(w http.ResponseWriter, r *http.Request) {
@@ -120,8 +144,10 @@ func (s *Service) info(w http.ResponseWriter, r *http.Request) {
 	b = append(b, `,"uptime_seconds":`...)
 	b = appendMillis(b, now.Sub(s.started).Microseconds()/1000) // seconds, to the millisecond
 	b = append(b, `,"server_time":"`...)
-	b = now.UTC().AppendFormat(b, time.RFC3339Nano)
-	b = append(b, "\"}\n"...)
+	b = appendTimestamp(b, now)
+	b = append(b, `","log_lines_dropped":`...)
+	b = strconv.AppendUint(b, s.log.Dropped(), 10)
+	b = append(b, "}\n"...)
 	setJSONHeaders(w)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
@@ -170,6 +196,7 @@ func writeError(w http.ResponseWriter, r *http.Request, status int, message stri
 var (
 	jsonContentType = []string{"application/json"}
 	noStore         = []string{"no-store"}
+	closeConnection = []string{"close"}
 )
 
 func setJSONHeaders(w http.ResponseWriter) {
@@ -207,7 +234,13 @@ func (s *Service) withRequestID(next http.Handler) http.Handler {
 		if !validRequestID(id) {
 			id = newRequestID()
 		}
-		w.Header()[RequestIDHeader] = []string{id} // the canonical form of the name
+		h := w.Header()
+		h[RequestIDHeader] = []string{id} // the canonical form of the name
+		if !s.Ready() {
+			// Draining: serve on, but close the connection after this response, so whoever holds it
+			// (the load balancer) opens a new one instead of reusing one Shutdown will close.
+			h["Connection"] = closeConnection
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -260,6 +293,56 @@ func remoteHost(addr string) string {
 	return addr
 }
 
+// ForwardedForHeader is where a load balancer puts the addresses a request came through.
+const ForwardedForHeader = "X-Forwarded-For"
+
+// clientAddress is the address the request came from: the peer, unless the peer is a trusted
+// proxy. Then X-Forwarded-For is read from the right (each proxy appends the address it saw, the
+// ALB included): the first address that is not a trusted proxy is the client; a value that is
+// not an address ends the walk at the last address read.
+func (s *Service) clientAddress(r *http.Request) string {
+	peer := remoteHost(r.RemoteAddr)
+	if len(s.proxies) == 0 || !s.trusts(peer) {
+		return peer
+	}
+	client := peer
+	values := r.Header[ForwardedForHeader]
+	for i := len(values) - 1; i >= 0; i-- {
+		rest := values[i]
+		for rest != "" {
+			hop := rest
+			if comma := strings.LastIndexByte(rest, ','); comma >= 0 {
+				hop, rest = rest[comma+1:], rest[:comma]
+			} else {
+				rest = ""
+			}
+			hop = strings.TrimSpace(hop)
+			if _, err := netip.ParseAddr(hop); err != nil {
+				return client
+			}
+			client = hop
+			if !s.trusts(hop) {
+				return client
+			}
+		}
+	}
+	return client
+}
+
+func (s *Service) trusts(host string) bool {
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	addr = addr.Unmap()
+	for _, p := range s.proxies {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Service) withAccessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -274,7 +357,7 @@ func (s *Service) withAccessLog(next http.Handler) http.Handler {
 			bytes:     rec.bytes,
 			start:     start,
 			requestID: w.Header().Get(RequestIDHeader),
-			remote:    remoteHost(r.RemoteAddr),
+			remote:    s.clientAddress(r),
 			userAgent: r.UserAgent(),
 		})
 	})

@@ -2,9 +2,12 @@ package service
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -12,13 +15,26 @@ import (
 	"webapp/imds"
 )
 
-func newTestService(logs *bytes.Buffer) *Service {
-	s := New(Build{Name: "webapp", Version: "v1.2.3", Commit: "abc123"}, func() imds.Identity {
-		return imds.Identity{InstanceID: "i-0abc", AvailabilityZone: "eu-west-1a"}
-	}, logs)
+// newTestService writes its log only on flush (its interval is an hour), so tests see every write.
+func newTestService(logs io.Writer) *Service {
+	s := newService(Options{
+		Build:  Build{Name: "webapp", Version: "v1.2.3", Commit: "abc123"},
+		Lookup: func() imds.Identity { return imds.Identity{InstanceID: "i-0abc", AvailabilityZone: "eu-west-1a"} },
+		Log:    logs,
+	}, time.Hour)
 	s.started = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	s.now = func() time.Time { return s.started.Add(90 * time.Second) }
 	return s
+}
+
+// flush waits for the log's writer to have written everything queued.
+func flush(t *testing.T, svc *Service) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if !svc.Flush(ctx) {
+		t.Fatal("the log was not written within 10 s")
+	}
 }
 
 func do(t *testing.T, h http.Handler, method, path string, header map[string]string) *httptest.ResponseRecorder {
@@ -49,7 +65,7 @@ func TestInfoReportsBuildInstanceUptimeAndTime(t *testing.T) {
 		t.Fatalf("status %d", rec.Code)
 	}
 	got := decode[InfoResponse](t, rec)
-	want := InfoResponse{Service: "webapp", Version: "v1.2.3", Commit: "abc123", InstanceID: "i-0abc", AvailabilityZone: "eu-west-1a", UptimeSeconds: 90, ServerTime: "2026-01-01T00:01:30Z"}
+	want := InfoResponse{Service: "webapp", Version: "v1.2.3", Commit: "abc123", InstanceID: "i-0abc", AvailabilityZone: "eu-west-1a", UptimeSeconds: 90, ServerTime: "2026-01-01T00:01:30Z", LogLinesDropped: 0}
 	if got != want {
 		t.Fatalf("got %+v\nwant %+v", got, want)
 	}
@@ -129,7 +145,7 @@ func TestAccessLogIsOneJSONObjectPerRequest(t *testing.T) {
 	h := svc.Handler()
 	do(t, h, "GET", "/api/v1/info", map[string]string{RequestIDHeader: "r1"})
 	do(t, h, "GET", "/missing", map[string]string{RequestIDHeader: "r2"})
-	svc.Flush()
+	flush(t, svc)
 	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
 	if len(lines) != 2 {
 		t.Fatalf("%d log lines: %q", len(lines), logs.String())
@@ -145,5 +161,48 @@ func TestAccessLogIsOneJSONObjectPerRequest(t *testing.T) {
 	}
 	if _, ok := entry["duration_ms"]; !ok {
 		t.Error("no duration_ms")
+	}
+}
+
+// Behind the ALB the peer is a load balancer node; the client is in X-Forwarded-For, which the ALB
+// appends to. Only a trusted peer's header is believed, and only its trusted part.
+func TestTheClientAddressComesFromXForwardedForOnlyThroughTrustedProxies(t *testing.T) {
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/24"), netip.MustParsePrefix("10.0.1.0/24")}
+	cases := []struct {
+		name    string
+		proxies []netip.Prefix
+		peer    string
+		xff     []string
+		want    string
+	}{
+		{"a load balancer node forwards a client", trusted, "10.0.0.5:4711", []string{"203.0.113.7"}, "203.0.113.7"},
+		{"an untrusted peer cannot claim an address", trusted, "198.51.100.1:4711", []string{"203.0.113.7"}, "198.51.100.1"},
+		{"what the client wrote before the balancer's entry is not believed", trusted, "10.0.0.5:4711", []string{"192.0.2.66, 203.0.113.7"}, "203.0.113.7"},
+		{"a chain of trusted proxies is walked", trusted, "10.0.0.5:4711", []string{"203.0.113.7, 10.0.1.9"}, "203.0.113.7"},
+		{"repeated header lines read as one list", trusted, "10.0.0.5:4711", []string{"192.0.2.66", "203.0.113.7"}, "203.0.113.7"},
+		{"an IPv6 client", trusted, "10.0.0.5:4711", []string{"2001:db8::7"}, "2001:db8::7"},
+		{"a trusted peer without the header", trusted, "10.0.0.5:4711", nil, "10.0.0.5"},
+		{"garbage stops the walk at the last address read", trusted, "10.0.0.5:4711", []string{"203.0.113.7, not-an-address, 10.0.1.9"}, "10.0.1.9"},
+		{"nothing trusted: the header is ignored", nil, "10.0.0.5:4711", []string{"203.0.113.7"}, "10.0.0.5"},
+		{"an IPv4-mapped peer is matched as IPv4", trusted, "[::ffff:10.0.0.5]:4711", []string{"203.0.113.7"}, "203.0.113.7"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// GIVEN a service that trusts c.proxies
+			var logs bytes.Buffer
+			svc := newService(Options{Build: Build{Name: "webapp"}, Log: &logs, TrustedProxies: c.proxies}, time.Hour)
+			// WHEN a request comes from c.peer with c.xff
+			req := httptest.NewRequest("GET", "/api/v1/health/live", nil)
+			req.RemoteAddr = c.peer
+			for _, v := range c.xff {
+				req.Header.Add(ForwardedForHeader, v)
+			}
+			svc.Handler().ServeHTTP(httptest.NewRecorder(), req)
+			flush(t, svc)
+			// THEN the access log names c.want
+			if got := logLines(t, logs.String())[0]["remote"]; got != c.want {
+				t.Fatalf("remote logged as %q, want %q", got, c.want)
+			}
+		})
 	}
 }

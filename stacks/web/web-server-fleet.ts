@@ -147,7 +147,14 @@ export class WebServerFleet extends Construct implements IConnectable {
     // bucket's name, known only after apply, where the placeholder stands.
     const bucketPlaceholder = '@release-bucket@';
     const initialKey = `${RELEASE_PREFIX}/${props.initialReleaseVersion}.tar.gz`;
-    const script = userData({ releaseUri: `s3://${bucketPlaceholder}/${initialKey}`, region: props.location.region, port: props.appPort, timings: t });
+    const script = userData({
+      releaseUri: `s3://${bucketPlaceholder}/${initialKey}`,
+      region: props.location.region,
+      port: props.appPort,
+      timings: t,
+      // The load balancer's nodes live in the public subnets: their X-Forwarded-For names the client.
+      trustedProxies: props.network.publicSubnetCidrs,
+    });
     this.userData = Fn.base64encode(Fn.replace(Fn.rawString(script), bucketPlaceholder, this.releaseBucket.bucket));
 
     this.instanceRole = new IamRole(this, 'instance-role', {
@@ -366,6 +373,8 @@ export interface UserDataOptions {
   readonly region: string;
   readonly port: number;
   readonly timings: ReleaseTimings;
+  /** CIDR blocks whose X-Forwarded-For the service believes (TRUSTED_PROXIES): the load balancer's subnets. */
+  readonly trustedProxies: readonly string[];
 }
 
 /**
@@ -402,6 +411,7 @@ export function userData(o: UserDataOptions): string {
     `PORT=${o.port}`,
     `DRAIN_PERIOD=${t.drainSeconds}s`,
     `SHUTDOWN_TIMEOUT=${t.shutdownTimeoutSeconds}s`,
+    `TRUSTED_PROXIES=${o.trustedProxies.join(',')}`,
     'ENV',
     "cat > /etc/systemd/system/webapp.service.d/stop.conf <<'UNIT'",
     '[Service]',

@@ -23,6 +23,7 @@ const BASE_USER_DATA = userData({
   region: 'eu-west-1',
   port: 8080,
   timings: releaseTimings(config('dev').webapp),
+  trustedProxies: config('dev').webapp.network.publicSubnetCidrs,
 });
 
 interface Fake {

@@ -27,12 +27,20 @@ describe('WebServerFleet launch template', () => {
   });
 
   it('installs the release named in its user data, with the drain and stop timeout from the config', () => {
-    const script = userData({ releaseUri: 's3://bucket/webapp/v1.tar.gz', region: 'eu-west-1', port: 8080, timings });
+    const script = userData({ releaseUri: 's3://bucket/webapp/v1.tar.gz', region: 'eu-west-1', port: 8080, timings, trustedProxies: ['10.0.0.0/24'] });
     expect(script).toMatch(/^release='s3:\/\/bucket\/webapp\/v1\.tar\.gz'$/m);
     expect(script).toContain(`aws s3 cp --only-show-errors --region 'eu-west-1' "$release"`);
     expect(script).toContain(`DRAIN_PERIOD=${timings.drainSeconds}s`);
     expect(script).toContain(`TimeoutStopSec=${timings.stopTimeoutSeconds}`);
     expect(script).toContain('systemctl enable --now webapp');
+  });
+
+  it("trusts X-Forwarded-For only from the load balancer's subnets, the network's public ones", () => {
+    // GIVEN a fleet in the test network (public subnets 10.0.0-2.0/24)
+    // WHEN it is synthesized
+    const [template] = resourceList(buildFleet().json, 'aws_launch_template');
+    // THEN the service's environment names exactly those blocks
+    expect(template.user_data).toContain('TRUSTED_PROXIES=10.0.0.0/24,10.0.1.0/24,10.0.2.0/24\\n');
   });
 
   it('puts the initial release from its own bucket in the default version, with Terraform filling in the bucket name', () => {
