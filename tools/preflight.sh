@@ -14,6 +14,7 @@ need go golang-go "builds and tests app/ (synth builds the web app's first relea
 need terraform "" "validates and plans every stack; install Terraform >= 1.11 from HashiCorp"
 need python3 python3-venv "runs checkov, moto and the AWS CLI from .venv"
 need haproxy haproxy "the release drill's local load balancer"
+need wrk wrk "the release drill's load (and npm run bench:webapp's)"
 need php php-cli "runs the Cachet image's PHP"
 need mariadbd mariadb-server "the Cachet database tests (TLS, rotation, passwords)"
 need jq jq "the Deploy action's script"

@@ -59,7 +59,7 @@ describe('tools/preflight.sh', () => {
   it('tells .ci/run which Debian packages to install', () => {
     const result = run(barePath(), '--missing-packages');
     expect(result.status).toBe(0);
-    expect(result.stdout.trim().split(' ')).toEqual(expect.arrayContaining(['golang-go', 'php-cli', 'jq', 'graphviz', 'openssl']));
+    expect(result.stdout.trim().split(' ')).toEqual(expect.arrayContaining(['golang-go', 'php-cli', 'jq', 'graphviz', 'openssl', 'wrk']));
     expect(result.stdout).not.toMatch(/terraform/);
   });
 });
