@@ -1,7 +1,8 @@
 // The benchmarks page, docs/benchmarks.md, is written by the benchmark scripts: each owns one
 // section between markers and replaces it with its latest run, stamped with the date and machine.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, release, totalmem } from 'node:os';
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { projectPath } from '../project';
 
 export const BENCHMARKS_PATH = projectPath('docs', 'benchmarks.md');
@@ -34,4 +35,41 @@ export function replaceSection(text: string, name: string, body: string): string
 export function writeBenchmarkSection(name: string, title: string, lines: readonly string[], path = BENCHMARKS_PATH): void {
   const text = existsSync(path) ? readFileSync(path, 'utf8') : HEADER;
   writeFileSync(path, replaceSection(text, name, [`## ${title}`, '', `Run on ${machine()}.`, '', ...lines].join('\n')));
+}
+
+/** The lock every benchmark holds while it runs: two at once would measure each other. */
+export const BENCH_LOCK_PATH = join(tmpdir(), 'cdktf-aws-systems-bench.lock');
+
+/**
+ * Takes the benchmarks' lock for the life of this process (released at exit). When another live
+ * process holds it, throws naming that benchmark; a lock left by a process that is gone is taken over.
+ */
+export function takeBenchLock(name: string, path = BENCH_LOCK_PATH): void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid} ${name}\n`, { flag: 'wx' });
+      process.once('exit', () => {
+        if (readFileSync(path, 'utf8').startsWith(`${process.pid} `)) unlinkSync(path);
+      });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const [pid, holder] = readFileSync(path, 'utf8').trim().split(' ');
+    if (isAlive(Number(pid))) {
+      throw new Error(`another benchmark (${holder}, pid ${pid}) is running; wait until it ends, two at once would measure each other (lock: ${path})`);
+    }
+    unlinkSync(path); // its holder is gone
+  }
+  throw new Error(`could not take the benchmark lock ${path}`);
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { machine, replaceSection, writeBenchmarkSection } from '../../bench/report';
+import { machine, replaceSection, takeBenchLock, writeBenchmarkSection } from '../../bench/report';
 
 describe('the benchmarks page', () => {
   it('replaces only its own section and keeps the others', () => {
@@ -27,5 +28,27 @@ describe('the benchmarks page', () => {
     expect(text).toMatch(/\d+ cores, [\d.]+ GiB, Linux .*, Node v\d+/);
     expect(text).toContain('| third |');
     expect(text).not.toContain('| second |');
+  });
+});
+
+describe('the benchmarks lock', () => {
+  const lockIn = () => join(mkdtempSync(join(tmpdir(), 'bench-lock-')), 'bench.lock');
+
+  it('is refused while another live process holds it, naming that benchmark', () => {
+    // GIVEN a lock held by a live process (this test's parent)
+    const path = lockIn();
+    writeFileSync(path, `${process.ppid} bench:webapp\n`);
+    // WHEN another benchmark asks for it THEN it is refused with the holder's name
+    expect(() => takeBenchLock('drill', path)).toThrow(/another benchmark \(bench:webapp, pid \d+\) is running/);
+  });
+
+  it('is taken over from a process that is gone', () => {
+    // GIVEN a lock left by a process that has exited
+    const path = lockIn();
+    const gone = spawnSync('true').pid;
+    writeFileSync(path, `${gone} bench\n`);
+    // WHEN a benchmark asks for it THEN it holds it
+    takeBenchLock('drill', path);
+    expect(readFileSync(path, 'utf8')).toBe(`${process.pid} drill\n`);
   });
 });
