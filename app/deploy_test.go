@@ -55,3 +55,11 @@ func TestUnitRunsUnprivileged(t *testing.T) {
 		t.Fatalf("NoNewPrivileges=%s", got)
 	}
 }
+
+// journald's default rate limit (10,000 messages in 30 s a service) would drop access log lines
+// from a few hundred requests a second on.
+func TestUnitIsNotRateLimitedByJournald(t *testing.T) {
+	if got := unitSetting(t, "LogRateLimitIntervalSec"); got != "0" {
+		t.Fatalf("LogRateLimitIntervalSec=%s, want 0 (no journald rate limit for the access log)", got)
+	}
+}
