@@ -117,21 +117,6 @@ async function measure(server: Server, o: { seconds: number; warmup: number; con
   return { ...sample, logLines: lines };
 }
 
-/** The service at an older commit, built from `git archive` of its app/ directory. */
-function buildBaseline(revision: string): string {
-  const src = mkdtempSync(join(tmpdir(), 'webapp-baseline-src-'));
-  const exported = spawnSync('bash', ['-c', 'git -C "$1" archive "$2" app | tar -x -C "$3"', 'baseline', ROOT, revision, src], { encoding: 'utf8' });
-  if (exported.status !== 0) throw new Error(`cannot export app/ at ${revision}: ${exported.stderr}`);
-  const out = mkdtempSync(join(tmpdir(), 'webapp-baseline-'));
-  const built = spawnSync('go', ['build', '-trimpath', '-o', join(out, 'webapp'), '.'], {
-    cwd: join(src, 'app'),
-    encoding: 'utf8',
-    env: { ...process.env, CGO_ENABLED: '0' },
-  });
-  if (built.status !== 0) throw new Error(`cannot build app/ at ${revision}: ${built.stderr}`);
-  return join(out, 'webapp');
-}
-
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 /** The median (the mean of the middle two for an even count). */
 export function median(xs: number[]): number {
@@ -189,7 +174,14 @@ async function main(): Promise<number> {
     { name: 'webapp GET /api/v1/info', binary: join(buildRelease('bench'), 'bin', 'webapp'), env: appEnv, path: '/api/v1/info', logToFile },
   ];
   const baseline = stringValue(args, 'baseline');
-  if (baseline) servers.push({ name: `webapp at ${baseline}`, binary: buildBaseline(baseline), env: appEnv, path: '/api/v1/info', logToFile });
+  if (baseline)
+    servers.push({
+      name: `webapp at ${baseline}`,
+      binary: join(buildRelease('baseline', baseline), 'bin', 'webapp'),
+      env: appEnv,
+      path: '/api/v1/info',
+      logToFile,
+    });
 
   const samples = new Map<string, Sample[]>(servers.map((s) => [s.name, []]));
   const loads: number[] = [];

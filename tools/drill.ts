@@ -117,10 +117,21 @@ export const BALANCER_KINDS: Readonly<Record<string, string>> = {
   hrsp_5xx: '5xx answers (the servers and the balancer)',
 };
 
-/** Builds a release of the service into a fresh directory and returns it. */
-export function buildRelease(version: string, outdir = mkdtempSync(join(tmpdir(), `webapp-${version}-`))): string {
-  const result = spawnSync('bash', [join(ROOT, 'app', 'build.sh'), version, `drill-${version}`, outdir, '--skip-tests'], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`app/build.sh ${version} failed:\n${result.stderr}`);
+/**
+ * Builds a release of the service (app/build.sh: bin/webapp and its unit) into a fresh directory
+ * and returns it; with `revision`, app/ as it was at that commit.
+ */
+export function buildRelease(version: string, revision?: string): string {
+  let app = join(ROOT, 'app');
+  if (revision !== undefined) {
+    const src = mkdtempSync(join(tmpdir(), 'webapp-src-'));
+    const exported = spawnSync('bash', ['-c', 'git -C "$1" archive "$2" app | tar -x -C "$3"', 'export', ROOT, revision, src], { encoding: 'utf8' });
+    if (exported.status !== 0) throw new Error(`cannot export app/ at ${revision}: ${exported.stderr}`);
+    app = join(src, 'app');
+  }
+  const outdir = mkdtempSync(join(tmpdir(), `webapp-${version}-`));
+  const result = spawnSync('bash', [join(app, 'build.sh'), version, `drill-${version}`, outdir, '--skip-tests'], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`app/build.sh ${version}${revision ? ` at ${revision}` : ''} failed:\n${result.stderr}`);
   return outdir;
 }
 
@@ -265,8 +276,6 @@ function startLoad(url: string, connections: number, rate: number | undefined, w
   };
 }
 
-type Stop = { readonly signal: 'SIGTERM' | 'SIGKILL' };
-
 /** Runs the drill; every process it starts is stopped before it returns. */
 export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   for (const [tool, args] of [
@@ -330,7 +339,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   // Launch before terminate: the new instance is registered unhealthy and takes traffic once it
   // passed the healthy threshold; only then is the old one stopped. The old one is deregistered
   // (maintenance) once the balancer has marked it down and it has exited.
-  const replace = async (old: Running, version: 'v1' | 'v2', drainSeconds: number, stop: Stop): Promise<Running> => {
+  const replace = async (old: Running, version: 'v1' | 'v2', drainSeconds: number, signal: 'SIGTERM' | 'SIGKILL'): Promise<Running> => {
     const slot = free.shift()!;
     const next = launch(slot, version, drainSeconds);
     // As an ALB registers a target: unhealthy until it passes the healthy threshold. haproxy takes
@@ -345,11 +354,11 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     event(`${version} launched on s${slot} (drain ${drainSeconds} s), registered unhealthy`);
     await waitForState(socket, `s${slot}`, 'UP', ms(timings.healthySeconds + 2 * check.intervalSeconds) + 5000);
     event(`s${slot} UP`);
-    old.instance.process.kill(stop.signal);
-    event(`${stop.signal} to ${old.version} on s${old.slot}`);
+    old.instance.process.kill(signal);
+    event(`${signal} to ${old.version} on s${old.slot}`);
     const stopBound = ms(timings.stopTimeoutSeconds + 5);
     const exited = await Promise.race([old.instance.exited.then(() => true), sleep(stopBound).then(() => false)]);
-    if (!exited) throw new Error(`${old.version} on s${old.slot} did not exit within ${stopBound} ms of ${stop.signal}`);
+    if (!exited) throw new Error(`${old.version} on s${old.slot} did not exit within ${stopBound} ms of ${signal}`);
     event(`s${old.slot} exited`);
     await waitForState(socket, `s${old.slot}`, 'DOWN', ms(timings.detectionSeconds + check.intervalSeconds) + 5000);
     await haproxyCommand(socket, `set server app/s${old.slot} state maint`);
@@ -414,18 +423,18 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       const to = from === 'v1' ? 'v2' : 'v1';
       await phase(`release ${r}: ${from} -> ${to}`, false, async () => {
         const next: Running[] = [];
-        for (const old of fleet) next.push(await replace(old, to, timings.drainSeconds, { signal: 'SIGTERM' }));
+        for (const old of fleet) next.push(await replace(old, to, timings.drainSeconds, 'SIGTERM'));
         fleet = next;
       });
     }
     const version = fleet[0].version;
     await phase('control: SIGKILL, no drain', true, async () => {
-      fleet = [await replace(fleet[0], version, timings.drainSeconds, { signal: 'SIGKILL' }), fleet[1]];
+      fleet = [await replace(fleet[0], version, timings.drainSeconds, 'SIGKILL'), fleet[1]];
     });
     await phase(`control: drain ${shortDrain} s`, true, async () => {
       // The instance to stop is launched with the short drain, then replaced.
-      const short = await replace(fleet[0], version, shortDrain, { signal: 'SIGTERM' });
-      fleet = [await replace(short, version, timings.drainSeconds, { signal: 'SIGTERM' }), fleet[1]];
+      const short = await replace(fleet[0], version, shortDrain, 'SIGTERM');
+      fleet = [await replace(short, version, timings.drainSeconds, 'SIGTERM'), fleet[1]];
     });
   } finally {
     if (load) await load.stop().catch(() => undefined);
@@ -484,7 +493,7 @@ export function formatReport(r: DrillReport): string {
   ].join('\n');
 }
 
-const USAGE = `usage: npm run drill [-- --env NAME] [--releases N] [--connections N[,N...]] [--rate N] [--check-interval S] [--short-drain S] [--runs N] [--write]
+const USAGE = `usage: npm run drill [-- --env NAME] [--releases N] [--connections N[,N...]] [--rate N] [--check-interval S] [--short-drain S] [--runs N] [--app-at REV] [--write]
 
 Runs the zero-drop release drill on this machine: two builds of app/ behind haproxy (health checks,
 keep-alive reuse and no retries, as an ALB), wrk's load, releases that replace every instance, then
@@ -497,6 +506,7 @@ request, each control lost some, and both versions answered.
   --check-interval S    the health check at this interval, timeout scaled, drain derived (default: the environment's)
   --short-drain S       the short-drain control's drain (default: 0.5)
   --runs N              drills in a row (default: 1); the summary counts every run
+  --app-at REV          drill the service as it was at commit REV (e.g. to see an old defect)
   --write               record the runs in docs/benchmarks.md (section "drill")
   -h, --help            this text, and nothing else`;
 
@@ -510,6 +520,7 @@ async function main(): Promise<number> {
       'check-interval': { type: 'string' },
       'short-drain': { type: 'string' },
       runs: { type: 'string' },
+      'app-at': { type: 'string' },
       write: { type: 'boolean' },
     },
   });
@@ -535,7 +546,12 @@ async function main(): Promise<number> {
   const runs = numberValue(args, 'runs', 1, USAGE, 1);
   // A recorded series is a measurement: no benchmark may run beside it.
   if (args.values.write === true) takeBenchLock('drill');
-  const builds = { v1: buildRelease('v1'), v2: buildRelease('v2') };
+  const revision = stringValue(args, 'app-at');
+  if (revision !== undefined && args.values.write === true) {
+    console.error(`--app-at and --write: the recorded series is the working tree's service; drop one\n\n${USAGE}`);
+    return 2;
+  }
+  const builds = { v1: buildRelease('v1', revision), v2: buildRelease('v2', revision) };
   const reports: DrillReport[] = [];
   for (let i = 0; i < runs; i++) {
     const connections = Number(connectionList[i % connectionList.length]);

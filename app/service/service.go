@@ -52,7 +52,7 @@ type Service struct {
 
 	identityOnce sync.Once
 	lookup       func() imds.Identity
-	identity     imds.Identity
+	infoHead     []byte // the info body up to the instance, encoded on the first info request
 
 	ready atomic.Bool
 }
@@ -109,7 +109,7 @@ func (s *Service) Handler() http.Handler {
 		}
 		rt.handler(w, r)
 	})
-	return s.withRequestID(s.withAccessLog(api))
+	return s.withRequestLog(api)
 }
 
 // InfoResponse is the body of GET /api/v1/info.
@@ -126,21 +126,12 @@ type InfoResponse struct {
 }
 
 func (s *Service) info(w http.ResponseWriter, r *http.Request) {
-	s.identityOnce.Do(func() { s.identity = s.lookup() })
-	now := s.now()
+	s.identityOnce.Do(func() { s.infoHead = s.encodeInfoHead(s.lookup()) })
+	now := s.requestStart(w)
 	// The busiest endpoint: encoded by hand into a pooled buffer, the same object encoding/json
 	// would write for InfoResponse (the tests decode it into that type, unknown fields refused).
 	bp := linePool.Get().(*[]byte)
-	b := append((*bp)[:0], `{"service":`...)
-	b = appendJSONString(b, s.build.Name, maxInfoField)
-	b = append(b, `,"version":`...)
-	b = appendJSONString(b, s.build.Version, maxInfoField)
-	b = append(b, `,"commit":`...)
-	b = appendJSONString(b, s.build.Commit, maxInfoField)
-	b = append(b, `,"instance_id":`...)
-	b = appendJSONString(b, s.identity.InstanceID, maxInfoField)
-	b = append(b, `,"availability_zone":`...)
-	b = appendJSONString(b, s.identity.AvailabilityZone, maxInfoField)
+	b := append((*bp)[:0], s.infoHead...)
 	b = append(b, `,"uptime_seconds":`...)
 	b = appendMillis(b, now.Sub(s.started).Microseconds()/1000) // seconds, to the millisecond
 	b = append(b, `,"server_time":"`...)
@@ -153,6 +144,20 @@ func (s *Service) info(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(b)
 	*bp = b
 	linePool.Put(bp)
+}
+
+// encodeInfoHead encodes the part of the info body that never changes: the build and the instance.
+func (s *Service) encodeInfoHead(id imds.Identity) []byte {
+	b := append([]byte(nil), `{"service":`...)
+	b = appendJSONString(b, s.build.Name, maxInfoField)
+	b = append(b, `,"version":`...)
+	b = appendJSONString(b, s.build.Version, maxInfoField)
+	b = append(b, `,"commit":`...)
+	b = appendJSONString(b, s.build.Commit, maxInfoField)
+	b = append(b, `,"instance_id":`...)
+	b = appendJSONString(b, id.InstanceID, maxInfoField)
+	b = append(b, `,"availability_zone":`...)
+	return appendJSONString(b, id.AvailabilityZone, maxInfoField)
 }
 
 // maxInfoField bounds build and instance strings in the info body (they are ours, not clients').
@@ -228,23 +233,6 @@ func validRequestID(id string) bool {
 	return true
 }
 
-func (s *Service) withRequestID(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get(RequestIDHeader)
-		if !validRequestID(id) {
-			id = newRequestID()
-		}
-		h := w.Header()
-		h[RequestIDHeader] = []string{id} // the canonical form of the name
-		if !s.Ready() {
-			// Draining: serve on, but close the connection after this response, so whoever holds it
-			// (the load balancer) opens a new one instead of reusing one Shutdown will close.
-			h["Connection"] = closeConnection
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 // Request ids are 32 hex digits: a random per-process prefix and a counter, unique without a
 // system call per request.
 var (
@@ -267,6 +255,7 @@ var recorders = sync.Pool{New: func() any { return new(recorder) }}
 
 type recorder struct {
 	http.ResponseWriter
+	start  time.Time
 	status int
 	bytes  int
 }
@@ -301,15 +290,13 @@ const ForwardedForHeader = "X-Forwarded-For"
 // ALB included): the first address that is not a trusted proxy is the client; a value that is
 // not an address ends the walk at the last address read.
 func (s *Service) clientAddress(r *http.Request) string {
-	peer := remoteHost(r.RemoteAddr)
-	if len(s.proxies) == 0 || !s.trusts(peer) {
-		return peer
+	client := remoteHost(r.RemoteAddr)
+	if len(s.proxies) == 0 || !s.trusts(client) {
+		return client
 	}
-	client := peer
 	values := r.Header[ForwardedForHeader]
 	for i := len(values) - 1; i >= 0; i-- {
-		rest := values[i]
-		for rest != "" {
+		for rest := values[i]; rest != ""; {
 			hop := rest
 			if comma := strings.LastIndexByte(rest, ','); comma >= 0 {
 				hop, rest = rest[comma+1:], rest[:comma]
@@ -317,11 +304,11 @@ func (s *Service) clientAddress(r *http.Request) string {
 				rest = ""
 			}
 			hop = strings.TrimSpace(hop)
-			if _, err := netip.ParseAddr(hop); err != nil {
+			addr, err := netip.ParseAddr(hop)
+			if err != nil {
 				return client
 			}
-			client = hop
-			if !s.trusts(hop) {
+			if client = hop; !s.trustsAddr(addr) {
 				return client
 			}
 		}
@@ -329,11 +316,13 @@ func (s *Service) clientAddress(r *http.Request) string {
 	return client
 }
 
+// trusts reports whether host is an address inside TrustedProxies.
 func (s *Service) trusts(host string) bool {
 	addr, err := netip.ParseAddr(host)
-	if err != nil {
-		return false
-	}
+	return err == nil && s.trustsAddr(addr)
+}
+
+func (s *Service) trustsAddr(addr netip.Addr) bool {
 	addr = addr.Unmap()
 	for _, p := range s.proxies {
 		if p.Contains(addr) {
@@ -343,22 +332,42 @@ func (s *Service) trusts(host string) bool {
 	return false
 }
 
-func (s *Service) withAccessLog(next http.Handler) http.Handler {
+// withRequestLog gives every response its request id (and, while draining, Connection: close)
+// and logs one access line per request.
+func (s *Service) withRequestLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
 		rec := recorders.Get().(*recorder)
-		*rec = recorder{ResponseWriter: w}
+		*rec = recorder{ResponseWriter: w, start: s.now()}
 		defer recorders.Put(rec)
+		id := r.Header.Get(RequestIDHeader)
+		if !validRequestID(id) {
+			id = newRequestID()
+		}
+		h := w.Header()
+		h[RequestIDHeader] = []string{id} // the canonical form of the name
+		if !s.Ready() {
+			// Draining: serve on, but close the connection after this response, so whoever holds it
+			// (the load balancer) opens a new one instead of reusing one Shutdown will close.
+			h["Connection"] = closeConnection
+		}
 		next.ServeHTTP(rec, r)
-		s.log.request(time.Now(), accessLine{
+		s.log.request(s.now(), accessLine{
 			method:    r.Method,
 			path:      r.URL.Path,
 			status:    rec.status,
 			bytes:     rec.bytes,
-			start:     start,
-			requestID: w.Header().Get(RequestIDHeader),
+			start:     rec.start,
+			requestID: id,
 			remote:    s.clientAddress(r),
 			userAgent: r.UserAgent(),
 		})
 	})
+}
+
+// requestStart is when the request began (the access log takes it), or now outside the chain.
+func (s *Service) requestStart(w http.ResponseWriter) time.Time {
+	if rec, ok := w.(*recorder); ok {
+		return rec.start
+	}
+	return s.now()
 }
