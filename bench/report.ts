@@ -1,5 +1,6 @@
 // The benchmarks page, docs/benchmarks.md, is written by the benchmark scripts: each owns one
 // section between markers and replaces it with its latest run, stamped with the date and machine.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -31,10 +32,17 @@ export function replaceSection(text: string, name: string, body: string): string
   return `${text.trimEnd()}\n\n${section}\n`;
 }
 
-/** Writes the section `name` of the benchmarks page: a title, the machine line, then `lines`. */
+/** The commit the working tree is at, and whether it has changes of its own. */
+export function revision(): string {
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: projectPath(), encoding: 'utf8' });
+  const commit = git('rev-parse', '--short', 'HEAD').stdout.trim() || 'unknown';
+  return git('status', '--porcelain', '--untracked-files=no', '--', '.', ':!docs').stdout.trim() ? `${commit} with uncommitted changes` : commit;
+}
+
+/** Writes the section `name` of the benchmarks page: a title, the machine and commit, then `lines`. */
 export function writeBenchmarkSection(name: string, title: string, lines: readonly string[], path = BENCHMARKS_PATH): void {
   const text = existsSync(path) ? readFileSync(path, 'utf8') : HEADER;
-  writeFileSync(path, replaceSection(text, name, [`## ${title}`, '', `Run on ${machine()}.`, '', ...lines].join('\n')));
+  writeFileSync(path, replaceSection(text, name, [`## ${title}`, '', `Run on ${machine()}, at commit ${revision()}.`, '', ...lines].join('\n')));
 }
 
 /** The lock every benchmark holds while it runs: two at once would measure each other. */

@@ -15,7 +15,7 @@ describe('the benchmarks page', () => {
     expect(replaceSection('head\n', 'c', 'c body')).toBe('head\n\n<!-- bench:c -->\nc body\n<!-- /bench:c -->\n');
   });
 
-  it('states the date and the machine of each run', () => {
+  it('states the date, the machine and the commit of each run', () => {
     // GIVEN no page yet
     const path = join(mkdtempSync(join(tmpdir(), 'bench-')), 'benchmarks.md');
     // WHEN a benchmark writes its section twice
@@ -25,7 +25,7 @@ describe('the benchmarks page', () => {
     const text = readFileSync(path, 'utf8');
     expect(text).toMatch(/^# Benchmarks\n/);
     expect(text).toContain(`Run on ${machine().slice(0, 10)}`);
-    expect(text).toMatch(/\d+ cores, [\d.]+ GiB, Linux .*, Node v\d+/);
+    expect(text).toMatch(/\d+ cores, [\d.]+ GiB, Linux .*, Node v[\d.]+, at commit [0-9a-f]{7,}( with uncommitted changes)?\./);
     expect(text).toContain('| third |');
     expect(text).not.toContain('| second |');
   });
