@@ -20,7 +20,10 @@ import { freeLoopbackPort as freePort } from '../harness/net';
 import { BENCHMARKS_PATH, takeBenchLock, writeBenchmarkSection } from './report';
 
 const DESCRIPTION = `The Go service's \`GET /api/v1/info\` against a bare \`net/http\` hello handler (\`bench/hello\`), with wrk on
-loopback. Every round measures each server once, in an order that rotates from round to round; each server
+loopback, and two steps between them: the bare handler served with the service's \`http.Server\` settings (timeouts,
+header limit), then answering the info response (the same headers, a body of the same fields and length) as
+constants; what the service costs beyond that is its own work (request id, encoding, the access log and its file).
+Every round measures each server once, in an order that rotates from round to round; each server
 process gets a warm-up run first; the ratio is taken within each round and the median of those ratios is
 reported with their range. CPU per request is the server process's own user + system time over its measured
 run. The service's access log goes to a file (as to the journal on an instance); the last column counts its
@@ -169,8 +172,16 @@ async function main(): Promise<number> {
   const bare: Server = { name: 'bare net/http hello', binary: hello, env: {}, path: '/', logToFile: false };
   const servers: Server[] = [
     bare,
-    // The same handler behind the service's http.Server settings: what those cost in net/http.
-    { name: "bare hello, served with the service's server settings", binary: hello, env: { SERVER: 'service' }, path: '/', logToFile: false },
+    // Steps from the bare handler towards the service (bench/hello): its server settings, then
+    // its response as constants; what the service costs beyond that is its own work.
+    { name: "bare hello, with the service's server settings", binary: hello, env: { SERVER: 'service' }, path: '/', logToFile: false },
+    {
+      name: "bare handler answering the info response as a constant, with the service's settings",
+      binary: hello,
+      env: { SERVER: 'service', RESPONSE: 'info' },
+      path: '/',
+      logToFile: false,
+    },
     { name: 'webapp GET /api/v1/info', binary: join(buildRelease('bench'), 'bin', 'webapp'), env: appEnv, path: '/api/v1/info', logToFile },
   ];
   const baseline = stringValue(args, 'baseline');
