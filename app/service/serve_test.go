@@ -186,7 +186,8 @@ func waitForDrain(t *testing.T, addr string) {
 func TestAConnectionIdleAtSIGTERMServesItsNextRequest(t *testing.T) {
 	// GIVEN a keep-alive connection that served one request and is idle
 	svc := New(Options{Build: Build{Name: "webapp"}, Log: io.Discard})
-	addr, stop, done := startServe(t, svc, Release{Drain: 800 * time.Millisecond, ShutdownTimeout: time.Second})
+	// A drain long enough for a busy machine to get the request in before it ends.
+	addr, stop, done := startServe(t, svc, Release{Drain: 2 * time.Second, ShutdownTimeout: time.Second})
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -216,7 +217,7 @@ func TestAConnectionIdleAtSIGTERMServesItsNextRequest(t *testing.T) {
 
 func TestEveryResponseDuringTheDrainClosesItsConnection(t *testing.T) {
 	svc := New(Options{Build: Build{Name: "webapp"}, Log: io.Discard})
-	addr, stop, done := startServe(t, svc, Release{Drain: 600 * time.Millisecond, ShutdownTimeout: time.Second})
+	addr, stop, done := startServe(t, svc, Release{Drain: 2 * time.Second, ShutdownTimeout: time.Second})
 	stop()
 	waitForDrain(t, addr)
 	for _, path := range []string{"/api/v1/info", "/api/v1/health/live", "/api/v1/health/ready", "/nope"} {
