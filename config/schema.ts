@@ -119,13 +119,23 @@ const cachetSchema = z
       .describe('Both keep full capacity while a release rolls.'),
     healthCheckPath: z
       .string()
-      .regex(/^\/\S*$/, 'must be an absolute path such as /api/v1/ping')
-      .default('/api/v1/ping')
-      .describe('Cachet answers its ping endpoint without a session or database write.'),
+      .regex(/^\/\S*$/, 'must be an absolute path such as /readyz')
+      .default('/readyz')
+      .describe("The load balancer's health check: the image's /readyz queries the database through Cachet's connection and is never cached."),
     scaleOutCpuPercent: z.number().min(1).max(100).default(70).describe('Scale out above / in below this average CPU (percent).'),
     scaleInCpuPercent: z.number().min(1).max(100).default(25).describe('Scale in below this average CPU (percent); below scaleOutCpuPercent.'),
     logRetentionDays: logRetentionDays.default(30).describe('Days Beanstalk instance and health logs are kept.'),
-    enableWaf: z.boolean().optional().describe('WAF web ACL (AWS managed rule groups) on the load balancer. @default - `production`'),
+    enableWaf: z
+      .boolean()
+      .default(true)
+      .describe(
+        "WAF web ACL on the load balancer: Cachet's /setup pages refused but from setupCidr, AWS managed rule groups (common, known bad inputs, IP reputation, SQL injection). Off, /setup is open to the internet until set-up is done.",
+      ),
+    setupCidr: cidr
+      .optional()
+      .describe(
+        "The one address block (at most a /24) that may open Cachet's set-up pages (/setup) through the WAF. @default - ssh.operatorCidr; without either, nobody",
+      ),
     ssh: z
       .object({
         operatorCidr: cidr.describe("The operator's own address block (a /32, at most a /24)."),
@@ -237,7 +247,7 @@ const webappSchema = z
       .default('initial')
       .describe('Release installed until the pipeline records one: s3://<releases bucket>/webapp/<version>.tar.gz.'),
     deletionProtection: z.boolean().default(true).describe('@default true'),
-    enableWaf: z.boolean().optional().describe('WAF on the load balancer. @default - `production`'),
+    enableWaf: z.boolean().default(true).describe('WAF web ACL (AWS managed rule groups) on the load balancer.'),
     routingRules: z
       .array(
         z
@@ -305,6 +315,7 @@ const alarmsSchema = z
       .default([])
       .describe('HTTPS endpoints (a chat webhook, an incident tool) that get every alarm and recovery.'),
     elb5xxPerMinute: z.number().min(0).default(10).describe('Load balancer 5xx per minute, for 5 minutes.'),
+    target5xxPerMinute: z.number().min(0).default(10).describe("5xx Cachet's instances answer per minute, for 5 minutes."),
     targetP99Seconds: z.number().positive().default(2).describe("Targets' p99 response time in seconds, for 5 minutes."),
     unhealthyHosts: z.number().int().min(0).default(0).describe('Unhealthy targets allowed (the web app), for 5 minutes.'),
     rejectedConnectionsPerMinute: z.number().min(0).default(0).describe('Connections the load balancer may refuse per minute.'),
@@ -414,7 +425,7 @@ const environmentObjectSchema = z
       .boolean()
       .default(false)
       .describe(
-        'Production safeguards: forceDestroyBuckets refused; a database reader, deletion protection and a final snapshot required; WAF and a manual approval before Deploy on unless set otherwise.',
+        'Production safeguards: forceDestroyBuckets refused; a database reader, deletion protection, a final snapshot and WAF required; a manual approval before Deploy on unless set otherwise.',
       ),
     project: z
       .string()
@@ -656,6 +667,26 @@ function checkCachet(c: EnvironmentConfig, ctx: Ctx): void {
       ['cachet', 'scaleInCpuPercent'],
       `${c.cachet.scaleInCpuPercent} must be below scaleOutCpuPercent (${c.cachet.scaleOutCpuPercent}) or the group flaps`,
     );
+  }
+  if (c.production) {
+    for (const at of [
+      ['cachet', 'enableWaf'],
+      ['webapp', 'enableWaf'],
+    ]) {
+      const section = at[0] === 'cachet' ? c.cachet : c.webapp;
+      if (!section.enableWaf) issue(ctx, at, 'must be true in production: the load balancer faces the internet; remove the line to keep the default');
+    }
+  }
+  const setup = c.cachet.setupCidr;
+  if (setup) {
+    const block = parseCidr(setup);
+    if (!('error' in block) && block.prefix < SSH_WIDEST_PREFIX) {
+      issue(
+        ctx,
+        ['cachet', 'setupCidr'],
+        `"${setup}" lets ${block.size} addresses open Cachet's set-up; give the operator's own address as a /32 (at most a /${SSH_WIDEST_PREFIX})`,
+      );
+    }
   }
   const ssh = c.cachet.ssh;
   if (ssh) {

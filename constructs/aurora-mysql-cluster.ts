@@ -93,6 +93,13 @@ const MONITORING_INTERVALS = [0, 1, 5, 10, 15, 30, 60];
 
 export const MYSQL_PORT = 3306;
 
+/** Cluster-level maintenance (UTC), an hour after the backup window starts. */
+export const CLUSTER_MAINTENANCE_WINDOW = 'sun:03:30-sun:04:30';
+/** The readers' own maintenance, in the first half of the cluster's window. */
+export const READER_MAINTENANCE_WINDOW = 'sun:03:30-sun:04:00';
+/** The writer's own maintenance, after the readers'. */
+export const WRITER_MAINTENANCE_WINDOW = 'sun:04:00-sun:04:30';
+
 /**
  * Memory and Aurora MySQL's default `max_connections` of the instance classes the alarms know
  * (the freeable-memory and connections thresholds are shares of them). Source: AWS's table,
@@ -268,7 +275,7 @@ export class AuroraMysqlCluster extends Construct implements IConnectable {
       port: MYSQL_PORT,
       backupRetentionPeriod: props.backupRetentionDays ?? 7,
       preferredBackupWindow: '02:00-03:00',
-      preferredMaintenanceWindow: 'sun:03:30-sun:04:30',
+      preferredMaintenanceWindow: CLUSTER_MAINTENANCE_WINDOW,
       backtrackWindow: backtrackHours * 3600,
       copyTagsToSnapshot: true,
       deletionProtection: props.deletionProtection ?? true,
@@ -290,12 +297,12 @@ export class AuroraMysqlCluster extends Construct implements IConnectable {
       });
       new IamRolePolicyAttachment(this, 'monitoring-role-policy', {
         role: monitoringRole.name,
-        policyArn: managedPolicyArn('service-role/AmazonRDSEnhancedMonitoringRole'),
+        policyArn: managedPolicyArn('AmazonRDSEnhancedMonitoringRole'),
       });
       monitoringRoleArn = monitoringRole.arn;
     }
 
-    const instance = (instanceId: string, az: string, promotionTier: number, after?: RdsClusterInstance) =>
+    const instance = (instanceId: string, az: string, promotionTier: number, maintenanceWindow: string, after?: RdsClusterInstance) =>
       new RdsClusterInstance(this, instanceId, {
         identifier: `${props.name}-${instanceId}`,
         clusterIdentifier: this.cluster.id,
@@ -313,48 +320,56 @@ export class AuroraMysqlCluster extends Construct implements IConnectable {
         performanceInsightsEnabled: performanceInsights,
         performanceInsightsKmsKeyId: performanceInsights ? props.encryptionKey.arn : undefined,
         performanceInsightsRetentionPeriod: performanceInsights ? 7 : undefined,
+        preferredMaintenanceWindow: maintenanceWindow,
         dependsOn: after ? [after] : undefined,
       });
 
     // Aurora makes the first instance the writer: readers wait for it, so the writer is in azs[0].
-    this.writer = instance('writer', azs[0], 0);
-    this.readers = Array.from({ length: readerCount }, (_, i) => instance(`reader-${i + 1}`, azs[i + 1], 1, this.writer));
+    // Instances keep their own maintenance windows (AWS picks one at random when none is given):
+    // the readers in the first half of the cluster's window, the writer in the second.
+    this.writer = instance('writer', azs[0], 0, WRITER_MAINTENANCE_WINDOW);
+    this.readers = Array.from({ length: readerCount }, (_, i) => instance(`reader-${i + 1}`, azs[i + 1], 1, READER_MAINTENANCE_WINDOW, this.writer));
 
     this.endpoint = this.cluster.endpoint;
     this.readerEndpoint = this.cluster.readerEndpoint;
     this.masterUserSecretArn = this.cluster.masterUserSecret.get(0).secretArn;
   }
 
-  /** Per instance: CPU, freeable memory and connections near the class's limit; per reader: replica lag. */
+  /**
+   * By role, as AWS advises for Aurora (an instance's role changes in a failover, so alarms on
+   * `DBClusterIdentifier` + `Role` follow whichever instance is the writer, and the readers together
+   * by their worst): CPU, freeable memory and connections near the class's limit; the readers'
+   * replica lag.
+   */
   public metrics(t: AuroraAlarmThresholds): MetricDefinition[] {
     const { memoryGiB, maxConnections } = AURORA_INSTANCE_CLASSES[this.instanceClass];
     const rds = 'AWS/RDS';
-    const instances = [{ role: 'writer', instance: this.writer }, ...this.readers.map((instance, i) => ({ role: `reader-${i + 1}`, instance }))];
-    return instances.flatMap(({ role, instance }): MetricDefinition[] => {
-      const dimensions = { DBInstanceIdentifier: instance.identifier };
+    const roles = [{ id: 'writer', role: 'WRITER', who: 'the writer' }, ...(this.readers.length ? [{ id: 'readers', role: 'READER', who: 'a reader' }] : [])];
+    return roles.flatMap(({ id, role, who }): MetricDefinition[] => {
+      const dimensions = { DBClusterIdentifier: this.cluster.clusterIdentifier, Role: role };
       const metrics: MetricDefinition[] = [
         {
-          id: `db-cpu-${role}`,
+          id: `db-cpu-${id}`,
           group: 'Database',
-          title: `${role}: CPU`,
+          title: `${id}: CPU (highest)`,
           namespace: rds,
           metricName: 'CPUUtilization',
           dimensions,
-          statistic: 'Average',
+          statistic: 'Maximum',
           period: 60,
-          description: `The database ${role} is CPU-bound: look at Performance Insights' top SQL`,
+          description: `The database's ${id === 'writer' ? 'writer' : 'busiest reader'} is CPU-bound: look at Performance Insights' top SQL`,
           alarm: { comparison: 'GreaterThanThreshold', threshold: t.cpuPercent, evaluationPeriods: 5, treatMissingData: 'missing' },
         },
         {
-          id: `db-freeable-memory-${role}`,
+          id: `db-freeable-memory-${id}`,
           group: 'Database',
-          title: `${role}: freeable memory`,
+          title: `${id}: freeable memory (lowest)`,
           namespace: rds,
           metricName: 'FreeableMemory',
           dimensions,
-          statistic: 'Average',
+          statistic: 'Minimum',
           period: 60,
-          description: `The database ${role} has less than ${t.freeableMemoryPercent} % of its ${memoryGiB} GiB free: connections or queries use more than the class has`,
+          description: `${who} has less than ${t.freeableMemoryPercent} % of its ${memoryGiB} GiB free: connections or queries use more than the class has`,
           alarm: {
             comparison: 'LessThanThreshold',
             threshold: Math.round(memoryGiB * 2 ** 30 * (t.freeableMemoryPercent / 100)),
@@ -363,15 +378,15 @@ export class AuroraMysqlCluster extends Construct implements IConnectable {
           },
         },
         {
-          id: `db-connections-${role}`,
+          id: `db-connections-${id}`,
           group: 'Database',
-          title: `${role}: connections`,
+          title: `${id}: connections (most)`,
           namespace: rds,
           metricName: 'DatabaseConnections',
           dimensions,
-          statistic: 'Average',
+          statistic: 'Maximum',
           period: 60,
-          description: `The database ${role} nears its ${maxConnections} connections (max_connections of ${this.instanceClass}): new connections will be refused`,
+          description: `${who} nears its ${maxConnections} connections (max_connections of ${this.instanceClass}): new connections will be refused`,
           alarm: {
             comparison: 'GreaterThanThreshold',
             threshold: Math.floor(maxConnections * (t.connectionsPercent / 100)),
@@ -380,19 +395,19 @@ export class AuroraMysqlCluster extends Construct implements IConnectable {
           },
         },
       ];
-      if (role === 'writer') return metrics;
+      if (role === 'WRITER') return metrics;
       return [
         ...metrics,
         {
-          id: `db-replica-lag-${role}`,
+          id: 'db-replica-lag-readers',
           group: 'Database',
-          title: `${role}: replica lag`,
+          title: 'readers: replica lag (most)',
           namespace: rds,
           metricName: 'AuroraReplicaLag',
           dimensions,
           statistic: 'Maximum',
           period: 60,
-          description: `The ${role} lags the writer: reads from it are stale, and a failover to it loses time`,
+          description: 'A reader lags the writer: reads from it are stale, and a failover to it loses time',
           alarm: { comparison: 'GreaterThanThreshold', threshold: t.replicaLagMilliseconds, evaluationPeriods: 10, treatMissingData: 'missing' },
         },
       ];

@@ -36,7 +36,22 @@ export function serviceAssumeRolePolicy(service: string, location?: AwsLocation)
   ]);
 }
 
-/** ARN of an AWS managed policy. */
-export function managedPolicyArn(name: string): string {
-  return `arn:aws:iam::aws:policy/${name}`;
+/**
+ * The AWS managed policies the stacks attach, each with the path AWS publishes it under: an ARN
+ * with the wrong path names no policy, and the attachment fails at apply (NoSuchEntity). Taken from
+ * AWS's catalogue; a test holds every managed policy ARN in every stack to that catalogue.
+ */
+export const AWS_MANAGED_POLICY_PATHS = {
+  AmazonRDSEnhancedMonitoringRole: '/service-role/',
+  AmazonSSMManagedInstanceCore: '/',
+  AWSElasticBeanstalkEnhancedHealth: '/service-role/',
+  AWSElasticBeanstalkManagedUpdatesCustomerRolePolicy: '/',
+  AWSElasticBeanstalkWebTier: '/',
+} as const;
+
+export type AwsManagedPolicy = keyof typeof AWS_MANAGED_POLICY_PATHS;
+
+/** ARN of an AWS managed policy, with the path AWS publishes it under. */
+export function managedPolicyArn(name: AwsManagedPolicy): string {
+  return `arn:aws:iam::aws:policy${AWS_MANAGED_POLICY_PATHS[name]}${name}`;
 }

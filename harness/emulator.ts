@@ -86,10 +86,6 @@ export const EMULATOR_GAPS: readonly { readonly pattern: string; readonly failur
     pattern: 'aws_codecommit_approval_rule_template.*',
     failure: 'codecommit:CreateApprovalRuleTemplate is not implemented (HTTP 500; the provider retries until it times out)',
   },
-  {
-    pattern: 'aws_iam_role_policy_attachment.*AWSElasticBeanstalkEnhancedHealth*',
-    failure: "iam:AttachRolePolicy answers NoSuchEntity: moto's catalogue of AWS managed policies lacks AWSElasticBeanstalkEnhancedHealth",
-  },
 ];
 
 export interface EmulatorPlan {

@@ -16,6 +16,9 @@ need python3 python3-venv "runs checkov, moto and the AWS CLI from .venv"
 need haproxy haproxy "the release drill's local load balancer"
 need wrk wrk "the release drill's load (and npm run bench:webapp's)"
 need php php-cli "runs the Cachet image's PHP"
+need nginx nginx "serves the Cachet image's site config in the web-server tests"
+command -v php-fpm >/dev/null 2>&1 || compgen -G '/usr/sbin/php-fpm*' >/dev/null ||
+  missing+=("php-fpm|php-fpm|runs the Cachet image's PHP behind nginx in the web-server tests")
 need mariadbd mariadb-server "the Cachet database tests (TLS, rotation, passwords)"
 need jq jq "the Deploy action's script"
 need openssl openssl "certificates for the verify tests and the emulator"
@@ -25,7 +28,8 @@ need setpriv util-linux "the boot test runs services as their user"
 need useradd passwd "the boot test creates the service user"
 # php -m is read whole before grep looks: `php -m | grep -q` under pipefail fails when grep finds its
 # line and closes the pipe while php still writes (SIGPIPE), so a busy machine would look short of it.
-if command -v php >/dev/null 2>&1 && ! grep -qx pdo_mysql <<<"$(php -m 2>/dev/null)"; then
+# Without php at all, php-mysql is listed too, so that one round of installs is enough.
+if ! command -v php >/dev/null 2>&1 || ! grep -qx pdo_mysql <<<"$(php -m 2>/dev/null)"; then
   missing+=("php pdo_mysql|php-mysql|the Cachet database tests connect through PDO")
 fi
 

@@ -12,6 +12,7 @@ import { connect as netConnect, isIP, type LookupFunction } from 'node:net';
 import { join, resolve } from 'node:path';
 import { checkServerIdentity, connect as tlsConnect, rootCertificates, type PeerCertificate } from 'node:tls';
 import { writeMirrorCliConfig } from '../harness/terraform-mirror';
+import { CACHET_READINESS_PATH } from '../stacks/cachet/cachet-beanstalk';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -97,15 +98,15 @@ export async function verify(o: VerifyOptions): Promise<CheckResult[]> {
 
   await run('tls-certificate', `${host}:${httpsPort}`, () => probe.certificate(host, httpsPort));
   await run('http-redirect', `http://${host}:${o.httpPort}/`, () => probe.redirect(host));
-  const healthPath = system === 'web' ? '/api/v1/health/ready' : '/api/v1/ping';
+  const healthPath = system === 'web' ? '/api/v1/health/ready' : CACHET_READINESS_PATH;
   await run('health', `${url.origin}${healthPath}`, async () => {
     const body = await probe.getJson(host, httpsPort, healthPath);
     if (system === 'web') {
       expectField(body, 'status', (v) => v === 'ready', '"ready"');
       return 'status "ready"';
     }
-    expectField(body, 'data', (v) => v === 'Pong!', '"Pong!"');
-    return 'data "Pong!"';
+    expectField(body, 'status', (v) => v === 'ok', '"ok"');
+    return 'status "ok" (Cachet queried its database)';
   });
   if (system === 'web') {
     await run('app-info', `${url.origin}/api/v1/info`, async () => {

@@ -50,6 +50,18 @@ describe('AuroraMysqlCluster', () => {
     expect(byRole['test-db-reader-1'].depends_on).toEqual([`aws_rds_cluster_instance.${writerId}`]);
   });
 
+  it("gives each instance its own maintenance window inside the cluster's: the readers first, then the writer", () => {
+    const { json } = build({ readerCount: 2 });
+    const [cluster] = resourceList(json, 'aws_rds_cluster');
+    const windows = Object.fromEntries(resourceList(json, 'aws_rds_cluster_instance').map((i) => [i.identifier, i.preferred_maintenance_window]));
+    expect(cluster.preferred_maintenance_window).toBe('sun:03:30-sun:04:30');
+    expect(windows).toEqual({
+      'test-db-reader-1': 'sun:03:30-sun:04:00',
+      'test-db-reader-2': 'sun:03:30-sun:04:00',
+      'test-db-writer': 'sun:04:00-sun:04:30',
+    });
+  });
+
   it('keeps every instance private', () => {
     const { json } = build();
     expect(resourceList(json, 'aws_rds_cluster_instance').map((i) => i.publicly_accessible)).toEqual([false, false, false]);

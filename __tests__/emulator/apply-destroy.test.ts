@@ -14,7 +14,7 @@ import {
   DescribeVpcsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
-import { GetRolePolicyCommand, IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
+import { GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, GetKeyRotationStatusCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
@@ -217,6 +217,14 @@ describe('the Cachet dev stack applied to the emulator', () => {
     const read = document.Statement.find((s: { Sid: string }) => s.Sid === 'ReadCachetSecrets');
     expect(read.Resource).toHaveLength(2);
     expect(read.Resource.every((arn: string) => arn.startsWith('arn:aws:secretsmanager:'))).toBe(true);
+  });
+
+  it("attaches the Beanstalk service role's managed policies (at the paths AWS publishes them under)", async () => {
+    const { AttachedPolicies } = await aws.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: `${name()}-cachet-beanstalk-service` }));
+    expect(AttachedPolicies!.map((p) => p.PolicyArn).sort()).toEqual([
+      'arn:aws:iam::aws:policy/AWSElasticBeanstalkManagedUpdatesCustomerRolePolicy',
+      'arn:aws:iam::aws:policy/service-role/AWSElasticBeanstalkEnhancedHealth',
+    ]);
   });
 
   it('stayed within the request bound', () => {

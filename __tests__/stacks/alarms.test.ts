@@ -25,6 +25,7 @@ function dashboardMetrics(json: Json): string[] {
 const RECOMMENDED: Record<string, string[]> = {
   cachet: [
     'AWS/ApplicationELB HTTPCode_ELB_5XX_Count',
+    'AWS/ApplicationELB HTTPCode_Target_5XX_Count',
     'AWS/ApplicationELB TargetResponseTime',
     'AWS/ApplicationELB RejectedConnectionCount',
     'AWS/ElasticBeanstalk EnvironmentHealth',
@@ -87,11 +88,28 @@ describe('database alarms', () => {
     expect(alarms.filter((a) => a.metric_name === 'DatabaseConnections').map((a) => a.threshold)).toContain(Math.floor(maxConnections * 0.9));
   });
 
-  it('alarm each instance, and replica lag on each reader only', () => {
+  it.each([
+    ['dev', ['WRITER', 'READER']],
+    ['prod', ['WRITER', 'READER']],
+  ])('%s alarms by role, so the alarms follow the writer through a failover (AWS advice for Aurora)', (env, roles) => {
+    const json = stacks.find(([name]) => name === `cachet-${env}`)![1];
+    const rds = resourceList(json, 'aws_cloudwatch_metric_alarm').filter((a) => a.namespace === 'AWS/RDS');
+    // GIVEN every database alarm THEN none names an instance, each names the cluster and a role
+    expect(rds.filter((a) => 'DBInstanceIdentifier' in a.dimensions)).toEqual([]);
+    expect([...new Set(rds.map((a) => a.dimensions.Role))].sort()).toEqual([...roles].sort());
+    expect(rds.every((a) => /^\$\{aws_rds_cluster\.database_cluster_\w+\.cluster_identifier\}$/.test(a.dimensions.DBClusterIdentifier))).toBe(true);
+    // AND the names say the role, not an instance
+    expect(rds.map((a) => a.alarm_name).filter((n) => /reader-\d/.test(n))).toEqual([]);
+  });
+
+  it('watches the busiest reader and the worst replica lag among the readers', () => {
     const json = stacks.find(([name]) => name === 'cachet-prod')![1];
-    const instances = Object.keys(resources(json, 'aws_rds_cluster_instance')).length;
-    const alarms = resourceList(json, 'aws_cloudwatch_metric_alarm');
-    expect(alarms.filter((a) => a.metric_name === 'CPUUtilization' && a.namespace === 'AWS/RDS')).toHaveLength(instances);
-    expect(alarms.filter((a) => a.metric_name === 'AuroraReplicaLag')).toHaveLength(instances - 1);
+    const readers = resourceList(json, 'aws_cloudwatch_metric_alarm').filter((a) => a.dimensions?.Role === 'READER');
+    expect(Object.fromEntries(readers.map((a) => [a.metric_name, a.statistic]))).toEqual({
+      CPUUtilization: 'Maximum',
+      FreeableMemory: 'Minimum',
+      DatabaseConnections: 'Maximum',
+      AuroraReplicaLag: 'Maximum',
+    });
   });
 });

@@ -77,14 +77,14 @@ describe.each(ENVIRONMENTS)('the cachet-%s plan', (name) => {
       aws_route_table_association: 3 * azs,
       aws_rds_cluster: 1,
       aws_rds_cluster_instance: config.database.readerCount + 1,
-      // flow logs, database log exports, the image build, WAF (prod), the status-page function
-      aws_cloudwatch_log_group: 2 + config.database.logExports.length + (name === 'prod' ? 1 : 0) + (config.statusPage.components.length > 0 ? 1 : 0),
+      // flow logs, database log exports, the image build, WAF, the status-page function
+      aws_cloudwatch_log_group: 3 + config.database.logExports.length + (config.statusPage.components.length > 0 ? 1 : 0),
       aws_lambda_function: config.statusPage.components.length > 0 ? 1 : 0,
       aws_sns_topic: 1,
       aws_cloudwatch_dashboard: 1,
       aws_ecr_repository: 1,
       aws_codebuild_project: 1,
-      aws_wafv2_web_acl: name === 'prod' ? 1 : 0,
+      aws_wafv2_web_acl: 1,
       aws_security_group: 3,
       aws_elastic_beanstalk_environment: 1,
       aws_acm_certificate: 1,
@@ -128,7 +128,7 @@ describe.each(ENVIRONMENTS)('the web-%s plan', (name) => {
     const { config } = result().stack;
     const azs = config.webapp.network.availabilityZones.length;
     const nats = config.webapp.network.natGateways === 'single' ? 1 : azs;
-    const waf = (config.webapp.enableWaf ?? name === 'prod') ? 1 : 0;
+    const waf = config.webapp.enableWaf ? 1 : 0;
     const expected: Record<string, number> = {
       aws_vpc: 1,
       aws_subnet: 3 * azs,

@@ -50,6 +50,13 @@ describe('the estimate', () => {
     expect(web.lines.find((l) => l.item === 'Jenkins server')!.min).toBeCloseTo(HOURS_PER_MONTH * p('ec2.t3.medium') + 30 * p('ebsGp3GigabyteMonth'), 2);
   });
 
+  it("prices the WAF's set-up rule and its IP set, when an address may open Cachet's set-up", () => {
+    const cachet = estimate(config('dev', { cachet: { setupCidr: '203.0.113.7/32' } })).find((s) => s.name === 'cachet-dev')!;
+    expect(cachet.unpriced).toEqual([]);
+    const rules = 5; // the set-up rule and four managed rule groups
+    expect(cachet.lines.find((l) => l.item === 'WAF web ACL')!.min).toBeCloseTo(p('wafWebAclMonth') + rules * p('wafRuleMonth') + p('wafMillionRequests'), 2);
+  });
+
   it('reckons each NAT gateway from the table: its hours, the assumed traffic and its public address', () => {
     const c = config('prod');
     const cachet = exampleEstimate('prod').find((s) => s.name === 'cachet-prod')!;

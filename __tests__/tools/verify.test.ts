@@ -152,9 +152,7 @@ beforeAll(async () => {
     ),
   );
   ports.slow = await listen(createHttpsServer(tls, json({ status: 'ready' }, 250)));
-  ports.cachet = await listen(
-    createHttpsServer(tls, (req, res) => (req.url === '/api/v1/ping' ? json({ data: 'Pong!' })(req, res) : res.writeHead(404).end())),
-  );
+  ports.cachet = await listen(createHttpsServer(tls, (req, res) => (req.url === '/readyz' ? json({ status: 'ok' })(req, res) : res.writeHead(404).end())));
   // Ports: one nothing listens on, one that accepts (an SSH or MySQL port left open).
   ports.closed = await freeLoopbackPort();
   const open = createTcpServer((socket) => socket.end());
@@ -273,7 +271,7 @@ describe('verify against a Cachet stack', () => {
       },
     });
 
-  it("checks TLS, the redirect, Cachet's ping, latency, and that SSH and the database are closed", async () => {
+  it("checks TLS, the redirect, Cachet's readiness, latency, and that SSH and the database are closed", async () => {
     const results = await cachet(ports.closed);
     expect(results.map((r) => `${r.check} ${r.ok}`)).toEqual([
       'tls-certificate true',
@@ -283,7 +281,7 @@ describe('verify against a Cachet stack', () => {
       'ssh-closed true',
       'database-closed true',
     ]);
-    expect(byCheck(results).health.detail).toBe('data "Pong!"');
+    expect(byCheck(results).health.detail).toBe('status "ok" (Cachet queried its database)');
   });
 
   it('fails when the database port answers from outside', async () => {

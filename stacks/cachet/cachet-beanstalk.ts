@@ -32,13 +32,19 @@ import {
   loadBalancerSecurityGroup,
 } from '../../constructs/web-tier';
 import { SourceBundle } from '../../constructs/source-bundle';
-import { RegionalWebAcl } from '../../constructs/web-acl';
+import { DEFAULT_MANAGED_RULE_GROUPS, RegionalWebAcl, SQL_INJECTION_RULE_GROUP } from '../../constructs/web-acl';
 import { projectPath } from '../../project';
 import { TLS_POLICY } from '../../constructs/platform';
 import { InlinePolicy } from '../../constructs/grants';
 
 /** The port the instances serve on (the container's 8000 is published on it). */
 export const CACHET_INSTANCE_PORT = 80;
+
+/** The image's readiness path (assets/cachet-image/conf/nginx-site.conf, bin/ready.php). */
+export const CACHET_READINESS_PATH = '/readyz';
+
+/** Cachet's set-up pages (`/setup`, `/setup/step1`, ...): whoever completes them first creates the admin. */
+export const CACHET_SETUP_PATH = '/setup';
 
 /** The source bundle: compose file, platform hooks and .ebextensions, zipped at synth time. */
 export const CACHET_BUNDLE_DIR = projectPath('assets', 'cachet');
@@ -106,7 +112,10 @@ export interface CachetBeanstalkProps {
    * @default 'RollingWithAdditionalBatch'
    */
   readonly deploymentPolicy?: DeploymentPolicy;
-  /** @default '/api/v1/ping' */
+  /**
+   * The load balancer's health check path.
+   * @default CACHET_READINESS_PATH (a query on the database through Cachet's connection, never cached)
+   */
   readonly healthCheckPath?: string;
   /** @default 70 */
   readonly scaleOutCpuPercent?: number;
@@ -115,15 +124,28 @@ export interface CachetBeanstalkProps {
   /** Retention of the streamed instance and health logs. @default 30 */
   readonly logRetentionDays?: number;
   /**
-   * Put a WAF web ACL with AWS managed rule groups in front of the load balancer.
-   * @default false
+   * Put a WAF web ACL in front of the load balancer: Cachet's set-up pages refused but from
+   * `setupAllowedFrom`, then AWS managed rule groups (common exploits, known bad inputs, bad IPs, SQL
+   * injection). Without it, `/setup` is open to the internet until set-up is done.
+   * @default true
    */
   readonly enableWaf?: boolean;
+  /**
+   * IPv4 blocks that may reach Cachet's set-up pages (`/setup...`) through the WAF; every other
+   * source is refused there.
+   * @default - nobody
+   */
+  readonly setupAllowedFrom?: readonly string[];
   /**
    * Let `terraform destroy` delete the source bundle and access log buckets with their objects (see PrivateBucket).
    * @default false
    */
   readonly forceDestroyBuckets?: boolean;
+}
+
+/** The application version's label: `cachet-<bundle hash, 16 hex digits>-<image tag>`. */
+export function cachetVersionLabel(bundleHash: string, imageTag: string): string {
+  return `cachet-${bundleHash.slice(0, 16)}-${imageTag}`;
 }
 
 function setting(namespace: string, name: string, value: string | number | boolean): ElasticBeanstalkEnvironmentSetting {
@@ -191,7 +213,7 @@ export class CachetBeanstalk extends Construct implements IConnectable {
         },
       ]),
     });
-    const serviceRolePolicies = ['AWSElasticBeanstalkEnhancedHealth', 'AWSElasticBeanstalkManagedUpdatesCustomerRolePolicy'].map(
+    const serviceRolePolicies = (['AWSElasticBeanstalkEnhancedHealth', 'AWSElasticBeanstalkManagedUpdatesCustomerRolePolicy'] as const).map(
       (policy) => new IamRolePolicyAttachment(this, `service-role-${policy}`, { role: serviceRole.name, policyArn: managedPolicyArn(policy) }),
     );
 
@@ -200,10 +222,13 @@ export class CachetBeanstalk extends Construct implements IConnectable {
       description: 'Cachet status page',
       appversionLifecycle: { serviceRole: serviceRole.arn, maxCount: 50, deleteSourceFromS3: false },
     });
+    // The label names the bundle and the image: a change to either is an application deployment,
+    // which runs .platform/hooks (the image wait among them). An image change alone would otherwise
+    // change only CACHET_IMAGE, a configuration deployment (see the bundle's confighooks).
     const version = new ElasticBeanstalkApplicationVersion(this, 'version', {
       application: this.application.name,
-      name: `cachet-${source.hash.slice(0, 16)}`,
-      description: `Source bundle ${source.hash}`,
+      name: cachetVersionLabel(source.hash, props.image.tag),
+      description: `Source bundle ${source.hash}, image tag ${props.image.tag}`,
       bucket: bundles.bucket.id,
       key: bundle.key,
     });
@@ -231,7 +256,7 @@ export class CachetBeanstalk extends Construct implements IConnectable {
     });
     // WebTier: bundle download, log and health publishing; SSMManagedInstanceCore: Session Manager
     // instead of SSH.
-    const instanceRolePolicies = ['AWSElasticBeanstalkWebTier', 'AmazonSSMManagedInstanceCore'].map(
+    const instanceRolePolicies = (['AWSElasticBeanstalkWebTier', 'AmazonSSMManagedInstanceCore'] as const).map(
       (policy) => new IamRolePolicyAttachment(this, `instance-role-${policy}`, { role: instanceRole.name, policyArn: managedPolicyArn(policy) }),
     );
     // The database secret is read by the instance's refresher (.platform/cachet/cachet-db-secret),
@@ -263,7 +288,7 @@ export class CachetBeanstalk extends Construct implements IConnectable {
     allowLoadBalancerToTargets(this.loadBalancerConnections, this, Port.tcp(CACHET_INSTANCE_PORT));
     if (props.ssh) allowSshFromOperator(this.connections, props.ssh.operatorCidr);
     allowInstanceEgress(this.connections);
-    const healthPath = props.healthCheckPath ?? '/api/v1/ping';
+    const healthPath = props.healthCheckPath ?? CACHET_READINESS_PATH;
     const logRetention = props.logRetentionDays ?? 30;
     const deploymentPolicy = props.deploymentPolicy ?? 'RollingWithAdditionalBatch';
     // Access logs (SSE-S3, the only encryption ALB logs take): the bundle's .ebextensions/load-balancer.config
@@ -357,6 +382,9 @@ export class CachetBeanstalk extends Construct implements IConnectable {
       setting('aws:elasticbeanstalk:application:environment', 'CACHET_IMAGE', props.image.imageUri),
       setting('aws:elasticbeanstalk:application:environment', 'APP_ENV', 'production'),
       setting('aws:elasticbeanstalk:application:environment', 'APP_DEBUG', false),
+      // Laravel's log through PHP's error_log: PHP-FPM's workers' stderr (catch_workers_output) and the
+      // queue's, i.e. the container's, which Beanstalk streams; Cachet's default writes a file inside it.
+      setting('aws:elasticbeanstalk:application:environment', 'APP_LOG', 'errorlog'),
       setting('aws:elasticbeanstalk:application:environment', 'APP_URL', props.appUrl),
       setting('aws:elasticbeanstalk:application:environment', 'DB_DRIVER', 'mysql'),
       setting('aws:elasticbeanstalk:application:environment', 'DB_HOST', props.database.endpoint),
@@ -392,12 +420,14 @@ export class CachetBeanstalk extends Construct implements IConnectable {
     const zone = new DataAwsElasticBeanstalkHostedZone(this, 'hosted-zone', { region });
     this.aliasTarget = { dnsName: this.environment.cname, hostedZoneId: zone.id };
 
-    if (props.enableWaf ?? false) {
+    if (props.enableWaf ?? true) {
       new RegionalWebAcl(this, 'waf', {
         name: props.name,
         // Beanstalk reports its application load balancer by ARN.
         resourceArn: Fn.element(this.environment.loadBalancers, 0),
         encryptionKey: props.encryptionKey,
+        managedRuleGroups: [...DEFAULT_MANAGED_RULE_GROUPS, SQL_INJECTION_RULE_GROUP],
+        restrictedPaths: [{ pathPrefix: CACHET_SETUP_PATH, allowFrom: props.setupAllowedFrom ?? [] }],
         logRetentionDays: logRetention,
       });
     }
@@ -418,13 +448,25 @@ export class CachetBeanstalk extends Construct implements IConnectable {
   }
 
   /**
-   * The environment's load balancer (Beanstalk's, by the ARN suffix CloudWatch names it with) and
-   * its health, which the health alarm watches.
+   * The environment's load balancer (Beanstalk's, by the ARN suffix CloudWatch names it with), the
+   * 5xx its targets answer, and the environment's health, which the health alarm watches.
    */
-  public metrics(t: LoadBalancerAlarmThresholds): MetricDefinition[] {
+  public metrics(t: LoadBalancerAlarmThresholds & { readonly target5xxPerMinute: number }): MetricDefinition[] {
     const arnSuffix = Fn.element(Fn.split(':loadbalancer/', Fn.element(this.environment.loadBalancers, 0)), 1);
     return [
       ...loadBalancerMetrics(arnSuffix, t),
+      {
+        id: 'target-5xx',
+        group: 'Errors',
+        title: 'Cachet 5xx',
+        namespace: 'AWS/ApplicationELB',
+        metricName: 'HTTPCode_Target_5XX_Count',
+        dimensions: { LoadBalancer: arnSuffix },
+        statistic: 'Sum',
+        period: 60,
+        description: 'Cachet answers 5xx: PHP or the database failing behind a load balancer that still routes to it',
+        alarm: { comparison: 'GreaterThanThreshold', threshold: t.target5xxPerMinute, evaluationPeriods: 5, treatMissingData: 'notBreaching' },
+      },
       {
         id: 'environment-health',
         group: 'Healthy hosts',

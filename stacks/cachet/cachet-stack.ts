@@ -82,7 +82,8 @@ export class CachetStack extends EnvironmentStack {
       encryptionKey: key,
       appUrl: url,
       image,
-      enableWaf: cachet.enableWaf ?? config.production,
+      enableWaf: cachet.enableWaf,
+      setupAllowedFrom: [cachet.setupCidr ?? cachet.ssh?.operatorCidr].filter((c): c is string => c !== undefined),
       forceDestroyBuckets: config.forceDestroyBuckets,
     });
 

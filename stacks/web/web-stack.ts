@@ -78,7 +78,7 @@ export class WebStack extends EnvironmentStack {
       deregistrationDelaySeconds: timings.deregistrationDelaySeconds,
       deletionProtection: web.deletionProtection,
       encryptionKey: key,
-      enableWaf: web.enableWaf ?? config.production,
+      enableWaf: web.enableWaf,
       wafLogRetentionDays: web.network.flowLogRetentionDays,
       routingRules: web.routingRules,
       cognito: web.cognito,

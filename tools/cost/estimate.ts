@@ -90,6 +90,7 @@ export const UNPRICED: Readonly<Record<string, string>> = {
   aws_codecommit_approval_rule_template_association: 'no charge',
   aws_codeconnections_connection: 'no charge',
   aws_wafv2_web_acl_association: 'part of the web ACL',
+  aws_wafv2_ip_set: 'no charge (its rule is billed with the web ACL)',
   aws_wafv2_web_acl_logging_configuration: 'billed as log ingestion (the logs line)',
   aws_sns_topic: 'alarm notifications stay within the free tier',
   aws_sns_topic_policy: 'no charge',
@@ -199,7 +200,7 @@ export function estimateStack(json: Json, config: EnvironmentConfig, table: Pric
   for (const acl of resources.aws_wafv2_web_acl ?? []) {
     const rules = (acl.rule ?? []).length;
     const waf = price(table, 'wafWebAclMonth') + rules * price(table, 'wafRuleMonth') + u.wafMillionRequestsPerMonth * price(table, 'wafMillionRequests');
-    add('WAF web ACL', 1, waf, waf, `1 ACL, ${rules} rule groups, ${u.wafMillionRequestsPerMonth} million requests`);
+    add('WAF web ACL', 1, waf, waf, `1 ACL, ${rules} rules (a managed rule group is one), ${u.wafMillionRequestsPerMonth} million requests`);
   }
 
   handle('aws_codepipeline', 'aws_codebuild_project', 'aws_lambda_function', 'aws_ecr_repository', 'aws_s3_bucket');

@@ -15,7 +15,8 @@ import { runCodeBuild } from '../../../harness/codebuild/runner';
 const REGION = 'eu-west-1';
 const REPOSITORY = 'statuspage-dev-cachet';
 const REGISTRY = `${EMULATOR_ACCOUNT_ID}.dkr.ecr.${REGION}.amazonaws.com`;
-const HOOK = resolve(CACHET_BUNDLE_DIR, '.platform/hooks/prebuild/20-cachet-image.sh');
+// Application deployments run .platform/hooks, configuration deployments .platform/confighooks.
+const HOOKS = ['.platform/hooks/prebuild/20-cachet-image.sh', '.platform/confighooks/prebuild/20-cachet-image.sh'];
 
 // Records each call; `push` puts a manifest for the tag in ECR, as the registry would after the upload.
 const DOCKER_STAND_IN = String.raw`#!/bin/bash
@@ -79,8 +80,8 @@ function build(tag: string) {
   });
 }
 
-function waitHook(tag: string, waitSeconds: number) {
-  return spawnSync(HOOK, [], {
+function waitHook(tag: string, waitSeconds: number, hook = HOOKS[0]) {
+  return spawnSync(resolve(CACHET_BUNDLE_DIR, hook), [], {
     env: { PATH: `${VENV_BIN}:/usr/bin:/bin`, CACHET_IMAGE: `${REGISTRY}/${REPOSITORY}:${tag}`, CACHET_IMAGE_WAIT_SECONDS: String(waitSeconds), ...awsEnv() },
     encoding: 'utf8',
     timeout: 60_000,
@@ -88,8 +89,8 @@ function waitHook(tag: string, waitSeconds: number) {
 }
 
 describe("the Cachet image's delivery", () => {
-  it('has the instance wait in vain, and fail the deployment, while the tag is not built', () => {
-    const result = waitHook('0123456789abcdef', 0);
+  it.each(HOOKS)('has the instance wait in vain, and fail the deployment, while the tag is not built (%s)', (hook) => {
+    const result = waitHook('0123456789abcdef', 0, hook);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/cachet-image: .*:0123456789abcdef is not in ECR after 0 s; see the statuspage-dev-cachet-image CodeBuild project's builds/);
   });
@@ -105,8 +106,8 @@ describe("the Cachet image's delivery", () => {
     ]);
   });
 
-  it('lets the instance go on once the tag is in ECR', () => {
-    const result = waitHook('0123456789abcdef', 0);
+  it.each(HOOKS)('lets the instance go on once the tag is in ECR (%s)', (hook) => {
+    const result = waitHook('0123456789abcdef', 0, hook);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/is in ECR/);
@@ -133,7 +134,10 @@ describe("the Cachet image's delivery", () => {
   });
 
   it('refuses a CACHET_IMAGE that is not an ECR image with a tag', () => {
-    const result = spawnSync(HOOK, [], { env: { PATH: '/usr/bin:/bin', CACHET_IMAGE: 'cachethq/docker:2.3.15' }, encoding: 'utf8' });
+    const result = spawnSync(resolve(CACHET_BUNDLE_DIR, HOOKS[0]), [], {
+      env: { PATH: '/usr/bin:/bin', CACHET_IMAGE: 'cachethq/docker:2.3.15' },
+      encoding: 'utf8',
+    });
     expect(result.status).toBe(64);
     expect(result.stderr).toMatch(/CACHET_IMAGE "cachethq\/docker:2\.3\.15" is not an ECR image URI with a tag/);
   });

@@ -2,11 +2,11 @@
 // required: its database steps use Cachet's own connection; artisan and supervisord, which need the
 // whole Cachet install, are stand-ins that record their calls.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CACHET_IMAGE_DIR, cachetEnv, writeSecretFile } from '../../helpers/cachet-php';
+import { CACHET_IMAGE_DIR, cachetEnv, connectOnce, writeSecretFile } from '../../helpers/cachet-php';
 import { startMariaDb, type MariaDb } from '../../helpers/mariadb';
 
 let db: MariaDb;
@@ -76,6 +76,51 @@ describe('bin/cachet-start', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/cachet-db: no database connection after 1 s \(\d+ attempts\): SQLSTATE\[HY000\] \[2002\]/);
     expect(result.calls).toEqual([]);
+  });
+
+  it("leaves no cached config behind app:install's config:cache, so a rotated password reaches the next connection", () => {
+    // GIVEN an artisan whose app:install ends as Cachet's does, with config:cache: Laravel writes
+    // '<?php return '.var_export(<every config file>, true).';' to bootstrap/cache/config.php
+    const dir = mkdtempSync(join(tmpdir(), 'artisan-'));
+    const artisan = join(dir, 'artisan');
+    const kept = join(dir, 'config-cache-at-install.php');
+    writeFileSync(
+      artisan,
+      `#!/bin/sh
+mkdir -p bootstrap/cache
+php -r 'function database_path($p = "") { return getenv("CACHET_ROOT")."/database"; } require getenv("CACHET_ROOT")."/vendor/autoload.php"; file_put_contents("bootstrap/cache/config.php", "<?php return ".var_export(["database" => require "config/database.php"], true).";".PHP_EOL);'
+cp bootstrap/cache/config.php ${kept}
+`,
+    );
+    chmodSync(artisan, 0o755);
+    const secretFile = writeSecretFile('start-pass');
+    const root = cachetEnv({ port: db.port, ca: db.ca, secretFile }).CACHET_ROOT;
+    // WHEN the entry point installs
+    const result = start({ CACHET_ARTISAN: artisan, CACHET_ROOT: root, DB_SECRET_FILE: secretFile });
+    expect(result.status, result.stderr).toBe(0);
+    // THEN the cache is gone, and says so
+    expect(existsSync(join(root, 'bootstrap/cache/config.php'))).toBe(false);
+    expect(result.stdout).toMatch(/removed bootstrap\/cache\/config\.php/);
+    // AND after a rotation, the config Cachet now builds connects, where the cached one is refused (control)
+    db.sql(`ALTER USER 'cachet'@'%' IDENTIFIED BY 'rotated-pass'`);
+    writeFileSync(secretFile, `${JSON.stringify({ username: 'cachet', password: 'rotated-pass' })}\n`);
+    try {
+      const env = cachetEnv({ port: db.port, ca: db.ca, secretFile }, { CACHET_ROOT: root });
+      expect(connectOnce(env).status).toBe(0);
+      const cached = spawnSync(
+        'php',
+        [
+          '-r',
+          'require getenv("CACHET_ROOT")."/vendor/autoload.php"; $c = require $argv[1]; (new Illuminate\\Database\\Connectors\\MySqlConnector())->connect($c["database"]["connections"]["mysql"]);',
+          kept,
+        ],
+        { env, encoding: 'utf8' },
+      );
+      expect(cached.status).not.toBe(0);
+      expect(cached.stderr + cached.stdout).toMatch(/Access denied for user 'cachet'/);
+    } finally {
+      db.sql(`ALTER USER 'cachet'@'%' IDENTIFIED BY 'start-pass'`);
+    }
   });
 
   it('does not start when artisan fails', () => {

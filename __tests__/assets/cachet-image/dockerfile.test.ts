@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CACHET_BUNDLE_DIR } from '../../../stacks/cachet/cachet-beanstalk';
+import { CACHET_BUNDLE_DIR, CACHET_READINESS_PATH } from '../../../stacks/cachet/cachet-beanstalk';
 import { CACHET_IMAGE_DIR } from '../../helpers/cachet-php';
 
 const read = (file: string) => readFileSync(join(CACHET_IMAGE_DIR, file), 'utf8');
@@ -46,6 +46,19 @@ describe('the Cachet Dockerfile', () => {
     expect(dockerfile).toMatch(/: > \/var\/www\/html\/\.env/);
   });
 
+  it("replaces upstream's nginx configs, and serves readiness from where the image puts the script", () => {
+    expect(destinationOf('conf/nginx.conf')).toBe('/etc/nginx/nginx.conf');
+    expect(destinationOf('conf/nginx-site.conf')).toBe('/etc/nginx/conf.d/default.conf');
+    const site = read('conf/nginx-site.conf');
+    expect(site).toContain(`location = ${CACHET_READINESS_PATH} {`);
+    expect(site).toContain(`fastcgi_param SCRIPT_FILENAME ${destinationOf('bin/ready.php')};`);
+    expect(destinationOf('bin/connect.php')).toBe(destinationOf('bin/ready.php').replace('ready.php', 'connect.php'));
+  });
+
+  it.each(['conf/nginx.conf', 'conf/nginx-site.conf'])('%s caches no response', (file) => {
+    expect(read(file)).not.toMatch(/^\s*(fastcgi_cache|proxy_cache)/m);
+  });
+
   it('runs as the unprivileged user of the official image', () => {
     const users = [...dockerfile.matchAll(/^USER (\S+)$/gm)].map((m) => m[1]);
     expect(users[users.length - 1]).toBe('1001');
@@ -69,7 +82,7 @@ describe('the scripts the image and the instances run', () => {
     expect(spawnSync('bash', ['-n', file], { encoding: 'utf8' }).stderr).toBe('');
   });
 
-  it.each(['bin/db.php', 'config/database.php', 'config/trustedproxy.php'])('%s parses as PHP', (file) => {
+  it.each(['bin/connect.php', 'bin/db.php', 'bin/ready.php', 'config/database.php', 'config/trustedproxy.php'])('%s parses as PHP', (file) => {
     const result = spawnSync('php', ['-l', join(CACHET_IMAGE_DIR, file)], { encoding: 'utf8' });
     expect(result.status, result.stdout).toBe(0);
   });

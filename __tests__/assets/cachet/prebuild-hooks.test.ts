@@ -1,5 +1,5 @@
 // The Beanstalk bundle's prebuild hook that installs the database secret refresher, run as the
-// platform runs it: the bundle unzipped into /var/app/staging, as root, in the boot test's isolated
+// platform runs it (then its confighooks twin, as a configuration deployment runs it from the deployed bundle): the bundle unzipped into /var/app/staging, as root, in the boot test's isolated
 // root (harness/instance-boot.ts), with the real AWS CLI against the emulator's Secrets Manager and
 // the systemctl stand-in; then one tick of its timer (the service, as systemd starts it).
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -36,6 +36,11 @@ chmod +x /opt/elasticbeanstalk/bin/get-config
 unzip -q ${bundle} -d /var/app/staging
 cd /var/app/staging
 .platform/hooks/prebuild/10-cachet-db-secret.sh
+# A configuration deployment later runs .platform/confighooks of the deployed bundle: it installs again.
+mv /var/app/staging /var/app/current
+rm /etc/cachet-db-secret.env /etc/systemd/system/cachet-db-secret.timer
+cd /var/app/current
+.platform/confighooks/prebuild/10-cachet-db-secret.sh
 # A tick of the timer: its service as systemd starts it, with the emulator standing in for the
 # instance's credentials (a drop-in, as the instance profile would be).
 mkdir -p /etc/systemd/system/cachet-db-secret.service.d
@@ -54,7 +59,7 @@ afterAll(async () => {
   await emulator?.stop();
 });
 
-describe('.platform/hooks/prebuild/10-cachet-db-secret.sh', () => {
+describe('.platform/hooks/prebuild/10-cachet-db-secret.sh, and its confighooks twin', () => {
   it('runs to its end as the platform runs it', () => {
     expect(instance.exitCode, instance.console).toBe(0);
   });
@@ -65,6 +70,8 @@ describe('.platform/hooks/prebuild/10-cachet-db-secret.sh', () => {
     );
     expect(statSync(instance.file('/etc/systemd/system/cachet-db-secret.timer')).isFile()).toBe(true);
     expect(instance.systemctlCalls()).toEqual([
+      'daemon-reload',
+      'enable --now cachet-db-secret.timer',
       'daemon-reload',
       'enable --now cachet-db-secret.timer',
       'start cachet-db-secret.service',

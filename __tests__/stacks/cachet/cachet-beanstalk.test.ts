@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AuroraMysqlCluster } from '../../../constructs/aurora-mysql-cluster';
@@ -6,6 +6,7 @@ import {
   CACHET_BUNDLE_DIR,
   CACHET_IMAGE_DIR,
   CachetBeanstalk,
+  cachetVersionLabel,
   DEPLOYMENT_TIMEOUT_SECONDS,
   HEALTH_CONFIG_DOCUMENT,
   type CachetBeanstalkProps,
@@ -63,7 +64,8 @@ describe('CachetBeanstalk option settings', () => {
     ['aws:elbv2:listener:443', 'Protocol', 'HTTPS'],
     ['aws:elbv2:listener:443', 'SSLCertificateArns', 'arn:aws:acm:eu-west-1:123456789012:certificate/test'],
     ['aws:elbv2:listener:443', 'SSLPolicy', TLS_POLICY],
-    ['aws:elasticbeanstalk:environment:process:default', 'HealthCheckPath', '/api/v1/ping'],
+    ['aws:elasticbeanstalk:environment:process:default', 'HealthCheckPath', '/readyz'],
+    ['aws:elasticbeanstalk:application:environment', 'APP_LOG', 'errorlog'],
     ['aws:elasticbeanstalk:environment:process:default', 'Port', '80'],
     ['aws:elasticbeanstalk:healthreporting:system', 'SystemType', 'enhanced'],
     ['aws:elasticbeanstalk:cloudwatch:logs', 'StreamLogs', 'true'],
@@ -202,6 +204,25 @@ describe('CachetBeanstalk', () => {
     expect(resourceList(json, 'aws_s3_bucket_public_access_block')[0]).toMatchObject({ block_public_acls: true, restrict_public_buckets: true });
   });
 
+  it('labels the version with the bundle and the image tag, so an image change alone is an application deployment', () => {
+    // GIVEN the synthesized environment WHEN its version label is read
+    const json = build();
+    const label: string = resourceList(json, 'aws_elastic_beanstalk_application_version')[0].name;
+    const imageTag = option(json, 'aws:elasticbeanstalk:application:environment', 'CACHET_IMAGE')!.split(':').pop();
+    const bundleKey: string = resourceList(json, 'aws_s3_object').find((o) => o.key.startsWith('cachet/'))!.key;
+    // THEN it names both, and the environment deploys it
+    expect(label).toBe(cachetVersionLabel(bundleKey.slice('cachet/'.length, -'.zip'.length), imageTag!));
+    expect(label).toMatch(/^cachet-[0-9a-f]{16}-[0-9a-f]{16}$/);
+    expect(environment(json).version_label).toMatch(/^\$\{aws_elastic_beanstalk_application_version\.cachet_version_\w+\.name\}$/);
+  });
+
+  it.each([
+    ['a bundle change', 'b'.repeat(64), 'c'.repeat(16)],
+    ['an image change', 'a'.repeat(64), 'd'.repeat(16)],
+  ])('gives %s a new version label', (_change, bundleHash, imageTag) => {
+    expect(cachetVersionLabel(bundleHash, imageTag)).not.toBe(cachetVersionLabel('a'.repeat(64), 'c'.repeat(16)));
+  });
+
   it('encrypts the bundle bucket with SSE-S3, which Beanstalk reads with its own credentials', () => {
     const json = build();
     const encryption = resourceList(json, 'aws_s3_bucket_server_side_encryption_configuration').find((e) => /cachet_bundles_bucket/.test(e.bucket))!;
@@ -211,7 +232,7 @@ describe('CachetBeanstalk', () => {
   });
 
   it.each([
-    [undefined, 0],
+    [undefined, 1],
     [false, 0],
     [true, 1],
   ])('with enableWaf=%s puts %i web ACL(s) in front of the load balancer', (enableWaf, count) => {
@@ -267,10 +288,18 @@ describe('the Cachet source bundle', () => {
     expect(config).toMatch(/Namespace: aws:elasticbeanstalk:customoption\n\s+OptionName: AccessLogsBucket/);
   });
 
-  it.each(['.platform/hooks/prebuild/10-cachet-db-secret.sh', '.platform/hooks/prebuild/20-cachet-image.sh', '.platform/cachet/cachet-db-secret'])(
-    'ships %s executable, as Beanstalk runs platform hooks',
-    (file) => {
-      expect(statSync(join(CACHET_BUNDLE_DIR, file)).mode & 0o111).toBe(0o111);
-    },
-  );
+  it.each([
+    '.platform/hooks/prebuild/10-cachet-db-secret.sh',
+    '.platform/hooks/prebuild/20-cachet-image.sh',
+    '.platform/confighooks/prebuild/10-cachet-db-secret.sh',
+    '.platform/confighooks/prebuild/20-cachet-image.sh',
+    '.platform/cachet/cachet-db-secret',
+  ])('ships %s executable, as Beanstalk runs platform hooks', (file) => {
+    expect(statSync(join(CACHET_BUNDLE_DIR, file)).mode & 0o111).toBe(0o111);
+  });
+
+  it('runs every prebuild step on configuration deployments too (a confighook for each hook)', () => {
+    const names = (dir: string) => readdirSync(join(CACHET_BUNDLE_DIR, dir)).sort();
+    expect(names('.platform/confighooks/prebuild')).toEqual(names('.platform/hooks/prebuild'));
+  });
 });

@@ -1,6 +1,7 @@
 import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { CachetStack } from '../../../stacks/cachet/cachet-stack';
+import { wafAction } from '../../helpers/waf';
 import { config, resourceList, synth, type Json } from '../../helpers/synth';
 import { environmentNames } from '../../../config/load';
 
@@ -96,11 +97,36 @@ describe('CachetStack across environments', () => {
     expect(cluster('dev')).toMatchObject({ deletion_protection: false, skip_final_snapshot: true });
   });
 
-  it('puts WAF in front of prod by default and not dev', () => {
-    expect(resourceList(stacks.prod, 'aws_wafv2_web_acl')).toHaveLength(1);
-    expect(resourceList(stacks.dev, 'aws_wafv2_web_acl')).toHaveLength(0);
-    const devWithWaf = synth(new CachetStack(Testing.app(), config('dev', { cachet: { enableWaf: true } }))).json;
-    expect(resourceList(devWithWaf, 'aws_wafv2_web_acl')).toHaveLength(1);
+  it('leaves WAF out only when an environment turns it off', () => {
+    const devWithout = synth(new CachetStack(Testing.app(), config('dev', { cachet: { enableWaf: false } }))).json;
+    expect(resourceList(devWithout, 'aws_wafv2_web_acl')).toHaveLength(0);
+  });
+
+  it.each([
+    ['setupCidr', { cachet: { setupCidr: '203.0.113.7/32' } }],
+    ['ssh.operatorCidr, when setupCidr is not set', { cachet: { ssh: { operatorCidr: '203.0.113.7/32' } } }],
+  ])("lets %s open Cachet's set-up, and nobody else", (_field, patch) => {
+    const json = synth(new CachetStack(Testing.app(), config('dev', patch))).json;
+    expect(wafAction(json, { path: '/setup/step1', sourceIp: '203.0.113.7' })).toBe('allow');
+    expect(wafAction(json, { path: '/setup/step1', sourceIp: '203.0.113.8' })).toBe('block');
+  });
+
+  it.each([
+    ['dev', 10],
+    ['prod', 10],
+  ])('%s alarms when Cachet answers more than %i 5xx a minute for 5 minutes, on the load balancer as a whole', (env, threshold) => {
+    const alarm = resourceList(stacks[env], 'aws_cloudwatch_metric_alarm').find((a) => a.metric_name === 'HTTPCode_Target_5XX_Count')!;
+    expect(alarm).toMatchObject({
+      alarm_name: `statuspage-${env}-cachet-target-5xx`,
+      namespace: 'AWS/ApplicationELB',
+      statistic: 'Sum',
+      period: 60,
+      evaluation_periods: 5,
+      threshold,
+      comparison_operator: 'GreaterThanThreshold',
+      treat_missing_data: 'notBreaching',
+    });
+    expect(Object.keys(alarm.dimensions)).toEqual(['LoadBalancer']);
   });
 
   it('gives dev one shared NAT gateway and prod one per AZ', () => {

@@ -77,12 +77,15 @@ describe('WebStack options', () => {
 });
 
 describe('WebStack across environments', () => {
-  it('protects the prod load balancer and puts WAF in front of it; dev neither', () => {
+  it('protects the prod load balancer from deletion; dev not', () => {
     const lb = (n: string) => resourceList(stacks[n], 'aws_lb')[0];
     expect(lb('prod').enable_deletion_protection).toBe(true);
     expect(lb('dev').enable_deletion_protection).toBe(false);
-    expect(resourceList(stacks.prod, 'aws_wafv2_web_acl')).toHaveLength(1);
-    expect(resourceList(stacks.dev, 'aws_wafv2_web_acl')).toHaveLength(0);
+  });
+
+  it('leaves WAF out only when an environment turns it off', () => {
+    const devWithout = synth(new WebStack(Testing.app(), config('dev', { webapp: { enableWaf: false } }))).json;
+    expect(resourceList(devWithout, 'aws_wafv2_web_acl')).toHaveLength(0);
   });
 });
 

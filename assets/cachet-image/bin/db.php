@@ -1,8 +1,7 @@
 <?php
 
 /*
- * The entry point's database steps, on the connection Cachet itself makes: Laravel's MySqlConnector
- * with config/database.php (TLS verified against the RDS CA, the password from DB_SECRET_FILE).
+ * The entry point's database steps, on the connection Cachet itself makes (connect.php).
  * Runs on the image's PHP 7.1.
  *
  *   php db.php wait SECONDS   retry until a connection works, then exit 0; exit 1 with the last error
@@ -13,25 +12,9 @@
  * "php artisan") runs its commands.
  */
 
-$root = getenv('CACHET_ROOT') ?: '/var/www/html';
+require __DIR__.'/connect.php';
 
-// config/database.php names database_path() in a default; outside a booted Laravel it is just this.
-if (!function_exists('database_path')) {
-    function database_path($path = '')
-    {
-        return (getenv('CACHET_ROOT') ?: '/var/www/html').'/database'.($path ? '/'.$path : '');
-    }
-}
-
-require $root.'/vendor/autoload.php';
-
-function cachet_connect($root)
-{
-    $config = require $root.'/config/database.php';
-    $connector = new Illuminate\Database\Connectors\MySqlConnector();
-
-    return $connector->connect($config['connections']['mysql']);
-}
+$root = cachet_root();
 
 function fail($message)
 {
@@ -46,7 +29,7 @@ if ($command === 'wait') {
     $deadline = time() + $seconds;
     for ($attempt = 1; ; $attempt++) {
         try {
-            $pdo = cachet_connect($root);
+            $pdo = cachet_connect();
             $cipher = $pdo->query("SHOW SESSION STATUS LIKE 'Ssl_cipher'")->fetch(PDO::FETCH_NUM);
             echo "cachet-db: connected to ".getenv('DB_HOST')." with TLS ({$cipher[1]})\n";
             exit(0);
@@ -62,7 +45,7 @@ if ($command === 'wait') {
 
 if ($command === 'schema') {
     try {
-        $pdo = cachet_connect($root);
+        $pdo = cachet_connect();
         // Instances of a new environment start together; one installs, the others then migrate (a no-op).
         if ((int) $pdo->query("SELECT GET_LOCK('cachet-schema', 600)")->fetchColumn() !== 1) {
             fail('timed out after 600 s waiting for the schema lock held by another instance');
@@ -78,6 +61,16 @@ if ($command === 'schema') {
     echo "cachet-db: {$step}\n";
     passthru("cd ".escapeshellarg($root)." && {$artisan} {$step}", $status);
     $pdo->query("SELECT RELEASE_LOCK('cachet-schema')");
+    // app:install ends with config:cache, which freezes config/database.php, the password read from
+    // DB_SECRET_FILE included, into bootstrap/cache/config.php: after the first rotation that
+    // instance could not connect again. Without the file, Laravel reads config/ on every request.
+    $cached = $root.'/bootstrap/cache/config.php';
+    if (file_exists($cached)) {
+        if (!unlink($cached)) {
+            fail("cannot remove {$cached}; it holds the install-time database password");
+        }
+        echo "cachet-db: removed bootstrap/cache/config.php, so each request reads the current password\n";
+    }
     exit($status);
 }
 
