@@ -271,6 +271,15 @@ export class CachetBeanstalk extends Construct implements IConnectable {
           Action: 'secretsmanager:GetSecretValue',
           Resource: [appKey.arn, props.database.masterUserSecretArn],
         },
+        {
+          // The bundle's 05-cachet-imds.sh lowers the hop limit to 1, out of the container's reach;
+          // only on this environment's instances (Beanstalk tags each with its environment's name).
+          Sid: 'KeepInstanceMetadataFromContainers',
+          Effect: 'Allow',
+          Action: 'ec2:ModifyInstanceMetadataOptions',
+          Resource: `arn:aws:ec2:${region}:${props.location.accountId}:instance/*`,
+          Condition: { StringEquals: { 'aws:ResourceTag/elasticbeanstalk:environment-name': props.name } },
+        },
       ],
     });
     props.encryptionKey.grantThroughService(instancePolicy, 'DecryptSecretsThroughSecretsManager', 'secretsmanager');

@@ -41,6 +41,7 @@ describe('the Cachet Dockerfile', () => {
   it("overrides Cachet's own config, pool and supervisor files in place", () => {
     expect(destinationOf('config/database.php')).toBe('/var/www/html/config/database.php');
     expect(destinationOf('config/trustedproxy.php')).toBe('/var/www/html/config/trustedproxy.php');
+    expect(destinationOf('app/SearchableTrait.php')).toBe('/var/www/html/app/Models/Traits/SearchableTrait.php');
     expect(destinationOf('conf/php-fpm-pool.conf')).toBe('/etc/php7/php-fpm.d/www.conf');
     expect(destinationOf('conf/supervisord.conf')).toBe('/etc/supervisor/supervisord.conf');
     expect(dockerfile).toMatch(/: > \/var\/www\/html\/\.env/);
@@ -75,6 +76,7 @@ describe('the Cachet Dockerfile', () => {
 describe('the scripts the image and the instances run', () => {
   it.each([
     [join(CACHET_IMAGE_DIR, 'bin/cachet-start')],
+    [join(CACHET_BUNDLE_DIR, '.platform/hooks/prebuild/05-cachet-imds.sh')],
     [join(CACHET_BUNDLE_DIR, '.platform/hooks/prebuild/10-cachet-db-secret.sh')],
     [join(CACHET_BUNDLE_DIR, '.platform/hooks/prebuild/20-cachet-image.sh')],
     [join(CACHET_BUNDLE_DIR, '.platform/cachet/cachet-db-secret')],
@@ -82,10 +84,13 @@ describe('the scripts the image and the instances run', () => {
     expect(spawnSync('bash', ['-n', file], { encoding: 'utf8' }).stderr).toBe('');
   });
 
-  it.each(['bin/connect.php', 'bin/db.php', 'bin/ready.php', 'config/database.php', 'config/trustedproxy.php'])('%s parses as PHP', (file) => {
-    const result = spawnSync('php', ['-l', join(CACHET_IMAGE_DIR, file)], { encoding: 'utf8' });
-    expect(result.status, result.stdout).toBe(0);
-  });
+  it.each(['app/SearchableTrait.php', 'bin/connect.php', 'bin/db.php', 'bin/ready.php', 'config/database.php', 'config/trustedproxy.php'])(
+    '%s parses as PHP',
+    (file) => {
+      const result = spawnSync('php', ['-l', join(CACHET_IMAGE_DIR, file)], { encoding: 'utf8' });
+      expect(result.status, result.stdout).toBe(0);
+    },
+  );
 
   it('installs the refresher where its unit runs it, with the timer that starts it', () => {
     const hook = readFileSync(join(CACHET_BUNDLE_DIR, '.platform/hooks/prebuild/10-cachet-db-secret.sh'), 'utf8');

@@ -154,6 +154,14 @@ describe('CachetBeanstalk', () => {
     );
   });
 
+  it("lets the instances change metadata options only on their own environment's instances", () => {
+    const policy = resourceList(build(), 'aws_iam_role_policy').find((p) => p.name === 'read-cachet-secrets')!.policy as string;
+    expect(policy).toContain(
+      '{"Sid" = "KeepInstanceMetadataFromContainers", "Effect" = "Allow", "Action" = "ec2:ModifyInstanceMetadataOptions", "Resource" = "arn:aws:ec2:eu-west-1:123456789012:instance/*", "Condition" = {"StringEquals" = {"aws:ResourceTag/elasticbeanstalk:environment-name" = "test-cachet"}}}',
+    );
+    expect(policy.match(/ec2:ModifyInstanceMetadataOptions/g)).toHaveLength(1);
+  });
+
   it('lets the instances pull the image from its repository only', () => {
     const policy = resourceList(build(), 'aws_iam_role_policy').find((p) => p.name === 'read-cachet-secrets')!.policy as string;
     expect(policy).toMatch(/"Sid" = "PullTheImage", .*"ecr:BatchGetImage".*"Resource" = aws_ecr_repository\.image_repository_\w+\.arn/);
@@ -289,8 +297,10 @@ describe('the Cachet source bundle', () => {
   });
 
   it.each([
+    '.platform/hooks/prebuild/05-cachet-imds.sh',
     '.platform/hooks/prebuild/10-cachet-db-secret.sh',
     '.platform/hooks/prebuild/20-cachet-image.sh',
+    '.platform/confighooks/prebuild/05-cachet-imds.sh',
     '.platform/confighooks/prebuild/10-cachet-db-secret.sh',
     '.platform/confighooks/prebuild/20-cachet-image.sh',
     '.platform/cachet/cachet-db-secret',
