@@ -131,6 +131,14 @@ const cachetSchema = z
       .describe(
         "WAF web ACL on the load balancer: Cachet's /setup pages refused but from setupCidr, AWS managed rule groups (common, known bad inputs, IP reputation, SQL injection). Off, /setup is open to the internet until set-up is done.",
       ),
+    siteName: z.string().min(1).max(60).default('Status').describe("The status page's name (Cachet's app_name), set at install."),
+    adminEmail: z
+      .string()
+      .regex(EMAIL_ADDRESS, 'must be an e-mail address')
+      .optional()
+      .describe(
+        "E-mail address of Cachet's first admin (user `admin`), set up at install; its password is in the admin secret. @default - admin@<dns.domainName>",
+      ),
     setupCidr: cidr
       .optional()
       .describe(

@@ -196,6 +196,14 @@ describe('the Cachet dev stack applied to the emulator', () => {
     expect(Buffer.from(SecretString!.slice('base64:'.length), 'base64')).toHaveLength(32);
   });
 
+  it("generates Cachet's first admin into a KMS-encrypted secret, for the entry point to set Cachet up with", async () => {
+    const { SecretList } = await aws.secrets.send(new ListSecretsCommand({}));
+    const id = SecretList!.find((s) => s.Name!.startsWith(`${name()}-cachet/admin-`))!.ARN!;
+    expect((await aws.secrets.send(new DescribeSecretCommand({ SecretId: id }))).KmsKeyId).toBeDefined();
+    const admin = JSON.parse((await aws.secrets.send(new GetSecretValueCommand({ SecretId: id }))).SecretString!);
+    expect(admin).toEqual({ username: 'admin', email: `admin@${config.dns.domainName}`, password: expect.stringMatching(/^[A-Za-z0-9+/]{43}=$/) });
+  });
+
   it('issues the certificate after writing its validation record into the zone', async () => {
     const { CertificateSummaryList } = await aws.acm.send(new ListCertificatesCommand({}));
     const cert = CertificateSummaryList!.find((c) => c.DomainName === config.dns.domainName)!;

@@ -95,6 +95,12 @@ export interface CachetBeanstalkProps {
   readonly encryptionKey: EncryptionKey;
   /** Public URL of the status page, e.g. `https://status.example.com`. */
   readonly appUrl: string;
+  /**
+   * Cachet's set-up, done at install so that `/setup` is never open: the site name and the first
+   * admin's e-mail address (user name `admin`; the password is generated at apply time into the
+   * admin secret, `adminSecretArn`).
+   */
+  readonly setup: { readonly siteName: string; readonly adminEmail: string };
   /** Cachet's image (assets/cachet-image), built into the stack's ECR repository. */
   readonly image: ContainerImage;
   /**
@@ -170,6 +176,8 @@ export class CachetBeanstalk extends Construct implements IConnectable {
   public readonly cname: string;
   /** ARN of the secret holding Cachet's APP_KEY. */
   public readonly appKeySecretArn: string;
+  /** ARN of the secret holding Cachet's first admin (user name, e-mail, password). */
+  public readonly adminSecretArn: string;
   /** Target for a Route 53 alias record to the environment. */
   public readonly aliasTarget: AliasTarget;
 
@@ -250,6 +258,22 @@ export class CachetBeanstalk extends Construct implements IConnectable {
     });
     this.appKeySecretArn = appKey.arn;
 
+    // Cachet's first admin, seeded at install by the image's entry point (bin/db.php) with the
+    // settings that close /setup: made at apply time like APP_KEY, so the password is in neither
+    // this JSON nor the state. Operators read it from the secret.
+    const admin = new SecretsmanagerSecret(this, 'admin', {
+      namePrefix: `${props.name}/admin-`,
+      description: "Cachet's first admin (user name, e-mail, password), set up at install",
+      kmsKeyId: props.encryptionKey.arn,
+      recoveryWindowInDays: 30,
+    });
+    const adminValue = new SecretsmanagerSecretVersion(this, 'admin-value', {
+      secretId: admin.id,
+      secretStringWo: Fn.jsonencode({ username: 'admin', email: props.setup.adminEmail, password: Fn.base64sha256(Fn.join('', [Fn.uuid(), Fn.uuid()])) }),
+      secretStringWoVersion: 1,
+    });
+    this.adminSecretArn = admin.arn;
+
     const instanceRole = new IamRole(this, 'instance-role', {
       name: `${props.name}-beanstalk-instance`,
       assumeRolePolicy: serviceAssumeRolePolicy('ec2.amazonaws.com'),
@@ -269,7 +293,7 @@ export class CachetBeanstalk extends Construct implements IConnectable {
           Sid: 'ReadCachetSecrets',
           Effect: 'Allow',
           Action: 'secretsmanager:GetSecretValue',
-          Resource: [appKey.arn, props.database.masterUserSecretArn],
+          Resource: [appKey.arn, admin.arn, props.database.masterUserSecretArn],
         },
         {
           // The bundle's 05-cachet-imds.sh lowers the hop limit to 1, out of the container's reach;
@@ -407,8 +431,11 @@ export class CachetBeanstalk extends Construct implements IConnectable {
       setting('aws:elasticbeanstalk:application:environment', 'CACHE_DRIVER', 'database'),
       setting('aws:elasticbeanstalk:application:environment', 'SESSION_DRIVER', 'database'),
       setting('aws:elasticbeanstalk:application:environment', 'QUEUE_DRIVER', 'database'),
-      // APP_KEY never rotates: Beanstalk resolves the ARN on the instance at boot; only the ARN is in the JSON
+      setting('aws:elasticbeanstalk:application:environment', 'CACHET_SITE_NAME', props.setup.siteName),
+      // Beanstalk resolves these ARNs on the instance at boot; only the ARNs are in the JSON.
+      // APP_KEY never rotates; CACHET_ADMIN is read once, when the entry point sets Cachet up.
       setting('aws:elasticbeanstalk:application:environmentsecrets', 'APP_KEY', appKey.arn),
+      setting('aws:elasticbeanstalk:application:environmentsecrets', 'CACHET_ADMIN', admin.arn),
       setting('aws:elasticbeanstalk:customoption', 'AccessLogsBucket', accessLogs.bucket.id),
     ];
 
@@ -421,7 +448,7 @@ export class CachetBeanstalk extends Construct implements IConnectable {
       setting: settings,
       waitForReadyTimeout: '45m',
       // Instances read the secrets and pull the image at boot, and ELB checks the log bucket's policy.
-      dependsOn: [appKeyValue, instancePolicy.resource, instanceProfile, ...instanceRolePolicies, ...serviceRolePolicies, accessLogs.policy],
+      dependsOn: [appKeyValue, adminValue, instancePolicy.resource, instanceProfile, ...instanceRolePolicies, ...serviceRolePolicies, accessLogs.policy],
       lifecycle: { ignoreChanges: ['solution_stack_name'] },
     });
     this.cname = this.environment.cname;

@@ -81,6 +81,7 @@ export class CachetStack extends EnvironmentStack {
       database: this.database,
       encryptionKey: key,
       appUrl: url,
+      setup: { siteName: cachet.siteName, adminEmail: cachet.adminEmail ?? `admin@${config.dns.domainName}` },
       image,
       enableWaf: cachet.enableWaf,
       setupAllowedFrom: [cachet.setupCidr ?? cachet.ssh?.operatorCidr].filter((c): c is string => c !== undefined),
@@ -136,6 +137,10 @@ export class CachetStack extends EnvironmentStack {
       description: 'Secrets Manager secret (managed by RDS) with the master credentials',
     });
     new TerraformOutput(this, 'app_key_secret_arn', { value: this.app.appKeySecretArn });
+    new TerraformOutput(this, 'admin_secret_arn', {
+      value: this.app.adminSecretArn,
+      description: "Cachet's first admin, set up at install: aws secretsmanager get-secret-value --secret-id <this>",
+    });
     new TerraformOutput(this, 'cachet_image', {
       value: image.imageUri,
       description: 'The image the environment runs (built by the cachet image CodeBuild project)',

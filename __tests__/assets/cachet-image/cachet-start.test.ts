@@ -5,9 +5,25 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CACHET_IMAGE_DIR, cachetEnv, connectOnce, writeSecretFile } from '../../helpers/cachet-php';
 import { startMariaDb, type MariaDb } from '../../helpers/mariadb';
+
+/**
+ * The tables of Cachet 2.3.15's migrations that the entry point reads or writes, as Laravel 5.2's
+ * MySQL grammar creates them (database/migrations: CreateSessionsTable, CreateSettingsTable,
+ * CreateUsersTable, AlterTableUsersAdd2FA).
+ */
+const CACHET_TABLES = [
+  'CREATE TABLE sessions (id VARCHAR(255) NOT NULL, payload TEXT NOT NULL, last_activity INT NOT NULL, UNIQUE (id))',
+  'CREATE TABLE settings (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255) NOT NULL, value LONGTEXT NOT NULL, created_at TIMESTAMP NULL, updated_at TIMESTAMP NULL)',
+  "CREATE TABLE users (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, username VARCHAR(255) NOT NULL, password VARCHAR(255) NOT NULL, remember_token VARCHAR(100) NULL, google_2fa_secret VARCHAR(255) NULL, email VARCHAR(255) NOT NULL, api_key VARCHAR(255) NOT NULL, active TINYINT(1) NOT NULL DEFAULT '1', level TINYINT NOT NULL DEFAULT '2', created_at TIMESTAMP NULL, updated_at TIMESTAMP NULL, INDEX (remember_token), INDEX (active), UNIQUE (username), UNIQUE (api_key), UNIQUE (email))",
+];
+
+/** A shell line that creates CACHET_TABLES through Cachet's own connection, as its migrations would. */
+const CREATE_TABLES = `php -r 'require "${join(CACHET_IMAGE_DIR, 'bin', 'connect.php')}"; foreach (json_decode($argv[1]) as $t) cachet_connect()->exec($t);' '${JSON.stringify(CACHET_TABLES)}'`;
+
+const ADMIN = { username: 'operator', email: 'ops@example.com', password: 'c0rrect horse, "battery" & staple' };
 
 let db: MariaDb;
 beforeAll(async () => {
@@ -15,18 +31,35 @@ beforeAll(async () => {
   db.sql(`CREATE DATABASE cachet; CREATE USER 'cachet'@'%' IDENTIFIED BY 'start-pass'; GRANT ALL ON cachet.* TO 'cachet'@'%';`);
 }, 120_000);
 afterAll(() => db?.stop());
+// Every test starts from an empty database (the grant is by name and outlives the drop).
+beforeEach(() => db.sql('DROP DATABASE cachet; CREATE DATABASE cachet;'));
+
+const installCachet = () => db.sql(CACHET_TABLES.map((t) => `${t.replace('CREATE TABLE ', 'CREATE TABLE cachet.')};`).join(' '));
 
 function start(extra: Record<string, string | undefined> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cachet-start-'));
   const calls = join(dir, 'calls');
   const recorder = join(dir, 'record');
-  writeFileSync(recorder, `#!/bin/sh\necho "$*" >> ${calls}\n`);
+  // Records each call; artisan's app:install creates Cachet's tables (on Cachet's own connection) and,
+  // as any artisan run of Cachet does, leaves its settings cache, here still without settings.
+  writeFileSync(
+    recorder,
+    `#!/bin/sh
+echo "$*" >> ${calls}
+if [ "$1 $2" = "artisan app:install" ]; then
+  ${CREATE_TABLES}
+  mkdir -p bootstrap/cachet && echo '<?php return array ();' > bootstrap/cachet/production.php
+fi
+`,
+  );
   chmodSync(recorder, 0o755);
   const env: Record<string, string | undefined> = {
     ...cachetEnv({ port: db.port, ca: db.ca, secretFile: writeSecretFile('start-pass') }),
     APP_KEY: 'base64:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
     APP_URL: 'https://status.example.com',
     TRUSTED_PROXIES: '10.20.0.0/16',
+    CACHET_ADMIN: JSON.stringify(ADMIN),
+    CACHET_SITE_NAME: 'Example status',
     CACHET_DB_SCRIPT: join(CACHET_IMAGE_DIR, 'bin', 'db.php'),
     CACHET_ARTISAN: `${recorder} artisan`,
     CACHET_SUPERVISOR: `${recorder} supervisord`,
@@ -56,12 +89,8 @@ describe('bin/cachet-start', () => {
   });
 
   it('migrates a database Cachet is already installed in', () => {
-    db.sql('CREATE TABLE cachet.sessions (id VARCHAR(255) PRIMARY KEY)');
-    try {
-      expect(start().calls).toEqual(['artisan migrate --force', 'supervisord']);
-    } finally {
-      db.sql('DROP TABLE cachet.sessions');
-    }
+    installCachet();
+    expect(start().calls).toEqual(['artisan migrate --force', 'supervisord']);
   });
 
   it.each(['APP_KEY', 'APP_URL', 'DB_HOST', 'DB_SECRET_FILE', 'TRUSTED_PROXIES'])('refuses to start without %s', (name) => {
@@ -87,6 +116,7 @@ describe('bin/cachet-start', () => {
     writeFileSync(
       artisan,
       `#!/bin/sh
+${CREATE_TABLES}
 mkdir -p bootstrap/cache
 php -r 'function database_path($p = "") { return getenv("CACHET_ROOT")."/database"; } require getenv("CACHET_ROOT")."/vendor/autoload.php"; file_put_contents("bootstrap/cache/config.php", "<?php return ".var_export(["database" => require "config/database.php"], true).";".PHP_EOL);'
 cp bootstrap/cache/config.php ${kept}
@@ -121,6 +151,58 @@ cp bootstrap/cache/config.php ${kept}
     } finally {
       db.sql(`ALTER USER 'cachet'@'%' IDENTIFIED BY 'start-pass'`);
     }
+  });
+
+  it('sets Cachet up at install, as its /setup would: the settings that close /setup and the admin from CACHET_ADMIN', () => {
+    // GIVEN an empty database WHEN the first instance starts
+    const root = cachetEnv({ port: db.port, ca: db.ca, secretFile: writeSecretFile('start-pass') }).CACHET_ROOT;
+    const result = start({ CACHET_ROOT: root });
+    expect(result.status, result.stderr).toBe(0);
+    // THEN the settings Cachet's step 2 writes are there (app_name is what its middleware checks)
+    expect(db.sql('SELECT name, value FROM cachet.settings ORDER BY name')).toBe(
+      'app_domain\thttps://status.example.com\napp_locale\ten\napp_name\tExample status\napp_timezone\tUTC\nshow_support\t0\n',
+    );
+    // AND the admin, as Cachet's User model writes one: bcrypt, a 20-character API key, level 1
+    const [username, email, hash, apiKey, active, level] = db
+      .sql('SELECT username, email, password, api_key, active, level FROM cachet.users')
+      .trim()
+      .split('\t');
+    expect([username, email, active, level]).toEqual([ADMIN.username, ADMIN.email, '1', '1']);
+    expect(apiKey).toMatch(/^[A-Za-z0-9]{20}$/);
+    expect(hash).toMatch(/^\$2y\$10\$/);
+    const verify = spawnSync('php', ['-r', 'exit(password_verify($argv[1], $argv[2]) ? 0 : 1);', ADMIN.password, hash]);
+    expect(verify.status).toBe(0);
+    // AND the settings cache the install left (still without settings) is gone, and no password was printed
+    expect(existsSync(join(root, 'bootstrap/cachet/production.php'))).toBe(false);
+    expect(result.stdout + result.stderr).not.toContain(ADMIN.password);
+  });
+
+  it("keeps an installed Cachet's own settings and users", () => {
+    installCachet();
+    db.sql(
+      "INSERT INTO cachet.settings (name, value) VALUES ('app_name', 'Ours'); INSERT INTO cachet.users (username, password, email, api_key, level) VALUES ('someone', 'x', 'someone@example.com', 'k', 1);",
+    );
+    expect(start().status).toBe(0);
+    expect(db.sql("SELECT value FROM cachet.settings WHERE name = 'app_name'")).toBe('Ours\n');
+    expect(db.sql('SELECT username FROM cachet.users')).toBe('someone\n');
+  });
+
+  it('seeds once: a second instance finds Cachet set up', () => {
+    expect(start().status).toBe(0);
+    const result = start();
+    expect(result.calls).toEqual(['artisan migrate --force', 'supervisord']);
+    expect(db.sql('SELECT COUNT(*) FROM cachet.users')).toBe('1\n');
+    expect(db.sql("SELECT COUNT(*) FROM cachet.settings WHERE name = 'app_name'")).toBe('1\n');
+  });
+
+  it.each([
+    ['missing', undefined],
+    ['without a password', JSON.stringify({ username: 'a', email: 'a@example.com' })],
+  ])('refuses to set Cachet up with CACHET_ADMIN %s, and does not start', (_case, value) => {
+    const result = start({ CACHET_ADMIN: value });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/CACHET_ADMIN must be the admin secret's JSON/);
+    expect(result.calls).toEqual(['artisan app:install']);
   });
 
   it('does not start when artisan fails', () => {

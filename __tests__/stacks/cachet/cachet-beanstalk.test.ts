@@ -34,6 +34,7 @@ function build(props: Partial<CachetBeanstalkProps> = {}) {
     database,
     encryptionKey: key,
     appUrl: 'https://status.example.com',
+    setup: { siteName: 'Example status', adminEmail: 'ops@example.com' },
     image,
     solutionStackName: '64bit Amazon Linux 2023 v4.7.2 running Docker',
     instanceType: 't3.small',
@@ -139,19 +140,34 @@ describe('CachetBeanstalk', () => {
 
   it('generates APP_KEY through a write-only argument, never a literal', () => {
     const json = build();
-    const [version] = resourceList(json, 'aws_secretsmanager_secret_version');
+    const version = resourceList(json, 'aws_secretsmanager_secret_version').find((v) => /cachet_app-key_/.test(v.secret_id))!;
     expect(version.secret_string).toBeUndefined();
     expect(version.secret_string_wo).toBe('base64:${base64sha256("${uuid()}${uuid()}")}');
-    const [secret] = resourceList(json, 'aws_secretsmanager_secret');
+    const secret = resourceList(json, 'aws_secretsmanager_secret').find((r) => /\/app-key-$/.test(r.name_prefix))!;
     expect(secret.kms_key_id).toMatch(/aws_kms_key\.key_\w+\.arn/);
   });
 
-  it('lets the instances read only their two secrets', () => {
+  it('lets the instances read only their three secrets', () => {
     const json = build();
     const policy = resourceList(json, 'aws_iam_role_policy').find((p) => p.name === 'read-cachet-secrets')!.policy as string;
     expect(policy).toMatch(
-      /"Action" = "secretsmanager:GetSecretValue", "Resource" = \[aws_secretsmanager_secret\.cachet_app-key_\w+\.arn, aws_rds_cluster\.db_cluster_\w+\.master_user_secret\[0\]\.secret_arn\]/,
+      /"Action" = "secretsmanager:GetSecretValue", "Resource" = \[aws_secretsmanager_secret\.cachet_app-key_\w+\.arn, aws_secretsmanager_secret\.cachet_admin_\w+\.arn, aws_rds_cluster\.db_cluster_\w+\.master_user_secret\[0\]\.secret_arn\]/,
     );
+  });
+
+  it("generates Cachet's first admin at apply time into a KMS-encrypted secret, out of the JSON and the state", () => {
+    const json = build();
+    const secret = resourceList(json, 'aws_secretsmanager_secret').find((r) => /\/admin-$/.test(r.name_prefix))!;
+    expect(secret.kms_key_id).toMatch(/aws_kms_key\.key_\w+\.arn/);
+    const value = resourceList(json, 'aws_secretsmanager_secret_version').find((v) => /cachet_admin_/.test(v.secret_id))!;
+    expect(value.secret_string).toBeUndefined();
+    expect(value.secret_string_wo).toBe(
+      '${jsonencode({"username" = "admin", "email" = "ops@example.com", "password" = base64sha256(join("", [uuid(), uuid()]))})}',
+    );
+    expect(option(json, 'aws:elasticbeanstalk:application:environmentsecrets', 'CACHET_ADMIN')).toMatch(
+      /^\$\{aws_secretsmanager_secret\.cachet_admin_\w+\.arn\}$/,
+    );
+    expect(option(json, 'aws:elasticbeanstalk:application:environment', 'CACHET_SITE_NAME')).toBe('Example status');
   });
 
   it("lets the instances change metadata options only on their own environment's instances", () => {

@@ -66,6 +66,7 @@ describe.each(ENVIRONMENTS)('CachetStack %s', (name) => {
   it('has the outputs operators need', () => {
     expect(Object.keys(json.output).sort()).toEqual(
       [
+        'admin_secret_arn',
         'app_key_secret_arn',
         'beanstalk_cname',
         'cachet_image',

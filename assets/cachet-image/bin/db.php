@@ -60,18 +60,89 @@ if ($command === 'schema') {
     $artisan = getenv('CACHET_ARTISAN') ?: 'php artisan';
     echo "cachet-db: {$step}\n";
     passthru("cd ".escapeshellarg($root)." && {$artisan} {$step}", $status);
-    $pdo->query("SELECT RELEASE_LOCK('cachet-schema')");
-    // app:install ends with config:cache, which freezes config/database.php, the password read from
-    // DB_SECRET_FILE included, into bootstrap/cache/config.php: after the first rotation that
-    // instance could not connect again. Without the file, Laravel reads config/ on every request.
-    $cached = $root.'/bootstrap/cache/config.php';
-    if (file_exists($cached)) {
-        if (!unlink($cached)) {
-            fail("cannot remove {$cached}; it holds the install-time database password");
+    if ($status === 0) {
+        try {
+            cachet_seed($pdo);
+        } catch (Exception $e) {
+            fail('seeding the settings and the first admin failed: '.$e->getMessage());
         }
-        echo "cachet-db: removed bootstrap/cache/config.php, so each request reads the current password\n";
     }
+    $pdo->query("SELECT RELEASE_LOCK('cachet-schema')");
+    cachet_forget_caches($root);
     exit($status);
+}
+
+/*
+ * Cachet's set-up, done at install instead of by the first visitor of /setup: the settings its
+ * step 2 writes (app_name is what closes /setup: Cachet's SetupAlreadyCompleted middleware sends
+ * /setup to the dashboard once it is set) and the admin its step 3 creates, from CACHET_ADMIN (the
+ * admin secret's JSON, {"username", "email", "password"}, which Beanstalk resolves into the
+ * environment). Only while no app_name exists: an installed Cachet keeps its own settings and users.
+ * The user row is what Cachet 2.3.15's User model writes: a bcrypt password (Laravel's Hash::make),
+ * a 20-character API key (str_random(20)), level 1 (admin).
+ */
+function cachet_seed(PDO $pdo)
+{
+    $prefix = getenv('DB_PREFIX') ?: '';
+    $named = $pdo->prepare("SELECT COUNT(*) FROM `{$prefix}settings` WHERE name = 'app_name' AND value <> ''");
+    $named->execute();
+    if ((int) $named->fetchColumn() > 0) {
+        return;
+    }
+    $admin = json_decode((string) getenv('CACHET_ADMIN'), true);
+    foreach (['username', 'email', 'password'] as $field) {
+        if (!is_array($admin) || !isset($admin[$field]) || !is_string($admin[$field]) || $admin[$field] === '') {
+            throw new RuntimeException("CACHET_ADMIN must be the admin secret's JSON with a non-empty \"{$field}\"");
+        }
+    }
+    $settings = [
+        'app_name'     => getenv('CACHET_SITE_NAME') ?: 'Status',
+        'app_domain'   => getenv('APP_URL'),
+        'app_timezone' => 'UTC',
+        'app_locale'   => 'en',
+        'show_support' => '0',
+    ];
+    $pdo->beginTransaction();
+    $setting = $pdo->prepare("INSERT INTO `{$prefix}settings` (name, value, created_at, updated_at) VALUES (?, ?, NOW(), NOW())");
+    foreach ($settings as $name => $value) {
+        $pdo->prepare("DELETE FROM `{$prefix}settings` WHERE name = ?")->execute([$name]);
+        $setting->execute([$name, (string) $value]);
+    }
+    $exists = $pdo->prepare("SELECT COUNT(*) FROM `{$prefix}users` WHERE username = ? OR email = ?");
+    $exists->execute([$admin['username'], $admin['email']]);
+    if ((int) $exists->fetchColumn() === 0) {
+        $alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+        $apiKey = '';
+        for ($i = 0; $i < 20; $i++) {
+            $apiKey .= $alphabet[random_int(0, strlen($alphabet) - 1)];
+        }
+        $pdo->prepare(
+            "INSERT INTO `{$prefix}users` (username, password, email, api_key, active, level, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 1, NOW(), NOW())"
+        )->execute([$admin['username'], password_hash($admin['password'], PASSWORD_BCRYPT, ['cost' => 10]), $admin['email'], $apiKey]);
+        echo "cachet-db: created the admin {$admin['username']} from CACHET_ADMIN\n";
+    }
+    $pdo->commit();
+    echo "cachet-db: Cachet is set up (/setup now leads to the dashboard)\n";
+}
+
+/*
+ * Caches that would outlive what they cache:
+ * - bootstrap/cache/config.php: app:install ends with config:cache, which freezes config/database.php,
+ *   the password read from DB_SECRET_FILE included; after the first rotation that instance could not
+ *   connect again. Without it, Laravel reads config/ on every request.
+ * - bootstrap/cachet/*.php: Cachet's settings cache, written by any artisan run before the settings
+ *   were seeded; it would keep /setup open. Cachet writes it again on the next request.
+ */
+function cachet_forget_caches($root)
+{
+    foreach (array_merge([$root.'/bootstrap/cache/config.php'], glob($root.'/bootstrap/cachet/*.php') ?: []) as $file) {
+        if (file_exists($file)) {
+            if (!unlink($file)) {
+                fail("cannot remove {$file}, a cache older than the settings and the password it would keep");
+            }
+            echo 'cachet-db: removed '.substr($file, strlen($root) + 1)."\n";
+        }
+    }
 }
 
 fail("unknown command \"{$command}\"; use: wait SECONDS | schema");
