@@ -217,13 +217,13 @@ describe('the Cachet dev stack applied to the emulator', () => {
     expect(logGroups!.map((g) => [g.retentionInDays, !!g.kmsKeyId])).toEqual([[config.network.flowLogRetentionDays, true]]);
   });
 
-  it('lets the instance role read only the two secrets', async () => {
+  it('lets the instance role read only its four secrets (APP_KEY, the admin, the application user, the master)', async () => {
     const { PolicyDocument } = await aws.iam.send(
       new GetRolePolicyCommand({ RoleName: `${name()}-cachet-beanstalk-instance`, PolicyName: 'read-cachet-secrets' }),
     );
     const document = JSON.parse(decodeURIComponent(PolicyDocument!));
     const read = document.Statement.find((s: { Sid: string }) => s.Sid === 'ReadCachetSecrets');
-    expect(read.Resource).toHaveLength(2);
+    expect(read.Resource).toHaveLength(4);
     expect(read.Resource.every((arn: string) => arn.startsWith('arn:aws:secretsmanager:'))).toBe(true);
   });
 

@@ -1,7 +1,8 @@
 // The emulator's corrections (harness/emulator-server/moto_server.py): a TLS-only bucket policy
 // lets requests over TLS through, as in AWS, while a policy that denies TLS requests still denies;
 // a record set deleted and created again is created, whatever else the zone holds; a CodeBuild
-// project deleted by ARN is gone.
+// project deleted by ARN is gone; a rotation leaves the new version pending for its function, as
+// AWS's does, and a secret rotated once can be rotated again.
 import {
   ChangeResourceRecordSetsCommand,
   CreateHostedZoneCommand,
@@ -10,6 +11,15 @@ import {
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
 import { PutBucketPolicyCommand, CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,5 +127,74 @@ describe("the emulator's CodeBuild projects", () => {
     aws('codebuild', 'delete-project', '--name', by === 'ARN' ? project.arn : project.name);
     expect(JSON.parse(aws('codebuild', 'list-projects')).projects).not.toContain(project.name);
     expect(create(project.name).name).toBe(project.name);
+  });
+});
+
+describe("the emulator's secret rotation", () => {
+  // A rotation function moto does not hold: the test acts as the function, as the harness does with AWS's code.
+  const FUNCTION = 'arn:aws:lambda:eu-west-1:123456789012:function:rotation';
+
+  it('leaves the new version pending without a value, AWSCURRENT where it was, as AWS does before it invokes the function', async () => {
+    const { ARN } = await secrets().send(new CreateSecretCommand({ Name: 'pending', SecretString: 'first' }));
+    const token = '00000000-0000-4000-8000-000000000005';
+    await secrets().send(
+      new RotateSecretCommand({ SecretId: ARN, ClientRequestToken: token, RotationLambdaARN: FUNCTION, RotationRules: { AutomaticallyAfterDays: 30 } }),
+    );
+    const stages = await stagesOf(ARN!);
+    expect(stages[token]).toEqual(['AWSPENDING']);
+    expect(Object.values(stages).filter((s) => s.includes('AWSCURRENT'))).toHaveLength(1);
+    await expect(secrets().send(new GetSecretValueCommand({ SecretId: ARN, VersionId: token, VersionStage: 'AWSPENDING' }))).rejects.toThrow(
+      /can't find the specified secret value/,
+    );
+    expect((await secrets().send(new GetSecretValueCommand({ SecretId: ARN }))).SecretString).toBe('first');
+  });
+
+  const secrets = () => new SecretsManagerClient(emulatorClientConfig(emulator, 'eu-west-1'));
+  const stagesOf = async (id: string) => (await secrets().send(new DescribeSecretCommand({ SecretId: id }))).VersionIdsToStages!;
+
+  /** A rotation as a function completes it: the pending value, then AWSCURRENT moved onto it. */
+  async function rotateOnce(id: string, token: string) {
+    await secrets().send(
+      new RotateSecretCommand({ SecretId: id, ClientRequestToken: token, RotationLambdaARN: FUNCTION, RotationRules: { AutomaticallyAfterDays: 30 } }),
+    );
+    await secrets().send(new PutSecretValueCommand({ SecretId: id, ClientRequestToken: token, SecretString: token, VersionStages: ['AWSPENDING'] }));
+    const current = Object.entries(await stagesOf(id)).find(([, stages]) => stages.includes('AWSCURRENT'))![0];
+    await secrets().send(
+      new UpdateSecretVersionStageCommand({ SecretId: id, VersionStage: 'AWSCURRENT', MoveToVersionId: token, RemoveFromVersionId: current }),
+    );
+  }
+
+  it('starts a second rotation when AWSPENDING stayed on the AWSCURRENT version (AWS: a successful rotation may leave it so)', async () => {
+    const { ARN } = await secrets().send(new CreateSecretCommand({ Name: 'rotated-twice', SecretString: 'first' }));
+    await rotateOnce(ARN!, '00000000-0000-4000-8000-000000000001');
+    expect((await stagesOf(ARN!))['00000000-0000-4000-8000-000000000001']).toEqual(expect.arrayContaining(['AWSCURRENT', 'AWSPENDING']));
+    // GetSecretValue without a version answers AWSCURRENT, the value the function put
+    expect((await secrets().send(new GetSecretValueCommand({ SecretId: ARN }))).SecretString).toBe('00000000-0000-4000-8000-000000000001');
+    await expect(rotateOnce(ARN!, '00000000-0000-4000-8000-000000000002')).resolves.toBeUndefined();
+  });
+
+  it('refuses a rotation while another is in progress (AWSPENDING on a version that is not AWSCURRENT)', async () => {
+    const { ARN } = await secrets().send(new CreateSecretCommand({ Name: 'rotating', SecretString: 'first' }));
+    await secrets().send(
+      new RotateSecretCommand({
+        SecretId: ARN,
+        ClientRequestToken: '00000000-0000-4000-8000-000000000003',
+        RotationLambdaARN: FUNCTION,
+        RotationRules: { AutomaticallyAfterDays: 30 },
+      }),
+    );
+    await secrets().send(
+      new PutSecretValueCommand({
+        SecretId: ARN,
+        ClientRequestToken: '00000000-0000-4000-8000-000000000003',
+        SecretString: 'pending',
+        VersionStages: ['AWSPENDING'],
+      }),
+    );
+    await expect(
+      secrets().send(
+        new RotateSecretCommand({ SecretId: ARN, ClientRequestToken: '00000000-0000-4000-8000-000000000004', RotationRules: { AutomaticallyAfterDays: 30 } }),
+      ),
+    ).rejects.toThrow(/Previous rotation request is still in progress/);
   });
 });

@@ -1,4 +1,4 @@
-"""moto's server (the pinned moto of requirements-dev.txt) with three corrections, each where moto
+"""moto's server (the pinned moto of requirements-dev.txt) with five corrections, each where moto
 5.2.5 departs from AWS in a way our stacks meet. Everything else is moto's own behaviour.
 
 1. Policy conditions. moto 5.2.5 evaluates only StringEquals conditions and takes any other condition operator as
@@ -19,6 +19,24 @@ name and type, as Route 53 does.
 the ARN, its resource id), but moto looks the value up as a name only and silently keeps the
 project (moto/codebuild/models.py, delete_project); re-creating the stack after a destroy then
 failed with "Project already exists". The correction takes the name out of an ARN first.
+
+4. Rotation by a function moto does not run. AWS's RotateSecret creates the new version, staged
+AWSPENDING and without a value, and invokes the rotation function asynchronously; the function
+fills the version in and moves AWSCURRENT (AWS's RotateSecret reference, "How rotation works").
+moto either runs the function in its own Lambda (which needs Docker, and knows only functions
+created in it) or, without one, makes the empty version AWSCURRENT at once. The correction, for a
+RotationLambdaARN moto's Lambda does not hold, does what AWS does before the invocation and leaves
+the invocation to the caller: the harness invokes AWS's own rotation code (fixtures) step by step.
+It also applies AWS's rule for a rotation in progress: AWSPENDING on the AWSCURRENT version (where a
+successful rotation may leave it) does not block the next one, AWSPENDING on another version does;
+moto has the two the other way round.
+
+5. AWSCURRENT moved by UpdateSecretVersionStage. AWS's GetSecretValue without a version answers
+the AWSCURRENT version (GetSecretValue reference: "Secrets Manager defaults to AWSCURRENT"); moto
+answers the version it last made current itself, so after a rotation function moves AWSCURRENT
+(its finishSecret step), readers kept getting the old credentials (moto/secretsmanager/models.py,
+update_secret_version_stage leaves default_version_id). The correction points it at the version
+that now holds AWSCURRENT.
 
 Usage: python moto_server.py [moto_server's own arguments]
 """
@@ -94,6 +112,63 @@ def delete_project(self, project_name):
 
 
 codebuild_models.CodeBuildBackend.delete_project = delete_project
+
+import time  # noqa: E402
+
+from moto.secretsmanager import models as secretsmanager_models  # noqa: E402
+from moto.secretsmanager.exceptions import InvalidRequestException  # noqa: E402
+
+_rotate_secret = secretsmanager_models.SecretsManagerBackend.rotate_secret
+
+
+def _function_in_moto(backend, arn):
+    from moto.awslambda.utils import get_backend
+
+    try:
+        get_backend(backend.account_id, backend.region_name).get_function(arn)
+        return True
+    except Exception:
+        return False
+
+
+def rotate_secret(self, secret_id, client_request_token=None, rotation_lambda_arn=None, rotation_rules=None, rotate_immediately=True):
+    if not self._is_valid_identifier(secret_id):
+        return _rotate_secret(self, secret_id, client_request_token, rotation_lambda_arn, rotation_rules, rotate_immediately)
+    secret = self.secrets[secret_id]
+    for version in getattr(secret, "versions", {}).values():
+        stages = version["version_stages"]
+        if "AWSPENDING" in stages:
+            if "AWSCURRENT" not in stages:
+                raise InvalidRequestException("Previous rotation request is still in progress.")
+            stages.remove("AWSPENDING")
+    if not rotation_lambda_arn or _function_in_moto(self, rotation_lambda_arn) or not rotate_immediately:
+        return _rotate_secret(self, secret_id, client_request_token, rotation_lambda_arn, rotation_rules, rotate_immediately)
+    token = client_request_token or str(__import__("uuid").uuid4())
+    if token in secret.versions:
+        raise InvalidRequestException(f"You can't use ClientRequestToken {token} because that value is already in use for a version of secret {secret.arn}.")
+    secret.versions[token] = {"createdate": int(time.time()), "version_id": token, "version_stages": ["AWSPENDING"]}
+    secret.rotation_lambda_arn = rotation_lambda_arn
+    days = (rotation_rules or {}).get("AutomaticallyAfterDays")
+    if days:
+        secret.auto_rotate_after_days = days
+    secret.rotation_enabled = True
+    secret.rotation_requested = True
+    return secret.to_short_dict(version_id=token)
+
+
+secretsmanager_models.SecretsManagerBackend.rotate_secret = rotate_secret
+
+_update_secret_version_stage = secretsmanager_models.SecretsManagerBackend.update_secret_version_stage
+
+
+def update_secret_version_stage(self, secret_id, version_stage, remove_from_version_id, move_to_version_id):
+    result = _update_secret_version_stage(self, secret_id, version_stage, remove_from_version_id, move_to_version_id)
+    if version_stage == "AWSCURRENT" and move_to_version_id:
+        self.secrets[secret_id].default_version_id = move_to_version_id
+    return result
+
+
+secretsmanager_models.SecretsManagerBackend.update_secret_version_stage = update_secret_version_stage
 
 if __name__ == "__main__":
     from moto.server import main

@@ -14,6 +14,7 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import type { AliasTarget } from '../../constructs/alias-record';
 import type { AuroraMysqlCluster } from '../../constructs/aurora-mysql-cluster';
+import type { DatabaseApplicationUser } from '../../constructs/database-application-user';
 import { Connections, Port, type IConnectable } from '../../constructs/connections';
 import type { ContainerImage } from '../../constructs/container-image';
 import type { ICertificate } from '../../constructs/dns-validated-certificate';
@@ -89,8 +90,10 @@ export interface CachetBeanstalkProps {
   readonly ssh?: { readonly operatorCidr: string; readonly keyName?: string };
   /** Validated ACM certificate for the HTTPS listener. */
   readonly certificate: ICertificate;
-  /** Cachet's database: host, name and the RDS-managed master secret come from it. */
+  /** Cachet's database: host, name and the RDS-managed master secret (for the schema step) come from it. */
   readonly database: AuroraMysqlCluster;
+  /** The database user Cachet serves as (its secret, rotated by alternating users). */
+  readonly databaseUser: DatabaseApplicationUser;
   /** Encrypts the APP_KEY secret. */
   readonly encryptionKey: EncryptionKey;
   /** Public URL of the status page, e.g. `https://status.example.com`. */
@@ -293,7 +296,7 @@ export class CachetBeanstalk extends Construct implements IConnectable {
           Sid: 'ReadCachetSecrets',
           Effect: 'Allow',
           Action: 'secretsmanager:GetSecretValue',
-          Resource: [appKey.arn, admin.arn, props.database.masterUserSecretArn],
+          Resource: [appKey.arn, admin.arn, props.databaseUser.secretArn, props.database.masterUserSecretArn],
         },
         {
           // The bundle's 05-cachet-imds.sh lowers the hop limit to 1, out of the container's reach;
@@ -423,9 +426,11 @@ export class CachetBeanstalk extends Construct implements IConnectable {
       setting('aws:elasticbeanstalk:application:environment', 'DB_HOST', props.database.endpoint),
       setting('aws:elasticbeanstalk:application:environment', 'DB_PORT', props.database.port),
       setting('aws:elasticbeanstalk:application:environment', 'DB_DATABASE', props.database.databaseName),
-      setting('aws:elasticbeanstalk:application:environment', 'DB_USERNAME', props.database.cluster.masterUsername),
-      // Not a secret: the ARN the instance's refresher reads the password from.
-      setting('aws:elasticbeanstalk:application:environment', 'DB_SECRET_ARN', props.database.masterUserSecretArn),
+      setting('aws:elasticbeanstalk:application:environment', 'DB_USERNAME', props.databaseUser.username),
+      // Not secrets: the ARNs the instance's refresher reads the credentials from (the serving
+      // container gets the application user's, the schema container the master's).
+      setting('aws:elasticbeanstalk:application:environment', 'DB_SECRET_ARN', props.databaseUser.secretArn),
+      setting('aws:elasticbeanstalk:application:environment', 'DB_MASTER_SECRET_ARN', props.database.masterUserSecretArn),
       // The load balancer's nodes are in the VPC: Cachet trusts their X-Forwarded-* headers.
       setting('aws:elasticbeanstalk:application:environment', 'TRUSTED_PROXIES', props.network.vpc.cidrBlock),
       setting('aws:elasticbeanstalk:application:environment', 'CACHE_DRIVER', 'database'),

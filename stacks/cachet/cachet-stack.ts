@@ -6,6 +6,7 @@ import { AuroraMysqlCluster, MYSQL_PORT } from '../../constructs/aurora-mysql-cl
 import { CACHET_IMAGE_DIR, CachetBeanstalk } from './cachet-beanstalk';
 import { ContainerImage } from '../../constructs/container-image';
 import { DnsValidatedCertificate } from '../../constructs/dns-validated-certificate';
+import { DatabaseApplicationUser } from '../../constructs/database-application-user';
 import { EncryptionKey } from '../../constructs/encryption-key';
 import { Network } from '../../constructs/network';
 import { ExistingHostedZone } from '../../constructs/hosted-zone';
@@ -70,6 +71,12 @@ export class CachetStack extends EnvironmentStack {
       logRetentionDays: cachet.logRetentionDays,
       forceDestroy: config.forceDestroyBuckets,
     });
+    const databaseUser = new DatabaseApplicationUser(this, 'database-app-user', {
+      name: `${name}-cachet`,
+      location,
+      database: this.database,
+      encryptionKey: key,
+    });
     this.app = new CachetBeanstalk(this, 'cachet', {
       ...cachet,
       name: `${name}-cachet`,
@@ -79,6 +86,7 @@ export class CachetStack extends EnvironmentStack {
       instanceSecurityGroup: instanceSecurityGroup(groups, 'instances', inVpc),
       certificate,
       database: this.database,
+      databaseUser,
       encryptionKey: key,
       appUrl: url,
       setup: { siteName: cachet.siteName, adminEmail: cachet.adminEmail ?? `admin@${config.dns.domainName}` },
@@ -87,6 +95,10 @@ export class CachetStack extends EnvironmentStack {
       setupAllowedFrom: [cachet.setupCidr ?? cachet.ssh?.operatorCidr].filter((c): c is string => c !== undefined),
       forceDestroyBuckets: config.forceDestroyBuckets,
     });
+
+    // The rotation function runs in the web instances' group: the database stays reachable from
+    // that group only. Cachet's first start creates the user; the environment is ready once it serves.
+    databaseUser.addRotation({ network: this.network, runIn: this.app, after: [this.app.environment] });
 
     new AliasRecord(this, 'status-page-name', {
       zone,
@@ -135,6 +147,10 @@ export class CachetStack extends EnvironmentStack {
     new TerraformOutput(this, 'database_master_secret_arn', {
       value: this.database.masterUserSecretArn,
       description: 'Secrets Manager secret (managed by RDS) with the master credentials',
+    });
+    new TerraformOutput(this, 'database_app_user_secret_arn', {
+      value: databaseUser.secretArn,
+      description: 'Secrets Manager secret of the database user Cachet serves as (rotated by alternating users)',
     });
     new TerraformOutput(this, 'app_key_secret_arn', { value: this.app.appKeySecretArn });
     new TerraformOutput(this, 'admin_secret_arn', {

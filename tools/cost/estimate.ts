@@ -91,6 +91,8 @@ export const UNPRICED: Readonly<Record<string, string>> = {
   aws_codeconnections_connection: 'no charge',
   aws_wafv2_web_acl_association: 'part of the web ACL',
   aws_wafv2_ip_set: 'no charge (its rule is billed with the web ACL)',
+  aws_serverlessapplicationrepository_cloudformation_stack: "AWS's rotation function: a few invocations a month, within Lambda's free tier",
+  aws_secretsmanager_secret_rotation: 'no charge (the secret is priced with the secrets)',
   aws_wafv2_web_acl_logging_configuration: 'billed as log ingestion (the logs line)',
   aws_sns_topic: 'alarm notifications stay within the free tier',
   aws_sns_topic_policy: 'no charge',

@@ -28,15 +28,16 @@ const ADMIN = { username: 'operator', email: 'ops@example.com', password: 'c0rre
 let db: MariaDb;
 beforeAll(async () => {
   db = await startMariaDb();
-  db.sql(`CREATE DATABASE cachet; CREATE USER 'cachet'@'%' IDENTIFIED BY 'start-pass'; GRANT ALL ON cachet.* TO 'cachet'@'%';`);
+  // 'cachet' stands for RDS's master user: every privilege, user management included, with GRANT OPTION.
+  db.sql(`CREATE DATABASE cachet; CREATE USER 'cachet'@'%' IDENTIFIED BY 'start-pass'; GRANT ALL ON *.* TO 'cachet'@'%' WITH GRANT OPTION;`);
 }, 120_000);
 afterAll(() => db?.stop());
 // Every test starts from an empty database (the grant is by name and outlives the drop).
-beforeEach(() => db.sql('DROP DATABASE cachet; CREATE DATABASE cachet;'));
+beforeEach(() => db.sql("DROP DATABASE cachet; CREATE DATABASE cachet; DROP USER IF EXISTS 'cachet_app'@'%', 'cachet_app_clone'@'%';"));
 
 const installCachet = () => db.sql(CACHET_TABLES.map((t) => `${t.replace('CREATE TABLE ', 'CREATE TABLE cachet.')};`).join(' '));
 
-function start(extra: Record<string, string | undefined> = {}) {
+function start(extra: Record<string, string | undefined> = {}, mode?: string) {
   const dir = mkdtempSync(join(tmpdir(), 'cachet-start-'));
   const calls = join(dir, 'calls');
   const recorder = join(dir, 'record');
@@ -65,7 +66,7 @@ fi
     CACHET_SUPERVISOR: `${recorder} supervisord`,
     ...extra,
   };
-  const result = spawnSync(join(CACHET_IMAGE_DIR, 'bin', 'cachet-start'), [], {
+  const result = spawnSync(join(CACHET_IMAGE_DIR, 'bin', 'cachet-start'), mode ? [mode] : [], {
     env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>,
     encoding: 'utf8',
     timeout: 60_000,
@@ -203,6 +204,56 @@ cp bootstrap/cache/config.php ${kept}
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/CACHET_ADMIN must be the admin secret's JSON/);
     expect(result.calls).toEqual(['artisan app:install']);
+  });
+
+  describe('as two containers: schema as the master, then serve as the application user', () => {
+    const APP_PASSWORD = 'app/pass+word=';
+    const appSecret = () => writeSecretFile(APP_PASSWORD, 'cachet_app');
+    const asApp = (extra: Record<string, string> = {}) => cachetEnv({ port: db.port, ca: db.ca, secretFile: appSecret() }, extra);
+
+    it('schema makes the application user with what Cachet needs at run time and no more, TLS required, and exits', () => {
+      const result = start({ CACHET_APP_SECRET_FILE: appSecret() }, 'schema');
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.calls).toEqual(['artisan app:install']);
+      expect(result.stdout).toMatch(/created the application user cachet_app/);
+      expect(db.sql("SHOW GRANTS FOR 'cachet_app'@'%'")).toMatch(/GRANT SELECT, INSERT, UPDATE, DELETE ON `cachet`\.\* TO `cachet_app`@`%`/);
+      expect(db.sql("SELECT ssl_type FROM mysql.user WHERE User = 'cachet_app'")).toBe('ANY\n');
+      // THEN Cachet's connection as that user works, and cannot change the schema
+      expect(connectOnce(asApp()).status).toBe(0);
+      const ddl = spawnSync(
+        'php',
+        ['-r', `require "${join(CACHET_IMAGE_DIR, 'bin', 'connect.php')}"; cachet_connect()->exec("CREATE TABLE intruder (id INT)");`],
+        {
+          env: asApp(),
+          encoding: 'utf8',
+        },
+      );
+      expect(ddl.status).not.toBe(0);
+      expect(ddl.stderr + ddl.stdout).toMatch(/CREATE command denied to user 'cachet_app'/);
+    });
+
+    it('schema never resets an existing user, and grants the rotation clone what the user has', () => {
+      db.sql("CREATE USER 'cachet_app'@'%' IDENTIFIED BY 'rotated-once'; CREATE USER 'cachet_app_clone'@'%' IDENTIFIED BY 'rotated-twice';");
+      expect(start({ CACHET_APP_SECRET_FILE: writeSecretFile('rotated-twice', 'cachet_app_clone') }, 'schema').status).toBe(0);
+      for (const user of ['cachet_app', 'cachet_app_clone']) {
+        expect(db.sql(`SHOW GRANTS FOR '${user}'@'%'`)).toMatch(/GRANT SELECT, INSERT, UPDATE, DELETE ON `cachet`\.\*/);
+      }
+      expect(connectOnce(cachetEnv({ port: db.port, ca: db.ca, secretFile: writeSecretFile('rotated-once', 'cachet_app') })).status).toBe(0);
+      expect(connectOnce(cachetEnv({ port: db.port, ca: db.ca, secretFile: writeSecretFile('rotated-twice', 'cachet_app_clone') })).status).toBe(0);
+    });
+
+    it('serve connects as the application user and starts serving without touching the schema', () => {
+      expect(start({ CACHET_APP_SECRET_FILE: appSecret() }, 'schema').status).toBe(0);
+      const result = start({ DB_SECRET_FILE: appSecret() }, 'serve');
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.calls).toEqual(['supervisord']);
+    });
+
+    it('refuses a mode it does not know', () => {
+      const result = start({}, 'migrate');
+      expect(result.status).toBe(64);
+      expect(result.stderr).toMatch(/unknown mode "migrate"; use schema, serve or all/);
+    });
   });
 
   it('does not start when artisan fails', () => {

@@ -36,11 +36,12 @@ afterAll(async () => {
 });
 
 /** The refresher, as its systemd service runs it (root, the AWS CLI on PATH), the emulator as AWS. */
-function refresh(arn = secretArn) {
+function refresh(arn = secretArn, masterArn?: string) {
   return spawnSync(REFRESHER, [], {
     env: {
       PATH: `${VENV_BIN}:/usr/sbin:/usr/bin:/sbin:/bin`,
       DB_SECRET_ARN: arn,
+      ...(masterArn ? { DB_MASTER_SECRET_ARN: masterArn } : {}),
       CACHET_SECRET_DIR: secretDir,
       AWS_ENDPOINT_URL: emulator.endpoint,
       AWS_CA_BUNDLE: emulator.caBundle,
@@ -58,15 +59,15 @@ async function rotate(password: string) {
   await secrets.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify({ username: 'cachet', password }) }));
 }
 
-const cachet = () => connectOnce(cachetEnv({ port: db.port, ca: db.ca, secretFile: join(secretDir, 'db.json') }));
+const cachet = () => connectOnce(cachetEnv({ port: db.port, ca: db.ca, secretFile: join(secretDir, 'app', 'db.json') }));
 
 describe('the database secret refresher', () => {
   it("writes the secret where Cachet reads it, readable by root and the container user's group only", () => {
     const result = refresh();
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(JSON.parse(readFileSync(join(secretDir, 'db.json'), 'utf8'))).toEqual({ username: 'cachet', password: 'first-password' });
-    expect(statSync(join(secretDir, 'db.json')).mode & 0o777).toBe(0o440);
+    expect(JSON.parse(readFileSync(join(secretDir, 'app', 'db.json'), 'utf8'))).toEqual({ username: 'cachet', password: 'first-password' });
+    expect(statSync(join(secretDir, 'app', 'db.json')).mode & 0o777).toBe(0o440);
     expect(statSync(secretDir).mode & 0o777).toBe(0o750);
     expect(cachet().status).toBe(0);
   });
@@ -78,14 +79,25 @@ describe('the database secret refresher', () => {
     const result = refresh(other.ARN!);
     // THEN the refresher fails loudly and Cachet keeps its working password
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/does not hold the RDS master secret JSON; kept the current file/);
+    expect(result.stderr).toMatch(/does not hold a database secret JSON \(string username and password\); kept the current file/);
     expect(cachet().status).toBe(0);
+  });
+
+  it("writes the master's secret beside the application user's, each in its own directory (each container mounts one)", async () => {
+    const master = await secrets.send(
+      new CreateSecretCommand({ Name: 'rds!cluster-master', SecretString: JSON.stringify({ username: 'admin_user', password: 'm' }) }),
+    );
+    const result = refresh(secretArn, master.ARN!);
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(secretDir, 'master', 'db.json'), 'utf8'))).toEqual({ username: 'admin_user', password: 'm' });
+    expect(JSON.parse(readFileSync(join(secretDir, 'app', 'db.json'), 'utf8')).username).toBe('cachet');
+    expect(statSync(join(secretDir, 'master')).mode & 0o777).toBe(0o750);
   });
 
   it('refuses a DB_SECRET_ARN that is not a secret ARN', () => {
     const result = refresh('rds!cluster-test; rm -rf /');
     expect(result.status).toBe(64);
-    expect(result.stderr).toMatch(/DB_SECRET_ARN .* is not a Secrets Manager secret ARN/);
+    expect(result.stderr).toMatch(/"rds!cluster-test; rm -rf \/" is not a Secrets Manager secret ARN/);
   });
 });
 

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { AuroraMysqlCluster } from '../../../constructs/aurora-mysql-cluster';
 import {
   CACHET_BUNDLE_DIR,
@@ -12,6 +13,7 @@ import {
   type CachetBeanstalkProps,
 } from '../../../stacks/cachet/cachet-beanstalk';
 import { ContainerImage } from '../../../constructs/container-image';
+import { DatabaseApplicationUser } from '../../../constructs/database-application-user';
 import { addTestNetwork, emptyStack, resourceList, synth, TEST_LOCATION, type Json } from '../../helpers/synth';
 import { TLS_POLICY } from '../../../constructs/platform';
 
@@ -25,6 +27,7 @@ function build(props: Partial<CachetBeanstalkProps> = {}) {
     engineVersion: '8.0.mysql_aurora.3.08.2',
     instanceClass: 'db.t4g.medium',
   });
+  const databaseUser = new DatabaseApplicationUser(stack, 'db-user', { name: 'test-cachet', location: TEST_LOCATION, database, encryptionKey: key });
   const image = new ContainerImage(stack, 'image', { name: 'test-cachet', location: TEST_LOCATION, directory: CACHET_IMAGE_DIR, encryptionKey: key });
   new CachetBeanstalk(stack, 'cachet', {
     name: 'test-cachet',
@@ -32,6 +35,7 @@ function build(props: Partial<CachetBeanstalkProps> = {}) {
     network,
     certificate: { certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/test' },
     database,
+    databaseUser,
     encryptionKey: key,
     appUrl: 'https://status.example.com',
     setup: { siteName: 'Example status', adminEmail: 'ops@example.com' },
@@ -115,8 +119,11 @@ describe('CachetBeanstalk option settings', () => {
     expect(option(json, 'aws:elasticbeanstalk:application:environmentsecrets', 'APP_KEY')).toMatch(
       /^\$\{aws_secretsmanager_secret\.cachet_app-key_\w+\.arn\}$/,
     );
-    // The database secret rotates: the instance's refresher reads it by ARN, not Beanstalk at boot.
-    expect(option(json, 'aws:elasticbeanstalk:application:environment', 'DB_SECRET_ARN')).toMatch(/master_user_secret\[0\]\.secret_arn\}$/);
+    // The database secrets rotate: the instance's refresher reads them by ARN, not Beanstalk at boot.
+    // The serving container gets the application user's, the schema container the master's.
+    expect(option(json, 'aws:elasticbeanstalk:application:environment', 'DB_SECRET_ARN')).toMatch(/^\$\{aws_secretsmanager_secret\.db-user_secret_\w+\.arn\}$/);
+    expect(option(json, 'aws:elasticbeanstalk:application:environment', 'DB_MASTER_SECRET_ARN')).toMatch(/master_user_secret\[0\]\.secret_arn\}$/);
+    expect(option(json, 'aws:elasticbeanstalk:application:environment', 'DB_USERNAME')).toBe('cachet_app');
     expect(option(json, 'aws:elasticbeanstalk:application:environmentsecrets', 'DB_MASTER_SECRET')).toBeUndefined();
     expect(option(json, 'aws:elasticbeanstalk:application:environment', 'DB_PASSWORD')).toBeUndefined();
     expect(option(json, 'aws:elasticbeanstalk:application:environment', 'APP_KEY')).toBeUndefined();
@@ -147,11 +154,11 @@ describe('CachetBeanstalk', () => {
     expect(secret.kms_key_id).toMatch(/aws_kms_key\.key_\w+\.arn/);
   });
 
-  it('lets the instances read only their three secrets', () => {
+  it('lets the instances read only their four secrets', () => {
     const json = build();
     const policy = resourceList(json, 'aws_iam_role_policy').find((p) => p.name === 'read-cachet-secrets')!.policy as string;
     expect(policy).toMatch(
-      /"Action" = "secretsmanager:GetSecretValue", "Resource" = \[aws_secretsmanager_secret\.cachet_app-key_\w+\.arn, aws_secretsmanager_secret\.cachet_admin_\w+\.arn, aws_rds_cluster\.db_cluster_\w+\.master_user_secret\[0\]\.secret_arn\]/,
+      /"Action" = "secretsmanager:GetSecretValue", "Resource" = \[aws_secretsmanager_secret\.cachet_app-key_\w+\.arn, aws_secretsmanager_secret\.cachet_admin_\w+\.arn, aws_secretsmanager_secret\.db-user_secret_\w+\.arn, aws_rds_cluster\.db_cluster_\w+\.master_user_secret\[0\]\.secret_arn\]/,
     );
   });
 
@@ -294,13 +301,27 @@ describe('the Cachet source bundle', () => {
     expect(config).toMatch(/StatusCode: HTTP_301/);
   });
 
-  it("runs the configured image on the instance port, with the refresher's secret file mounted read-only", () => {
-    const compose = read('docker-compose.yml');
-    expect(compose).toMatch(/image: \$\{CACHET_IMAGE:\?/);
-    expect(compose).toMatch(/- "80:8000"/);
-    expect(compose).not.toMatch(/entrypoint:/);
-    expect(compose).toMatch(/DB_SECRET_FILE: \/run\/cachet-secrets\/db\.json/);
-    expect(compose).toMatch(/- \/opt\/cachet-secrets:\/run\/cachet-secrets:ro/);
+  it('runs the schema step as the master, then serves as the application user: only the schema container sees the master secret', () => {
+    const { services } = parseYaml(read('docker-compose.yml'));
+    expect(Object.keys(services)).toEqual(['schema', 'cachet']);
+    const { schema, cachet } = services;
+    for (const service of [schema, cachet]) expect(service.image).toMatch(/^\$\{CACHET_IMAGE:\?/);
+    expect(schema).toMatchObject({
+      command: ['/sbin/cachet-start', 'schema'],
+      restart: 'no',
+      environment: { DB_SECRET_FILE: '/run/cachet-secrets/db.json', CACHET_APP_SECRET_FILE: '/run/cachet-app-secret/db.json' },
+      volumes: ['/opt/cachet-secrets/master:/run/cachet-secrets:ro', '/opt/cachet-secrets/app:/run/cachet-app-secret:ro'],
+    });
+    expect(schema.ports).toBeUndefined();
+    expect(cachet).toMatchObject({
+      command: ['/sbin/cachet-start', 'serve'],
+      restart: 'always',
+      depends_on: { schema: { condition: 'service_completed_successfully' } },
+      ports: ['80:8000'],
+      environment: { DB_SECRET_FILE: '/run/cachet-secrets/db.json' },
+      volumes: ['/opt/cachet-secrets/app:/run/cachet-secrets:ro'],
+    });
+    expect(JSON.stringify(cachet)).not.toContain('master');
   });
 
   it('sets the load balancer attributes the web load balancer has, access logs included', () => {

@@ -29,9 +29,10 @@ describe.each(ENVIRONMENTS)('CachetStack %s', (name) => {
     const plainEnv = resourceList(json, 'aws_elastic_beanstalk_environment')[0].setting.filter(
       (s: Json) => s.namespace === 'aws:elasticbeanstalk:application:environment' && /PASSWORD|SECRET|APP_KEY/.test(s.name),
     );
-    // Only the database secret's ARN, which the instance's refresher reads the secret by.
+    // Only the database secrets' ARNs, which the instance's refresher reads the secrets by.
     expect(plainEnv.map((s: Json) => [s.name, s.value])).toEqual([
-      ['DB_SECRET_ARN', expect.stringMatching(/^\$\{aws_rds_cluster\.database_cluster_\w+\.master_user_secret\[0\]\.secret_arn\}$/)],
+      ['DB_SECRET_ARN', expect.stringMatching(/^\$\{aws_secretsmanager_secret\.database-app-user_secret_\w+\.arn\}$/)],
+      ['DB_MASTER_SECRET_ARN', expect.stringMatching(/^\$\{aws_rds_cluster\.database_cluster_\w+\.master_user_secret\[0\]\.secret_arn\}$/)],
     ]);
   });
 
@@ -71,6 +72,7 @@ describe.each(ENVIRONMENTS)('CachetStack %s', (name) => {
         'beanstalk_cname',
         'cachet_image',
         'dashboard_url',
+        'database_app_user_secret_arn',
         'database_master_secret_arn',
         'database_port',
         'database_reader_endpoint',
@@ -128,6 +130,13 @@ describe('CachetStack across environments', () => {
       treat_missing_data: 'notBreaching',
     });
     expect(Object.keys(alarm.dimensions)).toEqual(['LoadBalancer']);
+  });
+
+  it("rotates Cachet's database user only once the environment (whose first start creates the user) is up, from the web instances' group", () => {
+    const [rotation] = resourceList(stacks.dev, 'aws_secretsmanager_secret_rotation');
+    expect(rotation.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_elastic_beanstalk_environment\.cachet_environment_\w+$/)]));
+    const [application] = resourceList(stacks.dev, 'aws_serverlessapplicationrepository_cloudformation_stack');
+    expect(application.parameters.vpcSecurityGroupIds).toMatch(/^\$\{aws_security_group\.security-groups_instances_\w+\.id\}$/);
   });
 
   it('gives dev one shared NAT gateway and prod one per AZ', () => {

@@ -63,8 +63,9 @@ if ($command === 'schema') {
     if ($status === 0) {
         try {
             cachet_seed($pdo);
+            cachet_application_user($pdo);
         } catch (Exception $e) {
-            fail('seeding the settings and the first admin failed: '.$e->getMessage());
+            fail('setting Cachet up failed: '.$e->getMessage());
         }
     }
     $pdo->query("SELECT RELEASE_LOCK('cachet-schema')");
@@ -123,6 +124,46 @@ function cachet_seed(PDO $pdo)
     }
     $pdo->commit();
     echo "cachet-db: Cachet is set up (/setup now leads to the dashboard)\n";
+}
+
+/*
+ * The database user Cachet serves as, from CACHET_APP_SECRET_FILE (the application user's secret,
+ * {"username", "password", ...}), made by this step, which runs as the master user: created with
+ * that password when missing (first install), then granted what Cachet needs at run time and no more
+ * (rows of its own database: SELECT, INSERT, UPDATE, DELETE; migrations and this set-up run as the
+ * master), TLS required. Secrets Manager rotates the secret by alternating that user and its
+ * "_clone" (AWS's multi-user rotation function creates the clone with the user's grants); both get
+ * the grants here, and neither's password is ever changed here.
+ */
+function cachet_application_user(PDO $pdo)
+{
+    $file = getenv('CACHET_APP_SECRET_FILE');
+    if ($file === false || $file === '') {
+        return;
+    }
+    $secret = json_decode((string) @file_get_contents($file), true);
+    if (!is_array($secret) || !isset($secret['username'], $secret['password']) || !is_string($secret['username']) || !is_string($secret['password'])) {
+        throw new RuntimeException("CACHET_APP_SECRET_FILE: {$file} is not the application user's secret JSON (string \"username\" and \"password\")");
+    }
+    $base = preg_replace('/_clone$/', '', $secret['username']);
+    if (!preg_match('/^[a-z][a-z0-9_]{0,9}$/', $base)) {
+        throw new RuntimeException("the application user \"{$base}\" must be 1-10 lower-case letters, digits or _ (with \"_clone\" it stays within the rotation's 16)");
+    }
+    $database = $pdo->query('SELECT DATABASE()')->fetchColumn();
+    $exists = $pdo->prepare('SELECT COUNT(*) FROM mysql.user WHERE User = ?');
+    foreach ([$base, $base.'_clone'] as $user) {
+        $exists->execute([$user]);
+        $present = (int) $exists->fetchColumn() > 0;
+        if (!$present && $user === $secret['username']) {
+            $pdo->exec('CREATE USER '.$pdo->quote($user)."@'%' IDENTIFIED BY ".$pdo->quote($secret['password']).' REQUIRE SSL');
+            echo "cachet-db: created the application user {$user}\n";
+            $present = true;
+        }
+        if ($present) {
+            $pdo->exec('ALTER USER '.$pdo->quote($user)."@'%' REQUIRE SSL");
+            $pdo->exec("GRANT SELECT, INSERT, UPDATE, DELETE ON `{$database}`.* TO ".$pdo->quote($user)."@'%'");
+        }
+    }
 }
 
 /*

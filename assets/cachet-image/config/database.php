@@ -7,17 +7,19 @@
  * 1. TLS with verification. The cluster requires secure transport, so PDO connects with TLS and
  *    checks the server certificate against the RDS CA bundle (DB_SSL_CA, baked into the image) and
  *    the host name. Upstream sets no TLS options, so Aurora refuses it.
- * 2. The password is read from DB_SECRET_FILE, the RDS-managed master secret as JSON
- *    ({"username": ..., "password": ...}), every time Laravel builds this configuration: each web
- *    request and each queued job (the worker runs queue:listen, one process per job). The instance
- *    rewrites that file when Secrets Manager rotates the secret, so the next connection uses the new
- *    password. The password never passes through .env, sed or a shell.
+ * 2. The user name and password are read from DB_SECRET_FILE, a database secret as JSON
+ *    ({"username": ..., "password": ...}: the application user's, which Secrets Manager rotates by
+ *    alternating two users; the master's for the schema step), every time Laravel builds this
+ *    configuration: each web request and each queued job (the worker runs queue:listen, one process
+ *    per job). The instance rewrites that file when the secret changes, so the next connection uses
+ *    the new credentials. They never pass through .env, sed or a shell. Without a "username" in the
+ *    file, DB_USERNAME names the user.
  */
 
-$cachetDbPassword = function () {
+$cachetDbSecret = function () {
     $file = getenv('DB_SECRET_FILE');
     if ($file === false || $file === '') {
-        return env('DB_PASSWORD', null);
+        return ['username' => env('DB_USERNAME', null), 'password' => env('DB_PASSWORD', null)];
     }
     $json = @file_get_contents($file);
     if ($json === false) {
@@ -25,11 +27,13 @@ $cachetDbPassword = function () {
     }
     $secret = json_decode($json, true);
     if (!is_array($secret) || !isset($secret['password']) || !is_string($secret['password'])) {
-        throw new RuntimeException("DB_SECRET_FILE: {$file} is not the RDS master secret JSON (an object with a string \"password\")");
+        throw new RuntimeException("DB_SECRET_FILE: {$file} is not a database secret JSON (an object with a string \"password\")");
     }
+    $username = isset($secret['username']) && is_string($secret['username']) ? $secret['username'] : env('DB_USERNAME', null);
 
-    return $secret['password'];
+    return ['username' => $username, 'password' => $secret['password']];
 };
+$cachetDbCredentials = env('DB_DRIVER') === 'mysql' ? $cachetDbSecret() : ['username' => env('DB_USERNAME', null), 'password' => null];
 
 $cachetDbTlsOptions = function () {
     $ca = env('DB_SSL_CA', '/etc/ssl/certs/rds-global-bundle.pem');
@@ -61,8 +65,8 @@ return [
             'driver'    => 'mysql',
             'host'      => env('DB_HOST', null),
             'database'  => env('DB_DATABASE', null),
-            'username'  => env('DB_USERNAME', null),
-            'password'  => env('DB_DRIVER') === 'mysql' ? $cachetDbPassword() : null,
+            'username'  => $cachetDbCredentials['username'],
+            'password'  => $cachetDbCredentials['password'],
             'port'      => env('DB_PORT', '3306'),
             'charset'   => 'utf8',
             'collation' => 'utf8_unicode_ci',
