@@ -131,6 +131,14 @@ const cachetSchema = z
       .describe(
         "WAF web ACL on the load balancer: Cachet's /setup pages refused but from setupCidr, AWS managed rule groups (common, known bad inputs, IP reputation, SQL injection). Off, /setup is open to the internet until set-up is done.",
       ),
+    appKeyVersion: z
+      .number()
+      .int()
+      .min(1)
+      .default(1)
+      .describe(
+        "Version of Cachet's APP_KEY: raise it by one and apply to rotate the key (a new key, and every instance redeployed with it; signed-in sessions end).",
+      ),
     siteName: z.string().min(1).max(60).default('Status').describe("The status page's name (Cachet's app_name), set at install."),
     adminEmail: z
       .string()

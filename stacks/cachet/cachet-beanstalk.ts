@@ -117,6 +117,12 @@ export interface CachetBeanstalkProps {
   /** @default 4 */
   readonly maxInstances?: number;
   /**
+   * Version of Cachet's APP_KEY: a new number writes a new key and redeploys every instance with it
+   * (signed-in sessions end; see docs/operations.md).
+   * @default 1
+   */
+  readonly appKeyVersion?: number;
+  /**
    * How releases roll; both keep full capacity in service throughout.
    * @default 'RollingWithAdditionalBatch'
    */
@@ -152,9 +158,9 @@ export interface CachetBeanstalkProps {
   readonly forceDestroyBuckets?: boolean;
 }
 
-/** The application version's label: `cachet-<bundle hash, 16 hex digits>-<image tag>`. */
-export function cachetVersionLabel(bundleHash: string, imageTag: string): string {
-  return `cachet-${bundleHash.slice(0, 16)}-${imageTag}`;
+/** The application version's label: `cachet-<bundle hash, 16 hex digits>-<image tag>-k<APP_KEY version>`. */
+export function cachetVersionLabel(bundleHash: string, imageTag: string, appKeyVersion: number): string {
+  return `cachet-${bundleHash.slice(0, 16)}-${imageTag}-k${appKeyVersion}`;
 }
 
 function setting(namespace: string, name: string, value: string | number | boolean): ElasticBeanstalkEnvironmentSetting {
@@ -190,6 +196,10 @@ export class CachetBeanstalk extends Construct implements IConnectable {
     const maxInstances = props.maxInstances ?? 4;
     const scaleOut = props.scaleOutCpuPercent ?? 70;
     const scaleIn = props.scaleInCpuPercent ?? 25;
+    const appKeyVersion = props.appKeyVersion ?? 1;
+    if (!Number.isInteger(appKeyVersion) || appKeyVersion < 1) {
+      throw new Error(`CachetBeanstalk ${id}: appKeyVersion ${appKeyVersion} must be a whole number from 1; raise it by one to rotate APP_KEY`);
+    }
     if (props.name.length < 4 || props.name.length > 40) {
       throw new Error(`CachetBeanstalk ${id}: name "${props.name}" has ${props.name.length} characters; Beanstalk environment names need 4 to 40`);
     }
@@ -238,16 +248,17 @@ export class CachetBeanstalk extends Construct implements IConnectable {
     // change only CACHET_IMAGE, a configuration deployment (see the bundle's confighooks).
     const version = new ElasticBeanstalkApplicationVersion(this, 'version', {
       application: this.application.name,
-      name: cachetVersionLabel(source.hash, props.image.tag),
-      description: `Source bundle ${source.hash}, image tag ${props.image.tag}`,
+      name: cachetVersionLabel(source.hash, props.image.tag, appKeyVersion),
+      description: `Source bundle ${source.hash}, image tag ${props.image.tag}, APP_KEY version ${appKeyVersion}`,
       bucket: bundles.bucket.id,
       key: bundle.key,
     });
 
     // APP_KEY: 32 random bytes in Laravel's `base64:` form, made by Terraform at apply time from two
     // UUIDs and written through a write-only argument, so the value is neither in this JSON nor in
-    // the state. Bump `secret_string_wo_version` to rotate it. A name prefix: a destroyed secret
-    // keeps its name for the 30-day recovery window, and a re-created stack must not need it.
+    // the state. A new appKeyVersion writes a new key and, being part of the version label, redeploys
+    // every instance, whose refresher writes the key the containers read at start. A name prefix: a
+    // destroyed secret keeps its name for the 30-day recovery window; a re-created stack must not need it.
     const appKey = new SecretsmanagerSecret(this, 'app-key', {
       namePrefix: `${props.name}/app-key-`,
       description: 'Cachet APP_KEY (Laravel encryption key)',
@@ -257,7 +268,7 @@ export class CachetBeanstalk extends Construct implements IConnectable {
     const appKeyValue = new SecretsmanagerSecretVersion(this, 'app-key-value', {
       secretId: appKey.id,
       secretStringWo: `base64:${Fn.base64sha256(`${Fn.uuid()}${Fn.uuid()}`)}`,
-      secretStringWoVersion: 1,
+      secretStringWoVersion: appKeyVersion,
     });
     this.appKeySecretArn = appKey.arn;
 
@@ -437,9 +448,10 @@ export class CachetBeanstalk extends Construct implements IConnectable {
       setting('aws:elasticbeanstalk:application:environment', 'SESSION_DRIVER', 'database'),
       setting('aws:elasticbeanstalk:application:environment', 'QUEUE_DRIVER', 'database'),
       setting('aws:elasticbeanstalk:application:environment', 'CACHET_SITE_NAME', props.setup.siteName),
-      // Beanstalk resolves these ARNs on the instance at boot; only the ARNs are in the JSON.
-      // APP_KEY never rotates; CACHET_ADMIN is read once, when the entry point sets Cachet up.
-      setting('aws:elasticbeanstalk:application:environmentsecrets', 'APP_KEY', appKey.arn),
+      // Not a secret: the ARN the refresher reads APP_KEY by (the containers read it from its file at start).
+      setting('aws:elasticbeanstalk:application:environment', 'APP_KEY_SECRET_ARN', appKey.arn),
+      // Beanstalk resolves this ARN on the instance at boot; only the ARN is in the JSON. Read once,
+      // when the entry point sets Cachet up.
       setting('aws:elasticbeanstalk:application:environmentsecrets', 'CACHET_ADMIN', admin.arn),
       setting('aws:elasticbeanstalk:customoption', 'AccessLogsBucket', accessLogs.bucket.id),
     ];

@@ -256,6 +256,20 @@ cp bootstrap/cache/config.php ${kept}
     });
   });
 
+  it('reads APP_KEY from APP_KEY_FILE at start (where the refresher writes it), and refuses a file without a key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'app-key-'));
+    const good = join(dir, 'good');
+    writeFileSync(good, `base64:${Buffer.alloc(32, 1).toString('base64')}\n`);
+    expect(start({ APP_KEY: undefined, APP_KEY_FILE: good }).status).toBe(0);
+    const bad = join(dir, 'bad');
+    writeFileSync(bad, 'secret\n');
+    const result = start({ APP_KEY: undefined, APP_KEY_FILE: bad });
+    expect(result.status).toBe(64);
+    expect(result.stderr).toMatch(/APP_KEY_FILE .* does not hold Laravel's base64: key of 32 bytes/);
+    expect(result.stderr).not.toContain('secret');
+    expect(result.calls).toEqual([]);
+  });
+
   it('does not start when artisan fails', () => {
     const failing = join(mkdtempSync(join(tmpdir(), 'artisan-')), 'artisan');
     writeFileSync(failing, '#!/bin/sh\necho "migration failed" >&2\nexit 3\n');

@@ -36,12 +36,13 @@ afterAll(async () => {
 });
 
 /** The refresher, as its systemd service runs it (root, the AWS CLI on PATH), the emulator as AWS. */
-function refresh(arn = secretArn, masterArn?: string) {
+function refresh(arn = secretArn, masterArn?: string, appKeyArn?: string) {
   return spawnSync(REFRESHER, [], {
     env: {
       PATH: `${VENV_BIN}:/usr/sbin:/usr/bin:/sbin:/bin`,
       DB_SECRET_ARN: arn,
       ...(masterArn ? { DB_MASTER_SECRET_ARN: masterArn } : {}),
+      ...(appKeyArn ? { APP_KEY_SECRET_ARN: appKeyArn } : {}),
       CACHET_SECRET_DIR: secretDir,
       AWS_ENDPOINT_URL: emulator.endpoint,
       AWS_CA_BUNDLE: emulator.caBundle,
@@ -92,6 +93,20 @@ describe('the database secret refresher', () => {
     expect(JSON.parse(readFileSync(join(secretDir, 'master', 'db.json'), 'utf8'))).toEqual({ username: 'admin_user', password: 'm' });
     expect(JSON.parse(readFileSync(join(secretDir, 'app', 'db.json'), 'utf8')).username).toBe('cachet');
     expect(statSync(join(secretDir, 'master')).mode & 0o777).toBe(0o750);
+  });
+
+  it('writes APP_KEY where the containers read it at start, and keeps a good key over a bad one', async () => {
+    const key = `base64:${Buffer.alloc(32, 7).toString('base64')}`;
+    const appKey = await secrets.send(new CreateSecretCommand({ Name: 'cachet/app-key-test', SecretString: key }));
+    expect(refresh(secretArn, undefined, appKey.ARN!).status).toBe(0);
+    const file = join(secretDir, 'app-key', 'app-key');
+    expect(readFileSync(file, 'utf8').trim()).toBe(key);
+    expect(statSync(file).mode & 0o777).toBe(0o440);
+    await secrets.send(new PutSecretValueCommand({ SecretId: appKey.ARN, SecretString: 'not a key' }));
+    const result = refresh(secretArn, undefined, appKey.ARN!);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/does not hold Laravel's base64: key of 32 bytes; kept the current file/);
+    expect(readFileSync(file, 'utf8').trim()).toBe(key);
   });
 
   it('refuses a DB_SECRET_ARN that is not a secret ARN', () => {

@@ -16,12 +16,14 @@ let emulator: Emulator;
 let instance: BootedInstance;
 const SECRET = { username: 'cachet_app', password: 'p,&\\$`"{{x}}' };
 const MASTER = { username: 'admin_user', password: 'master-pass' };
+const APP_KEY = `base64:${Buffer.alloc(32, 9).toString('base64')}`;
 
 beforeAll(async () => {
   emulator = await startEmulator();
   const secrets = new SecretsManagerClient(emulatorClientConfig(emulator, 'eu-west-1'));
   const { ARN } = await secrets.send(new CreateSecretCommand({ Name: 'cachet/database-app-user-hook', SecretString: JSON.stringify(SECRET) }));
   const master = await secrets.send(new CreateSecretCommand({ Name: 'rds!cluster-hook', SecretString: JSON.stringify(MASTER) }));
+  const appKey = await secrets.send(new CreateSecretCommand({ Name: 'cachet/app-key-hook', SecretString: APP_KEY }));
   const bundle = join(mkdtempSync(join(tmpdir(), 'cachet-bundle-')), 'bundle.zip');
   writeFileSync(bundle, zipDirectory(CACHET_BUNDLE_DIR));
   const endpoint = { AWS_ENDPOINT_URL: emulator.endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' };
@@ -33,6 +35,7 @@ cat > /opt/elasticbeanstalk/bin/get-config <<'GETCONFIG'
 #!/bin/bash
 [ "$1 $2 $3" = "environment -k DB_SECRET_ARN" ] && { echo '${ARN}'; exit 0; }
 [ "$1 $2 $3" = "environment -k DB_MASTER_SECRET_ARN" ] && { echo '${master.ARN}'; exit 0; }
+[ "$1 $2 $3" = "environment -k APP_KEY_SECRET_ARN" ] && { echo '${appKey.ARN}'; exit 0; }
 echo "get-config stand-in: $* is not known" >&2; exit 1
 GETCONFIG
 chmod +x /opt/elasticbeanstalk/bin/get-config
@@ -50,7 +53,7 @@ mkdir -p /etc/systemd/system/cachet-db-secret.service.d
 printf '[Service]\\nEnvironment=${Object.entries({ ...endpoint, AWS_CA_BUNDLE: '/etc/pki/aws-endpoint-ca.pem' })
     .map(([k, v]) => `${k}=${v}`)
     .join(' ')}\\n' > /etc/systemd/system/cachet-db-secret.service.d/emulator.conf
-rm /opt/cachet-secrets/app/db.json /opt/cachet-secrets/master/db.json
+rm /opt/cachet-secrets/app/db.json /opt/cachet-secrets/master/db.json /opt/cachet-secrets/app-key/app-key
 systemctl start cachet-db-secret.service
 systemctl is-active cachet-db-secret.timer
 `;
@@ -69,7 +72,7 @@ describe('.platform/hooks/prebuild/10-cachet-db-secret.sh, and its confighooks t
 
   it('installs the refresher with the ARN from the environment, and enables its timer', () => {
     expect(readFileSync(instance.file('/etc/cachet-db-secret.env'), 'utf8')).toMatch(
-      /^DB_SECRET_ARN=arn:aws:secretsmanager:eu-west-1:\d{12}:secret:cachet\/database-app-user-hook-\w+\nDB_MASTER_SECRET_ARN=arn:aws:secretsmanager:eu-west-1:\d{12}:secret:rds!cluster-hook-\w+\n$/,
+      /^DB_SECRET_ARN=arn:aws:secretsmanager:eu-west-1:\d{12}:secret:cachet\/database-app-user-hook-\w+\nDB_MASTER_SECRET_ARN=arn:aws:secretsmanager:eu-west-1:\d{12}:secret:rds!cluster-hook-\w+\nAPP_KEY_SECRET_ARN=arn:aws:secretsmanager:eu-west-1:\d{12}:secret:cachet\/app-key-hook-\w+\n$/,
     );
     expect(statSync(instance.file('/etc/systemd/system/cachet-db-secret.timer')).isFile()).toBe(true);
     expect(instance.systemctlCalls()).toEqual([
@@ -88,6 +91,7 @@ describe('.platform/hooks/prebuild/10-cachet-db-secret.sh, and its confighooks t
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(SECRET);
     expect(statSync(file).mode & 0o777).toBe(0o440);
     expect(JSON.parse(readFileSync(instance.file('/opt/cachet-secrets/master/db.json'), 'utf8'))).toEqual(MASTER);
+    expect(readFileSync(instance.file('/opt/cachet-secrets/app-key/app-key'), 'utf8').trim()).toBe(APP_KEY);
     expect(instance.journal('cachet-db-secret')).toMatch(/db\.json updated from arn:aws:secretsmanager:/);
   });
 });

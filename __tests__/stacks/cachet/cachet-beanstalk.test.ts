@@ -116,9 +116,11 @@ describe('CachetBeanstalk option settings', () => {
   });
 
   it('hands secrets over as Secrets Manager ARNs only', () => {
-    expect(option(json, 'aws:elasticbeanstalk:application:environmentsecrets', 'APP_KEY')).toMatch(
+    // APP_KEY: by ARN to the refresher, which writes the file the containers read at start.
+    expect(option(json, 'aws:elasticbeanstalk:application:environment', 'APP_KEY_SECRET_ARN')).toMatch(
       /^\$\{aws_secretsmanager_secret\.cachet_app-key_\w+\.arn\}$/,
     );
+    expect(option(json, 'aws:elasticbeanstalk:application:environmentsecrets', 'APP_KEY')).toBeUndefined();
     // The database secrets rotate: the instance's refresher reads them by ARN, not Beanstalk at boot.
     // The serving container gets the application user's, the schema container the master's.
     expect(option(json, 'aws:elasticbeanstalk:application:environment', 'DB_SECRET_ARN')).toMatch(/^\$\{aws_secretsmanager_secret\.db-user_secret_\w+\.arn\}$/);
@@ -242,16 +244,24 @@ describe('CachetBeanstalk', () => {
     const imageTag = option(json, 'aws:elasticbeanstalk:application:environment', 'CACHET_IMAGE')!.split(':').pop();
     const bundleKey: string = resourceList(json, 'aws_s3_object').find((o) => o.key.startsWith('cachet/'))!.key;
     // THEN it names both, and the environment deploys it
-    expect(label).toBe(cachetVersionLabel(bundleKey.slice('cachet/'.length, -'.zip'.length), imageTag!));
-    expect(label).toMatch(/^cachet-[0-9a-f]{16}-[0-9a-f]{16}$/);
+    expect(label).toBe(cachetVersionLabel(bundleKey.slice('cachet/'.length, -'.zip'.length), imageTag!, 1));
+    expect(label).toMatch(/^cachet-[0-9a-f]{16}-[0-9a-f]{16}-k1$/);
     expect(environment(json).version_label).toMatch(/^\$\{aws_elastic_beanstalk_application_version\.cachet_version_\w+\.name\}$/);
   });
 
   it.each([
-    ['a bundle change', 'b'.repeat(64), 'c'.repeat(16)],
-    ['an image change', 'a'.repeat(64), 'd'.repeat(16)],
-  ])('gives %s a new version label', (_change, bundleHash, imageTag) => {
-    expect(cachetVersionLabel(bundleHash, imageTag)).not.toBe(cachetVersionLabel('a'.repeat(64), 'c'.repeat(16)));
+    ['a bundle change', 'b'.repeat(64), 'c'.repeat(16), 1],
+    ['an image change', 'a'.repeat(64), 'd'.repeat(16), 1],
+    ['an APP_KEY rotation', 'a'.repeat(64), 'c'.repeat(16), 2],
+  ])('gives %s a new version label', (_change, bundleHash, imageTag, appKeyVersion) => {
+    expect(cachetVersionLabel(bundleHash, imageTag, appKeyVersion)).not.toBe(cachetVersionLabel('a'.repeat(64), 'c'.repeat(16), 1));
+  });
+
+  it('rotates APP_KEY with appKeyVersion: a new key written, and a new version label that redeploys every instance', () => {
+    const json = build({ appKeyVersion: 3 });
+    const version = resourceList(json, 'aws_secretsmanager_secret_version').find((v) => /cachet_app-key_/.test(v.secret_id))!;
+    expect(version.secret_string_wo_version).toBe(3);
+    expect(resourceList(json, 'aws_elastic_beanstalk_application_version')[0].name).toMatch(/-k3$/);
   });
 
   it('encrypts the bundle bucket with SSE-S3, which Beanstalk reads with its own credentials', () => {
@@ -284,6 +294,7 @@ describe('CachetBeanstalk', () => {
     [{ name: 'abc' }, /name "abc" has 3 characters; Beanstalk environment names need 4 to 40/],
     [{ minInstances: 3, maxInstances: 2 }, /minInstances 3 \/ maxInstances 2/],
     [{ scaleInCpuPercent: 80, scaleOutCpuPercent: 70 }, /scaleInCpuPercent 80 must be below scaleOutCpuPercent 70/],
+    [{ appKeyVersion: 0 }, /appKeyVersion 0 must be a whole number from 1; raise it by one to rotate APP_KEY/],
   ])('refuses %j', (props, error) => {
     expect(() => build(props)).toThrow(error);
   });
@@ -309,8 +320,16 @@ describe('the Cachet source bundle', () => {
     expect(schema).toMatchObject({
       command: ['/sbin/cachet-start', 'schema'],
       restart: 'no',
-      environment: { DB_SECRET_FILE: '/run/cachet-secrets/db.json', CACHET_APP_SECRET_FILE: '/run/cachet-app-secret/db.json' },
-      volumes: ['/opt/cachet-secrets/master:/run/cachet-secrets:ro', '/opt/cachet-secrets/app:/run/cachet-app-secret:ro'],
+      environment: {
+        DB_SECRET_FILE: '/run/cachet-secrets/db.json',
+        CACHET_APP_SECRET_FILE: '/run/cachet-app-secret/db.json',
+        APP_KEY_FILE: '/run/cachet-app-key/app-key',
+      },
+      volumes: [
+        '/opt/cachet-secrets/master:/run/cachet-secrets:ro',
+        '/opt/cachet-secrets/app:/run/cachet-app-secret:ro',
+        '/opt/cachet-secrets/app-key:/run/cachet-app-key:ro',
+      ],
     });
     expect(schema.ports).toBeUndefined();
     expect(cachet).toMatchObject({
@@ -318,8 +337,8 @@ describe('the Cachet source bundle', () => {
       restart: 'always',
       depends_on: { schema: { condition: 'service_completed_successfully' } },
       ports: ['80:8000'],
-      environment: { DB_SECRET_FILE: '/run/cachet-secrets/db.json' },
-      volumes: ['/opt/cachet-secrets/app:/run/cachet-secrets:ro'],
+      environment: { DB_SECRET_FILE: '/run/cachet-secrets/db.json', APP_KEY_FILE: '/run/cachet-app-key/app-key' },
+      volumes: ['/opt/cachet-secrets/app:/run/cachet-secrets:ro', '/opt/cachet-secrets/app-key:/run/cachet-app-key:ro'],
     });
     expect(JSON.stringify(cachet)).not.toContain('master');
   });

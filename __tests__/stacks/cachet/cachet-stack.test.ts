@@ -29,10 +29,11 @@ describe.each(ENVIRONMENTS)('CachetStack %s', (name) => {
     const plainEnv = resourceList(json, 'aws_elastic_beanstalk_environment')[0].setting.filter(
       (s: Json) => s.namespace === 'aws:elasticbeanstalk:application:environment' && /PASSWORD|SECRET|APP_KEY/.test(s.name),
     );
-    // Only the database secrets' ARNs, which the instance's refresher reads the secrets by.
+    // Only the secrets' ARNs, which the instance's refresher reads the secrets by.
     expect(plainEnv.map((s: Json) => [s.name, s.value])).toEqual([
       ['DB_SECRET_ARN', expect.stringMatching(/^\$\{aws_secretsmanager_secret\.database-app-user_secret_\w+\.arn\}$/)],
       ['DB_MASTER_SECRET_ARN', expect.stringMatching(/^\$\{aws_rds_cluster\.database_cluster_\w+\.master_user_secret\[0\]\.secret_arn\}$/)],
+      ['APP_KEY_SECRET_ARN', expect.stringMatching(/^\$\{aws_secretsmanager_secret\.cachet_app-key_\w+\.arn\}$/)],
     ]);
   });
 
