@@ -118,7 +118,7 @@ export interface CachetBeanstalkProps {
   readonly maxInstances?: number;
   /**
    * Version of Cachet's APP_KEY: a new number writes a new key and redeploys every instance with it
-   * (signed-in sessions end; see docs/operations.md).
+   * (signed-in sessions end; see docs/cachet.md).
    * @default 1
    */
   readonly appKeyVersion?: number;
