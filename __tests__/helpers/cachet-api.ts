@@ -1,9 +1,13 @@
 // A local HTTP server that holds Cachet 2.3's API contract, as its source defines it (v2.3.15:
-// app/Http/Routes/ApiRoutes.php, the Component and Incident controllers and models,
-// ApiAuthentication): reads need no token, writes need a valid X-Cachet-Token (else 401); an
-// unknown id is 404; a write failing the model's rules is 400; answers are {"data": ...} and lists
-// {"meta": {"pagination": ...}, "data": [...]}; errors are {"errors": [{"status", "title", "detail"}]}.
-// It can be made to fail (5xx, or refuse connections) to test retries.
+// app/Http/Routes/ApiRoutes.php, the Component and Incident API controllers, the Update/Report
+// command rules, ApiAuthentication, Laravel 5.2's Request and Validator): reads need no token,
+// writes need a valid X-Cachet-Token (else 401); an unknown id is 404; answers are {"data": ...} and
+// lists {"meta": {"pagination": ...}, "data": [...]}; errors are {"errors": [{"status", "title",
+// "detail"}]}. Input is Laravel's: the query string, and a body only as Laravel reads it (JSON only
+// with a JSON Content-Type, a form only url-encoded; anything else is not read, so its fields are
+// absent); each write is validated with the command's rules (400 when they fail) after the
+// controller's defaults (visible and notify true; a component's enabled true on every PUT). It can be
+// made to fail (5xx) to test retries.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -11,6 +15,8 @@ export interface Component {
   id: number;
   name: string;
   status: number;
+  /** @default true */
+  enabled?: boolean;
 }
 
 export interface Incident {
@@ -44,18 +50,82 @@ function error(res: ServerResponse, status: number, detail: string): void {
   send(res, status, { errors: [{ id: 'test', status, title: TITLES[status] ?? 'Error', detail }] });
 }
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
+/**
+ * Laravel 5.2's `Request::input()`: the query string merged with the body as Laravel reads it. JSON
+ * only when `isJson()` (a Content-Type with "/json" or "+json"; undecodable JSON gives no fields),
+ * a url-encoded form, and nothing from any other body.
+ */
+async function readInput(req: IncomingMessage, url: URL): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  if (chunks.length === 0) return {};
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    return undefined;
+  const text = Buffer.concat(chunks).toString('utf8');
+  const type = String(req.headers['content-type'] ?? '');
+  let body: Record<string, unknown> = {};
+  if (/\/json|\+json/.test(type)) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
+    } catch {
+      // json_decode fails: Laravel's JSON bag is empty
+    }
+  } else if (type.startsWith('application/x-www-form-urlencoded')) {
+    body = Object.fromEntries(new URLSearchParams(text));
   }
+  return { ...Object.fromEntries(url.searchParams), ...body };
 }
 
-const isInt = (v: unknown) => Number.isInteger(typeof v === 'string' ? Number(v) : v);
+/** Validation rules of Cachet 2.3.15's commands, in Laravel's notation (app/Bus/Commands/...). */
+export const RULES = {
+  /** UpdateComponentCommand */
+  updateComponent: { name: 'string', description: 'string', status: 'int|min:1|max:4', link: 'url', order: 'int', group_id: 'int', enabled: 'bool' },
+  /** ReportIncidentCommand */
+  reportIncident: {
+    name: 'required|string',
+    status: 'required|int|min:0|max:4',
+    message: 'string',
+    visible: 'bool',
+    component_id: 'int|required_with:component_status',
+    component_status: 'int|min:1|max:4|required_with:component_id',
+    notify: 'bool',
+    incident_date: 'string',
+    template: 'string',
+  },
+  /** UpdateIncidentCommand */
+  updateIncident: {
+    name: 'string',
+    status: 'int|min:0|max:4',
+    message: 'string',
+    visible: 'bool',
+    component_id: 'int',
+    component_status: 'int|min:1|max:4|required_with:component_id',
+    notify: 'bool',
+    template: 'string',
+  },
+} as const;
+
+const present = (v: unknown) => v !== undefined && v !== null && v !== '';
+/** PHP's filter_var(FILTER_VALIDATE_INT), which Laravel's integer rule uses. */
+const isInt = (v: unknown) => (typeof v === 'number' && Number.isInteger(v)) || v === true || (typeof v === 'string' && /^[+-]?\d+$/.test(v.trim()));
+
+/** Laravel 5.2's Validator for the rules above: the first failing attribute, or undefined. */
+export function validate(input: Record<string, unknown>, rules: Record<string, string>): string | undefined {
+  for (const [attribute, spec] of Object.entries(rules)) {
+    const value = input[attribute];
+    for (const rule of spec.split('|')) {
+      const [name, arg] = rule.split(':');
+      if (name === 'required' && !present(value)) return attribute;
+      if (name === 'required_with' && present(input[arg]) && !present(value)) return attribute;
+      if (!present(value)) continue; // the other rules apply to what is there
+      if (name === 'string' && typeof value !== 'string') return attribute;
+      if (name === 'int' && !isInt(value)) return attribute;
+      if (name === 'bool' && ![true, false, 0, 1, '0', '1'].includes(value as never)) return attribute;
+      if (name === 'url' && !/^https?:\/\/\S+$/.test(String(value))) return attribute;
+      if (name === 'min' && Number(value) < Number(arg)) return attribute;
+      if (name === 'max' && Number(value) > Number(arg)) return attribute;
+    }
+  }
+  return undefined;
+}
 
 export async function startCachetApi(token: string, components: Component[]): Promise<CachetApi> {
   const state = {
@@ -74,8 +144,12 @@ export async function startCachetApi(token: string, components: Component[]): Pr
     }
     const write = req.method !== 'GET';
     if (write && !authorized) return error(res, 401, 'Authentication is required and has failed or has not yet been provided.');
-    const body = write ? await readJson(req) : {};
-    if (body === undefined) return error(res, 400, 'The request is invalid.');
+    const body: Record<string, unknown> = write ? await readInput(req, url) : {};
+    const invalid = (rules: Record<string, string>, input: Record<string, unknown>): boolean => {
+      if (validate(input, rules) === undefined) return false;
+      error(res, 400, 'The request is invalid.');
+      return true;
+    };
 
     let match = /^\/api\/v1\/components\/(\d+)$/.exec(url.pathname);
     if (match) {
@@ -83,9 +157,11 @@ export async function startCachetApi(token: string, components: Component[]): Pr
       if (!component) return error(res, 404, 'The requested resource could not be found but may be available again in the future.');
       if (req.method === 'GET') return send(res, 200, { data: component });
       if (req.method !== 'PUT') return error(res, 405, 'Method not allowed.');
-      if (body.status !== undefined && (!isInt(body.status) || Number(body.status) < 0 || Number(body.status) > 4))
-        return error(res, 400, 'The request is invalid.');
-      if (body.status !== undefined) component.status = Number(body.status);
+      // putComponent passes (bool) Binput::get('enabled', true): a PUT without it enables the component.
+      const input: Record<string, unknown> = { ...body, enabled: body.enabled ?? true };
+      if (invalid(RULES.updateComponent, input)) return;
+      if (present(input.status)) component.status = Number(input.status);
+      component.enabled = [true, 1, '1'].includes(input.enabled as never);
       return send(res, 200, { data: component });
     }
     if (url.pathname === '/api/v1/incidents') {
@@ -104,20 +180,20 @@ export async function startCachetApi(token: string, components: Component[]): Pr
         });
       }
       if (req.method !== 'POST') return error(res, 405, 'Method not allowed.');
-      if (!body.name || !body.message || !isInt(body.status) || body.visible === undefined || (body.component_id !== undefined && !isInt(body.component_id))) {
-        return error(res, 400, 'The request is invalid.');
-      }
+      // postIncidents: Binput::get('visible', true), Binput::get('notify', true)
+      const input: Record<string, unknown> = { ...body, visible: body.visible ?? true, notify: body.notify ?? true };
+      if (invalid(RULES.reportIncident, input)) return;
       const incident: Incident = {
         id: state.incidents.length + 1,
-        name: String(body.name),
-        message: String(body.message),
-        status: Number(body.status),
-        visible: Number(body.visible),
-        component_id: Number(body.component_id ?? 0),
+        name: String(input.name),
+        message: String(input.message ?? ''),
+        status: Number(input.status),
+        visible: [true, 1, '1'].includes(input.visible as never) ? 1 : 0,
+        component_id: Number(input.component_id ?? 0),
       };
       state.incidents.push(incident);
       const component = state.components.get(incident.component_id);
-      if (component && isInt(body.component_status)) component.status = Number(body.component_status);
+      if (component && present(input.component_status)) component.status = Number(input.component_status);
       return send(res, 200, { data: incident });
     }
     match = /^\/api\/v1\/incidents\/(\d+)$/.exec(url.pathname);
@@ -125,14 +201,16 @@ export async function startCachetApi(token: string, components: Component[]): Pr
       const incident = state.incidents.find((i) => i.id === Number(match![1]));
       if (!incident) return error(res, 404, 'The requested resource could not be found but may be available again in the future.');
       if (req.method !== 'PUT') return error(res, 405, 'Method not allowed.');
-      if (body.status !== undefined && !isInt(body.status)) return error(res, 400, 'The request is invalid.');
+      // putIncident: Binput::get('visible', true), Binput::get('notify', true)
+      const input: Record<string, unknown> = { ...body, visible: body.visible ?? true, notify: body.notify ?? true };
+      if (invalid(RULES.updateIncident, input)) return;
       Object.assign(incident, {
-        ...(body.name ? { name: String(body.name) } : {}),
-        ...(body.message ? { message: String(body.message) } : {}),
-        ...(body.status !== undefined ? { status: Number(body.status) } : {}),
+        ...(present(input.name) ? { name: String(input.name) } : {}),
+        ...(present(input.message) ? { message: String(input.message) } : {}),
+        ...(present(input.status) ? { status: Number(input.status) } : {}),
       });
-      const component = state.components.get(incident.component_id);
-      if (component && isInt(body.component_status)) component.status = Number(body.component_status);
+      const component = state.components.get(Number(input.component_id ?? incident.component_id));
+      if (component && present(input.component_status)) component.status = Number(input.component_status);
       return send(res, 200, { data: incident });
     }
     return error(res, 404, 'The requested resource could not be found but may be available again in the future.');

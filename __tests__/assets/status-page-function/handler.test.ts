@@ -3,6 +3,8 @@
 // EventBridge sends CloudWatch alarm state changes, its token read from the emulator's Secrets
 // Manager, against a local server that holds Cachet 2.3's API contract (helpers/cachet-api.ts).
 import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { emulatorClientConfig, startEmulator, type Emulator } from '../../../harness/emulator';
@@ -87,14 +89,18 @@ beforeEach(async () => {
 const LAMBDA_NODE_BINARY = lambdaNodePath();
 
 /** Runs the handler in a fresh process of Lambda's Node with Lambda's kind of environment; its result or its error. */
-function invoke(event: unknown, env: Record<string, string> = {}): Promise<{ ok: boolean; result?: Record<string, unknown>; error?: string }> {
+function invoke(
+  event: unknown,
+  env: Record<string, string> = {},
+  functionDir = FUNCTION_DIR,
+): Promise<{ ok: boolean; result?: Record<string, unknown>; error?: string }> {
   const script = `import('./index.mjs').then((m) => m.handler(${JSON.stringify(event)})).then((r) => process.stdout.write(JSON.stringify(r)), (e) => { process.stderr.write(e.message); process.exit(1); });`;
   return new Promise((resolve) =>
     execFile(
       LAMBDA_NODE_BINARY,
       ['--input-type=module', '-e', script],
       {
-        cwd: FUNCTION_DIR,
+        cwd: functionDir,
         timeout: 60_000,
         env: {
           PATH: process.env.PATH ?? '',
@@ -204,5 +210,72 @@ describe('the status-page function', () => {
   it('does not retry a refused token (it will not get better)', async () => {
     await invoke(alarmEvent(ALARM, 'ALARM'), { TOKEN_SECRET_ARN: secrets.wrong });
     expect(cachet.requests).toHaveLength(1);
+  });
+});
+
+describe("the test Cachet API holds Cachet 2.3's contract", () => {
+  const put = (path: string, body: string, headers: Record<string, string>) =>
+    fetch(`${cachet.url}/api/v1${path}`, { method: 'PUT', headers: { 'X-Cachet-Token': TOKEN, ...headers }, body });
+
+  it('reads no JSON body without a JSON Content-Type, as Laravel does: 200, and nothing changes', async () => {
+    const answer = await put('/components/1', JSON.stringify({ status: 4 }), {});
+    expect(answer.status).toBe(200);
+    expect(cachet.components.get(1)!.status).toBe(1);
+  });
+
+  it.each([
+    ['a JSON body with a JSON Content-Type', JSON.stringify({ status: 3 }), { 'Content-Type': 'application/json' }],
+    ['a url-encoded form', 'status=3', { 'Content-Type': 'application/x-www-form-urlencoded' }],
+  ])('reads %s', async (_case, body, headers) => {
+    expect((await put('/components/1', body, headers)).status).toBe(200);
+    expect(cachet.components.get(1)!.status).toBe(3);
+  });
+
+  it.each([0, 5, 'major', 2.5])('refuses component status %j (UpdateComponentCommand: int, min 1, max 4)', async (status) => {
+    const answer = await put('/components/1', JSON.stringify({ status }), { 'Content-Type': 'application/json' });
+    expect(answer.status).toBe(400);
+    expect(cachet.components.get(1)!.status).toBe(1);
+  });
+
+  it("enables a component on every PUT that does not say otherwise (putComponent's default)", async () => {
+    cachet.components.get(1)!.enabled = false;
+    await put('/components/1', JSON.stringify({ status: 2 }), { 'Content-Type': 'application/json' });
+    expect(cachet.components.get(1)!.enabled).toBe(true);
+  });
+
+  it.each([
+    ['no name', { status: 1 }],
+    ['a component without its status', { name: 'x', status: 1, component_id: 1 }],
+    ['a component status without the component', { name: 'x', status: 1, component_status: 4 }],
+    ['an incident status of 5', { name: 'x', status: 5 }],
+  ])('refuses an incident with %s (ReportIncidentCommand)', async (_case, body) => {
+    const answer = await fetch(`${cachet.url}/api/v1/incidents`, {
+      method: 'POST',
+      headers: { 'X-Cachet-Token': TOKEN, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(answer.status).toBe(400);
+    expect(cachet.incidents).toEqual([]);
+  });
+
+  it('catches a handler that sends its body without the JSON Content-Type: the component never changes', async () => {
+    // GIVEN the function with the header taken out of its requests
+    // (in the project, where the function's imports resolve as they do for the original)
+    mkdirSync(projectPath('.cache'), { recursive: true });
+    const dir = mkdtempSync(join(projectPath('.cache'), 'status-page-function-'));
+    const source = readFileSync(join(FUNCTION_DIR, 'index.mjs'), 'utf8');
+    const mutated = source.replace("...(body ? { 'Content-Type': 'application/json' } : {})", '');
+    expect(mutated).not.toBe(source);
+    writeFileSync(join(dir, 'index.mjs'), mutated);
+    try {
+      // WHEN the alarm fires THEN the function succeeds, Cachet answered its PUT, and the component stays
+      // operational: the test on ALARM above fails for such a handler
+      const { ok, error } = await invoke(alarmEvent('statuspage-dev-web-target-p99', 'ALARM'), {}, dir);
+      expect(ok, error).toBe(true);
+      expect(cachet.requests.filter((r) => r.method === 'PUT')).toHaveLength(1);
+      expect(cachet.components.get(1)!.status).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
