@@ -37,7 +37,7 @@ export interface BootedInstance {
   readonly console: string;
   /** Where a file the instance wrote under /etc, /var or /opt is on this machine. */
   file(path: string): string;
-  /** What a unit's service printed (the stand-in's journal). */
+  /** What a unit printed (the stand-in's journal): `name` is a service's, `name.timer` the timer's own lines. */
   journal(unit: string): string;
   /** The systemctl calls the script made. */
   systemctlCalls(): string[];
@@ -115,7 +115,7 @@ export async function bootInstance(options: BootOptions): Promise<BootedInstance
     console: output,
     file,
     journal: (unit) => {
-      const path = file(`/var/log/standin-journal/${unit}.service.log`);
+      const path = file(`/var/log/standin-journal/${/\.(service|timer)$/.test(unit) ? unit : `${unit}.service`}.log`);
       return existsSync(path) ? readFileSync(path, 'utf8') : '';
     },
     systemctlCalls: () => (existsSync(join(stateDir, 'calls')) ? readFileSync(join(stateDir, 'calls'), 'utf8').trim().split('\n').filter(Boolean) : []),

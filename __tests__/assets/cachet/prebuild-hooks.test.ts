@@ -16,6 +16,8 @@ let emulator: Emulator;
 let instance: BootedInstance;
 const SECRET = { username: 'cachet_app', password: 'p,&\\$`"{{x}}' };
 const MASTER = { username: 'admin_user', password: 'master-pass' };
+/** The systemctl stand-in's clock: a minute of the timer's takes 1.2 s. */
+const TIME_SCALE = 0.02;
 const APP_KEY = `base64:${Buffer.alloc(32, 9).toString('base64')}`;
 
 beforeAll(async () => {
@@ -40,6 +42,12 @@ echo "get-config stand-in: $* is not known" >&2; exit 1
 GETCONFIG
 chmod +x /opt/elasticbeanstalk/bin/get-config
 unzip -q ${bundle} -d /var/app/staging
+# The instance's credentials for every service, as the instance profile gives them from boot (here a
+# drop-in pointing at the emulator).
+mkdir -p /etc/systemd/system/cachet-db-secret.service.d
+printf '[Service]\\nEnvironment=${Object.entries({ ...endpoint, AWS_CA_BUNDLE: '/etc/pki/aws-endpoint-ca.pem' })
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')}\\n' > /etc/systemd/system/cachet-db-secret.service.d/emulator.conf
 cd /var/app/staging
 .platform/hooks/prebuild/10-cachet-db-secret.sh
 # A configuration deployment later runs .platform/confighooks of the deployed bundle: it installs again.
@@ -47,17 +55,21 @@ mv /var/app/staging /var/app/current
 rm /etc/cachet-db-secret.env /etc/systemd/system/cachet-db-secret.timer
 cd /var/app/current
 .platform/confighooks/prebuild/10-cachet-db-secret.sh
-# A tick of the timer: its service as systemd starts it, with the emulator standing in for the
-# instance's credentials (a drop-in, as the instance profile would be).
-mkdir -p /etc/systemd/system/cachet-db-secret.service.d
-printf '[Service]\\nEnvironment=${Object.entries({ ...endpoint, AWS_CA_BUNDLE: '/etc/pki/aws-endpoint-ca.pem' })
-    .map(([k, v]) => `${k}=${v}`)
-    .join(' ')}\\n' > /etc/systemd/system/cachet-db-secret.service.d/emulator.conf
+# The files go; the timer (its minutes scaled to ${TIME_SCALE * 60} s) must write them again by itself.
 rm /opt/cachet-secrets/app/db.json /opt/cachet-secrets/master/db.json /opt/cachet-secrets/app-key/app-key
-systemctl start cachet-db-secret.service
+for _ in $(seq 1 150); do
+  [ -f /opt/cachet-secrets/app/db.json ] && [ -f /opt/cachet-secrets/master/db.json ] && [ -f /opt/cachet-secrets/app-key/app-key ] && break
+  sleep 0.2
+done
+sleep ${TIME_SCALE * 60 * 1.5}
 systemctl is-active cachet-db-secret.timer
 `;
-  instance = await bootInstance({ userData, awsCli: join(VENV_BIN, 'aws'), env: endpoint, caBundle: emulator.caBundle });
+  instance = await bootInstance({
+    userData,
+    awsCli: join(VENV_BIN, 'aws'),
+    env: { ...endpoint, STANDIN_TIME_SCALE: String(TIME_SCALE) },
+    caBundle: emulator.caBundle,
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -80,10 +92,14 @@ describe('.platform/hooks/prebuild/10-cachet-db-secret.sh, and its confighooks t
       'enable --now cachet-db-secret.timer',
       'daemon-reload',
       'enable --now cachet-db-secret.timer',
-      'start cachet-db-secret.service',
       'is-active cachet-db-secret.timer',
     ]);
     expect(instance.console).toMatch(/^active$/m);
+  });
+
+  it('fires its timer by itself, first OnActiveSec after the start and then every OnUnitActiveSec', () => {
+    const fired = instance.journal('cachet-db-secret.timer').match(/fires cachet-db-secret\.service/g) ?? [];
+    expect(fired.length).toBeGreaterThanOrEqual(2);
   });
 
   it("writes the secret where the container reads it, and the timer's service writes it again", () => {
