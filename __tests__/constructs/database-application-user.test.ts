@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { AuroraMysqlCluster } from '../../constructs/aurora-mysql-cluster';
 import { Connections } from '../../constructs/connections';
 import {
   DatabaseApplicationUser,
@@ -8,18 +7,11 @@ import {
   type RotationOptions,
 } from '../../constructs/database-application-user';
 import { projectSecurityGroup } from '../../constructs/connections';
-import { addTestNetwork, emptyStack, resourceList, synth, TEST_LOCATION } from '../helpers/synth';
+import { addTestDatabase, emptyStack, resourceList, synth, TEST_LOCATION } from '../helpers/synth';
 
 function build(props: Partial<DatabaseApplicationUserProps> = {}, rotation?: Partial<RotationOptions>) {
   const stack = emptyStack();
-  const { key, network } = addTestNetwork(stack);
-  const database = new AuroraMysqlCluster(stack, 'db', {
-    name: 'test-db',
-    network,
-    encryptionKey: key,
-    engineVersion: '8.0.mysql_aurora.3.08.2',
-    instanceClass: 'db.t4g.medium',
-  });
+  const { key, network, database } = addTestDatabase(stack);
   const user = new DatabaseApplicationUser(stack, 'app-user', { name: 'test', location: TEST_LOCATION, database, encryptionKey: key, ...props });
   if (rotation) {
     const web = new Connections(projectSecurityGroup(stack, 'web', { name: 'test-web', vpc: network.vpc, description: 'web' }));

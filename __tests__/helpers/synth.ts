@@ -9,6 +9,7 @@ import type { EnvironmentConfig, EnvironmentConfigInput } from '../../config/sch
 
 /** What an environment file holds: the config without its name, which is the file's. */
 export type EnvironmentFileContent = Omit<EnvironmentConfigInput, 'name'>;
+import { AuroraMysqlCluster } from '../../constructs/aurora-mysql-cluster';
 import { EncryptionKey } from '../../constructs/encryption-key';
 import type { IGrantable } from '../../constructs/grants';
 import type { PolicyStatement } from '../../constructs/policy';
@@ -71,6 +72,19 @@ export function addTestNetwork(stack: TerraformStack, natGateways: 'one-per-az' 
     flowLogEncryptionKey: key,
   });
   return { key, network };
+}
+
+/** The test network and a small Aurora cluster (`test-db`, one reader) in `stack`, for constructs that use a database. */
+export function addTestDatabase(stack: TerraformStack) {
+  const { key, network } = addTestNetwork(stack);
+  const database = new AuroraMysqlCluster(stack, 'db', {
+    name: 'test-db',
+    network,
+    encryptionKey: key,
+    engineVersion: '8.0.mysql_aurora.3.08.2',
+    instanceClass: 'db.t4g.medium',
+  });
+  return { key, network, database };
 }
 
 /** A three-AZ network and a load balancer (with its own security group) in `stack`, for web tier constructs. */

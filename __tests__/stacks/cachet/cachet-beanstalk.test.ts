@@ -2,7 +2,6 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { AuroraMysqlCluster } from '../../../constructs/aurora-mysql-cluster';
 import {
   CACHET_BUNDLE_DIR,
   CACHET_IMAGE_DIR,
@@ -14,19 +13,12 @@ import {
 } from '../../../stacks/cachet/cachet-beanstalk';
 import { ContainerImage } from '../../../constructs/container-image';
 import { DatabaseApplicationUser } from '../../../constructs/database-application-user';
-import { addTestNetwork, emptyStack, resourceList, synth, TEST_LOCATION, type Json } from '../../helpers/synth';
+import { addTestDatabase, emptyStack, resourceList, synth, TEST_LOCATION, type Json } from '../../helpers/synth';
 import { TLS_POLICY } from '../../../constructs/platform';
 
 function build(props: Partial<CachetBeanstalkProps> = {}) {
   const stack = emptyStack();
-  const { key, network } = addTestNetwork(stack);
-  const database = new AuroraMysqlCluster(stack, 'db', {
-    name: 'test-db',
-    network,
-    encryptionKey: key,
-    engineVersion: '8.0.mysql_aurora.3.08.2',
-    instanceClass: 'db.t4g.medium',
-  });
+  const { key, network, database } = addTestDatabase(stack);
   const databaseUser = new DatabaseApplicationUser(stack, 'db-user', { name: 'test-cachet', location: TEST_LOCATION, database, encryptionKey: key });
   const image = new ContainerImage(stack, 'image', { name: 'test-cachet', location: TEST_LOCATION, directory: CACHET_IMAGE_DIR, encryptionKey: key });
   new CachetBeanstalk(stack, 'cachet', {
