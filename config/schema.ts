@@ -666,6 +666,12 @@ function checkDatabase(c: EnvironmentConfig, ctx: Ctx): void {
     if (!c.database.finalSnapshot) {
       issue(ctx, ['database', 'finalSnapshot'], 'must be true in production so that destroying the stack keeps a snapshot');
     }
+    for (const [system, enabled] of [
+      ['cachet', c.cachet.enableWaf],
+      ['webapp', c.webapp.enableWaf],
+    ] as const) {
+      if (!enabled) issue(ctx, [system, 'enableWaf'], 'must be true in production: the load balancer faces the internet; remove the line to keep the default');
+    }
   }
 }
 
@@ -683,15 +689,6 @@ function checkCachet(c: EnvironmentConfig, ctx: Ctx): void {
       ['cachet', 'scaleInCpuPercent'],
       `${c.cachet.scaleInCpuPercent} must be below scaleOutCpuPercent (${c.cachet.scaleOutCpuPercent}) or the group flaps`,
     );
-  }
-  if (c.production) {
-    for (const at of [
-      ['cachet', 'enableWaf'],
-      ['webapp', 'enableWaf'],
-    ]) {
-      const section = at[0] === 'cachet' ? c.cachet : c.webapp;
-      if (!section.enableWaf) issue(ctx, at, 'must be true in production: the load balancer faces the internet; remove the line to keep the default');
-    }
   }
   const setup = c.cachet.setupCidr;
   if (setup) {

@@ -2,19 +2,13 @@
 // pinned moto of requirements-dev.txt, generated from AWS's own listing with each policy's path).
 // The stacks' managed policy ARNs are checked against it: a wrong path names no policy, and the
 // attachment fails at apply in every account.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const SITE_PACKAGES_PARENT = resolve(__dirname, '..', '.venv', 'lib');
 
 function catalogueFile(): string {
-  const pythons = (() => {
-    try {
-      return readdirSync(SITE_PACKAGES_PARENT).filter((d) => d.startsWith('python'));
-    } catch {
-      return [];
-    }
-  })();
+  const pythons = existsSync(SITE_PACKAGES_PARENT) ? readdirSync(SITE_PACKAGES_PARENT).filter((d) => d.startsWith('python')) : [];
   if (pythons.length !== 1) {
     throw new Error(`No single .venv/lib/python*/ (found ${pythons.length}): run tools/setup-python.sh (npm test runs it first) to install moto`);
   }

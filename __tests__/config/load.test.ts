@@ -90,6 +90,26 @@ describe('bad configuration is refused with the field and the fix', () => {
       error: /cachet\.ssh\.operatorCidr: "198\.51\.0\.0\/16" opens SSH to 65536 addresses/,
     },
     {
+      bad: "Cachet's set-up open to a block wider than /24",
+      input: configInput('dev', { cachet: { setupCidr: '198.51.0.0/16' } }),
+      error: /cachet\.setupCidr: "198\.51\.0\.0\/16" lets 65536 addresses open Cachet's set-up; give the operator's own address as a \/32/,
+    },
+    {
+      bad: "Cachet's WAF off in prod",
+      input: configInput('prod', { cachet: { enableWaf: false } }),
+      error: /cachet\.enableWaf: must be true in production: the load balancer faces the internet/,
+    },
+    {
+      bad: "the web app's WAF off in prod",
+      input: configInput('prod', { webapp: { enableWaf: false } }),
+      error: /webapp\.enableWaf: must be true in production/,
+    },
+    {
+      bad: 'an APP_KEY version of 0',
+      input: configInput('dev', { cachet: { appKeyVersion: 0 } }),
+      error: /cachet\.appKeyVersion/,
+    },
+    {
       bad: 'a malformed domain',
       input: configInput('dev', { dns: { domainName: 'https://Status.example.com/' } }),
       error: /dns\.domainName: must be a lower-case DNS name such as status\.example\.com/,

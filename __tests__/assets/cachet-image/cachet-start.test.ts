@@ -20,8 +20,11 @@ const CACHET_TABLES = [
   "CREATE TABLE users (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, username VARCHAR(255) NOT NULL, password VARCHAR(255) NOT NULL, remember_token VARCHAR(100) NULL, google_2fa_secret VARCHAR(255) NULL, email VARCHAR(255) NOT NULL, api_key VARCHAR(255) NOT NULL, active TINYINT(1) NOT NULL DEFAULT '1', level TINYINT NOT NULL DEFAULT '2', created_at TIMESTAMP NULL, updated_at TIMESTAMP NULL, INDEX (remember_token), INDEX (active), UNIQUE (username), UNIQUE (api_key), UNIQUE (email))",
 ];
 
+/** The image's bin/connect.php: Cachet's autoloader and database_path(), outside a booted Laravel. */
+const CONNECT = join(CACHET_IMAGE_DIR, 'bin', 'connect.php');
+
 /** A shell line that creates CACHET_TABLES through Cachet's own connection, as its migrations would. */
-const CREATE_TABLES = `php -r 'require "${join(CACHET_IMAGE_DIR, 'bin', 'connect.php')}"; foreach (json_decode($argv[1]) as $t) cachet_connect()->exec($t);' '${JSON.stringify(CACHET_TABLES)}'`;
+const CREATE_TABLES = `php -r 'require "${CONNECT}"; foreach (json_decode($argv[1]) as $t) cachet_connect()->exec($t);' '${JSON.stringify(CACHET_TABLES)}'`;
 
 const ADMIN = { username: 'operator', email: 'ops@example.com', password: 'c0rrect horse, "battery" & staple' };
 
@@ -119,7 +122,7 @@ describe('bin/cachet-start', () => {
       `#!/bin/sh
 ${CREATE_TABLES}
 mkdir -p bootstrap/cache
-php -r 'function database_path($p = "") { return getenv("CACHET_ROOT")."/database"; } require getenv("CACHET_ROOT")."/vendor/autoload.php"; file_put_contents("bootstrap/cache/config.php", "<?php return ".var_export(["database" => require "config/database.php"], true).";".PHP_EOL);'
+php -r 'require "${CONNECT}"; file_put_contents("bootstrap/cache/config.php", "<?php return ".var_export(["database" => require "config/database.php"], true).";".PHP_EOL);'
 cp bootstrap/cache/config.php ${kept}
 `,
     );
@@ -142,7 +145,7 @@ cp bootstrap/cache/config.php ${kept}
         'php',
         [
           '-r',
-          'require getenv("CACHET_ROOT")."/vendor/autoload.php"; $c = require $argv[1]; (new Illuminate\\Database\\Connectors\\MySqlConnector())->connect($c["database"]["connections"]["mysql"]);',
+          `require "${CONNECT}"; $c = require $argv[1]; (new Illuminate\\Database\\Connectors\\MySqlConnector())->connect($c["database"]["connections"]["mysql"]);`,
           kept,
         ],
         { env, encoding: 'utf8' },
