@@ -40,7 +40,8 @@ export interface InlinePolicyProps {
 
 /**
  * A role's inline policy that grants accumulate in, in the order they are made: the document is
- * written at synth. The policy resource (`id` in `scope`) exists once it has a statement, since IAM
+ * written at synth. A grant that repeats an earlier one (two buckets encrypted by one key, each
+ * granting its use through S3) adds nothing, so every statement is needed. The policy resource (`id` in `scope`) exists once it has a statement, since IAM
  * refuses an empty one.
  */
 export class InlinePolicy implements IGrantable, IPrincipal {
@@ -56,8 +57,12 @@ export class InlinePolicy implements IGrantable, IPrincipal {
     if (props.statements?.length) this.addToPrincipalPolicy(props.statements);
   }
 
+  /** Adds `statements`, leaving out any that only repeat one already there under another Sid. */
   addToPrincipalPolicy(statements: readonly PolicyStatement[]): void {
-    this.statements.push(...statements);
+    const sameGrant = (a: PolicyStatement, b: PolicyStatement) => JSON.stringify({ ...a, Sid: undefined }) === JSON.stringify({ ...b, Sid: undefined });
+    for (const statement of statements) {
+      if (!this.statements.some((s) => sameGrant(s, statement))) this.statements.push(statement);
+    }
     this.policy ??= new IamRolePolicy(this.scope, this.id, {
       role: this.props.role.id,
       name: this.props.name,

@@ -17,14 +17,19 @@ function catalogueFile(): string {
 
 /** Every AWS managed policy's ARN (`arn:aws:iam::aws:policy<path><name>`). */
 export function awsManagedPolicyArns(file = catalogueFile()): Set<string> {
+  return new Set(awsManagedPolicies(file).keys());
+}
+
+/** Every AWS managed policy's default version's document, by ARN. */
+export function awsManagedPolicies(file = catalogueFile()): Map<string, unknown> {
   const source = readFileSync(file, 'utf8');
   const data = /aws_managed_policies_data = """([\s\S]*)"""/.exec(source)?.[1];
   if (!data) throw new Error(`${file}: no aws_managed_policies_data block; has moto's layout changed?`);
-  const policies: Record<string, { Path?: string }> = JSON.parse(data);
-  return new Set(
+  const policies: Record<string, { Path?: string; Document?: unknown }> = JSON.parse(data);
+  return new Map(
     Object.entries(policies).map(([name, p]) => {
       if (!p.Path?.startsWith('/') || !p.Path.endsWith('/')) throw new Error(`${file}: policy ${name} has path ${JSON.stringify(p.Path)}`);
-      return `arn:aws:iam::aws:policy${p.Path}${name}`;
+      return [`arn:aws:iam::aws:policy${p.Path}${name}`, p.Document];
     }),
   );
 }

@@ -21,6 +21,16 @@ describe('InlinePolicy', () => {
     expect(policyStatements(written.policy).map((s) => s.Sid)).toEqual(['Own', 'First', 'Second']);
   });
 
+  it('leaves out a grant that repeats an earlier one under another Sid', () => {
+    // GIVEN two grants of the same permission (one key's use through S3, for two buckets)
+    const { stack, policy } = withPolicy([statement('Own')]);
+    Grant.addToPrincipal(policy, [{ ...statement('Own'), Sid: 'Again' }]);
+    Grant.addToPrincipal(policy, [statement('Other')]);
+    // THEN the policy holds it once, so removing any statement takes a permission away
+    const [written] = resourceList(synth(stack).json, 'aws_iam_role_policy');
+    expect(policyStatements(written.policy).map((s) => s.Sid)).toEqual(['Own', 'Other']);
+  });
+
   it('has no resource while it has no statement, and says so when asked for one', () => {
     const { stack, policy } = withPolicy();
     expect(resourceList(synth(stack).json, 'aws_iam_role_policy')).toEqual([]);

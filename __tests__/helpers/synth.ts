@@ -22,6 +22,7 @@ import { releaseTimings } from '../../stacks/web/release-timings';
 
 export type { Json } from '../../harness/offline-terraform';
 import type { Json } from '../../harness/offline-terraform';
+import { evaluateTemplate, type Traversal } from '../../harness/hcl-expression';
 
 export interface Synthesized {
   /** The JSON text, for cdktf's matchers. */
@@ -180,12 +181,15 @@ export function config(name: string, patch: Patch<EnvironmentFileContent> = {}):
 
 /**
  * The statements of a policy written by `policyDocument` (a `jsonencode({...})` expression), with
- * bare references such as `aws_iam_role.x.arn` turned into strings, so tests can read them as data.
+ * each reference written as the reference (`${aws_iam_role.x.arn}`), so tests can read them as data.
  */
 export function policyStatements(policy: string): Json[] {
-  const body = policy.replace(/^\$\{jsonencode\(/, '').replace(/\)\}$/, '');
-  const json = body.replace(/" = /g, '": ').replace(/([[,:]\s*)([a-z][a-z0-9_]*\.[A-Za-z0-9_-]+\.[a-z_]+)(?=\s*[\],}])/g, '$1"$2"');
-  return JSON.parse(json).Statement;
+  const reference = (t: Traversal) =>
+    `\${${t
+      .map((step) => (typeof step === 'number' ? `[${step}]` : `.${step}`))
+      .join('')
+      .slice(1)}}`;
+  return JSON.parse(String(evaluateTemplate(policy, reference))).Statement;
 }
 
 /** A grantee that records the statements granted to it, in order. */
