@@ -8,7 +8,8 @@ import { BuildspecError, runCodeBuild } from '../harness/codebuild/runner';
 const USAGE = `usage: npm run codebuild -- <buildspec> [options]
 
 Runs <buildspec> (a path inside the repository, e.g. app/buildspec.yml) as CodeBuild would: a clean
-copy of the committed tree, one shell for every command, phases in order, artifacts collected.
+copy of the committed tree, each command its own script (the directory and variables carry), phases
+in order, artifacts collected.
 
 options:
   --repository DIR      git repository whose committed tree is the source (default: this one)

@@ -2,10 +2,12 @@
 // buildspec the pipeline hands to AWS runs in the suite first. What it reproduces, from the
 // buildspec reference and "Build phase transitions" of the CodeBuild user guide:
 // - the source is a clean copy of a committed tree (what CodePipeline's CODE_ZIP artifact holds),
-//   at CODEBUILD_SRC_DIR, with CODEBUILD_RESOLVED_SOURCE_VERSION set to the commit; secondary
+//   at CODEBUILD_SRC_DIR, with CODEBUILD_RESOLVED_SOURCE_VERSION set to the commit (or unset, as
+//   when CodePipeline cannot resolve a revision); secondary
 //   sources at CODEBUILD_SRC_DIR_<identifier>;
-// - phases install, pre_build, build, post_build in order, every command of every phase in ONE
-//   shell, so the working directory and variables carry over (version 0.2 semantics);
+// - phases install, pre_build, build, post_build in order, each command its own script in a new
+//   shell, with only the working directory and the shell's variables carried to the next
+//   (version 0.2 semantics; see BuildShell);
 // - a failing command ends its phase; `finally` still runs; `on-failure: CONTINUE` goes on to the
 //   next phase; an install or pre_build failure skips to the end, a build failure still runs
 //   post_build (CODEBUILD_BUILD_SUCCEEDING=0) and artifact upload is always attempted after build;
@@ -16,7 +18,7 @@
 // Go, not the runtime the spec selects), parameter-store/secrets-manager variables, reports, caches.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
@@ -165,6 +167,12 @@ export interface CodeBuildRunOptions {
   readonly repository: string;
   /** @default 'HEAD' */
   readonly revision?: string;
+  /**
+   * Whether the source revision is known, as CodePipeline passes it for a CodeCommit source. AWS
+   * leaves CODEBUILD_RESOLVED_SOURCE_VERSION unset when CodePipeline cannot resolve one (an S3
+   * source without versioning) and for an S3 source. @default true
+   */
+  readonly sourceVersionResolved?: boolean;
   /** Secondary sources: identifier -> directory, copied as they are. */
   readonly secondarySources?: Readonly<Record<string, string>>;
   /** @default the delivery pipeline's image, aws/codebuild/amazonlinux-x86_64-standard:5.0 */
@@ -232,56 +240,57 @@ export function artifactPattern(pattern: string): RegExp {
   return new RegExp(`^${body.replace(/\/$/, '').replace(/\(\?:\.\*\/\)\?$/, '.*')}$`);
 }
 
-/** One shell for the whole build; each command's exit status comes back on file descriptor 3. */
+/**
+ * CodeBuild's command model in version 0.2: each command runs as its own script in a new shell,
+ * and only the working directory and the shell's variables carry to the next command, so functions,
+ * arrays, `set -e`/`set -o pipefail` and traps do not (the CodeBuild team on arrays, aws/aws-cdk#26694;
+ * each command runs as /codebuild/output/tmp/script.sh, magenx/Magento-2-aws-cluster-terraform#19).
+ * The AWS docs say only that 0.2, unlike 0.1, keeps "the state of previous commands" such as the
+ * directory and variables; this is the strictest reading both agree on.
+ */
 class BuildShell {
-  private readonly child;
-  private pending?: (code: number) => void;
-  private status = '';
-  private readonly exited: Promise<number>;
+  private readonly state: string;
+  private child?: ReturnType<typeof spawn>;
+  private killed = false;
 
-  constructor(shell: string, cwd: string, env: NodeJS.ProcessEnv, log: (text: string) => void) {
-    this.child = spawn(shell === 'bash' ? 'bash' : '/bin/sh', [], { cwd, env, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (d: Buffer) => log(d.toString()));
-    this.child.stderr!.on('data', (d: Buffer) => log(d.toString()));
-    (this.child.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => {
-      this.status += d.toString();
-      const newline = this.status.indexOf('\n');
-      if (newline >= 0 && this.pending) {
-        const code = Number(this.status.slice(0, newline));
-        this.status = this.status.slice(newline + 1);
-        const done = this.pending;
-        this.pending = undefined;
-        done(code);
-      }
-    });
-    this.exited = new Promise((resolveExit) => this.child.once('exit', (code) => resolveExit(code ?? 1)));
-    this.child.stdin!.on('error', () => undefined);
+  constructor(
+    private readonly shell: 'bash' | '/bin/sh',
+    cwd: string,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly log: (text: string) => void,
+  ) {
+    this.state = join(mkdtempSync(join(tmpdir(), 'codebuild-state-')), 'state.sh');
+    writeFileSync(this.state, `cd '${cwd.replace(/'/g, "'\\''")}'\n`);
   }
 
-  /** Runs one command in the shell; resolves with its exit status (the shell's, if it exited). */
+  /** Runs one command as its own script; resolves with its exit status. */
   run(command: string): Promise<number> {
-    const result = new Promise<number>((resolveCommand) => {
-      this.pending = resolveCommand;
-      this.exited.then((code) => {
-        if (this.pending === resolveCommand) {
-          this.pending = undefined;
-          resolveCommand(code === 0 ? 1 : code);
-        }
-      });
+    if (this.killed) return Promise.resolve(137);
+    const script = [
+      `__codebuild_state='${this.state}'`,
+      `. "$__codebuild_state"`,
+      `. '${join(__dirname, this.shell === 'bash' ? 'carry-state.bash' : 'carry-state.sh')}'`,
+      // The command reads nothing of the script; a trailing newline closes heredocs and comments.
+      `{\n${command}\n} </dev/null`,
+    ].join('\n');
+    return new Promise((resolveCommand) => {
+      const child = spawn(this.shell === 'bash' ? 'bash' : '/bin/sh', ['-c', script], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      this.child = child;
+      child.stdout!.on('data', (d: Buffer) => this.log(d.toString()));
+      child.stderr!.on('data', (d: Buffer) => this.log(d.toString()));
+      child.once('close', (code, signal) => resolveCommand(code ?? (signal ? 128 : 1)));
     });
-    // The command reads nothing of the script; a trailing newline closes heredocs and comments.
-    this.child.stdin!.write(`{\n${command}\n} </dev/null\necho $? >&3\n`);
-    return result;
   }
 
-  async close(): Promise<void> {
-    this.child.stdin!.end();
-    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  /** Sets a variable for the commands that follow, as CodeBuild does between phases. */
+  export(name: string, value: string): void {
+    appendFileSync(this.state, `export ${name}='${value}'\n`);
   }
 
+  /** Ends the running command and refuses the rest (a timed-out build). */
   kill(): void {
-    this.child.kill('SIGKILL');
+    this.killed = true;
+    this.child?.kill('SIGKILL');
   }
 }
 
@@ -324,7 +333,7 @@ export async function runCodeBuild(options: CodeBuildRunOptions): Promise<CodeBu
     ...(options.region ? { AWS_REGION: options.region, AWS_DEFAULT_REGION: options.region } : {}),
     CODEBUILD_SRC_DIR: srcDir,
     ...secondaryEnv,
-    CODEBUILD_RESOLVED_SOURCE_VERSION: commit,
+    ...(options.sourceVersionResolved === false ? {} : { CODEBUILD_RESOLVED_SOURCE_VERSION: commit }),
     CODEBUILD_SOURCE_VERSION: commit,
     CODEBUILD_BUILD_ID: `local:${randomUUID()}`,
     CODEBUILD_BUILD_NUMBER: '1',
@@ -366,7 +375,7 @@ export async function runCodeBuild(options: CodeBuildRunOptions): Promise<CodeBu
       write(`[Container] Phase complete: ${name.toUpperCase()} State: ${failed ? 'FAILED' : 'SUCCEEDED'}\n`);
       if (failed) {
         failure ??= `Phase ${name.toUpperCase()}: ${failed}`;
-        await shell.run('export CODEBUILD_BUILD_SUCCEEDING=0');
+        shell.export('CODEBUILD_BUILD_SUCCEEDING', '0');
         // A failed build phase still runs post_build (CODEBUILD_BUILD_SUCCEEDING tells it).
         if (phase.onFailure === 'ABORT' && (name === 'install' || name === 'pre_build')) {
           aborted = true;
@@ -376,7 +385,6 @@ export async function runCodeBuild(options: CodeBuildRunOptions): Promise<CodeBu
     }
   } finally {
     clearTimeout(timer);
-    await shell.close();
   }
 
   // Artifacts: always attempted unless install or pre_build aborted the build.

@@ -59,7 +59,7 @@ describe('runtime-versions against the image', () => {
   });
 });
 
-describe('phases in one shell', () => {
+describe('commands as CodeBuild runs them (each its own script; the directory and variables carry)', () => {
   it('carries the directory and variables from command to command and phase to phase', async () => {
     // GIVEN
     const spec = [
@@ -81,6 +81,52 @@ describe('phases in one shell', () => {
     // THEN
     expect(result.status).toBe('SUCCEEDED');
     expect(result.artifacts).toEqual(['out.txt']);
+  });
+
+  it('carries exported and unexported scalars, multi-line values included', async () => {
+    const spec = [
+      'version: 0.2',
+      'phases:',
+      '  build:',
+      '    commands:',
+      '      - export EXPORTED=one; PLAIN="two words"; LINES="$(printf \'a\\nb\')"',
+      '      - test "$EXPORTED|$PLAIN" = "one|two words" && test "$(printf %s "$LINES" | wc -l)" = 1',
+      '      - bash -c \'test "$EXPORTED" = one && test -z "${PLAIN:-}"\'',
+    ].join('\n');
+    const result = await run(spec);
+    expect(result.failure).toBeUndefined();
+  });
+
+  it.each([
+    ['a function', '      - greet() { echo hi; }', '      - "! type greet >/dev/null 2>&1"'],
+    ['an array', '      - PARTS=(a b)', '      - test -z "${PARTS[1]:-}"'],
+    ['set -e', '      - set -e', '      - false; true'],
+    ['set -o pipefail', '      - set -o pipefail', '      - false | true'],
+  ])('does not carry %s to the next command', async (_, first, second) => {
+    // GIVEN a command that sets it, and one that succeeds only where it did not carry (one shell would fail it)
+    const spec = ['version: 0.2', 'phases:', '  build:', '    commands:', first, second].join('\n');
+    // THEN the build succeeds, as on CodeBuild
+    expect((await run(spec)).failure).toBeUndefined();
+  });
+
+  it('carries the directory and variables under /bin/sh too', async () => {
+    const spec = [
+      'version: 0.2',
+      'env:',
+      '  shell: /bin/sh',
+      'phases:',
+      '  build:',
+      '    commands:',
+      '      - mkdir -p "it\'s" && cd "it\'s" && NAME=\'a b\'',
+      '      - test "$NAME" = "a b" && test "$(basename "$PWD")" = "it\'s"',
+    ].join('\n');
+    expect((await run(spec)).failure).toBeUndefined();
+  });
+
+  it('leaves CODEBUILD_RESOLVED_SOURCE_VERSION unset when the revision is not resolved', async () => {
+    const spec = 'version: 0.2\nphases:\n  build:\n    commands:\n      - test -z "${CODEBUILD_RESOLVED_SOURCE_VERSION+set}"\n';
+    expect((await run(spec, { sourceVersionResolved: false })).status).toBe('SUCCEEDED');
+    expect((await run(spec)).status).toBe('FAILED');
   });
 
   it('sets the source directory and the resolved source version to the commit', async () => {
@@ -205,6 +251,13 @@ describe("the pipeline's Build action (app/buildspec.yml)", () => {
     const binary = readFileSync(join(unpacked, 'bin', 'webapp'));
     expect(binary.includes(Buffer.from(head(repository)))).toBe(true);
     expect(binary.includes(Buffer.from('v-test'))).toBe(true);
+  }, 180_000);
+
+  it('refuses to build an unversioned release when CodePipeline passes no source revision', async () => {
+    const result = await runCodeBuild({ buildspec: 'app/buildspec.yml', repository: commitWorkingTree(), artifactsDir: out(), sourceVersionResolved: false });
+    expect(result.status).toBe('FAILED');
+    expect(result.log).toContain("build.sh: '' is not a valid version or commit");
+    expect(result.artifacts).toEqual([]);
   }, 180_000);
 
   it('fails with the build script as it was before its OUTDIR fix (it wrote app/dist/webapp)', async () => {
