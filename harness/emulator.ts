@@ -9,7 +9,6 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Agent, request } from 'node:https';
 import { join, resolve } from 'node:path';
-import { glob } from './glob';
 import { freeLoopbackPort } from './net';
 import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { loadEnvironments } from '../config/load';
@@ -57,39 +56,108 @@ const SERVICES = [
 ];
 
 /**
- * What moto cannot take, found by applying everything (moto 5.2.5, provider 5.100.0). A resource
- * matching a pattern is left out of the apply, with every resource that depends on it.
+ * moto 5.2.5's departures from AWS that the dev stacks meet and moto_server.py does not correct:
+ * what moto does, where in its source or in AWS's reference, and (in
+ * __tests__/harness/emulator-defects.test.ts) a reproduction with a request AWS accepts, which fails
+ * once a moto release no longer has the defect.
  */
-export const EMULATOR_GAPS: readonly { readonly pattern: string; readonly failure: string }[] = [
-  {
-    pattern: 'aws_elastic_beanstalk_application.*',
-    failure: 'elasticbeanstalk:UpdateApplicationResourceLifecycle is not implemented (HTTP 500; the provider retries until it times out)',
+export const MOTO_DEFECTS = {
+  beanstalkResourceLifecycle: {
+    what: 'elasticbeanstalk:UpdateApplicationResourceLifecycle is not implemented (HTTP 500; the provider retries until it times out)',
+    source: 'moto/elasticbeanstalk/responses.py has no update_application_resource_lifecycle',
   },
-  {
-    pattern: 'aws_elastic_beanstalk_application_version.*',
-    failure: 'needs the Beanstalk application above; elasticbeanstalk:CreateApplicationVersion is not implemented',
+  beanstalkApplicationVersion: {
+    what: 'elasticbeanstalk:CreateApplicationVersion is not implemented',
+    source: 'moto/elasticbeanstalk/responses.py has no create_application_version',
   },
-  {
-    pattern: 'aws_elastic_beanstalk_environment.*',
-    failure: 'needs the application version above; elasticbeanstalk:DescribeEvents, which the provider polls while creating, is not implemented',
+  beanstalkEvents: {
+    what: 'elasticbeanstalk:DescribeEvents, which the provider polls while creating an environment, is not implemented',
+    source: 'moto/elasticbeanstalk/responses.py has no describe_events',
   },
-  {
-    pattern: 'aws_codebuild_project.delivery_*',
-    failure:
-      'codebuild:CreateProject answers 400 "Project source location is required": moto demands a location for CODEPIPELINE sources, which AWS says to leave out',
+  codebuildPipelineSource: {
+    what: 'codebuild:CreateProject answers 400 "Project source location is required" for a CODEPIPELINE source, whose location AWS says to leave out',
+    source: 'moto/codebuild/responses.py, _validate_required_params_source: a location for every source type',
   },
-  {
-    pattern: 'aws_codecommit_repository.*',
-    failure: 'codecommit:CreateRepository answers CreationDate as a string where the API has a number; the provider cannot decode it',
+  codecommitCreationDate: {
+    what: 'codecommit:CreateRepository answers creationDate as an ISO string where the API has a number (epoch seconds); the provider cannot decode it',
+    source: 'moto/codecommit/models.py, CodeCommit.__init__: iso_8601_datetime_with_milliseconds()',
   },
-  {
-    pattern: 'aws_codecommit_approval_rule_template.*',
-    failure: 'codecommit:CreateApprovalRuleTemplate is not implemented (HTTP 500; the provider retries until it times out)',
+  codecommitApprovalRuleTemplate: {
+    what: 'codecommit:CreateApprovalRuleTemplate is not implemented (HTTP 500; the provider retries until it times out)',
+    source: 'moto/codecommit/responses.py has no create_approval_rule_template',
   },
-  {
-    pattern: 'aws_serverlessapplicationrepository_cloudformation_stack.*',
-    failure: 'moto has no Serverless Application Repository (serverlessrepo is not among its services), so the rotation function cannot be deployed',
+  noServerlessRepo: {
+    what: 'moto has no Serverless Application Repository (serverlessrepo is not among its services), so the rotation function cannot be deployed',
+    source: 'moto/backend_index.py lists no serverlessrepo',
   },
+  groupRuleDescription: {
+    what: 'DescribeSecurityGroupRules answers no Description for a rule that references a security group',
+    source: 'moto/ec2/models/security_groups.py, SecurityGroupRule.description reads only the IP range',
+  },
+  asgDefaultInstanceWarmup: {
+    what: 'DescribeAutoScalingGroups answers no DefaultInstanceWarmup',
+    source: 'moto/autoscaling keeps no DefaultInstanceWarmup (not in models.py)',
+  },
+  asgCapacityReservation: {
+    what: 'DescribeAutoScalingGroups answers no CapacityReservationSpecification, which AWS answers for every group (default)',
+    source: 'moto/autoscaling keeps no CapacityReservationSpecification',
+  },
+  scalingPolicyEnabled: {
+    what: 'DescribePolicies answers no Enabled for a scaling policy',
+    source: 'moto/autoscaling/models.py, FakeScalingPolicy keeps no enabled flag',
+  },
+  scalingPolicyPredictive: {
+    what: 'DescribePolicies answers no PredictiveScalingConfiguration block for a target tracking policy where the provider expects one',
+    source: 'moto/autoscaling/responses.py, put_scaling_policy keeps PredictiveScalingConfiguration only as given',
+  },
+  rdsPerformanceInsights: {
+    what: 'DescribeDBInstances answers Performance Insights off for a cluster instance created with it on (and no key or retention)',
+    source: 'moto/rds has no Performance Insights settings (no performance_insights in rds/models.py)',
+  },
+  rdsScalingConfigurationInfo: {
+    what: 'DescribeDBClusters answers an empty ScalingConfigurationInfo for a provisioned cluster, which AWS leaves out',
+    source: 'moto/rds/models.py, DBCluster.scaling_configuration',
+  },
+  codebuildEncryptionKey: {
+    what: 'BatchGetProjects answers encryptionKey alias/aws/s3 whatever key the project was created with',
+    source: 'moto/codebuild/models.py, CodeBuildProjectMetadata: encryptionKey is always alias/aws/s3',
+  },
+  s3EventBridge: {
+    what: 'GetBucketNotificationConfiguration leaves EventBridgeConfiguration out',
+    source: 'moto/s3/responses.py, get_bucket_notification: the result holds topic, queue and Lambda configurations only',
+  },
+  lambdaDeadLetterConfig: {
+    what: 'GetFunction answers no DeadLetterConfig',
+    source: 'moto/awslambda/models.py, LambdaFunction.get_configuration has no DeadLetterConfig',
+  },
+  lambdaLoggingConfig: {
+    what: 'GetFunction answers no LoggingConfig',
+    source: 'moto/awslambda/models.py, LambdaFunction.get_configuration has no LoggingConfig',
+  },
+} as const satisfies Record<string, { readonly what: string; readonly source: string }>;
+
+export type MotoDefect = keyof typeof MOTO_DEFECTS;
+
+/** A resource of a dev stack that the emulator cannot take, and why. */
+export interface EmulatorGap {
+  readonly address: string;
+  readonly defect: MotoDefect;
+}
+
+/**
+ * What moto cannot take, found by applying everything (moto 5.2.5, provider 5.100.0), resource by
+ * resource. A listed resource is left out of the apply, with every resource that depends on it; a
+ * test holds every address to a resource of a dev stack.
+ */
+export const EMULATOR_GAPS: readonly EmulatorGap[] = [
+  { address: 'aws_elastic_beanstalk_application.cachet_application_7789DB04', defect: 'beanstalkResourceLifecycle' },
+  { address: 'aws_elastic_beanstalk_application_version.cachet_version_719FF102', defect: 'beanstalkApplicationVersion' },
+  { address: 'aws_elastic_beanstalk_environment.cachet_environment_AC817096', defect: 'beanstalkEvents' },
+  { address: 'aws_serverlessapplicationrepository_cloudformation_stack.database-app-user_rotation-application_99F2056A', defect: 'noServerlessRepo' },
+  { address: 'aws_codebuild_project.delivery_build_3FDF41AB', defect: 'codebuildPipelineSource' },
+  { address: 'aws_codebuild_project.delivery_deploy_E2994298', defect: 'codebuildPipelineSource' },
+  { address: 'aws_codecommit_repository.delivery_repository_7F9AE33D', defect: 'codecommitCreationDate' },
+  { address: 'aws_codecommit_approval_rule_template.delivery_pull-request-approvals_A9A64279', defect: 'codecommitApprovalRuleTemplate' },
 ];
 
 export interface EmulatorPlan {
@@ -100,7 +168,7 @@ export interface EmulatorPlan {
 }
 
 /** Splits a synthesized stack's resources into what the emulator can take and what it cannot. */
-export function emulatorTargets(stackJson: Json): EmulatorPlan {
+export function emulatorTargets(stackJson: Json, gaps: readonly EmulatorGap[] = EMULATOR_GAPS): EmulatorPlan {
   const bodies = new Map<string, Json>();
   for (const [type, byName] of Object.entries<Json>(stackJson.resource ?? {})) {
     for (const [name, body] of Object.entries<Json>(byName)) bodies.set(`${type}.${name}`, body);
@@ -112,8 +180,8 @@ export function emulatorTargets(stackJson: Json): EmulatorPlan {
   }
   const excluded = new Map<string, string>();
   for (const address of bodies.keys()) {
-    const gap = EMULATOR_GAPS.find((g) => glob(g.pattern).test(address));
-    if (gap) excluded.set(address, gap.failure);
+    const gap = gaps.find((g) => g.address === address);
+    if (gap) excluded.set(address, MOTO_DEFECTS[gap.defect].what);
   }
   for (let changed = true; changed;) {
     changed = false;
@@ -169,7 +237,12 @@ export function emulatorOverride(endpoint: string, caBundle: string): Json {
     provider: {
       aws: [
         {
-          ...DUMMY_PROVIDER_SETTINGS,
+          access_key: DUMMY_PROVIDER_SETTINGS.access_key,
+          secret_key: DUMMY_PROVIDER_SETTINGS.secret_key,
+          skip_metadata_api_check: true,
+          // No skip_credentials_validation or skip_requesting_account_id: the provider asks the
+          // emulator who it is (sts:GetCallerIdentity), as it asks AWS, holds the answer to the
+          // stack's own allowed_account_ids, and compares account ids in what it reads back.
           // moto serves a certificate of the emulator's own CA on loopback.
           custom_ca_bundle: caBundle,
           skip_region_validation: true,
@@ -258,14 +331,36 @@ export interface Emulator {
 }
 
 /** Starts moto's server on a free loopback port with TLS; resolves once it answers. */
-export async function startEmulator(startTimeoutMs = 30_000): Promise<Emulator> {
-  if (!existsSync(join(VENV_BIN, 'moto_server'))) {
-    throw new Error(`moto is not installed in ${VENV_BIN}; run tools/setup-python.sh (npm test runs it first)`);
+/**
+ * Which moto serves: the pinned one with our corrections, unless a comparison run asks for another
+ * (EMULATOR_MOTO_PYTHON: a Python whose moto to run; EMULATOR_MOTO_UNPATCHED=1: moto's own server,
+ * without moto_server.py's corrections). See "Comparing with a newer moto" in docs/testing.md.
+ */
+export function emulatorCommand(env: NodeJS.ProcessEnv = process.env): { python: string; args: string[] } {
+  const python = env.EMULATOR_MOTO_PYTHON || join(VENV_BIN, 'python');
+  if (env.EMULATOR_MOTO_PYTHON !== undefined && !/^\//.test(env.EMULATOR_MOTO_PYTHON)) {
+    throw new Error(`EMULATOR_MOTO_PYTHON is "${env.EMULATOR_MOTO_PYTHON}": give the absolute path of a Python with moto[server] installed, or unset it`);
   }
+  if (!existsSync(python)) {
+    throw new Error(
+      env.EMULATOR_MOTO_PYTHON
+        ? `EMULATOR_MOTO_PYTHON: ${python} does not exist; give a Python with moto[server] installed, or unset it`
+        : `moto is not installed in ${VENV_BIN}; run tools/setup-python.sh (npm test runs it first)`,
+    );
+  }
+  const unpatched = env.EMULATOR_MOTO_UNPATCHED;
+  if (unpatched !== undefined && unpatched !== '1' && unpatched !== '0') {
+    throw new Error(`EMULATOR_MOTO_UNPATCHED is "${unpatched}": use 1 (moto's own server, without our corrections) or 0, or unset it`);
+  }
+  return { python, args: unpatched === '1' ? ['-m', 'moto.server'] : [MOTO_SERVER] };
+}
+
+export async function startEmulator(startTimeoutMs = 30_000): Promise<Emulator> {
+  const command = emulatorCommand();
   const port = await freeLoopbackPort();
   const endpoint = `https://127.0.0.1:${port}`;
   const tls = loopbackCertificate();
-  const child: ChildProcess = spawn(join(VENV_BIN, 'python'), [MOTO_SERVER, '-H', '127.0.0.1', '-p', String(port), '-c', tls.cert, '-k', tls.key], {
+  const child: ChildProcess = spawn(command.python, [...command.args, '-H', '127.0.0.1', '-p', String(port), '-c', tls.cert, '-k', tls.key], {
     env: { ...process.env, MOTO_ACM_VALIDATION_WAIT: '0', MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -31,29 +31,8 @@ import {
   type Emulator,
   type EmulatorPlan,
 } from '../../harness/emulator';
-import { expectNoChangesButDrift, SECURITY_GROUP_RULE_DRIFT, type EmulatorDrift } from '../helpers/emulator-drift';
+import { EMULATOR_DRIFT, expectNoChangesButDrift } from '../helpers/emulator-drift';
 import { expectedSubnets } from '../helpers/synth';
-
-/** What moto reads back differently from AWS in the Cachet dev stack (see expectNoChangesButDrift). */
-const EMULATOR_DRIFT: readonly EmulatorDrift[] = [
-  ...SECURITY_GROUP_RULE_DRIFT,
-  {
-    type: 'aws_rds_cluster_instance',
-    attribute: 'performance_insights_enabled',
-    why: 'moto does not keep Performance Insights settings and reads them back off',
-  },
-  { type: 'aws_rds_cluster_instance', attribute: 'performance_insights_kms_key_id', why: 'as performance_insights_enabled' },
-  { type: 'aws_rds_cluster_instance', attribute: 'performance_insights_retention_period', why: 'as performance_insights_enabled' },
-  {
-    type: 'aws_rds_cluster',
-    attribute: 'scaling_configuration',
-    why: 'moto answers an empty ScalingConfigurationInfo for a provisioned cluster, which AWS leaves out; the provider reads a block of nulls',
-  },
-  { type: 'aws_codebuild_project', attribute: 'encryption_key', why: "moto ignores a project's encryptionKey and answers the default alias/aws/s3" },
-  { type: 'aws_s3_bucket_notification', attribute: 'eventbridge', why: 'moto leaves EventBridgeConfiguration out of GetBucketNotificationConfiguration' },
-  { type: 'aws_lambda_function', attribute: 'dead_letter_config', why: "moto's Lambda keeps no DeadLetterConfig (not in its models) and answers none" },
-  { type: 'aws_lambda_function', attribute: 'logging_config', why: "moto's Lambda keeps no LoggingConfig and answers none" },
-];
 
 let applied: AppliedStack;
 let config: EnvironmentConfig;
@@ -245,7 +224,7 @@ describe('after the apply, Terraform wants nothing', () => {
   it(
     'plan -detailed-exitcode reports no changes (but the known emulator drift)',
     async () => {
-      expectNoChangesButDrift(await applied.planChanges(), EMULATOR_DRIFT);
+      expectNoChangesButDrift(await applied.planChanges(), EMULATOR_DRIFT.cachet);
     },
     EMULATOR_COMMAND_TIMEOUT_MS,
   );

@@ -28,7 +28,7 @@ import { releaseTimings } from '../../stacks/web/release-timings';
 import type { EnvironmentConfig } from '../../config/schema';
 import { runCodeBuild } from '../../harness/codebuild/runner';
 import { applyDevStack, EMULATOR_COMMAND_TIMEOUT_MS, emulatorClientConfig, MAX_REQUESTS, VENV_BIN, type AppliedStack } from '../../harness/emulator';
-import { expectNoChangesButDrift, SECURITY_GROUP_RULE_DRIFT, type EmulatorDrift } from '../helpers/emulator-drift';
+import { EMULATOR_DRIFT, expectNoChangesButDrift } from '../helpers/emulator-drift';
 import { bootInstance, type BootedInstance } from '../../harness/instance-boot';
 import type { Json } from '../../harness/offline-terraform';
 import { commitWorkingTree, head } from '../helpers/repository';
@@ -36,22 +36,6 @@ import { AL2023_AMI } from '../../constructs/platform';
 
 const REAL_AWS = join(VENV_BIN, 'aws');
 const STEP_TIMEOUT = EMULATOR_COMMAND_TIMEOUT_MS + 60_000;
-
-/**
- * Differences a plan shows only because moto does not keep what AWS keeps; each is named with the
- * attribute, and the test fails if one of them stops occurring (so the list cannot go stale).
- */
-const EMULATOR_DRIFT: readonly EmulatorDrift[] = [
-  { type: 'aws_autoscaling_group', attribute: 'default_instance_warmup', why: 'moto does not store DefaultInstanceWarmup and reads it back empty' },
-  {
-    type: 'aws_autoscaling_group',
-    attribute: 'capacity_reservation_specification',
-    why: 'moto answers no CapacityReservationSpecification, which the provider then plans to set',
-  },
-  { type: 'aws_autoscaling_policy', attribute: 'enabled', why: 'moto answers no Enabled for a scaling policy' },
-  { type: 'aws_autoscaling_policy', attribute: 'predictive_scaling_configuration', why: 'moto answers no PredictiveScalingConfiguration block' },
-  ...SECURITY_GROUP_RULE_DRIFT,
-];
 
 /** The deploy CodeBuild project's environment variables, as Terraform expressions. */
 function deployEnvironment(json: Json): Record<string, unknown> {
@@ -333,7 +317,7 @@ describe('after the apply and a release, Terraform wants nothing', () => {
     'plan -detailed-exitcode reports no changes (but the known emulator drift)',
     async () => {
       const plan = await timed('plan -detailed-exitcode', () => applied.planChanges());
-      expectNoChangesButDrift(plan, EMULATOR_DRIFT);
+      expectNoChangesButDrift(plan, EMULATOR_DRIFT.web);
     },
     STEP_TIMEOUT,
   );

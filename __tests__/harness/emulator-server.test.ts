@@ -23,8 +23,7 @@ import {
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMULATOR_GAPS, emulatorClientConfig, startEmulator, VENV_BIN, type Emulator } from '../../harness/emulator';
-import { MYSQL_MULTI_USER_ROTATION } from '../../constructs/database-application-user';
+import { emulatorClientConfig, startEmulator, VENV_BIN, type Emulator } from '../../harness/emulator';
 
 let emulator: Emulator;
 let s3: S3Client;
@@ -197,44 +196,5 @@ describe("the emulator's secret rotation", () => {
         new RotateSecretCommand({ SecretId: ARN, ClientRequestToken: '00000000-0000-4000-8000-000000000004', RotationRules: { AutomaticallyAfterDays: 30 } }),
       ),
     ).rejects.toThrow(/Previous rotation request is still in progress/);
-  });
-});
-
-describe("the emulator's gaps", () => {
-  it("has no Serverless Application Repository: AWS's own rotation application is refused (the gap EMULATOR_GAPS lists)", () => {
-    // GIVEN the application and version the Cachet stack deploys, which AWS serves
-    const call = () =>
-      execFileSync(
-        join(VENV_BIN, 'aws'),
-        [
-          'serverlessrepo',
-          'create-cloud-formation-change-set',
-          '--region',
-          'eu-west-1',
-          '--application-id',
-          MYSQL_MULTI_USER_ROTATION.applicationId,
-          '--semantic-version',
-          MYSQL_MULTI_USER_ROTATION.semanticVersion,
-          '--stack-name',
-          'rotation',
-          '--cli-read-timeout',
-          '10',
-        ],
-        {
-          env: {
-            PATH: process.env.PATH!,
-            AWS_ENDPOINT_URL: emulator.endpoint,
-            AWS_CA_BUNDLE: emulator.caBundle,
-            AWS_ACCESS_KEY_ID: 't',
-            AWS_SECRET_ACCESS_KEY: 't',
-            AWS_MAX_ATTEMPTS: '1',
-          },
-          encoding: 'utf8',
-          stdio: 'pipe',
-        },
-      );
-    // THEN moto, which has no serverlessrepo module, fails it
-    expect(call).toThrow(/error occurred \(500\) when calling the CreateCloudFormationChangeSet operation/);
-    expect(EMULATOR_GAPS.map((g) => g.pattern)).toContain('aws_serverlessapplicationrepository_cloudformation_stack.*');
   });
 });
