@@ -3,7 +3,10 @@
 // in an isolated root: a private mount namespace (unshare, as root) where /etc, /var and /tmp are
 // overlays of this machine's (writes land in a throwaway upper directory), /opt is empty and
 // /usr/local/sbin holds the instance's tools: the real AWS CLI and a systemctl stand-in
-// (instance-boot/systemctl) that starts the unit's ExecStart with its User, Environment and drop-ins.
+// (instance-boot/systemctl) that starts the unit's ExecStart as systemd would for what our units use:
+// User, Environment and drop-ins, Restart=, the stop signal and timeout, and the sandboxing that
+// changes behaviour (file system protection, private /tmp, no_new_privs and a socket filter applied
+// by instance-boot/sandbox.py).
 // The network is this machine's, so the service answers on loopback and the CLI reaches the
 // emulator. Nothing the script writes leaves the namespace's directories.
 import { spawn, spawnSync } from 'node:child_process';
@@ -11,6 +14,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSyn
 import { join, resolve } from 'node:path';
 
 const STAND_IN = resolve(__dirname, 'instance-boot', 'systemctl');
+const SANDBOX = resolve(__dirname, 'instance-boot', 'sandbox.py');
 const CLOUD_INIT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export interface BootOptions {
@@ -78,6 +82,8 @@ export async function bootInstance(options: BootOptions): Promise<BootedInstance
   for (const d of ['opt', 'sbin']) mkdirSync(join(root, d));
   copyFileSync(STAND_IN, join(root, 'sbin', 'systemctl'));
   chmodSync(join(root, 'sbin', 'systemctl'), 0o755);
+  copyFileSync(SANDBOX, join(root, 'sbin', 'standin-sandbox'));
+  chmodSync(join(root, 'sbin', 'standin-sandbox'), 0o755);
   symlinkSync(options.awsCli, join(root, 'sbin', 'aws'));
   writeFileSync(join(root, 'user-data'), options.userData);
   const trusted: Record<string, string> = {};

@@ -885,3 +885,28 @@ describe.each(environmentNames().map((name) => [name, new Env(name, stacksOf(nam
     expect(idle).toEqual([]);
   });
 });
+
+describe('two environments in one account', () => {
+  // GIVEN dev and staging deployed to the same account (the shipped files use one account each)
+  const account = config('dev').accountId;
+  const stacks = Object.fromEntries(
+    buildStacks(Testing.app(), [config('dev'), config('staging', { accountId: account })]).map((s) => [s.node.id, JSON.parse(Testing.synth(s))]),
+  );
+  const policies = new AccountPolicies(stacks);
+  const release = (env: string) => `${policies.arn(`web-${env}`, 'aws_s3_bucket', 'releases_bucket')}/webapp/v1.tar.gz`;
+  const fleet = (env: string) => policies.arn(`web-${env}`, 'aws_iam_role', 'fleet_instance-role');
+
+  it.each([
+    ['dev', 'dev', 'Allowed'],
+    ['staging', 'staging', 'Allowed'],
+    ['dev', 'staging', 'ImplicitlyDenied'],
+    ['staging', 'dev', 'ImplicitlyDenied'],
+  ] as const)("the %s fleet reading %s's release: %s", async (reader, owner, decision) => {
+    expect(await policies.decide({ principal: fleet(reader), action: 's3:GetObject', resource: release(owner), context: TLS })).toBe(decision);
+  });
+
+  it("the staging deploy role cannot publish to dev's releases", async () => {
+    const deploy = policies.arn('web-staging', 'aws_iam_role', 'delivery_deploy-role');
+    expect(await policies.decide({ principal: deploy, action: 's3:PutObject', resource: release('dev'), context: TLS })).toBe('ImplicitlyDenied');
+  });
+});
