@@ -108,20 +108,32 @@ export class AccountPolicies {
       .flatMap((p) => p.doc.Statement.map((s, index) => ({ policy: p.address, index, sid: s.Sid as string | undefined, effect: String(s.Effect) })));
   }
 
-  /** IAM's decision on `request`, optionally as if `without` were removed from its policy. */
-  async decide(request: AuthorizationRequest, without?: StatementRef): Promise<Decision> {
-    const strip = (p: OwnedPolicy): PolicyDoc =>
-      without && p.address === without.policy ? { ...p.doc, Statement: p.doc.Statement.filter((_, i) => i !== without.index) } : p.doc;
+  /** The policies IAM consults for `request`: the principal's identity policies and the resource's policy. */
+  private consultedPolicies(request: AuthorizationRequest): { identity: OwnedPolicy[]; resource: OwnedPolicy[] } {
     const roleName = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(request.principal);
     const ownRole = roleName?.[1] === this.accountId ? roleName[2] : undefined;
     if (ownRole !== undefined && !this.identity.has(ownRole) && !this.isRole(request.principal)) {
       throw new Error(`principal ${request.principal}: no role of that name in the stacks`);
     }
+    return { identity: ownRole ? (this.identity.get(ownRole) ?? []) : [], resource: this.resourcePolicies.get(this.governedBy(request)) ?? [] };
+  }
+
+  /** Whether `statement` is in a policy IAM consults for `request` (only then can removing it change the decision). */
+  consults(request: AuthorizationRequest, statement: StatementRef): boolean {
+    const { identity, resource } = this.consultedPolicies(request);
+    return [...identity, ...resource].some((p) => p.address === statement.policy);
+  }
+
+  /** IAM's decision on `request`, optionally as if `without` were removed from its policy. */
+  async decide(request: AuthorizationRequest, without?: StatementRef): Promise<Decision> {
+    const strip = (p: OwnedPolicy): PolicyDoc =>
+      without && p.address === without.policy ? { ...p.doc, Statement: p.doc.Statement.filter((_, i) => i !== without.index) } : p.doc;
+    const consulted = this.consultedPolicies(request);
     const identityPolicies = [
-      ...(ownRole ? (this.identity.get(ownRole) ?? []).map((p) => ({ name: p.address, policy: strip(p) })) : []),
+      ...consulted.identity.map((p) => ({ name: p.address, policy: strip(p) })),
       ...(request.identityPolicies ?? []).map((policy, i) => ({ name: `given-${i}`, policy })),
     ];
-    const governing = this.resourcePolicies.get(this.governedBy(request)) ?? [];
+    const governing = consulted.resource;
     const resourcePolicy = governing.length ? { Version: '2012-10-17', Statement: governing.flatMap((p) => strip(p).Statement) } : undefined;
     const simulation: Simulation = {
       request: {
