@@ -309,6 +309,17 @@ export function emulatorClientConfig(emulator: Pick<Emulator, 'endpoint'>, regio
   };
 }
 
+/** What the AWS CLI needs to talk to the emulator: its endpoint, dummy keys, and its CA to verify TLS. */
+export function emulatorCliEnv(emulator: Pick<Emulator, 'endpoint' | 'caBundle'>): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    AWS_ENDPOINT_URL: emulator.endpoint,
+    AWS_CA_BUNDLE: emulator.caBundle,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+  };
+}
+
 function ping(endpoint: string): Promise<boolean> {
   return new Promise((done) => {
     const req = request(`${endpoint}/moto-api/`, { agent: emulatorAgent, timeout: 1000 }, (res) => {

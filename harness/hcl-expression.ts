@@ -111,27 +111,25 @@ class Parser {
   }
 
   private list(): unknown[] {
-    this.expect('[');
-    const out: unknown[] = [];
-    for (this.skipSpace(); this.src[this.pos] !== ']'; this.skipSpace()) {
-      out.push(this.expression());
-      this.separator(']');
-    }
-    this.pos++;
-    return out;
+    return this.sequence('[', ']');
   }
 
   private call(name: string): unknown {
     const fn = FUNCTIONS[name];
     if (!fn) throw this.error(`a known function, not ${name}() (known: ${Object.keys(FUNCTIONS).join(', ')})`);
-    this.expect('(');
-    const args: unknown[] = [];
-    for (this.skipSpace(); this.src[this.pos] !== ')'; this.skipSpace()) {
-      args.push(this.expression());
-      this.separator(')');
+    return fn(...this.sequence('(', ')'));
+  }
+
+  /** Comma-separated expressions between `open` and `close` (a trailing comma allowed). */
+  private sequence(open: string, close: string): unknown[] {
+    this.expect(open);
+    const out: unknown[] = [];
+    for (this.skipSpace(); this.src[this.pos] !== close; this.skipSpace()) {
+      out.push(this.expression());
+      this.separator(close);
     }
     this.pos++;
-    return fn(...args);
+    return out;
   }
 
   private traversal(root: string): Traversal {

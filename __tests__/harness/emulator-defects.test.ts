@@ -10,7 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing } from 'cdktf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMULATOR_ACCOUNT_ID, EMULATOR_GAPS, MOTO_DEFECTS, startEmulator, VENV_BIN, type Emulator, type MotoDefect } from '../../harness/emulator';
+import {
+  EMULATOR_ACCOUNT_ID,
+  EMULATOR_GAPS,
+  emulatorCliEnv,
+  MOTO_DEFECTS,
+  startEmulator,
+  VENV_BIN,
+  type Emulator,
+  type MotoDefect,
+} from '../../harness/emulator';
 import { MYSQL_MULTI_USER_ROTATION } from '../../constructs/database-application-user';
 import { CachetStack } from '../../stacks/cachet/cachet-stack';
 import { WebStack } from '../../stacks/web/web-stack';
@@ -32,14 +41,7 @@ afterAll(async () => emulator?.stop());
 function aws(...args: string[]): Json {
   try {
     const out = execFileSync(join(VENV_BIN, 'aws'), [...args, '--region', REGION, '--output', 'json', '--cli-read-timeout', '10'], {
-      env: {
-        PATH: process.env.PATH!,
-        AWS_ENDPOINT_URL: emulator.endpoint,
-        AWS_CA_BUNDLE: emulator.caBundle,
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing',
-        AWS_MAX_ATTEMPTS: '1',
-      },
+      env: { ...emulatorCliEnv(emulator), AWS_MAX_ATTEMPTS: '1' },
       encoding: 'utf8',
       stdio: 'pipe',
     });
@@ -103,6 +105,15 @@ function launchTemplateAndGroup(): string {
     '100',
   );
   return group;
+}
+
+/** A target tracking policy on a new group, as DescribePolicies answers it. */
+function targetTrackingPolicy(...extra: string[]): Json {
+  const group = launchTemplateAndGroup();
+  const tracking = { PredefinedMetricSpecification: { PredefinedMetricType: 'ASGAverageCPUUtilization' }, TargetValue: 50 };
+  const policy = ['--policy-name', 'p', '--policy-type', 'TargetTrackingScaling', '--target-tracking-configuration', JSON.stringify(tracking)];
+  aws('autoscaling', 'put-scaling-policy', '--auto-scaling-group-name', group, ...policy, ...extra);
+  return aws('autoscaling', 'describe-policies', '--auto-scaling-group-name', group).ScalingPolicies[0];
 }
 
 function lambdaFunction(...extra: string[]): Json {
@@ -269,41 +280,10 @@ const REPRODUCTIONS: Record<MotoDefect, () => void | Promise<void>> = {
     expect(group.CapacityReservationSpecification).toBeUndefined();
   },
   scalingPolicyEnabled: () => {
-    const group = launchTemplateAndGroup();
-    const tracking = { PredefinedMetricSpecification: { PredefinedMetricType: 'ASGAverageCPUUtilization' }, TargetValue: 50 };
-    aws(
-      'autoscaling',
-      'put-scaling-policy',
-      '--auto-scaling-group-name',
-      group,
-      '--policy-name',
-      'p',
-      '--policy-type',
-      'TargetTrackingScaling',
-      '--target-tracking-configuration',
-      JSON.stringify(tracking),
-      '--enabled',
-    );
-    const [policy] = aws('autoscaling', 'describe-policies', '--auto-scaling-group-name', group).ScalingPolicies;
-    expect(policy.Enabled).toBeUndefined();
+    expect(targetTrackingPolicy('--enabled').Enabled).toBeUndefined();
   },
   scalingPolicyPredictive: () => {
-    const group = launchTemplateAndGroup();
-    const tracking = { PredefinedMetricSpecification: { PredefinedMetricType: 'ASGAverageCPUUtilization' }, TargetValue: 50 };
-    aws(
-      'autoscaling',
-      'put-scaling-policy',
-      '--auto-scaling-group-name',
-      group,
-      '--policy-name',
-      'p',
-      '--policy-type',
-      'TargetTrackingScaling',
-      '--target-tracking-configuration',
-      JSON.stringify(tracking),
-    );
-    const [policy] = aws('autoscaling', 'describe-policies', '--auto-scaling-group-name', group).ScalingPolicies;
-    expect(policy.PredictiveScalingConfiguration ?? {}).toEqual({});
+    expect(targetTrackingPolicy().PredictiveScalingConfiguration ?? {}).toEqual({});
   },
   rdsPerformanceInsights: () => {
     const { instance } = auroraCluster();

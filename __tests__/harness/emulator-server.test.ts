@@ -23,7 +23,7 @@ import {
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorClientConfig, startEmulator, VENV_BIN, type Emulator } from '../../harness/emulator';
+import { emulatorClientConfig, emulatorCliEnv, startEmulator, VENV_BIN, type Emulator } from '../../harness/emulator';
 
 let emulator: Emulator;
 let s3: S3Client;
@@ -95,13 +95,7 @@ describe("the emulator's record sets", () => {
 describe("the emulator's CodeBuild projects", () => {
   const aws = (...args: string[]) =>
     execFileSync(join(VENV_BIN, 'aws'), ['--region', 'eu-west-1', '--output', 'json', ...args], {
-      env: {
-        PATH: process.env.PATH!,
-        AWS_ENDPOINT_URL: emulator.endpoint,
-        AWS_CA_BUNDLE: emulator.caBundle,
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing',
-      },
+      env: emulatorCliEnv(emulator),
       encoding: 'utf8',
     });
   const create = (name: string) =>
