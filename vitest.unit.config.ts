@@ -14,6 +14,7 @@ export default defineConfig({
       '__tests__/stacks/**/*.test.ts',
       '__tests__/main.test.ts',
       '__tests__/layers.test.ts',
+      '__tests__/package-lock.test.ts',
       '__tests__/summary-reporter.test.ts',
       '__tests__/tools/docs.test.ts',
       '__tests__/bench/**/*.test.ts',
