@@ -107,6 +107,11 @@ function launchTemplateAndGroup(): string {
   return group;
 }
 
+/** A new group, as DescribeAutoScalingGroups answers it. */
+function describedGroup(): Json {
+  return aws('autoscaling', 'describe-auto-scaling-groups', '--auto-scaling-group-names', launchTemplateAndGroup()).AutoScalingGroups[0];
+}
+
 /** A target tracking policy on a new group, as DescribePolicies answers it. */
 function targetTrackingPolicy(...extra: string[]): Json {
   const group = launchTemplateAndGroup();
@@ -272,12 +277,10 @@ const REPRODUCTIONS: Record<MotoDefect, () => void | Promise<void>> = {
     expect(rules.find((r: Json) => r.ReferencedGroupInfo)?.Description).toBeUndefined();
   },
   asgDefaultInstanceWarmup: () => {
-    const [group] = aws('autoscaling', 'describe-auto-scaling-groups', '--auto-scaling-group-names', launchTemplateAndGroup()).AutoScalingGroups;
-    expect(group.DefaultInstanceWarmup).toBeUndefined();
+    expect(describedGroup().DefaultInstanceWarmup).toBeUndefined();
   },
   asgCapacityReservation: () => {
-    const [group] = aws('autoscaling', 'describe-auto-scaling-groups', '--auto-scaling-group-names', launchTemplateAndGroup()).AutoScalingGroups;
-    expect(group.CapacityReservationSpecification).toBeUndefined();
+    expect(describedGroup().CapacityReservationSpecification).toBeUndefined();
   },
   scalingPolicyEnabled: () => {
     expect(targetTrackingPolicy('--enabled').Enabled).toBeUndefined();
