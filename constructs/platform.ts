@@ -3,6 +3,9 @@
  * policy of every HTTPS listener, and the CodeBuild image.
  */
 
+/** The CPU architecture of the AMI below: the web instances' binaries are built for it. */
+export const AL2023_AMI_ARCHITECTURE = 'x86_64';
+
 /** AWS's public SSM parameter naming the latest Amazon Linux 2023 AMI. */
 export const AL2023_AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
 
@@ -14,3 +17,21 @@ export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 
 /** CodeBuild image of every project unless its props name another (Go, the AWS CLI, jq and Docker are on it). */
 export const DEFAULT_BUILD_IMAGE = 'aws/codebuild/amazonlinux-x86_64-standard:5.0';
+
+export type Architecture = 'x86_64' | 'arm64';
+
+/**
+ * The CPU architecture of an EC2 instance type, from its family: Graviton families carry a `g`
+ * after the generation (t4g, m6gd, c7gn, g5g) or are `a1`; the rest are x86_64 (g4dn is a GPU x86).
+ */
+export function instanceArchitecture(instanceType: string): Architecture {
+  const family = /^([a-z]+)(\d+)([a-z-]*)\./.exec(instanceType);
+  if (!family) throw new Error(`"${instanceType}" is not an EC2 instance type such as t3.small`);
+  return family[1] === 'a' || family[3].includes('g') ? 'arm64' : 'x86_64';
+}
+
+/** Go's names for an architecture (GOARCH) and the ELF header's machine field (e_machine, little-endian hex). */
+export const ARCHITECTURE_BUILD: Readonly<Record<Architecture, { readonly goarch: string; readonly elfMachine: string }>> = {
+  x86_64: { goarch: 'amd64', elfMachine: '3e00' },
+  arm64: { goarch: 'arm64', elfMachine: 'b700' },
+};

@@ -2,10 +2,10 @@
 // directories before their files, owner root, a fixed time, modes normalised to 0755 (executable)
 // or 0644, gzip without a name or time. Release archives made at synth keep their hash, and so
 // their S3 object, until a file really changes.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { listFiles } from './zip';
+import { listFiles, normalisedMode } from './zip';
 
 /** 1980-01-01T00:00:00Z, the time of every entry (as in the ZIP writer). */
 const MTIME = 315532800;
@@ -47,7 +47,7 @@ export function tarGzDirectory(dir: string): Buffer {
       continue;
     }
     const data = readFileSync(join(dir, path));
-    const mode = statSync(join(dir, path)).mode & 0o111 ? 0o755 : 0o644;
+    const mode = normalisedMode(join(dir, path));
     blocks.push(header(path, mode, data.length, '0'), data, Buffer.alloc((BLOCK - (data.length % BLOCK)) % BLOCK));
   }
   blocks.push(Buffer.alloc(2 * BLOCK));

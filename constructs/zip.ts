@@ -33,11 +33,19 @@ export function listFiles(dir: string): string[] {
   return out.sort();
 }
 
+/**
+ * A file's mode as every archive writer records it: 0755 when anyone may execute it, else 0644, so
+ * the checkout's umask (0664 under umask 002) never reaches an archive or its hash.
+ */
+export function normalisedMode(path: string): number {
+  return statSync(path).mode & 0o111 ? 0o755 : 0o644;
+}
+
 // 1980-01-01 00:00:00 in MS-DOS format: the earliest ZIP can say, used for every entry.
 const DOS_TIME = 0;
 const DOS_DATE = (0 << 9) | (1 << 5) | 1;
 
-/** Zips every file below `dir` (deflated, Unix mode kept), deterministically. */
+/** Zips every file below `dir` (deflated, modes normalised), deterministically. */
 export function zipDirectory(dir: string): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
@@ -47,7 +55,7 @@ export function zipDirectory(dir: string): Buffer {
     const compressed = deflateRawSync(data, { level: 9 });
     const name = Buffer.from(path, 'utf8');
     const crc = crc32(data);
-    const mode = statSync(join(dir, path)).mode & 0o777;
+    const mode = normalisedMode(join(dir, path));
 
     // The fields both headers share, in the same order: version needed (2.0, deflate), flags
     // (UTF-8 names), method (deflate), time, date, CRC-32, sizes, name length.

@@ -37,6 +37,12 @@ describe('the example environments', () => {
 describe('bad configuration is refused with the field and the fix', () => {
   it.each([
     {
+      bad: 'a Graviton (arm64) web instance type, which the x86_64 AMI cannot run',
+      input: configInput('dev', { webapp: { instanceType: 't4g.small' } }),
+      error:
+        /webapp\.instanceType: .*Graviton \(arm64\) type, but the web instances run the x86_64 Amazon Linux 2023 AMI; use an x86_64 type such as t3\.small/,
+    },
+    {
       bad: 'a malformed VPC CIDR',
       input: configInput('dev', { network: { vpcCidr: '10.10.0.0/33' } }),
       error: /network\.vpcCidr: "10\.10\.0\.0\/33" has a prefix length above 32/,

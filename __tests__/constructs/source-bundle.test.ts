@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { ARCHIVE_WRITER_VERSION, SourceBundle } from '../../constructs/source-bundle';
+import { ARCHIVE_WRITER_VERSION, bundleHash, SourceBundle } from '../../constructs/source-bundle';
 import { tarGzDirectory } from '../../constructs/tar';
 import { crc32, zipDirectory } from '../../constructs/zip';
 import { emptyStack } from '../helpers/synth';
@@ -33,8 +33,10 @@ function readWithPython(zip: Buffer): { name: string; mode: number; text: string
 }
 
 describe('zipDirectory', () => {
-  it('writes an archive another reader opens, with every file, its content and mode', () => {
+  it('writes an archive another reader opens, with every file, its content and its mode normalised to 755/644', () => {
+    // GIVEN a fixture with a group-writable file, as a loose umask leaves it
     const dir = fixture();
+    chmodSync(join(dir, 'docker-compose.yml'), 0o664);
     const entries = readWithPython(zipDirectory(dir));
     expect(entries.map((e) => [e.name, e.mode.toString(8)])).toEqual([
       ['.ebextensions/a.config', '644'],
@@ -96,10 +98,11 @@ describe('tarGzDirectory', () => {
 });
 
 describe('SourceBundle', () => {
-  it('pins what the archive writers write, so a change to them bumps ARCHIVE_WRITER_VERSION (the archive cache key)', () => {
+  it('pins what the archive writers write, so a change to them bumps ARCHIVE_WRITER_VERSION (part of every bundle hash)', () => {
     // If this fails after a change to zip.ts or tar.ts, bump ARCHIVE_WRITER_VERSION and update the
-    // hashes; after a Node upgrade with another zlib, update the zlib version and the hashes.
-    expect([ARCHIVE_WRITER_VERSION, process.versions.zlib]).toEqual([1, '1.3.1-e00f703']);
+    // hashes; after a Node upgrade with another zlib, update the zlib version and the hashes (the
+    // bundle hashes do not change with zlib).
+    expect([ARCHIVE_WRITER_VERSION, process.versions.zlib]).toEqual([2, '1.3.1-e00f703']);
     const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
     expect([sha(zipDirectory(fixture())), sha(tarGzDirectory(fixture()))]).toEqual([
       'cd10232af70e7103edbf81b94ff7af83c815113e1cfd764d2105ad229146f88b',
@@ -109,16 +112,32 @@ describe('SourceBundle', () => {
 
   it.each([
     ['content', (dir: string) => writeFileSync(join(dir, 'run.sh'), '#!/bin/sh\necho bye\n')],
-    ['mode', (dir: string) => chmodSync(join(dir, 'run.sh'), 0o700)],
+    ['executable bit', (dir: string) => chmodSync(join(dir, 'run.sh'), 0o644)],
     ['name', (dir: string) => renameSync(join(dir, 'run.sh'), join(dir, 'start.sh'))],
-  ])('bundles again, not from the cache, when a file changes its %s', (_what, change) => {
+  ])('hashes again when a file changes its %s', (_what, change) => {
     const dir = fixture();
     const before = new SourceBundle(emptyStack(), 'b', { directory: dir }).hash;
     expect(new SourceBundle(emptyStack(), 'b', { directory: dir }).hash).toBe(before);
     change(dir);
     const after = new SourceBundle(emptyStack(), 'b', { directory: dir });
     expect(after.hash).not.toBe(before);
-    expect(after.hash).toBe(createHash('sha256').update(zipDirectory(dir)).digest('hex'));
+    expect(after.hash).toBe(bundleHash(dir, 'zip'));
+  });
+
+  it.each([
+    [
+      'a umask that leaves files group-writable (0664, 0775)',
+      (dir: string) => [chmodSync(join(dir, 'run.sh'), 0o775), chmodSync(join(dir, 'docker-compose.yml'), 0o664)],
+    ],
+    ['a tighter mode (0700)', (dir: string) => chmodSync(join(dir, 'run.sh'), 0o700)],
+    ['new timestamps', (dir: string) => utimesSync(join(dir, 'run.sh'), new Date(2001, 1, 1), new Date(2001, 1, 1))],
+  ])('keeps its hash and archive bytes under %s', (_what, change) => {
+    const dir = fixture();
+    const before = new SourceBundle(emptyStack(), 'b', { directory: dir });
+    const bytes = zipDirectory(dir);
+    change(dir);
+    expect(new SourceBundle(emptyStack(), 'b', { directory: dir }).hash).toBe(before.hash);
+    expect(zipDirectory(dir).equals(bytes)).toBe(true);
   });
 
   it('refuses a directory that does not exist', () => {

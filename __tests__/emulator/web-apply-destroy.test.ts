@@ -33,6 +33,8 @@ import { bootInstance, type BootedInstance } from '../../harness/instance-boot';
 import type { Json } from '../../harness/offline-terraform';
 import { commitWorkingTree, head } from '../helpers/repository';
 import { AL2023_AMI } from '../../constructs/platform';
+import { tarGzDirectory } from '../../constructs/tar';
+import { initialReleaseDirectory } from '../../stacks/web/webapp-release';
 
 const REAL_AWS = join(VENV_BIN, 'aws');
 const STEP_TIMEOUT = EMULATOR_COMMAND_TIMEOUT_MS + 60_000;
@@ -338,6 +340,18 @@ describe('a missing or broken release fails the boot loudly, installing nothing'
       /gzip|not in gzip format|Error is not recoverable/,
     ],
     ['missing', deleteEveryVersion, /404|Not Found|does not exist/],
+    [
+      'arm64 (built for another architecture than the instances)',
+      async (bucket: string) =>
+        aws.s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: initialKey(),
+            Body: tarGzDirectory(initialReleaseDirectory(config.webapp.initialReleaseVersion, 'arm64')),
+          }),
+        ),
+      /bin\/webapp in .* is not a Linux x86_64 executable/,
+    ],
   ])(
     'a %s release object',
     async (_case, breakRelease, error) => {

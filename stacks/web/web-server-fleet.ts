@@ -19,7 +19,14 @@ import type { PrivateBucket } from '../../constructs/private-bucket';
 import { managedPolicyArn, serviceAssumeRolePolicy, type AwsLocation } from '../../constructs/policy';
 import type { PublicLoadBalancer } from '../../constructs/public-load-balancer';
 import type { SourceBundle } from '../../constructs/source-bundle';
-import { AL2023_AMI, AL2023_AMI_PARAMETER } from '../../constructs/platform';
+import {
+  AL2023_AMI,
+  AL2023_AMI_ARCHITECTURE,
+  AL2023_AMI_PARAMETER,
+  ARCHITECTURE_BUILD,
+  instanceArchitecture,
+  type Architecture,
+} from '../../constructs/platform';
 import { Grant, InlinePolicy, type IGrantable } from '../../constructs/grants';
 import type { MetricDefinition } from '../../constructs/monitoring';
 
@@ -154,6 +161,7 @@ export class WebServerFleet extends Construct implements IConnectable {
       timings: t,
       // The load balancer's nodes live in the public subnets: their X-Forwarded-For names the client.
       trustedProxies: props.network.publicSubnetCidrs,
+      architecture: instanceArchitecture(props.instanceType),
     });
     this.userData = Fn.base64encode(Fn.replace(Fn.rawString(script), bucketPlaceholder, this.releaseBucket.bucket));
 
@@ -375,6 +383,8 @@ export interface UserDataOptions {
   readonly timings: ReleaseTimings;
   /** CIDR blocks whose X-Forwarded-For the service believes (TRUSTED_PROXIES): the load balancer's subnets. */
   readonly trustedProxies: readonly string[];
+  /** The instances' CPU architecture: a release whose binary is built for another is refused. @default 'x86_64' (the AMI's) */
+  readonly architecture?: Architecture;
 }
 
 /**
@@ -401,6 +411,9 @@ export function userData(o: UserDataOptions): string {
     '  [ -s "$staging/root/$f" ] || { echo "webapp-install: FAILED: $release has no $f; nothing was installed or started" >&2; exit 1; }',
     'done',
     '[ -x "$staging/root/bin/webapp" ] || { echo "webapp-install: FAILED: bin/webapp in $release is not executable" >&2; exit 1; }',
+    '# A Linux executable for this machine: the ELF magic, then e_machine (bytes 18-19, little-endian).',
+    'elf=$(od -An -tx1 -N20 "$staging/root/bin/webapp" | tr -d " \\n")',
+    `[ "\${elf:0:8}" = 7f454c46 ] && [ "\${elf:36:4}" = ${ARCHITECTURE_BUILD[o.architecture ?? AL2023_AMI_ARCHITECTURE].elfMachine} ] || { echo "webapp-install: FAILED: bin/webapp in $release is not a Linux ${o.architecture ?? AL2023_AMI_ARCHITECTURE} executable (ELF header $elf); nothing was installed or started" >&2; exit 1; }`,
     'id webapp >/dev/null 2>&1 || useradd --system --no-create-home --shell /sbin/nologin webapp',
     'rm -rf /opt/webapp',
     'mv "$staging/root" /opt/webapp',

@@ -17,6 +17,7 @@ import { AlarmTopic, Monitoring } from '../../constructs/monitoring';
 import { instanceSecurityGroup, loadBalancerSecurityGroup } from '../../constructs/web-tier';
 import { EnvironmentStack } from '../environment-stack';
 import { initialReleaseDirectory } from './webapp-release';
+import { instanceArchitecture } from '../../constructs/platform';
 
 /** The stem of the web stack's resource names, `<project>-<name>-web`. */
 function webNameStem(config: EnvironmentConfig): string {
@@ -86,7 +87,10 @@ export class WebStack extends EnvironmentStack {
     });
 
     const releases = new PrivateBucket(this, 'releases', { namePrefix: `${name}-releases-`, encryptionKey: key, forceDestroy: config.forceDestroyBuckets });
-    const initialRelease = new SourceBundle(this, 'initial-release', { directory: initialReleaseDirectory(web.initialReleaseVersion), format: 'tar.gz' });
+    const initialRelease = new SourceBundle(this, 'initial-release', {
+      directory: initialReleaseDirectory(web.initialReleaseVersion, instanceArchitecture(web.instanceType)),
+      format: 'tar.gz',
+    });
     this.fleet = new WebServerFleet(this, 'fleet', {
       name,
       location,

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ARCHITECTURE_BUILD, type Architecture } from '../../constructs/platform';
 import { listFiles } from '../../constructs/zip';
 import { projectPath } from '../../project';
 
@@ -30,12 +31,14 @@ function goVersion(): string {
 
 /**
  * A directory holding the initial release (bin/webapp stamped with `version` and a source hash,
- * webapp.service): what app/build.sh makes, built once per source content and Go version and kept
- * in the system's temporary directory. The same sources and Go give the same bytes (-trimpath,
- * no VCS stamp), so the archive, its hash and the S3 object stay put until app/ changes.
+ * webapp.service) for Linux on `architecture`, whatever machine synthesizes: what app/build.sh
+ * makes, built once per source content, Go version and target and kept in the system's temporary
+ * directory. The same sources and Go give the same bytes (-trimpath, no VCS stamp), so the archive,
+ * its hash and the S3 object stay put until app/ changes.
  */
-export function initialReleaseDirectory(version: string): string {
-  const hash = createHash('sha256').update(`${goVersion()}\0${version}\0`);
+export function initialReleaseDirectory(version: string, architecture: Architecture): string {
+  const target = { GOOS: 'linux', GOARCH: ARCHITECTURE_BUILD[architecture].goarch, CGO_ENABLED: '0' };
+  const hash = createHash('sha256').update(`${goVersion()}\0${version}\0${target.GOOS}/${target.GOARCH}\0`);
   for (const file of sourceFiles())
     hash
       .update(`${file}\0`)
@@ -48,7 +51,10 @@ export function initialReleaseDirectory(version: string): string {
 
   mkdirSync(cacheRoot, { recursive: true });
   const staging = mkdtempSync(join(cacheRoot, `${key}.building-`));
-  const build = spawnSync('bash', [join(APP_DIR, 'build.sh'), version, `src-${key.slice(0, 12)}`, staging, '--skip-tests'], { encoding: 'utf8' });
+  const build = spawnSync('bash', [join(APP_DIR, 'build.sh'), version, `src-${key.slice(0, 12)}`, staging, '--skip-tests'], {
+    encoding: 'utf8',
+    env: { ...process.env, ...target },
+  });
   if (build.status !== 0) {
     rmSync(staging, { recursive: true, force: true });
     throw new Error(`Building the initial release (app/build.sh) failed:\n${build.stderr || build.error}`);

@@ -1,7 +1,12 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { releaseTimings } from '../../../stacks/web/release-timings';
 import { userData, type WebServerFleetProps } from '../../../stacks/web/web-server-fleet';
+import { initialReleaseDirectory } from '../../../stacks/web/webapp-release';
 import { addTestFleet, config, emptyStack, resourceList, synth, type Json } from '../../helpers/synth';
 import { AL2023_AMI } from '../../../constructs/platform';
 
@@ -34,6 +39,31 @@ describe('WebServerFleet launch template', () => {
     expect(script).toContain(`TimeoutStopSec=${timings.stopTimeoutSeconds}`);
     expect(script).toContain('systemctl enable --now webapp');
   });
+
+  it.each([
+    ['x86_64', 'x86_64', 0],
+    ['x86_64', 'arm64', 1],
+    ['arm64', 'arm64', 0],
+    ['arm64', 'x86_64', 1],
+  ] as const)(
+    'on %s instances, installs a release built for %s only if they match (exit %i), before anything is installed',
+    (instances, built, exit) => {
+      // GIVEN the user data's architecture check, as it runs, and a release built for `built`
+      const script = userData({ releaseUri: 's3://b/webapp/v1.tar.gz', region: 'eu-west-1', port: 8080, timings, trustedProxies: [], architecture: instances });
+      const check = script.split('\n').filter((l) => /\belf\b/.test(l));
+      const staging = mkdtempSync(join(tmpdir(), 'staging-'));
+      symlinkSync(initialReleaseDirectory('v-arch-check', built), join(staging, 'root'));
+      // WHEN it runs against that binary, where the user data unpacked it
+      const run = spawnSync('bash', ['-c', ['set -euo pipefail', `staging=${staging} release=s3://b/webapp/v1.tar.gz`, ...check].join('\n')], {
+        encoding: 'utf8',
+      });
+      // THEN it passes only the matching one, naming the architecture it wanted
+      expect(check).toHaveLength(2);
+      expect(run.status).toBe(exit);
+      if (exit) expect(run.stderr).toMatch(new RegExp(`webapp-install: FAILED: bin/webapp in .* is not a Linux ${instances} executable`));
+    },
+    180_000,
+  );
 
   it("trusts X-Forwarded-For only from the load balancer's subnets, the network's public ones", () => {
     // GIVEN a fleet in the test network (public subnets 10.0.0-2.0/24)

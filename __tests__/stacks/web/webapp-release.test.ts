@@ -9,7 +9,7 @@ import { initialReleaseDirectory } from '../../../stacks/web/webapp-release';
 describe('initialReleaseDirectory', () => {
   it('holds an executable bin/webapp stamped with the version, and the systemd unit', () => {
     // WHEN
-    const dir = initialReleaseDirectory('v-initial-test');
+    const dir = initialReleaseDirectory('v-initial-test', 'x86_64');
     // THEN
     expect(statSync(join(dir, 'bin', 'webapp')).mode & 0o111).not.toBe(0);
     expect(readFileSync(join(dir, 'webapp.service'), 'utf8')).toBe(readFileSync(projectPath('app', 'deploy', 'webapp.service'), 'utf8'));
@@ -17,17 +17,43 @@ describe('initialReleaseDirectory', () => {
   }, 120_000);
 
   it('is built once per source content: the same call gives the same directory', () => {
-    expect(initialReleaseDirectory('v-initial-test')).toBe(initialReleaseDirectory('v-initial-test'));
+    expect(initialReleaseDirectory('v-initial-test', 'x86_64')).toBe(initialReleaseDirectory('v-initial-test', 'x86_64'));
   }, 120_000);
 
   it('gives a different release for another version', () => {
-    expect(initialReleaseDirectory('v-other')).not.toBe(initialReleaseDirectory('v-initial-test'));
+    expect(initialReleaseDirectory('v-other', 'x86_64')).not.toBe(initialReleaseDirectory('v-initial-test', 'x86_64'));
   }, 120_000);
 
+  it.each([
+    ['x86_64', '3e00'],
+    ['arm64', 'b700'],
+  ] as const)(
+    'builds a Linux binary for %s whatever the synthesizing machine targets (GOARCH in its environment)',
+    (architecture, machine) => {
+      // GIVEN a machine whose environment asks Go for another target
+      const saved = { GOOS: process.env.GOOS, GOARCH: process.env.GOARCH };
+      Object.assign(process.env, { GOOS: 'darwin', GOARCH: architecture === 'arm64' ? 'amd64' : 'arm64' });
+      try {
+        // WHEN the release is built for the instances' architecture
+        const binary = readFileSync(join(initialReleaseDirectory('v-arch-test', architecture), 'bin', 'webapp'));
+        // THEN it is an ELF (Linux) executable for that machine
+        expect(binary.subarray(0, 4).toString('hex')).toBe('7f454c46');
+        expect(binary.subarray(18, 20).toString('hex')).toBe(machine);
+      } finally {
+        for (const [k, v] of Object.entries(saved))
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+      }
+    },
+    180_000,
+  );
+
   it('builds the same binary again from scratch (no path, time or VCS stamp in it)', () => {
-    const dir = initialReleaseDirectory('v-initial-test');
+    const dir = initialReleaseDirectory('v-initial-test', 'x86_64');
     const again = join(execFileSync('mktemp', ['-d'], { encoding: 'utf8' }).trim(), 'out');
-    execFileSync('bash', [projectPath('app', 'build.sh'), 'v-initial-test', readCommitStamp(dir), again, '--skip-tests']);
+    execFileSync('bash', [projectPath('app', 'build.sh'), 'v-initial-test', readCommitStamp(dir), again, '--skip-tests'], {
+      env: { ...process.env, GOOS: 'linux', GOARCH: 'amd64' },
+    });
     expect(readFileSync(join(again, 'bin', 'webapp')).equals(readFileSync(join(dir, 'bin', 'webapp')))).toBe(true);
   }, 120_000);
 });
