@@ -255,22 +255,11 @@ const REPRODUCTIONS: Record<MotoDefect, () => void | Promise<void>> = {
     const vpc = aws('ec2', 'create-vpc', '--cidr-block', '10.9.0.0/16').Vpc.VpcId;
     const group = (n: string) => aws('ec2', 'create-security-group', '--group-name', name(n), '--description', n, '--vpc-id', vpc).GroupId;
     const [db, web] = [group('db'), group('web')];
-    aws(
-      'ec2',
-      'authorize-security-group-ingress',
-      '--group-id',
-      db,
-      '--ip-permissions',
-      JSON.stringify([{ IpProtocol: 'tcp', FromPort: 3306, ToPort: 3306, UserIdGroupPairs: [{ GroupId: web, Description: 'from web' }] }]),
-    );
-    aws(
-      'ec2',
-      'authorize-security-group-ingress',
-      '--group-id',
-      db,
-      '--ip-permissions',
-      JSON.stringify([{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '203.0.113.7/32', Description: 'operator' }] }]),
-    );
+    const permissions = [
+      { IpProtocol: 'tcp', FromPort: 3306, ToPort: 3306, UserIdGroupPairs: [{ GroupId: web, Description: 'from web' }] },
+      { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '203.0.113.7/32', Description: 'operator' }] },
+    ];
+    aws('ec2', 'authorize-security-group-ingress', '--group-id', db, '--ip-permissions', JSON.stringify(permissions));
     const rules = aws('ec2', 'describe-security-group-rules', '--filters', `Name=group-id,Values=${db}`).SecurityGroupRules.filter((r: Json) => !r.IsEgress);
     // THEN the CIDR rule keeps its description (the control) and the group rule loses it
     expect(rules.find((r: Json) => r.CidrIpv4)?.Description).toBe('operator');
