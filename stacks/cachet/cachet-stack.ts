@@ -108,32 +108,40 @@ export class CachetStack extends EnvironmentStack {
 
     this.database.connections.allowDefaultPortFrom(this.app, { egress: 'To the database', ingress: 'Database port from the web instances only' });
 
-    const alarms = config.alarms;
-    const topic = new AlarmTopic(this, 'alarm-topic', { ...alarms, name: `${name}-cachet-alarms`, location, encryptionKey: key });
-    const monitoring = new Monitoring(this, 'monitoring', {
-      name: `${name}-cachet`,
-      location,
-      topic,
-      metrics: [...this.app.metrics(alarms), ...this.database.metrics({ ...alarms, cpuPercent: alarms.databaseCpuPercent }), ...this.network.metrics(alarms)],
-    });
-    new TerraformOutput(this, 'dashboard_url', { value: monitoring.dashboardUrl, description: 'The CloudWatch dashboard of this stack' });
-
     const shown = config.statusPage.components;
-    if (shown.length > 0) {
-      const updates = new StatusPageUpdates(this, 'status-page-updates', {
-        name: `${name}-cachet`,
-        location,
-        cachetUrl: url,
-        encryptionKey: key,
-        logRetentionDays: cachet.logRetentionDays,
-        components: shown.map((c) => ({ ...c, alarmName: webAlarmName(config, c.alarm) })),
-      });
+    const updates =
+      shown.length > 0
+        ? new StatusPageUpdates(this, 'status-page-updates', {
+            name: `${name}-cachet`,
+            location,
+            cachetUrl: url,
+            encryptionKey: key,
+            logRetentionDays: cachet.logRetentionDays,
+            components: shown.map((c) => ({ ...c, alarmName: webAlarmName(config, c.alarm) })),
+          })
+        : undefined;
+    if (updates) {
       new TerraformOutput(this, 'status_page_token_secret_arn', {
         value: updates.tokenSecret.arn,
         description: "Put a Cachet user's API token here after Cachet's set-up (docs/operations.md)",
       });
       new TerraformOutput(this, 'status_page_dead_letter_queue', { value: updates.deadLetterQueue.url });
     }
+
+    const alarms = config.alarms;
+    const topic = new AlarmTopic(this, 'alarm-topic', { ...alarms, name: `${name}-cachet-alarms`, location, encryptionKey: key });
+    const monitoring = new Monitoring(this, 'monitoring', {
+      name: `${name}-cachet`,
+      location,
+      topic,
+      metrics: [
+        ...this.app.metrics(alarms),
+        ...this.database.metrics({ ...alarms, cpuPercent: alarms.databaseCpuPercent }),
+        ...this.network.metrics(alarms),
+        ...(updates?.metrics() ?? []),
+      ],
+    });
+    new TerraformOutput(this, 'dashboard_url', { value: monitoring.dashboardUrl, description: 'The CloudWatch dashboard of this stack' });
 
     new TerraformOutput(this, 'status_page_url', { value: url, description: 'Public URL of the status page' });
     new TerraformOutput(this, 'beanstalk_cname', { value: this.app.cname, description: 'Beanstalk environment CNAME' });

@@ -10,6 +10,7 @@ import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import type { EncryptionKey } from '../../constructs/encryption-key';
 import { InlinePolicy } from '../../constructs/grants';
+import type { MetricDefinition } from '../../constructs/monitoring';
 import { policyDocument, serviceAssumeRolePolicy, type AwsLocation } from '../../constructs/policy';
 import { SourceBundle } from '../../constructs/source-bundle';
 import { projectPath } from '../../project';
@@ -52,9 +53,10 @@ export interface StatusPageUpdatesProps {
  * Shows alarms on the status page: an EventBridge rule takes the named alarms' state changes to a
  * small Node.js function (assets/status-page-function), which sets the mapped Cachet components'
  * status and opens and resolves incidents through Cachet's API. The API token lives in a secret
- * created empty (the operator puts a Cachet user's token there after Cachet's set-up). An event
- * the function cannot deliver is retried (EventBridge up to a day, Lambda twice) and then kept in
- * a dead-letter queue for 14 days, never dropped.
+ * created empty (the operator puts a Cachet user's token there after Cachet's set-up). EventBridge
+ * hands each event to Lambda asynchronously (its delivery succeeds once Lambda accepts it); Lambda
+ * runs the function and retries a failure twice, then puts the event in a dead-letter queue kept 14
+ * days. `metrics()` gives the alarms that page on either: a failed run and a dead-lettered event.
  */
 export class StatusPageUpdates extends Construct {
   public readonly function: LambdaFunction;
@@ -168,5 +170,36 @@ export class StatusPageUpdates extends Construct {
         },
       ]),
     });
+  }
+
+  /** A run that failed (the status page did not change) and an event given up on: each alarms the stack's topic. */
+  public metrics(): MetricDefinition[] {
+    return [
+      {
+        id: 'status-page-errors',
+        group: 'Errors',
+        title: 'Status page updates failed',
+        namespace: 'AWS/Lambda',
+        metricName: 'Errors',
+        dimensions: { FunctionName: this.function.functionName },
+        statistic: 'Sum',
+        period: 60,
+        description: "The status-page function failed: the page may not show an alarm's state; its log group names the reason (a refused token, Cachet down)",
+        alarm: { comparison: 'GreaterThanThreshold', threshold: 0, evaluationPeriods: 1, treatMissingData: 'notBreaching' },
+      },
+      {
+        id: 'status-page-dead-letters',
+        group: 'Errors',
+        title: 'Status page events given up on',
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        dimensions: { QueueName: this.deadLetterQueue.name },
+        statistic: 'Maximum',
+        period: 300,
+        description:
+          'An alarm change the status page never showed sits in the dead-letter queue (output status_page_dead_letter_queue): fix the cause, then set the component by hand',
+        alarm: { comparison: 'GreaterThanThreshold', threshold: 0, evaluationPeriods: 1, treatMissingData: 'notBreaching' },
+      },
+    ];
   }
 }

@@ -36,7 +36,7 @@ describe('the status page shows the web app alarms', () => {
     });
   });
 
-  it('never loses an event: EventBridge retries for a day, Lambda twice, then both dead-letter to a queue only the rule and the function may write', () => {
+  it('never loses an event unseen: EventBridge hands it to Lambda (retrying its delivery for a day), Lambda retries a failed run twice, then both dead-letter to a queue only the rule and the function may write', () => {
     const target = resourceList(json, 'aws_cloudwatch_event_target').find((t) => /status-page-updates_function/.test(t.arn))!;
     const [queueId] = Object.keys(resources(json, 'aws_sqs_queue'));
     expect(target.retry_policy).toEqual({ maximum_retry_attempts: 185, maximum_event_age_in_seconds: 86400 });
@@ -49,6 +49,26 @@ describe('the status page shows the web app alarms', () => {
       Condition: { ArnEquals: { 'aws:SourceArn': expect.stringMatching(/alarm-changes/) } },
     });
     expect(resourceList(json, 'aws_sqs_queue')[0]).toMatchObject({ sqs_managed_sse_enabled: true, message_retention_seconds: 1209600 });
+  });
+
+  it.each([
+    ['status-page-errors', 'AWS/Lambda', 'Errors', 'FunctionName', /aws_lambda_function\.status-page-updates_function_\w+\.function_name/],
+    ['status-page-dead-letters', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', /aws_sqs_queue\.status-page-updates_dead-letters_\w+\.name/],
+  ])('pages on %s: %s %s above 0, to the stack topic on ALARM and OK', (id, namespace, metric, dimension, target) => {
+    // GIVEN the Cachet stack with the status page on WHEN synthesized
+    const alarm = resourceList(json, 'aws_cloudwatch_metric_alarm').find((a) => a.alarm_name === `${dev.project}-dev-cachet-${id}`)!;
+    // THEN the alarm watches the function's failures or the queue's depth, at the first datapoint
+    expect(alarm).toMatchObject({
+      namespace,
+      metric_name: metric,
+      threshold: 0,
+      comparison_operator: 'GreaterThanThreshold',
+      evaluation_periods: 1,
+      treat_missing_data: 'notBreaching',
+    });
+    expect(alarm.dimensions[dimension]).toMatch(target);
+    expect(alarm.alarm_actions).toEqual([expect.stringMatching(/aws_sns_topic\.alarm-topic/)]);
+    expect(alarm.ok_actions).toEqual(alarm.alarm_actions);
   });
 
   it('keeps the token out of Terraform: a secret created empty, read by the function at run time', () => {
