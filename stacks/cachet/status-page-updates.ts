@@ -126,8 +126,9 @@ export class StatusPageUpdates extends Construct {
       sourceCodeHash: Buffer.from(code.hash, 'hex').toString('base64'),
       timeout: 60,
       memorySize: 128,
-      // At most a few alarms change at once; the limit keeps a flood from using the account's pool.
-      reservedConcurrentExecutions: 2,
+      // No reserved concurrency: Lambda keeps at least 10 executions unreserved, and a new account
+      // may have only 10 in all, where any reservation fails the apply. A few alarm changes at a
+      // time need no guarantee, and the account's pool bounds a flood.
       kmsKeyArn: key.arn,
       environment: { variables: { CACHET_URL: props.cachetUrl, TOKEN_SECRET_ARN: this.tokenSecret.arn, COMPONENTS: JSON.stringify(mapping) } },
       deadLetterConfig: { targetArn: this.deadLetterQueue.arn },
