@@ -5,7 +5,7 @@ import { AURORA_INSTANCE_CLASSES } from '../constructs/aurora-mysql-cluster';
 import { EMAIL_ADDRESS, GIT_BRANCH, HOSTED_ZONE_ID, HTTPS_URL } from '../constructs/validation';
 import { JENKINS_WIDEST_PREFIX } from '../constructs/jenkins-server';
 import { SSH_WIDEST_PREFIX } from '../constructs/web-tier';
-import { AL2023_AMI_ARCHITECTURE, instanceArchitecture } from '../constructs/platform';
+import { AL2023_AMI_ARCHITECTURE, INSTANCE_FAMILY, instanceArchitecture } from '../constructs/platform';
 
 /**
  * An environment's name: the name of its file in environments/ and the suffix of its stacks
@@ -239,7 +239,7 @@ const webappSchema = z
     instanceType: z
       .string()
       .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.small')
-      .refine((t) => !/^[a-z]+\d+[a-z-]*\./.test(t) || instanceArchitecture(t) === AL2023_AMI_ARCHITECTURE, {
+      .refine((t) => !INSTANCE_FAMILY.test(t) || instanceArchitecture(t) === AL2023_AMI_ARCHITECTURE, {
         message: `is a Graviton (arm64) type, but the web instances run the ${AL2023_AMI_ARCHITECTURE} Amazon Linux 2023 AMI; use an ${AL2023_AMI_ARCHITECTURE} type such as t3.small`,
       })
       .default('t3.small')

@@ -20,12 +20,15 @@ export const DEFAULT_BUILD_IMAGE = 'aws/codebuild/amazonlinux-x86_64-standard:5.
 
 export type Architecture = 'x86_64' | 'arm64';
 
+/** An instance type's family: its letters, its generation and the letters after it (`m6gd.large`: m, 6, gd). */
+export const INSTANCE_FAMILY = /^([a-z]+)(\d+)([a-z-]*)\./;
+
 /**
  * The CPU architecture of an EC2 instance type, from its family: Graviton families carry a `g`
  * after the generation (t4g, m6gd, c7gn, g5g) or are `a1`; the rest are x86_64 (g4dn is a GPU x86).
  */
 export function instanceArchitecture(instanceType: string): Architecture {
-  const family = /^([a-z]+)(\d+)([a-z-]*)\./.exec(instanceType);
+  const family = INSTANCE_FAMILY.exec(instanceType);
   if (!family) throw new Error(`"${instanceType}" is not an EC2 instance type such as t3.small`);
   return family[1] === 'a' || family[3].includes('g') ? 'arm64' : 'x86_64';
 }

@@ -75,17 +75,21 @@ export class AccountPolicies {
 
   /** Whether `stack` has a resource of `type` whose logical id starts with `idPrefix` (an optional feature is on). */
   has(stack: string, type: string, idPrefix: string): boolean {
-    return [...this.arns.keys()].some((address) => address.startsWith(`${stack}:${type}.${idPrefix}_`));
+    return this.matching(stack, type, idPrefix).length > 0;
   }
 
   /** The ARN of the one resource of `type` in `stack` whose logical id starts with `idPrefix` (`releases_bucket`). */
   arn(stack: string, type: string, idPrefix: string): string {
-    const found = [...this.arns.entries()].filter(([address]) => address.startsWith(`${stack}:${type}.${idPrefix}_`));
+    const found = this.matching(stack, type, idPrefix);
     if (found.length !== 1) {
       const candidates = [...this.arns.keys()].filter((a) => a.startsWith(`${stack}:${type}.`));
       throw new Error(`arn(${stack}, ${type}, ${idPrefix}): ${found.length} resources match; there are ${candidates.join(', ') || 'none'}`);
     }
-    return found[0][1];
+    return found[0];
+  }
+
+  private matching(stack: string, type: string, idPrefix: string): string[] {
+    return [...this.arns.entries()].filter(([address]) => address.startsWith(`${stack}:${type}.${idPrefix}_`)).map(([, arn]) => arn);
   }
 
   /**

@@ -310,9 +310,8 @@ export function emulatorClientConfig(emulator: Pick<Emulator, 'endpoint'>, regio
 }
 
 /** What the AWS CLI needs to talk to the emulator: its endpoint, dummy keys, and its CA to verify TLS. */
-export function emulatorCliEnv(emulator: Pick<Emulator, 'endpoint' | 'caBundle'>): NodeJS.ProcessEnv {
+export function emulatorCliEnv(emulator: Pick<Emulator, 'endpoint' | 'caBundle'>): Record<string, string> {
   return {
-    PATH: process.env.PATH,
     AWS_ENDPOINT_URL: emulator.endpoint,
     AWS_CA_BUNDLE: emulator.caBundle,
     AWS_ACCESS_KEY_ID: 'testing',

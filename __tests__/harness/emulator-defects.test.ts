@@ -41,7 +41,7 @@ afterAll(async () => emulator?.stop());
 function aws(...args: string[]): Json {
   try {
     const out = execFileSync(join(VENV_BIN, 'aws'), [...args, '--region', REGION, '--output', 'json', '--cli-read-timeout', '10'], {
-      env: { ...emulatorCliEnv(emulator), AWS_MAX_ATTEMPTS: '1' },
+      env: { PATH: process.env.PATH!, ...emulatorCliEnv(emulator), AWS_MAX_ATTEMPTS: '1' },
       encoding: 'utf8',
       stdio: 'pipe',
     });

@@ -95,7 +95,7 @@ describe("the emulator's record sets", () => {
 describe("the emulator's CodeBuild projects", () => {
   const aws = (...args: string[]) =>
     execFileSync(join(VENV_BIN, 'aws'), ['--region', 'eu-west-1', '--output', 'json', ...args], {
-      env: emulatorCliEnv(emulator),
+      env: { PATH: process.env.PATH!, ...emulatorCliEnv(emulator) },
       encoding: 'utf8',
     });
   const create = (name: string) =>

@@ -3,7 +3,7 @@
 // same unit restricted to AF_UNIX cannot; Restart= restarts a failed service and gives up at the start
 // limit; ProtectSystem=strict and PrivateTmp= hold; the directives the stand-in does not apply are
 // exactly the ones docs/known-limits.md lists.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,8 @@ import { VENV_BIN } from '../../harness/emulator';
 import { projectPath } from '../../project';
 import { releaseTimings } from '../../stacks/web/release-timings';
 import { userData } from '../../stacks/web/web-server-fleet';
-import { config } from '../helpers/synth';
+import { initialReleaseDirectory } from '../../stacks/web/webapp-release';
+import { config, TEST_BUILD_VERSION } from '../helpers/synth';
 
 const WEBAPP_UNIT = projectPath('app/deploy/webapp.service');
 const REFRESHER = projectPath('assets/cachet/.platform/cachet');
@@ -76,8 +77,7 @@ describe('the systemctl stand-in runs a unit as systemd would', () => {
   const booted: BootedInstance[] = [];
 
   beforeAll(() => {
-    release = mkdtempSync(join(tmpdir(), 'webapp-release-'));
-    execFileSync('bash', [projectPath('app/build.sh'), 'v-units', 'units', release, '--skip-tests'], { stdio: 'pipe' });
+    release = initialReleaseDirectory(TEST_BUILD_VERSION, 'x86_64');
   }, 180_000);
 
   afterAll(() => booted.forEach((b) => b.terminate()));

@@ -138,6 +138,9 @@ export const TEST_RELEASE_DIR = (() => {
   return dir;
 })();
 
+/** The version tests build the real web app under (initialReleaseDirectory caches one build per architecture for all of them). */
+export const TEST_BUILD_VERSION = 'v-test-build';
+
 /** A load balancer (as above), a releases bucket and a fleet of 2-4 instances in `stack`. */
 export function addTestFleet(stack: TerraformStack, props: Partial<WebServerFleetProps> = {}, loadBalancer: Partial<PublicLoadBalancerProps> = {}) {
   const timings = releaseTimings(config('staging').webapp);

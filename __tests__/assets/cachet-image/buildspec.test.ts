@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CACHET_BUNDLE_DIR, CACHET_IMAGE_DIR } from '../../../stacks/cachet/cachet-beanstalk';
-import { EMULATOR_ACCOUNT_ID, startEmulator, VENV_BIN, type Emulator } from '../../../harness/emulator';
+import { EMULATOR_ACCOUNT_ID, emulatorCliEnv, startEmulator, VENV_BIN, type Emulator } from '../../../harness/emulator';
 import { runCodeBuild } from '../../../harness/codebuild/runner';
 
 const REGION = 'eu-west-1';
@@ -34,19 +34,12 @@ let emulator: Emulator;
 let repository: string;
 let standIn: string;
 
-const awsEnv = () => ({
-  AWS_ENDPOINT_URL: emulator.endpoint,
-  AWS_CA_BUNDLE: emulator.caBundle,
-  AWS_ACCESS_KEY_ID: 'testing',
-  AWS_SECRET_ACCESS_KEY: 'testing',
-});
-
 beforeAll(async () => {
   emulator = await startEmulator();
   execFileSync(
     join(VENV_BIN, 'aws'),
     ['ecr', 'create-repository', '--region', REGION, '--repository-name', REPOSITORY, '--image-tag-mutability', 'IMMUTABLE'],
-    { env: { ...awsEnv(), PATH: process.env.PATH! }, stdio: 'pipe' },
+    { env: { ...emulatorCliEnv(emulator), PATH: process.env.PATH! }, stdio: 'pipe' },
   );
   // The image directory as CodeBuild gets it: the bundle's files at the root.
   repository = mkdtempSync(join(tmpdir(), 'cachet-image-src-'));
@@ -76,13 +69,18 @@ function build(tag: string) {
     repository,
     region: REGION,
     artifactsDir: mkdtempSync(join(tmpdir(), 'artifacts-')),
-    variables: { PATH: `${standIn}:${VENV_BIN}:${process.env.PATH}`, REPOSITORY_URI: `${REGISTRY}/${REPOSITORY}`, IMAGE_TAG: tag, ...awsEnv() },
+    variables: { PATH: `${standIn}:${VENV_BIN}:${process.env.PATH}`, REPOSITORY_URI: `${REGISTRY}/${REPOSITORY}`, IMAGE_TAG: tag, ...emulatorCliEnv(emulator) },
   });
 }
 
 function waitHook(tag: string, waitSeconds: number, hook = HOOKS[0]) {
   return spawnSync(resolve(CACHET_BUNDLE_DIR, hook), [], {
-    env: { PATH: `${VENV_BIN}:/usr/bin:/bin`, CACHET_IMAGE: `${REGISTRY}/${REPOSITORY}:${tag}`, CACHET_IMAGE_WAIT_SECONDS: String(waitSeconds), ...awsEnv() },
+    env: {
+      PATH: `${VENV_BIN}:/usr/bin:/bin`,
+      CACHET_IMAGE: `${REGISTRY}/${REPOSITORY}:${tag}`,
+      CACHET_IMAGE_WAIT_SECONDS: String(waitSeconds),
+      ...emulatorCliEnv(emulator),
+    },
     encoding: 'utf8',
     timeout: 60_000,
   });

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorClientConfig, startEmulator, VENV_BIN, type Emulator } from '../../../harness/emulator';
+import { emulatorClientConfig, emulatorCliEnv, startEmulator, VENV_BIN, type Emulator } from '../../../harness/emulator';
 import { cachetEnv, connectOnce } from '../../helpers/cachet-php';
 import { startMariaDb, sqlString, type MariaDb } from '../../helpers/mariadb';
 
@@ -44,10 +44,7 @@ function refresh(arn = secretArn, masterArn?: string, appKeyArn?: string) {
       ...(masterArn ? { DB_MASTER_SECRET_ARN: masterArn } : {}),
       ...(appKeyArn ? { APP_KEY_SECRET_ARN: appKeyArn } : {}),
       CACHET_SECRET_DIR: secretDir,
-      AWS_ENDPOINT_URL: emulator.endpoint,
-      AWS_CA_BUNDLE: emulator.caBundle,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
+      ...emulatorCliEnv(emulator),
     },
     encoding: 'utf8',
     timeout: 60_000,

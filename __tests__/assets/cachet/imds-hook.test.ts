@@ -5,7 +5,7 @@ import { DescribeInstancesCommand, EC2Client, ModifyInstanceMetadataOptionsComma
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorClientConfig, startEmulator, VENV_BIN, type Emulator } from '../../../harness/emulator';
+import { emulatorClientConfig, emulatorCliEnv, startEmulator, VENV_BIN, type Emulator } from '../../../harness/emulator';
 import { CACHET_BUNDLE_DIR } from '../../../stacks/cachet/cachet-beanstalk';
 import { startImds, type Imds } from '../../helpers/imds';
 
@@ -44,10 +44,7 @@ function runHook(hook: string, imds: string): Promise<{ status: number | null; s
       env: {
         PATH: `${VENV_BIN}:/usr/bin:/bin`,
         CACHET_IMDS_ENDPOINT: imds,
-        AWS_ENDPOINT_URL: emulator.endpoint,
-        AWS_CA_BUNDLE: emulator.caBundle,
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing',
+        ...emulatorCliEnv(emulator),
       },
     });
     let stdout = '';

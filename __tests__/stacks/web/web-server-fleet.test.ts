@@ -7,7 +7,7 @@ import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { releaseTimings } from '../../../stacks/web/release-timings';
 import { userData, type WebServerFleetProps } from '../../../stacks/web/web-server-fleet';
 import { initialReleaseDirectory } from '../../../stacks/web/webapp-release';
-import { addTestFleet, config, emptyStack, resourceList, synth, type Json } from '../../helpers/synth';
+import { addTestFleet, config, emptyStack, resourceList, synth, TEST_BUILD_VERSION, type Json } from '../../helpers/synth';
 import { AL2023_AMI } from '../../../constructs/platform';
 
 const timings = releaseTimings(config('staging').webapp);
@@ -52,7 +52,7 @@ describe('WebServerFleet launch template', () => {
       const script = userData({ releaseUri: 's3://b/webapp/v1.tar.gz', region: 'eu-west-1', port: 8080, timings, trustedProxies: [], architecture: instances });
       const check = script.split('\n').filter((l) => /\belf\b/.test(l));
       const staging = mkdtempSync(join(tmpdir(), 'staging-'));
-      symlinkSync(initialReleaseDirectory('v-arch-check', built), join(staging, 'root'));
+      symlinkSync(initialReleaseDirectory(TEST_BUILD_VERSION, built), join(staging, 'root'));
       // WHEN it runs against that binary, where the user data unpacked it
       const run = spawnSync('bash', ['-c', ['set -euo pipefail', `staging=${staging} release=s3://b/webapp/v1.tar.gz`, ...check].join('\n')], {
         encoding: 'utf8',

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { projectPath } from '../../../project';
 import { describe, expect, it } from 'vitest';
 import { initialReleaseDirectory } from '../../../stacks/web/webapp-release';
+import { TEST_BUILD_VERSION } from '../../helpers/synth';
 
 describe('initialReleaseDirectory', () => {
   it('holds an executable bin/webapp stamped with the version, and the systemd unit', () => {
@@ -35,7 +36,7 @@ describe('initialReleaseDirectory', () => {
       Object.assign(process.env, { GOOS: 'darwin', GOARCH: architecture === 'arm64' ? 'amd64' : 'arm64' });
       try {
         // WHEN the release is built for the instances' architecture
-        const binary = readFileSync(join(initialReleaseDirectory('v-arch-test', architecture), 'bin', 'webapp'));
+        const binary = readFileSync(join(initialReleaseDirectory(TEST_BUILD_VERSION, architecture), 'bin', 'webapp'));
         // THEN it is an ELF (Linux) executable for that machine
         expect(binary.subarray(0, 4).toString('hex')).toBe('7f454c46');
         expect(binary.subarray(18, 20).toString('hex')).toBe(machine);
