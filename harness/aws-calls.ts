@@ -28,6 +28,12 @@ interface ServiceModel {
 
 const models = new Map<string, ServiceModel | undefined>();
 
+/**
+ * Services whose IAM action prefix is not the name their API signs with: CloudWatch's API signs as
+ * `monitoring`, its actions are `cloudwatch:*` (Service Authorization Reference, Amazon CloudWatch).
+ */
+const IAM_PREFIXES: Record<string, string> = { monitoring: 'cloudwatch' };
+
 /** botocore's model of a service (`ec2`), or undefined when the CLI has no such service. */
 function serviceModel(service: string): ServiceModel | undefined {
   if (!models.has(service)) {
@@ -41,7 +47,8 @@ function serviceModel(service: string): ServiceModel | undefined {
       if (!version) throw new Error(`${dir}: no API version directory`);
       const file = join(dir, version, 'service-2.json.gz');
       const json = JSON.parse((existsSync(file) ? gunzipSync(readFileSync(file)) : readFileSync(join(dir, version, 'service-2.json'))).toString('utf8'));
-      model = { prefix: json.metadata.signingName ?? json.metadata.endpointPrefix, operations: Object.keys(json.operations) };
+      const signingName: string = json.metadata.signingName ?? json.metadata.endpointPrefix;
+      model = { prefix: IAM_PREFIXES[signingName] ?? signingName, operations: Object.keys(json.operations) };
     }
     models.set(service, model);
   }

@@ -53,9 +53,10 @@ describe('cliCalls and sdkCalls', () => {
     expect(() => cliCalls('aws s3 cp "$a" "$b"')).toThrow(/cannot tell which side is S3/);
   });
 
-  it('reads the SDK commands a function sends', () => {
+  it('reads the SDK commands a function sends, with the IAM prefix where it differs from the signing name (CloudWatch signs as monitoring)', () => {
     expect(sdkCalls(readFileSync(projectPath('assets/status-page-function/index.mjs'), 'utf8')).map((c) => c.action)).toEqual([
       'secretsmanager:GetSecretValue',
+      'cloudwatch:DescribeAlarms',
     ]);
     expect(() => sdkCalls('const c = new GetThingCommand({});')).toThrow(/not imported from an @aws-sdk\/client-\* package/);
   });

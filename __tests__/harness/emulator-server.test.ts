@@ -2,7 +2,14 @@
 // lets requests over TLS through, as in AWS, while a policy that denies TLS requests still denies;
 // a record set deleted and created again is created, whatever else the zone holds; a CodeBuild
 // project deleted by ARN is gone; a rotation leaves the new version pending for its function, as
-// AWS's does, and a secret rotated once can be rotated again.
+// AWS's does, and a secret rotated once can be rotated again; CloudWatch answers the JSON protocol
+// the AWS SDK for JavaScript speaks, on the same alarms the Query protocol (the AWS CLI) sees.
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  PutMetricAlarmCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
 import {
   ChangeResourceRecordSetsCommand,
   CreateHostedZoneCommand,
@@ -190,5 +197,44 @@ describe("the emulator's secret rotation", () => {
         new RotateSecretCommand({ SecretId: ARN, ClientRequestToken: '00000000-0000-4000-8000-000000000004', RotationRules: { AutomaticallyAfterDays: 30 } }),
       ),
     ).rejects.toThrow(/Previous rotation request is still in progress/);
+  });
+});
+
+describe("the emulator's CloudWatch", () => {
+  const cloudwatch = () => new CloudWatchClient(emulatorClientConfig(emulator, 'eu-west-1'));
+  const cli = (...args: string[]) =>
+    JSON.parse(
+      execFileSync(join(VENV_BIN, 'aws'), [...args, '--region', 'eu-west-1', '--output', 'json'], {
+        env: { PATH: process.env.PATH!, ...emulatorCliEnv(emulator) },
+        encoding: 'utf8',
+      }),
+    );
+
+  it('answers the JSON protocol of the JavaScript SDK, on the alarms the Query protocol of the CLI sees', async () => {
+    // GIVEN an alarm created and moved to ALARM through the SDK (AWS JSON 1.0)
+    await cloudwatch().send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'json-protocol',
+        Namespace: 'AWS/ApplicationELB',
+        MetricName: 'HTTPCode_ELB_5XX_Count',
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 10,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
+    );
+    await cloudwatch().send(new SetAlarmStateCommand({ AlarmName: 'json-protocol', StateValue: 'ALARM', StateReason: 'test' }));
+    // THEN the SDK reads it back with its state and time, and the CLI (Query) sees the same alarm
+    const [alarm] = (await cloudwatch().send(new DescribeAlarmsCommand({ AlarmNames: ['json-protocol'] }))).MetricAlarms!;
+    expect(alarm).toMatchObject({ AlarmName: 'json-protocol', StateValue: 'ALARM', Threshold: 10 });
+    expect(alarm.StateUpdatedTimestamp).toBeInstanceOf(Date);
+    expect(cli('cloudwatch', 'describe-alarms', '--alarm-names', 'json-protocol').MetricAlarms[0].StateValue).toBe('ALARM');
+  });
+
+  it("answers an unknown alarm with CloudWatch's error name over JSON", async () => {
+    await expect(
+      cloudwatch().send(new SetAlarmStateCommand({ AlarmName: 'no-such-alarm', StateValue: 'ALARM', StateReason: 'test' })),
+    ).rejects.toMatchObject({ name: 'ResourceNotFound' });
   });
 });

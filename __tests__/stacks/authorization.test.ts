@@ -449,6 +449,17 @@ const ALLOWED: readonly Row[] = [
     },
     {
       system: 'cachet',
+      who: "the status-page function reads the current state of a mapped alarm (the web app's 5xx)",
+      script: 'assets/status-page-function/index.mjs',
+      request: (e) => ({
+        principal: e.role('cachet', 'status-page-updates_role'),
+        action: 'cloudwatch:DescribeAlarms',
+        resource: e.arn('web', 'aws_cloudwatch_metric_alarm', 'monitoring_elb-5xx'),
+        context: TLS,
+      }),
+    },
+    {
+      system: 'cachet',
       who: 'the function: Secrets Manager decrypts its token with the key',
       request: (e) => ({
         principal: e.role('cachet', 'status-page-updates_role'),
@@ -698,6 +709,17 @@ const DENIED: readonly Row[] = [
       principal: e.role('cachet', 'cachet_instance-role'),
       action: 'ecr:PutImage',
       resource: e.arn('cachet', 'aws_ecr_repository', 'cachet-image_repository'),
+      context: TLS,
+    }),
+  },
+  {
+    system: 'cachet',
+    when: hasStatusPage,
+    who: 'the status-page function cannot read an alarm no component maps (NAT port allocation)',
+    request: (e) => ({
+      principal: e.role('cachet', 'status-page-updates_role'),
+      action: 'cloudwatch:DescribeAlarms',
+      resource: e.arn('web', 'aws_cloudwatch_metric_alarm', `monitoring_nat-port-allocation-${e.region}a`),
       context: TLS,
     }),
   },

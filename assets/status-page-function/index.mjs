@@ -1,9 +1,13 @@
 // Keeps Cachet's components in step with the web app's CloudWatch alarms. EventBridge invokes it
-// (asynchronously) with each "CloudWatch Alarm State Change" of the alarms named in COMPONENTS:
-// ALARM sets the mapped component's status (and opens an incident when asked), OK sets it back to
-// operational (and resolves that incident), INSUFFICIENT_DATA changes nothing. Cachet 2.3's API:
-// PUT /api/v1/components/{id}, GET/POST /api/v1/incidents, PUT /api/v1/incidents/{id}, with the
-// token of a Cachet user in X-Cachet-Token, read from Secrets Manager on each invocation.
+// (asynchronously) with each "CloudWatch Alarm State Change" of the alarms named in COMPONENTS.
+// The event only says which component to look at: the function asks CloudWatch for the current
+// state of every alarm mapped to that component and sets it to the worst of them (operational
+// when none is in ALARM), so an OK of one alarm during another's ALARM keeps the outage shown. An
+// event older than its alarm's last state change (a retry that arrives after a newer change) is
+// ignored. The event's own alarm opens its incident when in ALARM (if mapped with one) and resolves
+// it when OK; INSUFFICIENT_DATA leaves incidents alone. Cachet 2.3's API: PUT
+// /api/v1/components/{id}, GET/POST /api/v1/incidents, PUT /api/v1/incidents/{id}, with the token
+// of a Cachet user in X-Cachet-Token, read from Secrets Manager on each invocation.
 //
 // Transient failures (network, 5xx, 429) are retried here with backoff; anything still failing is
 // thrown, so Lambda retries the event twice more and then sends it to the dead-letter queue: an
@@ -12,6 +16,7 @@
 //   TOKEN_SECRET_ARN  the secret holding the API token (plain text)
 //   COMPONENTS        {"<alarm name>": {"componentId": 1, "status": 4, "incident": "Web app errors"}}
 //   ATTEMPTS          tries per API call (default 3); RETRY_BASE_MS first backoff (default 500)
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 export const OPERATIONAL = 1;
@@ -82,6 +87,29 @@ async function openIncident(s, token, mapping, name) {
   return (page.data ?? []).find((incident) => incident.name === name && incident.status >= INVESTIGATING && incident.status < FIXED);
 }
 
+/** When the alarm last changed state: StateTransitionedTimestamp (StateUpdatedTimestamp also moves when only the evaluation state does). */
+export function lastTransition(alarm) {
+  return alarm.StateTransitionedTimestamp ?? alarm.StateUpdatedTimestamp;
+}
+
+/** The current state of every alarm mapped to the component, by name, from CloudWatch. */
+async function currentAlarms(s, componentId) {
+  const names = Object.keys(s.components).filter((name) => s.components[name].componentId === componentId);
+  const answer = await new CloudWatchClient({}).send(
+    new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], MaxRecords: 100 }),
+  );
+  return new Map([...(answer.MetricAlarms ?? []), ...(answer.CompositeAlarms ?? [])].map((a) => [a.AlarmName, a]));
+}
+
+/** The component's status: the worst status of its alarms in ALARM, operational when none is. */
+export function worstStatus(components, alarms) {
+  let status = OPERATIONAL;
+  for (const [name, alarm] of alarms) {
+    if (alarm.StateValue === 'ALARM') status = Math.max(status, components[name]?.status ?? OPERATIONAL);
+  }
+  return status;
+}
+
 /** The Lambda handler: one EventBridge event, one alarm state change. */
 export async function handler(event, env = process.env) {
   if (event?.source !== 'aws.cloudwatch' || event['detail-type'] !== 'CloudWatch Alarm State Change') {
@@ -89,15 +117,22 @@ export async function handler(event, env = process.env) {
   }
   const s = settings(env);
   const alarm = event.detail.alarmName;
-  const state = event.detail.state?.value;
   const mapping = s.components[alarm];
   if (!mapping) return { action: 'ignored', reason: `no component for ${alarm}` };
-  if (state !== 'ALARM' && state !== 'OK') return { action: 'ignored', reason: `state ${state}` };
+
+  const alarms = await currentAlarms(s, mapping.componentId);
+  const current = alarms.get(alarm);
+  if (!current) throw new StatusPageError(`CloudWatch has no alarm ${alarm}: COMPONENTS names an alarm that does not exist`);
+  const changed = Date.parse(event.detail.state?.timestamp ?? '');
+  if (!(changed >= lastTransition(current).getTime())) {
+    return { action: 'ignored', reason: `stale: ${alarm} changed to ${current.StateValue} after this event's ${event.detail.state?.value}` };
+  }
+  const state = current.StateValue;
 
   const token = await apiToken(s.secretArn);
-  const status = state === 'ALARM' ? mapping.status : OPERATIONAL;
+  const status = worstStatus(s.components, alarms);
   await call(s, token, 'PUT', `/components/${mapping.componentId}`, { status });
-  if (!mapping.incident) return { action: 'component', componentId: mapping.componentId, status };
+  if (!mapping.incident || (state !== 'ALARM' && state !== 'OK')) return { action: 'component', componentId: mapping.componentId, status };
 
   const existing = await openIncident(s, token, mapping, mapping.incident);
   const reason = event.detail.state.reason ?? '';
@@ -121,7 +156,7 @@ export async function handler(event, env = process.env) {
     status: FIXED,
     visible: 1,
     component_id: mapping.componentId,
-    component_status: OPERATIONAL,
+    component_status: status,
   });
   return { action: 'incident-resolved', componentId: mapping.componentId, status, incidentId: existing.id };
 }

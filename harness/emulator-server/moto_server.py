@@ -1,4 +1,4 @@
-"""moto's server (the pinned moto of requirements-dev.txt) with five corrections, each where moto
+"""moto's server (the pinned moto of requirements-dev.txt) with six corrections, each where moto
 5.2.5 departs from AWS in a way our stacks meet. Everything else is moto's own behaviour.
 
 1. Policy conditions. moto 5.2.5 evaluates only StringEquals conditions and takes any other condition operator as
@@ -37,6 +37,15 @@ answers the version it last made current itself, so after a rotation function mo
 (its finishSecret step), readers kept getting the old credentials (moto/secretsmanager/models.py,
 update_secret_version_stage leaves default_version_id). The correction points it at the version
 that now holds AWSCURRENT.
+
+6. CloudWatch's JSON protocol. CloudWatch answers AWS JSON 1.0 (X-Amz-Target
+GraniteServiceVersion20100801.<Operation>) as well as the Query protocol; the AWS SDK for
+JavaScript v3 speaks JSON 1.0 to it (@aws-sdk/client-cloudwatch: AwsJson1_0Protocol, query-
+compatible errors), and so does the status-page function on Lambda's bundled SDK. moto reads a
+request's protocol from botocore's service model, and the botocore our AWS CLI pins (1.35.x) lists
+only "query" for CloudWatch, so moto answered every JSON request with a 500 page. The correction
+adds JSON 1.0 to CloudWatch's model, with the target prefix and version AWS's model has; moto's
+own JSON parser and serializer then handle it.
 
 Usage: python moto_server.py [moto_server's own arguments]
 """
@@ -169,6 +178,26 @@ def update_secret_version_stage(self, secret_id, version_stage, remove_from_vers
 
 
 secretsmanager_models.SecretsManagerBackend.update_secret_version_stage = update_secret_version_stage
+
+from moto.core import utils as core_utils
+
+_load_service_model = core_utils._load_service_model
+
+
+def load_service_model(service_name, model_name):
+    model = _load_service_model(service_name, model_name)
+    if service_name == "cloudwatch" and model_name == "service-2" and "json" not in model["metadata"].get("protocols", []):
+        metadata = model["metadata"]
+        metadata.update(
+            protocols=[*metadata.get("protocols", [metadata["protocol"]]), "json"],
+            jsonVersion="1.0",
+            targetPrefix="GraniteServiceVersion20100801",
+            awsQueryCompatible={},
+        )
+    return model
+
+
+core_utils._load_service_model = load_service_model
 
 if __name__ == "__main__":
     from moto.server import main

@@ -49,10 +49,14 @@ export interface StatusPageUpdatesProps {
   readonly logRetentionDays?: number;
 }
 
+/** DescribeAlarms reads at most 100 alarms by name, the function's one call per component. */
+export const MAX_ALARMS_PER_COMPONENT = 100;
+
 /**
  * Shows alarms on the status page: an EventBridge rule takes the named alarms' state changes to a
- * small Node.js function (assets/status-page-function), which sets the mapped Cachet components'
- * status and opens and resolves incidents through Cachet's API. The API token lives in a secret
+ * small Node.js function (assets/status-page-function), which sets each changed alarm's component
+ * to the worst current state of all alarms mapped to it (read from CloudWatch), ignores an event
+ * older than its alarm's last state change, and opens and resolves incidents through Cachet's API. The API token lives in a secret
  * created empty (the operator puts a Cachet user's token there after Cachet's set-up). EventBridge
  * hands each event to Lambda asynchronously (its delivery succeeds once Lambda accepts it); Lambda
  * runs the function and retries a failure twice, then puts the event in a dead-letter queue kept 14
@@ -74,6 +78,12 @@ export class StatusPageUpdates extends Construct {
     for (const c of props.components) {
       if (!Number.isInteger(c.componentId) || c.componentId < 1) {
         throw new Error(`StatusPageUpdates ${id}: componentId ${c.componentId} of ${c.alarmName} is not a Cachet component id (a whole number from 1)`);
+      }
+      const onComponent = props.components.filter((other) => other.componentId === c.componentId).length;
+      if (onComponent > MAX_ALARMS_PER_COMPONENT) {
+        throw new Error(
+          `StatusPageUpdates ${id}: component ${c.componentId} has ${onComponent} alarms; the function reads a component's alarms in one DescribeAlarms call of at most ${MAX_ALARMS_PER_COMPONENT}: split them over components`,
+        );
       }
     }
     const { name, location, encryptionKey: key } = props;
@@ -105,6 +115,12 @@ export class StatusPageUpdates extends Construct {
         { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` },
         { Sid: 'ReadTheApiToken', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: this.tokenSecret.arn },
         { Sid: 'DeadLetterUndeliveredEvents', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: this.deadLetterQueue.arn },
+        {
+          Sid: 'ReadTheMappedAlarmsStates',
+          Effect: 'Allow',
+          Action: 'cloudwatch:DescribeAlarms',
+          Resource: props.components.map((c) => `arn:aws:cloudwatch:${location.region}:${location.accountId}:alarm:${c.alarmName}`),
+        },
       ],
     });
     key.grantThroughService(policy, 'DecryptTheApiTokenThroughSecretsManager', 'secretsmanager');

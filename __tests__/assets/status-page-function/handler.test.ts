@@ -1,11 +1,14 @@
 // The status-page function as Lambda runs it: its handler called by the Node release of the function's
 // Lambda runtime (harness/lambda-node.ts) with an event shaped as
 // EventBridge sends CloudWatch alarm state changes, its token read from the emulator's Secrets
-// Manager, against a local server that holds Cachet 2.3's API contract (helpers/cachet-api.ts).
+// Manager and the alarms' current states from the emulator's CloudWatch (each event is preceded by
+// the state change it reports, as in AWS), against a local server that holds Cachet 2.3's API
+// contract (helpers/cachet-api.ts).
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand, SetAlarmStateCommand, type StateValue } from '@aws-sdk/client-cloudwatch';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { emulatorClientConfig, startEmulator, type Emulator } from '../../../harness/emulator';
 import { LAMBDA_NODE, lambdaNodePath } from '../../../harness/lambda-node';
@@ -15,10 +18,17 @@ import { startCachetApi, type CachetApi } from '../../helpers/cachet-api';
 const FUNCTION_DIR = projectPath('assets', 'status-page-function');
 const TOKEN = 'api-token-of-the-status-bot';
 const ALARM = 'statuspage-dev-web-elb-5xx';
-const COMPONENTS = { [ALARM]: { componentId: 1, status: 4, incident: 'Web app errors' }, 'statuspage-dev-web-target-p99': { componentId: 1, status: 2 } };
+const LATENCY = 'statuspage-dev-web-target-p99';
+const HOSTS = 'statuspage-dev-web-unhealthy-hosts';
+/** Three alarms on one component: major outage with an incident, performance issues, partial outage. */
+const COMPONENTS = {
+  [ALARM]: { componentId: 1, status: 4, incident: 'Web app errors' },
+  [LATENCY]: { componentId: 1, status: 2 },
+  [HOSTS]: { componentId: 1, status: 3 },
+};
 
 /** AWS's example of the event (EventBridge, "CloudWatch Alarm State Change"), for one alarm and state. */
-function alarmEvent(alarmName: string, value: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA') {
+function alarmEvent(alarmName: string, value: StateValue, timestamp = '2026-11-23T18:00:00.000+0000') {
   const previous = value === 'ALARM' ? 'OK' : 'ALARM';
   return {
     version: '0',
@@ -38,7 +48,7 @@ function alarmEvent(alarmName: string, value: 'ALARM' | 'OK' | 'INSUFFICIENT_DAT
             ? 'Threshold Crossed: 5 out of the last 5 datapoints were greater than the threshold (10.0).'
             : 'Threshold Crossed: no datapoints were breaching.',
         reasonData: '{"version":"1.0","queryDate":"2026-11-23T18:00:00.000+0000","statistic":"Sum","period":60,"threshold":10.0}',
-        timestamp: '2026-11-23T18:00:00.000+0000',
+        timestamp,
       },
       previousState: { value: previous, reason: '', timestamp: '2026-11-23T17:55:00.000+0000' },
       configuration: {
@@ -60,10 +70,36 @@ function alarmEvent(alarmName: string, value: 'ALARM' | 'OK' | 'INSUFFICIENT_DAT
 
 let emulator: Emulator;
 let cachet: CachetApi;
+let cloudwatch: CloudWatchClient;
 const secrets: Record<string, string> = {};
+
+/** CloudWatch's format of a state change's time in the event: milliseconds and +0000. */
+const eventTime = (date: Date) => date.toISOString().replace('Z', '+0000');
+
+/** Moves the alarm to the state in CloudWatch and returns the event EventBridge sends for it. */
+async function change(alarmName: string, value: StateValue) {
+  await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: value, StateReason: `test: ${value}` }));
+  const [alarm] = (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName] }))).MetricAlarms!;
+  return alarmEvent(alarmName, value, eventTime(alarm.StateTransitionedTimestamp ?? alarm.StateUpdatedTimestamp!));
+}
 
 beforeAll(async () => {
   emulator = await startEmulator();
+  cloudwatch = new CloudWatchClient(emulatorClientConfig(emulator, 'eu-west-1'));
+  for (const name of Object.keys(COMPONENTS)) {
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: name,
+        Namespace: 'AWS/ApplicationELB',
+        MetricName: 'HTTPCode_ELB_5XX_Count',
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 10,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
+    );
+  }
   const client = new SecretsManagerClient(emulatorClientConfig(emulator, 'eu-west-1'));
   for (const [name, value] of [
     ['good', TOKEN],
@@ -84,6 +120,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await cachet?.close();
   cachet = await startCachetApi(TOKEN, [{ id: 1, name: 'Web app', status: 1 }]);
+  for (const name of Object.keys(COMPONENTS)) await change(name, 'OK');
 });
 
 const LAMBDA_NODE_BINARY = lambdaNodePath();
@@ -130,7 +167,7 @@ describe('the status-page function', () => {
 
   it('on ALARM sets the mapped component and opens one incident, with the token from Secrets Manager', async () => {
     // WHEN the elb-5xx alarm fires
-    const { ok, result } = await invoke(alarmEvent(ALARM, 'ALARM'));
+    const { ok, result } = await invoke(await change(ALARM, 'ALARM'));
     // THEN the component shows a major outage and an incident is open for it
     expect(ok).toBe(true);
     expect(result).toMatchObject({ action: 'incident-opened', componentId: 1, status: 4 });
@@ -140,29 +177,92 @@ describe('the status-page function', () => {
   });
 
   it('opens no second incident when the same ALARM arrives again (EventBridge and Lambda retry)', async () => {
-    await invoke(alarmEvent(ALARM, 'ALARM'));
-    const again = await invoke(alarmEvent(ALARM, 'ALARM'));
+    const event = await change(ALARM, 'ALARM');
+    await invoke(event);
+    const again = await invoke(event);
     expect(again.result).toMatchObject({ action: 'component', incidentId: 1 });
     expect(cachet.incidents).toHaveLength(1);
   });
 
   it('on OK sets the component back to operational and resolves the incident', async () => {
-    await invoke(alarmEvent(ALARM, 'ALARM'));
-    const { result } = await invoke(alarmEvent(ALARM, 'OK'));
+    await invoke(await change(ALARM, 'ALARM'));
+    const { result } = await invoke(await change(ALARM, 'OK'));
     expect(result).toMatchObject({ action: 'incident-resolved', status: 1, incidentId: 1 });
     expect(cachet.components.get(1)!.status).toBe(1);
     expect(cachet.incidents[0].status).toBe(4);
   });
 
   it('sets only the component for an alarm mapped without an incident (performance issues)', async () => {
-    const { result } = await invoke(alarmEvent('statuspage-dev-web-target-p99', 'ALARM'));
+    const { result } = await invoke(await change(LATENCY, 'ALARM'));
     expect(result).toMatchObject({ action: 'component', status: 2 });
     expect(cachet.components.get(1)!.status).toBe(2);
     expect(cachet.incidents).toEqual([]);
   });
 
+  it('shows the worst state of the three alarms on one component, whichever arrives last', async () => {
+    // GIVEN the latency alarm (performance issues) and then the unhealthy-hosts alarm (partial outage)
+    await invoke(await change(LATENCY, 'ALARM'));
+    await invoke(await change(HOSTS, 'ALARM'));
+    expect(cachet.components.get(1)!.status).toBe(3);
+    // WHEN the 5xx alarm fires and the latency alarm then recovers
+    await invoke(await change(ALARM, 'ALARM'));
+    const { result } = await invoke(await change(LATENCY, 'OK'));
+    // THEN the component shows the worst current state: major outage
+    expect(result).toMatchObject({ action: 'component', status: 4 });
+    expect(cachet.components.get(1)!.status).toBe(4);
+  });
+
+  it('keeps the outage shown when another alarm recovers during it (an OK of the latency alarm during a 5xx outage)', async () => {
+    await invoke(await change(LATENCY, 'ALARM'));
+    await invoke(await change(ALARM, 'ALARM'));
+    const { result } = await invoke(await change(LATENCY, 'OK'));
+    expect(result).toMatchObject({ status: 4 });
+    expect(cachet.components.get(1)!.status).toBe(4);
+    expect(cachet.incidents.map((i) => i.status)).toEqual([1]);
+  });
+
+  it('resolves the incident to the state the other alarms still show, not to operational', async () => {
+    await invoke(await change(HOSTS, 'ALARM'));
+    await invoke(await change(ALARM, 'ALARM'));
+    const { result } = await invoke(await change(ALARM, 'OK'));
+    expect(result).toMatchObject({ action: 'incident-resolved', status: 3 });
+    expect(cachet.components.get(1)!.status).toBe(3);
+    expect(cachet.incidents[0].status).toBe(4);
+  });
+
+  it('ignores a retried ALARM that arrives after a newer OK (older than the alarm\'s last state change)', async () => {
+    // GIVEN an ALARM whose delivery fails, then the OK that follows it, delivered
+    const late = await change(ALARM, 'ALARM');
+    await new Promise((r) => setTimeout(r, 20));
+    await invoke(await change(ALARM, 'OK'));
+    // WHEN Lambda's retry delivers the old ALARM
+    const { ok, result } = await invoke(late);
+    // THEN it is ignored: the page stays operational and no incident opens
+    expect(ok).toBe(true);
+    expect(result).toMatchObject({ action: 'ignored', reason: expect.stringMatching(/^stale: .* changed to OK after this event's ALARM/) });
+    expect(cachet.components.get(1)!.status).toBe(1);
+    expect(cachet.incidents).toEqual([]);
+  });
+
+  it('takes an alarm in INSUFFICIENT_DATA out of the worst state and leaves its incident alone', async () => {
+    await invoke(await change(HOSTS, 'ALARM'));
+    await invoke(await change(ALARM, 'ALARM'));
+    const { result } = await invoke(await change(ALARM, 'INSUFFICIENT_DATA'));
+    expect(result).toMatchObject({ action: 'component', status: 3 });
+    expect(cachet.components.get(1)!.status).toBe(3);
+    expect(cachet.incidents.map((i) => i.status)).toEqual([1]);
+  });
+
+  it('fails loudly when CloudWatch has no alarm of a mapped name (so the event is retried and dead-lettered)', async () => {
+    const { ok, error } = await invoke(alarmEvent('statuspage-dev-web-gone', 'ALARM'), {
+      COMPONENTS: JSON.stringify({ ...COMPONENTS, 'statuspage-dev-web-gone': { componentId: 1, status: 4 } }),
+    });
+    expect(ok).toBe(false);
+    expect(error).toMatch(/CloudWatch has no alarm statuspage-dev-web-gone/);
+    expect(cachet.requests).toEqual([]);
+  });
+
   it.each([
-    ['INSUFFICIENT_DATA of a mapped alarm', alarmEvent(ALARM, 'INSUFFICIENT_DATA')],
     ['an alarm no component is mapped to', alarmEvent('statuspage-dev-web-in-service', 'ALARM')],
     ['an event that is not an alarm state change', { ...alarmEvent(ALARM, 'ALARM'), source: 'aws.ec2' }],
   ])('changes nothing for %s', async (_, event) => {
@@ -174,7 +274,7 @@ describe('the status-page function', () => {
 
   it('retries while Cachet answers 503, and gets through', async () => {
     cachet.failNext(2);
-    const { ok } = await invoke(alarmEvent(ALARM, 'ALARM'));
+    const { ok } = await invoke(await change(ALARM, 'ALARM'));
     expect(ok).toBe(true);
     expect(cachet.requests.filter((r) => r.method === 'PUT')).toHaveLength(3);
     expect(cachet.components.get(1)!.status).toBe(4);
@@ -182,7 +282,7 @@ describe('the status-page function', () => {
 
   it('fails the invocation when Cachet stays unavailable, so Lambda retries it and then dead-letters it', async () => {
     cachet.failNext(100);
-    const { ok, error } = await invoke(alarmEvent(ALARM, 'ALARM'));
+    const { ok, error } = await invoke(await change(ALARM, 'ALARM'));
     expect(ok).toBe(false);
     expect(error).toMatch(/PUT \/components\/1: 503/);
     expect(cachet.requests).toHaveLength(3);
@@ -190,7 +290,7 @@ describe('the status-page function', () => {
 
   it('fails the invocation when Cachet is down (nothing listening)', async () => {
     await cachet.close();
-    const { ok, error } = await invoke(alarmEvent(ALARM, 'ALARM'), { CACHET_URL: cachet.url });
+    const { ok, error } = await invoke(await change(ALARM, 'ALARM'), { CACHET_URL: cachet.url });
     expect(ok).toBe(false);
     expect(error).toMatch(/PUT \/components\/1: ECONNREFUSED/);
   });
@@ -200,7 +300,7 @@ describe('the status-page function', () => {
     ['a blank token', 'blank', /the Cachet API token in .*cachet-api-token-blank.* is empty/],
     ['a secret with no value yet', 'unset', /the Cachet API token is not set yet: put a Cachet user's API token in .*cachet-api-token-unset/],
   ])('fails loudly with %s, naming the secret, and changes nothing', async (_, secret, error) => {
-    const result = await invoke(alarmEvent(ALARM, 'ALARM'), { TOKEN_SECRET_ARN: secrets[secret] });
+    const result = await invoke(await change(ALARM, 'ALARM'), { TOKEN_SECRET_ARN: secrets[secret] });
     expect(result.ok).toBe(false);
     expect(result.error).toMatch(error);
     expect(cachet.components.get(1)!.status).toBe(1);
@@ -208,7 +308,7 @@ describe('the status-page function', () => {
   });
 
   it('does not retry a refused token (it will not get better)', async () => {
-    await invoke(alarmEvent(ALARM, 'ALARM'), { TOKEN_SECRET_ARN: secrets.wrong });
+    await invoke(await change(ALARM, 'ALARM'), { TOKEN_SECRET_ARN: secrets.wrong });
     expect(cachet.requests).toHaveLength(1);
   });
 });
@@ -270,7 +370,7 @@ describe("the test Cachet API holds Cachet 2.3's contract", () => {
     try {
       // WHEN the alarm fires THEN the function succeeds, Cachet answered its PUT, and the component stays
       // operational: the test on ALARM above fails for such a handler
-      const { ok, error } = await invoke(alarmEvent('statuspage-dev-web-target-p99', 'ALARM'), {}, dir);
+      const { ok, error } = await invoke(await change(LATENCY, 'ALARM'), {}, dir);
       expect(ok, error).toBe(true);
       expect(cachet.requests.filter((r) => r.method === 'PUT')).toHaveLength(1);
       expect(cachet.components.get(1)!.status).toBe(1);

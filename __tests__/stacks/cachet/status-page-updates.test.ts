@@ -77,14 +77,22 @@ describe('the status page shows the web app alarms', () => {
     expect(only(json, 'aws_lambda_function').environment.variables.TOKEN_SECRET_ARN).toBe(`\${aws_secretsmanager_secret.${secretId}.arn}`);
   });
 
-  it('grants the function its logs, that secret, the key through Secrets Manager and the queue, nothing else', () => {
+  it("grants the function its logs, that secret, the key through Secrets Manager, the queue and the mapped alarms' states, nothing else", () => {
     const policy = resourceList(json, 'aws_iam_role_policy').find((p) => p.name === 'update-status-page')!;
     expect(policyStatements(policy.policy).map((s) => [s.Sid, s.Action])).toEqual([
       ['WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents']],
       ['ReadTheApiToken', 'secretsmanager:GetSecretValue'],
       ['DeadLetterUndeliveredEvents', 'sqs:SendMessage'],
+      ['ReadTheMappedAlarmsStates', 'cloudwatch:DescribeAlarms'],
       ['DecryptTheApiTokenThroughSecretsManager', 'kms:Decrypt'],
     ]);
+  });
+
+  it('lets the function read the states of the alarms it maps, by ARN, not every alarm of the account', () => {
+    const policy = resourceList(json, 'aws_iam_role_policy').find((p) => p.name === 'update-status-page')!;
+    const read = policyStatements(policy.policy).find((s) => s.Sid === 'ReadTheMappedAlarmsStates')!;
+    const { accountId, region } = dev;
+    expect(read.Resource).toEqual(dev.statusPage.components.map((c) => `arn:aws:cloudwatch:${region}:${accountId}:alarm:${webAlarmName(dev, c.alarm)}`));
   });
 
   it('runs the code in this repo, zipped at synth, on a current Node.js runtime', () => {
@@ -123,6 +131,10 @@ describe('StatusPageUpdates refuses', () => {
     [{ components: [] }, /components is empty/],
     [{ cachetUrl: 'http://status.example.com' }, /cachetUrl "http:\/\/status\.example\.com" must be the status page's https:\/\/ origin/],
     [{ components: [{ alarmName: 'a', componentId: 0, status: 'major-outage' as const }] }, /componentId 0 of a is not a Cachet component id/],
+    [
+      { components: Array.from({ length: 101 }, (_, i) => ({ alarmName: `a${i}`, componentId: 1, status: 'major-outage' as const })) },
+      /component 1 has 101 alarms; .* at most 100: split them over components/,
+    ],
   ])('%j', (props, error) => {
     expect(() => build(props)).toThrow(error);
   });
