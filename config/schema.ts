@@ -370,7 +370,7 @@ const statusPageSchema = z
             componentId: z.number().int().min(1).describe("The Cachet component's id (Dashboard, Components: the number in its edit link)."),
             status: z
               .enum(['performance-issues', 'partial-outage', 'major-outage'])
-              .describe('The status the component shows while the alarm is in ALARM; OK sets it back to operational.'),
+              .describe('The status the component shows while the alarm is in ALARM; a component shows the worst status of its alarms in ALARM, operational when none is.'),
             incident: z.string().min(1).max(191).optional().describe('Open an incident of this name on ALARM and resolve it on OK. @default - no incident'),
           })
           .strict(),

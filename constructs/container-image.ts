@@ -15,6 +15,7 @@ import { PrivateBucket } from './private-bucket';
 import { SourceBundle } from './source-bundle';
 import { DEFAULT_BUILD_IMAGE } from './platform';
 import { Grant, InlinePolicy, type IGrantable } from './grants';
+import type { FailureEvent } from './monitoring';
 
 export interface ContainerImageProps {
   /** Name of the ECR repository and the build project (2-256 characters, lower case). */
@@ -52,6 +53,7 @@ export class ContainerImage extends Construct {
   public readonly imageUri: string;
   /** The tag: the first 16 hex digits of the directory bundle's SHA-256. */
   public readonly tag: string;
+  private readonly project: CodebuildProject;
 
   constructor(scope: Construct, id: string, props: ContainerImageProps) {
     super(scope, id);
@@ -150,6 +152,7 @@ export class ContainerImage extends Construct {
       },
       logsConfig: { cloudwatchLogs: { status: 'ENABLED', groupName: logGroup.name }, s3Logs: { status: 'DISABLED' } },
     });
+    this.project = project;
 
     // Upload -> S3 "Object Created" event -> EventBridge -> StartBuild.
     const notifications = new S3BucketNotification(this, 'source-events', { bucket: bucket.id, eventbridge: true });
@@ -180,6 +183,23 @@ export class ContainerImage extends Construct {
       // The upload is what starts the build: everything on that path exists first.
       dependsOn: [...sourceBucket.settings, notifications, target, project],
     });
+  }
+
+  /** A build of the image that failed or was stopped: the tag never appears, and consumers waiting for it time out. */
+  public failureEvents(): FailureEvent[] {
+    return [
+      {
+        id: 'image-build-failed',
+        description: 'A build of the container image failed',
+        pattern: {
+          source: ['aws.codebuild'],
+          'detail-type': ['CodeBuild Build State Change'],
+          detail: { 'project-name': [this.project.name], 'build-status': ['FAILED', 'STOPPED'] },
+        },
+        message: 'Image build <status>: project <project>, build <build>, at <time>. The tag is not pushed; the build log says why (aws codebuild batch-get-builds).',
+        paths: { status: '$.detail.build-status', project: '$.detail.project-name', build: '$.detail.build-id', time: '$.time' },
+      },
+    ];
   }
 
   /** Lets a role pull this image (instances: Beanstalk logs in to ECR with their profile). */

@@ -22,6 +22,12 @@ export interface EncryptionKeyProps {
    */
   readonly allowCloudWatchAlarms?: boolean;
   /**
+   * Let EventBridge rules deliver to SNS topics encrypted with the key (AWS's documented statement
+   * for an encrypted topic as a rule's target: data keys and decrypt for the EventBridge service).
+   * @default false
+   */
+  readonly allowEventBridgeRules?: boolean;
+  /**
    * Days KMS waits before deleting the key after destroy (7-30).
    * @default 30
    */
@@ -73,6 +79,16 @@ export class EncryptionKey extends Construct {
         Sid: 'CloudWatchAlarmsPublishToEncryptedTopics',
         Effect: 'Allow',
         Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
+      });
+    }
+
+    if (props.allowEventBridgeRules ?? false) {
+      statements.push({
+        Sid: 'EventBridgeRulesPublishToEncryptedTopics',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
         Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         Resource: '*',
       });

@@ -1,6 +1,8 @@
 import { Construct, type IConstruct } from 'constructs';
 import { Annotations, Aspects, type IAspect, TerraformStack } from 'cdktf';
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
@@ -53,6 +55,24 @@ export interface MetricDefinition {
   readonly alarm?: AlarmCondition;
 }
 
+/**
+ * An AWS event that means something failed where no metric shows it (a pipeline, an instance
+ * refresh, an image build, a Beanstalk update): an EventBridge rule sends it to the stack's topic
+ * as one sentence.
+ */
+export interface FailureEvent {
+  /** Construct id of the rule and the suffix of its name (`<topic name>-<id>`), e.g. `pipeline-failed`. */
+  readonly id: string;
+  /** What failed, for the rule's description. */
+  readonly description: string;
+  /** The EventBridge event pattern, with literal names (source, detail-type, detail). */
+  readonly pattern: Readonly<Record<string, unknown>>;
+  /** The message: a sentence with `<name>` placeholders, each filled from the event by `paths`. */
+  readonly message: string;
+  /** JSON paths into the event, by placeholder name, e.g. `{ pipeline: '$.detail.pipeline' }`. */
+  readonly paths: Readonly<Record<string, string>>;
+}
+
 export interface AlarmTopicProps {
   /** The topic's name. */
   readonly name: string;
@@ -65,15 +85,19 @@ export interface AlarmTopicProps {
   readonly httpsEndpoints?: readonly string[];
 }
 
+/** EventBridge's limit on a rule name. */
+const RULE_NAME_MAX = 64;
+
 /**
- * The topic a stack's alarms notify: encrypted with the stack's key; only CloudWatch alarms of
- * this account and region may publish. Subscriptions come from config; without any, synth warns
- * that alarms reach nobody.
+ * The topic a stack's alarms notify: encrypted with the stack's key; only CloudWatch alarms and
+ * the topic's own EventBridge rules (`notifyOn`, named after the topic) of this account and region
+ * may publish. Subscriptions come from config; without any, synth warns that alarms reach nobody.
  */
 export class AlarmTopic extends Construct {
   public readonly topic: SnsTopic;
   /** The topic's ARN, for `alarm_actions` and `ok_actions`. */
   public readonly arn: string;
+  private readonly name: string;
 
   constructor(scope: Construct, id: string, props: AlarmTopicProps) {
     super(scope, id);
@@ -102,13 +126,43 @@ export class AlarmTopic extends Construct {
             ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${region}:${accountId}:alarm:*` },
           },
         },
+        {
+          Sid: 'TheTopicsEventRulesPublish',
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: this.topic.arn,
+          Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:events:${region}:${accountId}:rule/${props.name}-*` } },
+        },
       ]),
     });
+    this.name = props.name;
     emails.forEach((endpoint, i) => new SnsTopicSubscription(this, `email-${i}`, { topicArn: this.topic.arn, protocol: 'email', endpoint }));
     endpoints.forEach((endpoint, i) => new SnsTopicSubscription(this, `https-${i}`, { topicArn: this.topic.arn, protocol: 'https', endpoint }));
     if (emails.length + endpoints.length === 0) {
       Annotations.of(this).addWarning(`${props.name}: alarms notify nobody until a subscription is set (an e-mail address or an HTTPS endpoint)`);
     }
+  }
+
+  /**
+   * Sends each event matching `event.pattern` to the topic as its sentence. The key must let
+   * EventBridge use it (`allowEventBridgeRules`), as AWS requires for an encrypted topic.
+   */
+  public notifyOn(event: FailureEvent): CloudwatchEventRule {
+    const ruleName = `${this.name}-${event.id}`;
+    if (ruleName.length > RULE_NAME_MAX) {
+      throw new Error(`AlarmTopic ${this.node.id}: the rule name "${ruleName}" is ${ruleName.length} characters; EventBridge takes ${RULE_NAME_MAX}: shorten the id "${event.id}"`);
+    }
+    const placeholders = [...event.message.matchAll(/<([A-Za-z0-9_.-]+)>/g)].map((m) => m[1]);
+    const unknown = placeholders.filter((p) => !(p in event.paths));
+    if (unknown.length > 0) throw new Error(`AlarmTopic ${this.node.id}: the message of ${event.id} has <${unknown.join('>, <')}> with no path in paths; add one for each`);
+    const rule = new CloudwatchEventRule(this, event.id, { name: ruleName, description: event.description, eventPattern: JSON.stringify(event.pattern) });
+    new CloudwatchEventTarget(this, `${event.id}-target`, {
+      rule: rule.name,
+      arn: this.topic.arn,
+      inputTransformer: { inputPaths: { ...event.paths }, inputTemplate: JSON.stringify(event.message) },
+    });
+    return rule;
   }
 }
 
@@ -131,11 +185,14 @@ export interface MonitoringProps {
   readonly topic: AlarmTopic;
   /** The metrics: each is drawn on the dashboard, and alarmed when it has an `alarm`. */
   readonly metrics: readonly MetricDefinition[];
+  /** Failures no metric shows, each sent to the topic by an EventBridge rule. @default - none */
+  readonly failureEvents?: readonly FailureEvent[];
 }
 
 /**
  * A stack's alarms and dashboard (its URL in `dashboardUrl`), from one list of metric definitions. Every alarm in the stack,
- * these and any other construct's, notifies the topic on ALARM and on OK (an aspect sets both).
+ * these and any other construct's, notifies the topic on ALARM and on OK (an aspect sets both);
+ * each failure event reaches the topic through its own rule.
  */
 export class Monitoring extends Construct {
   public readonly dashboard: CloudwatchDashboard;
@@ -145,9 +202,13 @@ export class Monitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    const ids = props.metrics.map((m) => m.id);
-    const repeated = ids.find((m, i) => ids.indexOf(m) !== i);
-    if (repeated) throw new Error(`Monitoring ${id}: metrics: "${repeated}" is defined twice; give each metric its own id`);
+    for (const [field, ids] of [
+      ['metrics', props.metrics.map((m) => m.id)],
+      ['failureEvents', (props.failureEvents ?? []).map((e) => e.id)],
+    ] as const) {
+      const repeated = ids.find((m, i) => ids.indexOf(m) !== i);
+      if (repeated) throw new Error(`Monitoring ${id}: ${field}: "${repeated}" is defined twice; give each its own id`);
+    }
 
     this.alarms = props.metrics
       .filter((m) => m.alarm)
@@ -169,6 +230,8 @@ export class Monitoring extends Construct {
           treatMissingData: alarm.treatMissingData,
         });
       });
+
+    for (const event of props.failureEvents ?? []) props.topic.notifyOn(event);
 
     this.dashboard = new CloudwatchDashboard(this, 'dashboard', {
       dashboardName: props.name,

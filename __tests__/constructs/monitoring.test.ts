@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { EncryptionKey } from '../../constructs/encryption-key';
-import { AlarmTopic, dashboardBody, Monitoring, type MetricDefinition } from '../../constructs/monitoring';
+import { AlarmTopic, dashboardBody, Monitoring, type FailureEvent, type MetricDefinition } from '../../constructs/monitoring';
 import { emptyStack, policyStatements, resourceList, resources, synth, TEST_LOCATION } from '../helpers/synth';
 
 const metric = (id: string, alarmed = true): MetricDefinition => ({
@@ -17,10 +17,31 @@ const metric = (id: string, alarmed = true): MetricDefinition => ({
   ...(alarmed ? { alarm: { comparison: 'GreaterThanThreshold' as const, threshold: 5, evaluationPeriods: 3, treatMissingData: 'notBreaching' as const } } : {}),
 });
 
-function build(props: { emailAddresses?: string[]; httpsEndpoints?: string[]; metrics?: MetricDefinition[] } = {}) {
+const failure = (id: string, extra: Partial<FailureEvent> = {}): FailureEvent => ({
+  id,
+  description: `${id} happened`,
+  pattern: { source: ['aws.codepipeline'], 'detail-type': ['CodePipeline Pipeline Execution State Change'], detail: { state: ['FAILED'] } },
+  message: 'Pipeline <pipeline> failed at <time>',
+  paths: { pipeline: '$.detail.pipeline', time: '$.time' },
+  ...extra,
+});
+
+function build(props: { emailAddresses?: string[]; httpsEndpoints?: string[]; metrics?: MetricDefinition[]; failureEvents?: FailureEvent[] } = {}) {
   const stack = emptyStack();
-  const key = new EncryptionKey(stack, 'key', { alias: 't', description: 't', location: TEST_LOCATION, allowCloudWatchAlarms: true });
-  const topic = new AlarmTopic(stack, 'topic', { name: 't-alarms', location: TEST_LOCATION, encryptionKey: key, ...props });
+  const key = new EncryptionKey(stack, 'key', {
+    alias: 't',
+    description: 't',
+    location: TEST_LOCATION,
+    allowCloudWatchAlarms: true,
+    allowEventBridgeRules: true,
+  });
+  const topic = new AlarmTopic(stack, 'topic', {
+    name: 't-alarms',
+    location: TEST_LOCATION,
+    encryptionKey: key,
+    emailAddresses: props.emailAddresses,
+    httpsEndpoints: props.httpsEndpoints,
+  });
   // An alarm of another construct: it must notify the topic too.
   new CloudwatchMetricAlarm(stack, 'elsewhere', { alarmName: 'other', comparisonOperator: 'GreaterThanThreshold', evaluationPeriods: 1, threshold: 1 });
   const monitoring = new Monitoring(stack, 'monitoring', {
@@ -28,6 +49,7 @@ function build(props: { emailAddresses?: string[]; httpsEndpoints?: string[]; me
     location: TEST_LOCATION,
     topic,
     metrics: props.metrics ?? [metric('a'), metric('b', false)],
+    failureEvents: props.failureEvents,
   });
   return { stack, monitoring, ...synth(stack) };
 }
@@ -43,6 +65,27 @@ describe('AlarmTopic', () => {
       Principal: { Service: 'cloudwatch.amazonaws.com' },
       Action: 'sns:Publish',
       Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' }, ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:*' } },
+    });
+  });
+
+  it("lets the topic's own EventBridge rules publish (named after the topic), no other rule", () => {
+    const { json } = build();
+    const statements = policyStatements(resourceList(json, 'aws_sns_topic_policy')[0].policy);
+    expect(statements.find((st) => st.Sid === 'TheTopicsEventRulesPublish')).toEqual({
+      Sid: 'TheTopicsEventRulesPublish',
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: expect.stringMatching(/^\$\{aws_sns_topic\.topic_\w+\.arn\}$/),
+      Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:events:eu-west-1:123456789012:rule/t-alarms-*' } },
+    });
+  });
+
+  it('lets EventBridge use the key for the encrypted topic when asked', () => {
+    const [key] = resourceList(build().json, 'aws_kms_key');
+    expect(policyStatements(key.policy).find((st) => st.Sid === 'EventBridgeRulesPublishToEncryptedTopics')).toMatchObject({
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
     });
   });
 
@@ -142,5 +185,35 @@ describe('Monitoring', () => {
 
   it('refuses a metric id given twice', () => {
     expect(() => build({ metrics: [metric('a'), metric('a')] })).toThrow(/metrics: "a" is defined twice/);
+  });
+});
+
+describe('Monitoring failure events', () => {
+  it('sends each failure event to the topic through its own rule, named after the topic', () => {
+    // GIVEN a failure event WHEN monitored
+    const { json } = build({ failureEvents: [failure('pipeline-failed')] });
+    // THEN a rule with its pattern targets the topic
+    const [rule] = resourceList(json, 'aws_cloudwatch_event_rule');
+    expect(rule).toMatchObject({ name: 't-alarms-pipeline-failed', description: 'pipeline-failed happened' });
+    expect(JSON.parse(rule.event_pattern)).toEqual(failure('x').pattern);
+    const [target] = resourceList(json, 'aws_cloudwatch_event_target');
+    expect(target.arn).toMatch(/^\$\{aws_sns_topic\.topic_\w+\.arn\}$/);
+    expect(target.rule).toMatch(/^\$\{aws_cloudwatch_event_rule\.topic_pipeline-failed_\w+\.name\}$/);
+  });
+
+  it('delivers one sentence: the message as a JSON string template, its placeholders filled by the paths', () => {
+    const [target] = resourceList(build({ failureEvents: [failure('pipeline-failed')] }).json, 'aws_cloudwatch_event_target');
+    expect(target.input_transformer).toEqual({
+      input_paths: { pipeline: '$.detail.pipeline', time: '$.time' },
+      input_template: '"Pipeline <pipeline> failed at <time>"',
+    });
+  });
+
+  it.each([
+    [[failure('a'), failure('a')], /failureEvents: "a" is defined twice/],
+    [[failure('a', { message: 'failed at <when>' })], /the message of a has <when> with no path in paths; add one for each/],
+    [[failure('x'.repeat(60))], /the rule name "t-alarms-x+" is 69 characters; EventBridge takes 64: shorten the id/],
+  ])('refuses %#: %s', (failureEvents, error) => {
+    expect(() => build({ failureEvents })).toThrow(error);
   });
 });

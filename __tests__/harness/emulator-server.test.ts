@@ -3,7 +3,8 @@
 // a record set deleted and created again is created, whatever else the zone holds; a CodeBuild
 // project deleted by ARN is gone; a rotation leaves the new version pending for its function, as
 // AWS's does, and a secret rotated once can be rotated again; CloudWatch answers the JSON protocol
-// the AWS SDK for JavaScript speaks, on the same alarms the Query protocol (the AWS CLI) sees.
+// the AWS SDK for JavaScript speaks, on the same alarms the Query protocol (the AWS CLI) sees; an
+// input transformer reads an event's time as the ISO string AWS writes.
 import {
   CloudWatchClient,
   DescribeAlarmsCommand,
@@ -236,5 +237,35 @@ describe("the emulator's CloudWatch", () => {
     await expect(
       cloudwatch().send(new SetAlarmStateCommand({ AlarmName: 'no-such-alarm', StateValue: 'ALARM', StateReason: 'test' })),
     ).rejects.toMatchObject({ name: 'ResourceNotFound' });
+  });
+});
+
+describe("the emulator's EventBridge", () => {
+  const cli = (...args: string[]) => {
+    const out = execFileSync(join(VENV_BIN, 'aws'), [...args, '--region', 'eu-west-1', '--output', 'json', '--endpoint-url', emulator.endpoint], {
+      env: { PATH: process.env.PATH!, ...emulatorCliEnv(emulator) },
+      encoding: 'utf8',
+    });
+    return out.trim() ? JSON.parse(out) : {};
+  };
+
+  /** A rule on a custom source delivering to a new queue, with the given targets' extra settings; the bodies it delivers for one event. */
+  function deliver(name: string, target: Record<string, unknown>): string[] {
+    const queueUrl = cli('sqs', 'create-queue', '--queue-name', name).QueueUrl;
+    const arn = cli('sqs', 'get-queue-attributes', '--queue-url', queueUrl, '--attribute-names', 'QueueArn').Attributes.QueueArn;
+    cli('events', 'put-rule', '--name', name, '--event-pattern', JSON.stringify({ source: [`test.${name}`] }));
+    cli('events', 'put-targets', '--rule', name, '--targets', JSON.stringify([{ Id: 'q', Arn: arn, ...target }]));
+    cli('events', 'put-events', '--entries', JSON.stringify([{ Source: `test.${name}`, DetailType: 't', Detail: '{"x":1}', Time: '2026-12-06T03:14:15Z' }]));
+    return (cli('sqs', 'receive-message', '--queue-url', queueUrl).Messages ?? []).map((m: { Body: string }) => m.Body);
+  }
+
+  it("gives an input transformer the event's time as the ISO 8601 string AWS writes", () => {
+    const transformer = { InputTransformer: { InputPathsMap: { time: '$.time' }, InputTemplate: '"at <time>"' } };
+    expect(deliver('transformed', transformer)).toEqual(['"at 2026-12-06T03:14:15Z"']);
+  });
+
+  it('still delivers a whole event with its time as that string', () => {
+    const [body] = deliver('whole', {});
+    expect(JSON.parse(body)).toMatchObject({ source: 'test.whole', time: '2026-12-06T03:14:15Z', detail: { x: 1 } });
   });
 });

@@ -526,6 +526,21 @@ const ALLOWED: readonly Row[] = [
       who: `CloudWatch publishes to the encrypted topic: ${action}`,
       request: (e) => ({ principal: 'cloudwatch.amazonaws.com', action, resource: e.key(system), context: e.source() }),
     })),
+    {
+      system,
+      who: 'a failure-event rule of the topic publishes to it',
+      request: (e) => ({
+        principal: 'events.amazonaws.com',
+        action: 'sns:Publish',
+        resource: e.arn(system, 'aws_sns_topic', 'alarm-topic'),
+        context: e.source(e.arn(system, 'aws_cloudwatch_event_rule', system === 'web' ? 'alarm-topic_pipeline-failed' : 'alarm-topic_beanstalk-failed')),
+      }),
+    },
+    ...(['kms:GenerateDataKey', 'kms:Decrypt'] as const).map((action): Row => ({
+      system,
+      who: `EventBridge publishes to the encrypted topic: ${action}`,
+      request: (e) => ({ principal: 'events.amazonaws.com', action, resource: e.key(system), context: e.source() }),
+    })),
     assume(system, 'vpc-flow-logs.amazonaws.com', 'network_flow-log-role'),
     ...(['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'] as const).map((action): Row => ({
       system,
@@ -744,6 +759,16 @@ const DENIED: readonly Row[] = [
         resource: e.arn(system, 'aws_sns_topic', 'alarm-topic'),
         context: TLS,
         identityPolicies: [ALLOW_ALL],
+      }),
+    },
+    {
+      system,
+      who: "a rule not named after the topic (another stack's) cannot publish to it",
+      request: (e) => ({
+        principal: 'events.amazonaws.com',
+        action: 'sns:Publish',
+        resource: e.arn(system, 'aws_sns_topic', 'alarm-topic'),
+        context: e.source(`arn:aws:events:${e.region}:${e.account}:rule/another-rule`),
       }),
     },
     {

@@ -1,4 +1,4 @@
-"""moto's server (the pinned moto of requirements-dev.txt) with six corrections, each where moto
+"""moto's server (the pinned moto of requirements-dev.txt) with seven corrections, each where moto
 5.2.5 departs from AWS in a way our stacks meet. Everything else is moto's own behaviour.
 
 1. Policy conditions. moto 5.2.5 evaluates only StringEquals conditions and takes any other condition operator as
@@ -46,6 +46,13 @@ request's protocol from botocore's service model, and the botocore our AWS CLI p
 only "query" for CloudWatch, so moto answered every JSON request with a 500 page. The correction
 adds JSON 1.0 to CloudWatch's model, with the target prefix and version AWS's model has; moto's
 own JSON parser and serializer then handle it.
+
+7. An event's time in an input transformer. An EventBridge event's "time" is an ISO 8601 string
+("2026-12-06T03:14:15Z"; EventBridge's event structure reference), and a rule target's input
+transformer reads it as such ($.time). moto keeps it as epoch seconds until it delivers a whole
+event (moto/events/models.py, put_events and _send_to_sqs_queue), so a transformer wrote
+"at 1796526855". The correction gives a target's transformer the event with its time as AWS
+writes it.
 
 Usage: python moto_server.py [moto_server's own arguments]
 """
@@ -198,6 +205,22 @@ def load_service_model(service_name, model_name):
 
 
 core_utils._load_service_model = load_service_model
+
+from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimestamp
+from moto.events import models as events_models
+
+_parse_template = events_models.EventTemplateParser.parse
+
+
+def parse_template(input_template, input_paths_map, event):
+    # Only for a target's own transformer: moto's default template and its delivery of a whole
+    # event expect the epoch seconds, and turn them into the ISO string themselves.
+    if input_template and isinstance(event.get("time"), (int, float)):
+        event = {**event, "time": iso_8601_datetime_without_milliseconds(utcfromtimestamp(event["time"]))}
+    return _parse_template(input_template, input_paths_map, event)
+
+
+events_models.EventTemplateParser.parse = staticmethod(parse_template)
 
 if __name__ == "__main__":
     from moto.server import main

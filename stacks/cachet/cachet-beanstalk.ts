@@ -22,7 +22,7 @@ import type { EncryptionKey } from '../../constructs/encryption-key';
 import type { Network } from '../../constructs/network';
 import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy, type AwsLocation } from '../../constructs/policy';
 import { PrivateBucket } from '../../constructs/private-bucket';
-import type { MetricDefinition } from '../../constructs/monitoring';
+import type { FailureEvent, MetricDefinition } from '../../constructs/monitoring';
 import { albAccessLogBucket, loadBalancerMetrics, type LoadBalancerAlarmThresholds } from '../../constructs/public-load-balancer';
 import {
   allowInstanceEgress,
@@ -530,6 +530,26 @@ export class CachetBeanstalk extends Construct implements IConnectable {
         statistic: 'Maximum',
         period: 60,
         description: 'Beanstalk enhanced health (the health alarm watches it)',
+      },
+    ];
+  }
+
+  /** A deployment, a configuration change or a managed platform update Beanstalk could not apply. */
+  public failureEvents(): FailureEvent[] {
+    return [
+      {
+        id: 'beanstalk-failed',
+        description: 'Beanstalk failed to create or update the Cachet environment, or a managed platform update failed',
+        pattern: {
+          source: ['aws.elasticbeanstalk'],
+          'detail-type': ['Elastic Beanstalk resource status change', 'Managed update status change'],
+          detail: {
+            EnvironmentName: [this.environment.name],
+            Status: ['Environment creation failed', 'Environment update failed', 'Managed update failed'],
+          },
+        },
+        message: '<status> for <environment> at <time>. Beanstalk says: <detail> The environment events say which step failed (aws elasticbeanstalk describe-events).',
+        paths: { status: '$.detail.Status', environment: '$.detail.EnvironmentName', detail: '$.detail.Message', time: '$.time' },
       },
     ];
   }

@@ -41,6 +41,7 @@ export class CachetStack extends EnvironmentStack {
       location,
       allowCloudWatchLogs: true,
       allowCloudWatchAlarms: true,
+      allowEventBridgeRules: true,
     });
 
     this.network = new Network(this, 'network', { ...config.network, name, location, flowLogEncryptionKey: key });
@@ -140,6 +141,7 @@ export class CachetStack extends EnvironmentStack {
         ...this.network.metrics(alarms),
         ...(updates?.metrics() ?? []),
       ],
+      failureEvents: [...image.failureEvents(), ...this.app.failureEvents()],
     });
     new TerraformOutput(this, 'dashboard_url', { value: monitoring.dashboardUrl, description: 'The CloudWatch dashboard of this stack' });
 

@@ -18,6 +18,7 @@ import { PrivateBucket } from '../../constructs/private-bucket';
 import { type WebServerFleet } from './web-server-fleet';
 import { AL2023_AMI_PARAMETER, DEFAULT_BUILD_IMAGE } from '../../constructs/platform';
 import { GIT_BRANCH } from '../../constructs/validation';
+import type { FailureEvent } from '../../constructs/monitoring';
 import { InlinePolicy, type IGrantable } from '../../constructs/grants';
 
 /** Where the pipeline takes its source from. */
@@ -369,5 +370,23 @@ export class DeliveryPipeline extends Construct {
       });
       new CloudwatchEventTarget(this, 'start-pipeline', { rule: rule.name, arn: this.pipeline.arn, roleArn: eventsRole.arn });
     }
+  }
+
+  /** A release that failed in any stage (build, approval refused, deploy): the fleet still runs the last release. */
+  public failureEvents(): FailureEvent[] {
+    return [
+      {
+        id: 'pipeline-failed',
+        description: 'A release of the web app failed',
+        pattern: {
+          source: ['aws.codepipeline'],
+          'detail-type': ['CodePipeline Pipeline Execution State Change'],
+          detail: { pipeline: [this.pipeline.name], state: ['FAILED'] },
+        },
+        message:
+          'Release failed: pipeline <pipeline>, execution <execution>, at <time>. The fleet still runs the last release; the failed action and its build log are in the execution (aws codepipeline get-pipeline-execution).',
+        paths: { pipeline: '$.detail.pipeline', execution: '$.detail.execution-id', time: '$.time' },
+      },
+    ];
   }
 }

@@ -28,7 +28,7 @@ import {
   type Architecture,
 } from '../../constructs/platform';
 import { Grant, InlinePolicy, type IGrantable } from '../../constructs/grants';
-import type { MetricDefinition } from '../../constructs/monitoring';
+import type { FailureEvent, MetricDefinition } from '../../constructs/monitoring';
 
 /** Key prefix of release archives in the release bucket. */
 export const RELEASE_PREFIX = 'webapp';
@@ -341,6 +341,31 @@ export class WebServerFleet extends Construct implements IConnectable {
       },
     ]);
     return Grant.combine(publish, release);
+  }
+
+  /**
+   * An instance refresh that failed or rolls back (a release or a template change that did not
+   * become healthy): the group keeps or returns to the previous launch template version.
+   */
+  public failureEvents(): FailureEvent[] {
+    return [
+      {
+        id: 'refresh-failed',
+        description: 'An instance refresh of the web fleet failed or rolled back',
+        pattern: {
+          source: ['aws.autoscaling'],
+          'detail-type': [
+            'EC2 Auto Scaling Instance Refresh Failed',
+            'EC2 Auto Scaling Instance Refresh Rollback Started',
+            'EC2 Auto Scaling Instance Refresh Rollback Failed',
+          ],
+          detail: { AutoScalingGroupName: [this.autoScalingGroup.name] },
+        },
+        message:
+          '<event> for <group> (refresh <refresh>) at <time>. The release did not become healthy; the refresh status reason says why (aws autoscaling describe-instance-refreshes).',
+        paths: { event: '$.detail-type', group: '$.detail.AutoScalingGroupName', refresh: '$.detail.InstanceRefreshId', time: '$.time' },
+      },
+    ];
   }
 
   /** Instances in service against the minimum (alarmed), and the instances' CPU. */

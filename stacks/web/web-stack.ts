@@ -59,6 +59,7 @@ export class WebStack extends EnvironmentStack {
       location,
       allowCloudWatchLogs: true,
       allowCloudWatchAlarms: true,
+      allowEventBridgeRules: true,
     });
     const network = new Network(this, 'network', { ...web.network, name, location, flowLogEncryptionKey: key });
     // The groups stay in the scope they had before the constructs took connections: a group's
@@ -150,6 +151,7 @@ export class WebStack extends EnvironmentStack {
       location,
       topic,
       metrics: [...this.loadBalancer.metrics(alarms), ...this.fleet.metrics(), ...network.metrics(alarms)],
+      failureEvents: [...this.delivery.failureEvents(), ...this.fleet.failureEvents()],
     });
     new TerraformOutput(this, 'dashboard_url', { value: monitoring.dashboardUrl, description: 'The CloudWatch dashboard of this stack' });
 
