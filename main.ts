@@ -1,11 +1,13 @@
 // Entry point of `cdktf synth` and `npm run synth`: validate the selected environments' config,
 // build the selected systems' stacks, write Terraform JSON to cdktf.out/ and remove stack folders an
 // earlier, wider synth left there. Nothing is written when the arguments or the config are bad.
+import { dirname, resolve } from 'node:path';
 import { AnnotationMetadataEntryType, App } from 'cdktf';
 import { ConfigError, environmentNames, loadEnvironments, selectEnvironments } from './config/load';
 import { parseCommandLine, stringValue } from './tools/cli';
 import { removeStaleStackDirs } from './tools/stale-stacks';
-import { buildStacks, selectSystems, SYSTEMS } from './stacks';
+import { checkLocalStateRegions } from './tools/state-region';
+import { buildStacks, plannedStacks, selectSystems, SYSTEMS } from './stacks';
 
 const USAGE = `usage: npm run synth [-- --env NAMES] [--system NAME]...
 
@@ -26,6 +28,9 @@ try {
   const selected = selectEnvironments(stringValue(args, 'env'), process.env);
   const configs = loadEnvironments(environmentNames()).filter((c) => selected.includes(c.name));
   selection = { configs, systems: selectSystems(args.values.system as string[] | undefined) };
+  // Local state lives beside the output directory (the backend's path is relative to each stack's
+  // folder); cdktf's App takes CDKTF_OUTDIR, else cdktf.out, and creates it, so this runs first.
+  checkLocalStateRegions(dirname(resolve(process.env.CDKTF_OUTDIR ?? 'cdktf.out')), plannedStacks(configs, selection.systems));
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(error.message);

@@ -77,4 +77,16 @@ describe('main.ts', () => {
     expect(result.stderr).toMatch(/DEPLOY_ENV: unknown environment "qa"; add environments\/qa\.yaml or use one or more of: dev, prod, staging/);
     expect(existsSync(result.outdir)).toBe(false);
   });
+
+  it("refuses a region change while the local state of another region holds resources, and writes nothing", () => {
+    // GIVEN web-dev's local state in the project (beside cdktf.out) for a region dev no longer names
+    const root = mkdtempSync(join(tmpdir(), 'main-'));
+    const resource = { type: 'aws_kms_key', name: 'k', instances: [{ attributes: { arn: 'arn:aws:kms:us-east-1:111111111111:key/1' } }] };
+    writeFileSync(join(root, 'terraform.web-dev.us-east-1.tfstate'), JSON.stringify({ version: 4, resources: [resource] }));
+    // WHEN dev is synthesized THEN synth refuses before writing anything
+    const result = synth(['--env', 'dev'], {}, join(root, 'cdktf.out'));
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/region: environments\/dev\.yaml says eu-west-1, but terraform\.web-dev\.us-east-1\.tfstate still holds 1 resources/);
+    expect(existsSync(result.outdir)).toBe(false);
+  });
 });

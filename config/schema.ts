@@ -329,7 +329,7 @@ const alarmsSchema = z
     emailAddresses: z
       .array(z.string().regex(EMAIL_ADDRESS, 'must be an e-mail address'))
       .default([])
-      .describe('Who gets every alarm and its recovery by e-mail (each confirms the subscription once).'),
+      .describe('Who gets every alarm and its recovery by e-mail (each confirms the subscription once). In production this or httpsEndpoints must name someone.'),
     httpsEndpoints: z
       .array(z.string().regex(HTTPS_URL, 'must be an https:// URL'))
       .default([])
@@ -398,7 +398,7 @@ const costSchema = z
   .strict();
 
 const stateSchema = z.discriminatedUnion('backend', [
-  z.object({ backend: z.literal('local').describe('State files beside the project (terraform.<stack>.tfstate).') }).strict(),
+  z.object({ backend: z.literal('local').describe('State files beside the project (terraform.<stack>.<region>.tfstate); refused in production.') }).strict(),
   z
     .object({
       backend: z.literal('s3').describe('An S3 bucket, locked with a lock file (Terraform >= 1.10).'),
@@ -411,7 +411,7 @@ const stateSchema = z.discriminatedUnion('backend', [
         .string()
         .regex(/^[A-Za-z0-9._/-]+$/)
         .default('cdktf')
-        .describe('Keys are `<keyPrefix>/<stack>.tfstate`.'),
+        .describe('Keys are `<keyPrefix>/<region>/<stack>.tfstate`.'),
       kmsKeyId: z.string().optional().describe("KMS key for the state objects. @default - the bucket's default encryption"),
     })
     .strict(),
@@ -475,7 +475,7 @@ const environmentObjectSchema = z
     webapp: webappSchema.describe("The Go web app: its web tier stack, and the drill's health check and drain."),
     state: stateSchema
       .default({ backend: 'local' })
-      .describe('Where each stack keeps its Terraform state: local files (default), S3 with a lock file, or Terraform Cloud workspaces.'),
+      .describe('Where each stack keeps its Terraform state: local files (default; refused in production), S3 with a lock file, or Terraform Cloud workspaces.'),
     alarms: alarmsSchema
       .default({})
       .describe(
@@ -675,6 +675,20 @@ function checkDatabase(c: EnvironmentConfig, ctx: Ctx): void {
       ['webapp', c.webapp.enableWaf],
     ] as const) {
       if (!enabled) issue(ctx, [system, 'enableWaf'], 'must be true in production: the load balancer faces the internet; remove the line to keep the default');
+    }
+     if (c.state.backend === 'local') {
+      issue(
+        ctx,
+        ['state', 'backend'],
+        'must be s3 or cloud in production: local state lives on one machine, unlocked and unversioned; set state: { backend: s3, bucket: <a versioned bucket>, region: <its region> } (docs/operations.md, "State backends")',
+      );
+    }
+    if (c.alarms.emailAddresses.length + c.alarms.httpsEndpoints.length === 0) {
+      issue(
+        ctx,
+        ['alarms', 'emailAddresses'],
+        'production alarms must reach someone: set alarms.emailAddresses (or alarms.httpsEndpoints, a chat or incident webhook)',
+      );
     }
   }
 }

@@ -3,18 +3,28 @@ import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformSt
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import type { EnvironmentConfig, StateConfig } from '../config/schema';
 
-/** Where a stack keeps its state: chosen by `config.state`. */
-export function configureStateBackend(stack: TerraformStack, stackName: string, state: StateConfig): void {
+/** The local state file of a stack in a region, in the project root: `terraform.<stack>.<region>.tfstate`. */
+export function localStateFileName(stackName: string, region: string): string {
+  return `terraform.${stackName}.${region}.tfstate`;
+}
+
+/**
+ * Where a stack keeps its state: chosen by `config.state`. Local files and S3 keys carry the
+ * region, so a region change never reads (and plans against) the state of another region's
+ * resources: it finds no state, and main.ts refuses it while a local state of another region holds
+ * resources (tools/state-region.ts).
+ */
+export function configureStateBackend(stack: TerraformStack, stackName: string, state: StateConfig, region: string): void {
   switch (state.backend) {
     case 'local':
       // Relative to the stack's directory (cdktf.out/stacks/<name>): the project root, so state
       // survives a fresh synth and the JSON holds no machine-specific path.
-      new LocalBackend(stack, { path: `../../../terraform.${stackName}.tfstate` });
+      new LocalBackend(stack, { path: `../../../${localStateFileName(stackName, region)}` });
       return;
     case 's3': {
       new S3Backend(stack, {
         bucket: state.bucket,
-        key: `${state.keyPrefix}/${stackName}.tfstate`,
+        key: `${state.keyPrefix}/${region}/${stackName}.tfstate`,
         region: state.region,
         encrypt: true,
         kmsKeyId: state.kmsKeyId,
@@ -58,7 +68,7 @@ export class EnvironmentStack extends TerraformStack {
         },
       ],
     });
-    configureStateBackend(this, id, config.state);
+    configureStateBackend(this, id, config.state, config.region);
   }
 
   /** Account and region, for ARNs and service principals. */

@@ -1,9 +1,9 @@
 import type { App } from 'cdktf';
 import { ConfigError } from '../config/load';
 import type { EnvironmentConfig } from '../config/schema';
-import { CachetStack } from './cachet/cachet-stack';
+import { CachetStack, cachetStackName } from './cachet/cachet-stack';
 import type { EnvironmentStack } from './environment-stack';
-import { WebStack } from './web/web-stack';
+import { WebStack, webStackName } from './web/web-stack';
 
 /** Every system, by name: each gets one stack per environment (`<system>-<env>`). */
 export const SYSTEMS = {
@@ -20,6 +20,13 @@ export function selectSystems(names: readonly string[] | undefined): SystemName[
     if (!known.includes(name)) throw new ConfigError(`--system: unknown system "${name}"; use ${known.join(' or ')}`);
   }
   return [...new Set(names)] as SystemName[];
+}
+
+const STACK_NAMES: Record<SystemName, (config: EnvironmentConfig) => string> = { cachet: cachetStackName, web: webStackName };
+
+/** The names the stacks of the given systems take in each environment, without building them. */
+export function plannedStacks(configs: readonly EnvironmentConfig[], systems: readonly SystemName[]): { name: string; config: EnvironmentConfig }[] {
+  return configs.flatMap((config) => systems.map((system) => ({ name: STACK_NAMES[system](config), config })));
 }
 
 /**

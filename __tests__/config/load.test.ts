@@ -32,6 +32,14 @@ describe('the example environments', () => {
     expect(staging.network.natGateways).toBe('one-per-az');
     expect(staging.database.deletionProtection).toBe(true);
   });
+
+  it.each([
+    ['an HTTPS endpoint only', { emailAddresses: [], httpsEndpoints: ['https://hooks.example.com/alarms'] }],
+    ['Terraform Cloud state', { emailAddresses: ['ops@example.com'] }, { backend: 'cloud', organization: 'acme' }],
+  ])('accepts production with %s', (_label, alarms, state?) => {
+    const input = { ...configInput('prod'), alarms, ...(state ? { state } : {}) };
+    expect(() => parseEnvironmentConfig(input as never, 'prod')).not.toThrow();
+  });
 });
 
 describe('bad configuration is refused with the field and the fix', () => {
@@ -129,6 +137,16 @@ describe('bad configuration is refused with the field and the fix', () => {
       bad: 'more instances than AZs',
       input: configInput('dev', { database: { readerCount: 2 } }),
       error: /database\.readerCount: 2 readers plus the writer need 3 availability zones .* lower readerCount or add AZs/,
+    },
+    {
+      bad: 'local state in prod',
+      input: configInput('prod', { state: { backend: 'local' } }),
+      error: /state\.backend: must be s3 or cloud in production: local state lives on one machine, unlocked and unversioned; set state: \{ backend: s3/,
+    },
+    {
+      bad: 'prod alarms that notify nobody',
+      input: { ...configInput('prod'), alarms: {} },
+      error: /alarms\.emailAddresses: production alarms must reach someone: set alarms\.emailAddresses \(or alarms\.httpsEndpoints/,
     },
     {
       bad: 'deletion protection off in prod',

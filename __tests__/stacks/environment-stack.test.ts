@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import type { StateConfig } from '../../config/schema';
 import { EnvironmentStack } from '../../stacks/environment-stack';
+import { buildStacks, plannedStacks } from '../../stacks';
 import { config, synth } from '../helpers/synth';
 
 function build(state: StateConfig) {
@@ -11,11 +12,11 @@ function build(state: StateConfig) {
 
 describe('EnvironmentStack state backends', () => {
   it.each<[string, StateConfig, object]>([
-    ['local', { backend: 'local' }, { backend: { local: { path: '../../../terraform.cachet-dev.tfstate' } } }],
+    ['local, named with the region', { backend: 'local' }, { backend: { local: { path: '../../../terraform.cachet-dev.eu-west-1.tfstate' } } }],
     [
-      's3 with a native lock file',
+      's3 with a native lock file, the key carrying the region',
       { backend: 's3', bucket: 'acme-tf-state', region: 'eu-west-1', keyPrefix: 'statuspage' },
-      { backend: { s3: { bucket: 'acme-tf-state', key: 'statuspage/cachet-dev.tfstate', region: 'eu-west-1', encrypt: true, use_lockfile: true } } },
+      { backend: { s3: { bucket: 'acme-tf-state', key: 'statuspage/eu-west-1/cachet-dev.tfstate', region: 'eu-west-1', encrypt: true, use_lockfile: true } } },
     ],
     [
       'Terraform Cloud, one workspace per stack',
@@ -25,6 +26,18 @@ describe('EnvironmentStack state backends', () => {
   ])('%s', (_label, state, expected) => {
     const { json } = build(state);
     expect(json.terraform).toMatchObject(expected);
+  });
+
+  it.each<[string, StateConfig]>([
+    ['local', { backend: 'local' }],
+    ['s3', { backend: 's3', bucket: 'acme-tf-state', region: 'eu-west-1', keyPrefix: 'statuspage' }],
+  ])('gives the same stack in another region another %s state, so a region change never plans against the old region', (_label, state) => {
+    const where = (region: string) => {
+      const { json } = synth(new EnvironmentStack(Testing.app(), 'cachet-dev', { ...config('dev'), region, state }));
+      return JSON.stringify(json.terraform.backend);
+    };
+    expect(where('eu-west-1')).not.toBe(where('eu-central-1'));
+    expect(where('eu-central-1')).toContain('eu-central-1');
   });
 
   it('writes exactly one backend or cloud block', () => {
@@ -61,5 +74,12 @@ describe('EnvironmentStack provider', () => {
   it('pins the provider version the bindings were generated for', () => {
     const { json } = build({ backend: 'local' });
     expect(json.terraform.required_providers.aws.version).toBe('5.100.0');
+  });
+});
+
+describe('plannedStacks', () => {
+  it('names the stacks buildStacks builds, in order, without building them', () => {
+    const configs = [config('dev'), config('prod')];
+    expect(plannedStacks(configs, ['cachet', 'web']).map((s) => s.name)).toEqual(buildStacks(Testing.app(), configs).map((s) => s.node.id));
   });
 });
