@@ -6,6 +6,7 @@ import { AnnotationMetadataEntryType, App } from 'cdktf';
 import { ConfigError, environmentNames, loadEnvironments, selectEnvironments } from './config/load';
 import { parseCommandLine, stringValue } from './tools/cli';
 import { removeStaleStackDirs } from './tools/stale-stacks';
+import { checkProductionQuotas } from './tools/quotas/needs';
 import { checkLocalStateRegions } from './tools/state-region';
 import { buildStacks, plannedStacks, selectSystems, SYSTEMS } from './stacks';
 
@@ -31,6 +32,7 @@ try {
   // Local state lives beside the output directory (the backend's path is relative to each stack's
   // folder); cdktf's App takes CDKTF_OUTDIR, else cdktf.out, and creates it, so this runs first.
   checkLocalStateRegions(dirname(resolve(process.env.CDKTF_OUTDIR ?? 'cdktf.out')), plannedStacks(configs, selection.systems));
+  checkProductionQuotas(configs);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(error.message);

@@ -78,7 +78,7 @@ describe('main.ts', () => {
     expect(existsSync(result.outdir)).toBe(false);
   });
 
-  it("refuses a region change while the local state of another region holds resources, and writes nothing", () => {
+  it('refuses a region change while the local state of another region holds resources, and writes nothing', () => {
     // GIVEN web-dev's local state in the project (beside cdktf.out) for a region dev no longer names
     const root = mkdtempSync(join(tmpdir(), 'main-'));
     const resource = { type: 'aws_kms_key', name: 'k', instances: [{ attributes: { arn: 'arn:aws:kms:us-east-1:111111111111:key/1' } }] };

@@ -329,7 +329,9 @@ const alarmsSchema = z
     emailAddresses: z
       .array(z.string().regex(EMAIL_ADDRESS, 'must be an e-mail address'))
       .default([])
-      .describe('Who gets every alarm and its recovery by e-mail (each confirms the subscription once). In production this or httpsEndpoints must name someone.'),
+      .describe(
+        'Who gets every alarm and its recovery by e-mail (each confirms the subscription once). In production this or httpsEndpoints must name someone.',
+      ),
     httpsEndpoints: z
       .array(z.string().regex(HTTPS_URL, 'must be an https:// URL'))
       .default([])
@@ -370,7 +372,9 @@ const statusPageSchema = z
             componentId: z.number().int().min(1).describe("The Cachet component's id (Dashboard, Components: the number in its edit link)."),
             status: z
               .enum(['performance-issues', 'partial-outage', 'major-outage'])
-              .describe('The status the component shows while the alarm is in ALARM; a component shows the worst status of its alarms in ALARM, operational when none is.'),
+              .describe(
+                'The status the component shows while the alarm is in ALARM; a component shows the worst status of its alarms in ALARM, operational when none is.',
+              ),
             incident: z.string().min(1).max(191).optional().describe('Open an incident of this name on ALARM and resolve it on OK. @default - no incident'),
           })
           .strict(),
@@ -395,6 +399,35 @@ const costSchema = z
     imageGigabytes: z.number().min(0).default(2).describe('GB of images in the Cachet repository.'),
     functionInvocationsPerMonth: z.number().min(0).default(1000).describe('Invocations of the status-page function.'),
   })
+  .strict();
+
+/** The service quotas `npm run quotas` counts (defaults and codes: tools/quotas/defaults.json). */
+export const QUOTA_KEYS = [
+  'elasticIps',
+  'natGatewaysPerAz',
+  'vpcs',
+  'onDemandStandardVcpus',
+  'lambdaConcurrentExecutions',
+  'applicationLoadBalancers',
+  'securityGroups',
+  'rulesPerSecurityGroup',
+] as const;
+export type QuotaKey = (typeof QUOTA_KEYS)[number];
+
+const quotasSchema = z
+  .object(
+    Object.fromEntries(
+      QUOTA_KEYS.map((key) => [
+        key,
+        z
+          .number()
+          .int()
+          .min(1)
+          .optional()
+          .describe(`The account's applied \`${key}\` quota in this region, raised above AWS's default. @default - AWS's default`),
+      ]),
+    ) as Record<QuotaKey, z.ZodOptional<z.ZodNumber>>,
+  )
   .strict();
 
 const stateSchema = z.discriminatedUnion('backend', [
@@ -475,7 +508,9 @@ const environmentObjectSchema = z
     webapp: webappSchema.describe("The Go web app: its web tier stack, and the drill's health check and drain."),
     state: stateSchema
       .default({ backend: 'local' })
-      .describe('Where each stack keeps its Terraform state: local files (default; refused in production), S3 with a lock file, or Terraform Cloud workspaces.'),
+      .describe(
+        'Where each stack keeps its Terraform state: local files (default; refused in production), S3 with a lock file, or Terraform Cloud workspaces.',
+      ),
     alarms: alarmsSchema
       .default({})
       .describe(
@@ -485,6 +520,11 @@ const environmentObjectSchema = z
       .default({})
       .describe("The status page shows the web app's health: alarm state changes set Cachet components (and incidents) through Cachet's API."),
     cost: costSchema.default({}).describe('Usage the cost estimate (npm run cost) assumes; printed beside its numbers.'),
+    quotas: quotasSchema
+      .default({})
+      .describe(
+        "Service quotas the account has raised in this region (Service Quotas), which the peak needs are held to instead of AWS's defaults; synth refuses a production environment whose needs exceed a quota not declared raised. `npm run quotas` shows the needs; `-- --applied` reads the account's values.",
+      ),
     forceDestroyBuckets: z
       .boolean()
       .default(false)
@@ -676,7 +716,7 @@ function checkDatabase(c: EnvironmentConfig, ctx: Ctx): void {
     ] as const) {
       if (!enabled) issue(ctx, [system, 'enableWaf'], 'must be true in production: the load balancer faces the internet; remove the line to keep the default');
     }
-     if (c.state.backend === 'local') {
+    if (c.state.backend === 'local') {
       issue(
         ctx,
         ['state', 'backend'],

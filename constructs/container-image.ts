@@ -196,7 +196,8 @@ export class ContainerImage extends Construct {
           'detail-type': ['CodeBuild Build State Change'],
           detail: { 'project-name': [this.project.name], 'build-status': ['FAILED', 'STOPPED'] },
         },
-        message: 'Image build <status>: project <project>, build <build>, at <time>. The tag is not pushed; the build log says why (aws codebuild batch-get-builds).',
+        message:
+          'Image build <status>: project <project>, build <build>, at <time>. The tag is not pushed; the build log says why (aws codebuild batch-get-builds).',
         paths: { status: '$.detail.build-status', project: '$.detail.project-name', build: '$.detail.build-id', time: '$.time' },
       },
     ];

@@ -151,11 +151,14 @@ export class AlarmTopic extends Construct {
   public notifyOn(event: FailureEvent): CloudwatchEventRule {
     const ruleName = `${this.name}-${event.id}`;
     if (ruleName.length > RULE_NAME_MAX) {
-      throw new Error(`AlarmTopic ${this.node.id}: the rule name "${ruleName}" is ${ruleName.length} characters; EventBridge takes ${RULE_NAME_MAX}: shorten the id "${event.id}"`);
+      throw new Error(
+        `AlarmTopic ${this.node.id}: the rule name "${ruleName}" is ${ruleName.length} characters; EventBridge takes ${RULE_NAME_MAX}: shorten the id "${event.id}"`,
+      );
     }
     const placeholders = [...event.message.matchAll(/<([A-Za-z0-9_.-]+)>/g)].map((m) => m[1]);
     const unknown = placeholders.filter((p) => !(p in event.paths));
-    if (unknown.length > 0) throw new Error(`AlarmTopic ${this.node.id}: the message of ${event.id} has <${unknown.join('>, <')}> with no path in paths; add one for each`);
+    if (unknown.length > 0)
+      throw new Error(`AlarmTopic ${this.node.id}: the message of ${event.id} has <${unknown.join('>, <')}> with no path in paths; add one for each`);
     const rule = new CloudwatchEventRule(this, event.id, { name: ruleName, description: event.description, eventPattern: JSON.stringify(event.pattern) });
     new CloudwatchEventTarget(this, `${event.id}-target`, {
       rule: rule.name,

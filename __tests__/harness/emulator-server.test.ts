@@ -5,12 +5,7 @@
 // AWS's does, and a secret rotated once can be rotated again; CloudWatch answers the JSON protocol
 // the AWS SDK for JavaScript speaks, on the same alarms the Query protocol (the AWS CLI) sees; an
 // input transformer reads an event's time as the ISO string AWS writes.
-import {
-  CloudWatchClient,
-  DescribeAlarmsCommand,
-  PutMetricAlarmCommand,
-  SetAlarmStateCommand,
-} from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import {
   ChangeResourceRecordSetsCommand,
   CreateHostedZoneCommand,
@@ -234,9 +229,9 @@ describe("the emulator's CloudWatch", () => {
   });
 
   it("answers an unknown alarm with CloudWatch's error name over JSON", async () => {
-    await expect(
-      cloudwatch().send(new SetAlarmStateCommand({ AlarmName: 'no-such-alarm', StateValue: 'ALARM', StateReason: 'test' })),
-    ).rejects.toMatchObject({ name: 'ResourceNotFound' });
+    await expect(cloudwatch().send(new SetAlarmStateCommand({ AlarmName: 'no-such-alarm', StateValue: 'ALARM', StateReason: 'test' }))).rejects.toMatchObject({
+      name: 'ResourceNotFound',
+    });
   });
 });
 

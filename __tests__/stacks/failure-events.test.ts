@@ -62,7 +62,13 @@ interface ServiceEvent {
 const pipelineExecution = (state: string, pipeline = PIPELINE): ServiceEvent => ({
   source: 'aws.codepipeline',
   detailType: 'CodePipeline Pipeline Execution State Change',
-  detail: { pipeline, 'execution-id': '01234567-0123-0123-0123-012345678901', 'execution-trigger': { 'trigger-type': 'StartPipelineExecution' }, state, version: 1 },
+  detail: {
+    pipeline,
+    'execution-id': '01234567-0123-0123-0123-012345678901',
+    'execution-trigger': { 'trigger-type': 'StartPipelineExecution' },
+    state,
+    version: 1,
+  },
 });
 const instanceRefresh = (what: string, group = GROUP): ServiceEvent => ({
   source: 'aws.autoscaling',

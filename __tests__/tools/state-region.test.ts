@@ -52,8 +52,12 @@ describe('checkLocalStateRegions', () => {
   it('names the rename for a state file from before the name carried the region', () => {
     const dir = project();
     stateFile(dir, 'terraform.cachet-dev.tfstate', 'eu-west-1');
-    expect(check(dir)).toThrow(/region: terraform\.cachet-dev\.tfstate holds cachet-dev's 2 resources .*: mv terraform\.cachet-dev\.tfstate terraform\.cachet-dev\.eu-west-1\.tfstate$/);
-    expect(check(dir, 'eu-central-1')).toThrow(/mv terraform\.cachet-dev\.tfstate terraform\.cachet-dev\.eu-west-1\.tfstate \(its resources are in eu-west-1, not eu-central-1/);
+    expect(check(dir)).toThrow(
+      /region: terraform\.cachet-dev\.tfstate holds cachet-dev's 2 resources .*: mv terraform\.cachet-dev\.tfstate terraform\.cachet-dev\.eu-west-1\.tfstate$/,
+    );
+    expect(check(dir, 'eu-central-1')).toThrow(
+      /mv terraform\.cachet-dev\.tfstate terraform\.cachet-dev\.eu-west-1\.tfstate \(its resources are in eu-west-1, not eu-central-1/,
+    );
   });
 
   it("leaves other stacks' state alone (web-dev is not cachet-dev)", () => {

@@ -548,7 +548,8 @@ export class CachetBeanstalk extends Construct implements IConnectable {
             Status: ['Environment creation failed', 'Environment update failed', 'Managed update failed'],
           },
         },
-        message: '<status> for <environment> at <time>. Beanstalk says: <detail> The environment events say which step failed (aws elasticbeanstalk describe-events).',
+        message:
+          '<status> for <environment> at <time>. Beanstalk says: <detail> The environment events say which step failed (aws elasticbeanstalk describe-events).',
         paths: { status: '$.detail.Status', environment: '$.detail.EnvironmentName', detail: '$.detail.Message', time: '$.time' },
       },
     ];

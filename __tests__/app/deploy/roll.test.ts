@@ -32,7 +32,12 @@ function roll(fake: Fake = {}) {
     timeout: 30_000,
   });
   const file = join(dir, 'calls');
-  const calls = existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split('\x1f')) : [];
+  const calls = existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\x1f'))
+    : [];
   return { ...run, calls, started: calls.filter((c) => c[0] === 'codepipeline') };
 }
 
@@ -91,7 +96,7 @@ describe('roll.sh', () => {
     expect(r.started).toEqual([]);
   });
 
-  it('fails when the pipeline cannot start, with AWS\'s error', () => {
+  it("fails when the pipeline cannot start, with AWS's error", () => {
     const r = roll({ failing: ['codepipeline-start-pipeline-execution'] });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('An error occurred (codepipeline-start-pipeline-execution)');

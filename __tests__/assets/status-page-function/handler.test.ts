@@ -230,7 +230,7 @@ describe('the status-page function', () => {
     expect(cachet.incidents[0].status).toBe(4);
   });
 
-  it('ignores a retried ALARM that arrives after a newer OK (older than the alarm\'s last state change)', async () => {
+  it("ignores a retried ALARM that arrives after a newer OK (older than the alarm's last state change)", async () => {
     // GIVEN an ALARM whose delivery fails, then the OK that follows it, delivered
     const late = await change(ALARM, 'ALARM');
     await new Promise((r) => setTimeout(r, 20));
