@@ -83,10 +83,17 @@ export interface AuroraMysqlClusterProps {
    */
   readonly monitoringIntervalSeconds?: number;
   /**
-   * Performance Insights (Database Insights standard mode), encrypted with `encryptionKey`, 7 days kept.
-   * @default true
+   * Performance Insights (Database Insights standard mode), encrypted with `encryptionKey`, 7 days
+   * kept. Aurora MySQL has it on neither db.t2 nor db.t3 classes (AWS's instance class support for
+   * Database Insights), where `true` is refused.
+   * @default - true where the instance class supports it, false on db.t3
    */
   readonly performanceInsights?: boolean;
+}
+
+/** Aurora MySQL classes without Performance Insights (Database Insights): db.t2, db.t3, db.t4g.micro and .small. */
+export function supportsPerformanceInsights(instanceClass: string): boolean {
+  return !/^db\.t[23]\.|^db\.t4g\.(micro|small)$/.test(instanceClass);
 }
 
 const MONITORING_INTERVALS = [0, 1, 5, 10, 15, 30, 60];
@@ -208,7 +215,12 @@ export class AuroraMysqlCluster extends Construct implements IConnectable {
       );
     }
     this.instanceClass = props.instanceClass;
-    const performanceInsights = props.performanceInsights ?? true;
+    const performanceInsights = props.performanceInsights ?? supportsPerformanceInsights(props.instanceClass);
+    if (performanceInsights && !supportsPerformanceInsights(props.instanceClass)) {
+      throw new Error(
+        `AuroraMysqlCluster ${id}: performanceInsights is true, but Aurora MySQL has no Performance Insights on ${props.instanceClass}; use a db.t4g.medium or larger class, or leave performanceInsights unset`,
+      );
+    }
     const finalSnapshot = props.finalSnapshot ?? true;
     const logExports = [...(props.logExports ?? ['audit', 'error', 'slowquery'])];
     this.databaseName = props.databaseName ?? 'app';

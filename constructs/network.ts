@@ -12,6 +12,7 @@ import { RouteTable } from '@cdktf/provider-aws/lib/route-table';
 import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
+import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import type { EncryptionKey } from './encryption-key';
 import type { MetricDefinition } from './monitoring';
 import { policyDocument, serviceAssumeRolePolicy, type AwsLocation } from './policy';
@@ -44,12 +45,19 @@ export interface NetworkProps {
    * @default 90
    */
   readonly flowLogRetentionDays?: number;
+  /**
+   * An S3 gateway endpoint on the application tier's routes: the instances reach S3 (releases,
+   * bundles, ECR's image layers, Amazon Linux's package repositories) without the NAT gateways,
+   * which charge for each GB they process. The endpoint itself is free.
+   * @default true
+   */
+  readonly enableS3GatewayEndpoint?: boolean;
 }
 
 /**
  * A VPC over two or more AZs with three subnet tiers (public, application, data), an internet
- * gateway, NAT for the application tier, encrypted flow logs, and the default security group
- * stripped of all rules so that nothing can use it by accident.
+ * gateway, NAT and an S3 gateway endpoint for the application tier, encrypted flow logs, and the
+ * default security group stripped of all rules so that nothing can use it by accident.
  */
 export class Network extends Construct {
   public readonly vpc: Vpc;
@@ -60,6 +68,8 @@ export class Network extends Construct {
   public readonly applicationSubnets: Subnet[];
   public readonly dataSubnets: Subnet[];
   public readonly natGateways: NatGateway[];
+  /** The S3 gateway endpoint, unless `enableS3GatewayEndpoint` is false. */
+  public readonly s3Endpoint?: VpcEndpoint;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -128,7 +138,7 @@ export class Network extends Construct {
       });
     });
 
-    this.applicationSubnets.forEach((subnet, i) => {
+    const applicationRoutes = this.applicationSubnets.map((subnet, i) => {
       const az = azs[i];
       const routes = new RouteTable(this, `application-${az}-routes`, {
         vpcId: this.vpc.id,
@@ -140,7 +150,18 @@ export class Network extends Construct {
         natGatewayId: this.natGateways[Math.min(i, natCount - 1)].id,
       });
       new RouteTableAssociation(this, `application-${az}-association`, { subnetId: subnet.id, routeTableId: routes.id });
+      return routes;
     });
+    if (props.enableS3GatewayEndpoint ?? true) {
+      // The data tier stays without any route out of the VPC, S3 included.
+      this.s3Endpoint = new VpcEndpoint(this, 's3-endpoint', {
+        vpcId: this.vpc.id,
+        serviceName: `com.amazonaws.${props.location.region}.s3`,
+        vpcEndpointType: 'Gateway',
+        routeTableIds: applicationRoutes.map((r) => r.id),
+        tags: { Name: `${name}-s3` },
+      });
+    }
 
     // Data subnets only have the implicit local route: no way in or out of the VPC.
     const dataRoutes = new RouteTable(this, 'data-routes', { vpcId: this.vpc.id, tags: { Name: `${name}-data` } });

@@ -166,7 +166,19 @@ describe('AuroraMysqlCluster', () => {
   });
 
   it.each([
+    ['db.t3.medium', false],
+    ['db.t3.large', false],
+    ['db.t4g.medium', true],
+    ['db.r7g.large', true],
+  ])('turns Performance Insights on by default only where Aurora MySQL has it: %s -> %s', (instanceClass, enabled) => {
+    const [instance] = resourceList(build({ instanceClass }).json, 'aws_rds_cluster_instance');
+    expect(instance.performance_insights_enabled).toBe(enabled);
+    expect(instance.performance_insights_kms_key_id === undefined).toBe(!enabled);
+  });
+
+  it.each([
     [{ monitoringIntervalSeconds: 45 }, /monitoringIntervalSeconds is 45; use one of 0, 1, 5, 10, 15, 30, 60/],
+    [{ instanceClass: 'db.t3.medium', performanceInsights: true }, /performanceInsights is true, but Aurora MySQL has no Performance Insights on db\.t3\.medium; use a db\.t4g\.medium or larger/],
     [{ readerCount: 3 }, /readerCount 3 needs 4 AZs \(one instance per AZ\); the network has 3/],
     [{ readerCount: -1 }, /readerCount is -1/],
     [{ backtrackWindowHours: 73 }, /backtrackWindowHours is 73; use 0 \(off\) to 72/],

@@ -52,6 +52,36 @@ describe('Network', () => {
     expect(associations).toHaveLength(TEST_AZS.length);
   });
 
+  it("gives the application tier's route tables, and only those, an S3 gateway endpoint of the region", () => {
+    // GIVEN the network with its defaults
+    const stack = emptyStack();
+    addTestNetwork(stack);
+    const { json } = synth(stack);
+    // THEN one gateway endpoint for S3 in eu-west-1, on the three application route tables
+    const [endpoint] = resourceList(json, 'aws_vpc_endpoint');
+    expect(endpoint).toMatchObject({ service_name: 'com.amazonaws.eu-west-1.s3', vpc_endpoint_type: 'Gateway' });
+    const tables = resources(json, 'aws_route_table');
+    const named = (id: string) => tables[/aws_route_table\.([^.]+)\.id/.exec(id)![1]].tags.Name;
+    expect(endpoint.route_table_ids.map(named).sort()).toEqual(TEST_AZS.map((az) => `test-application-${az}`));
+  });
+
+  it('leaves the S3 endpoint out when enableS3GatewayEndpoint is false', () => {
+    const stack = emptyStack();
+    const key = new EncryptionKey(stack, 'key', { alias: 't', description: 't', location: TEST_LOCATION, allowCloudWatchLogs: true });
+    new Network(stack, 'network', {
+      name: 'test',
+      location: TEST_LOCATION,
+      vpcCidr: '10.0.0.0/16',
+      availabilityZones: TEST_AZS,
+      publicSubnetCidrs: ['10.0.0.0/24', '10.0.1.0/24', '10.0.2.0/24'],
+      applicationSubnetCidrs: ['10.0.16.0/20', '10.0.32.0/20', '10.0.48.0/20'],
+      dataSubnetCidrs: ['10.0.64.0/24', '10.0.65.0/24', '10.0.66.0/24'],
+      flowLogEncryptionKey: key,
+      enableS3GatewayEndpoint: false,
+    });
+    expect(resourceList(synth(stack).json, 'aws_vpc_endpoint')).toEqual([]);
+  });
+
   it('routes only the public subnets to the internet gateway', () => {
     const stack = emptyStack();
     addTestNetwork(stack);

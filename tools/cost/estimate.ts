@@ -53,6 +53,7 @@ export const UNPRICED: Readonly<Record<string, string>> = {
   aws_internet_gateway: 'no charge',
   aws_default_security_group: 'no charge',
   aws_security_group: 'no charge',
+  aws_vpc_endpoint: 'gateway endpoints (S3) are free',
   aws_vpc_security_group_ingress_rule: 'no charge',
   aws_vpc_security_group_egress_rule: 'no charge',
   aws_flow_log: 'billed as log ingestion (the logs line)',
