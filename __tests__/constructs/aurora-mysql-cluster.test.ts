@@ -178,7 +178,10 @@ describe('AuroraMysqlCluster', () => {
 
   it.each([
     [{ monitoringIntervalSeconds: 45 }, /monitoringIntervalSeconds is 45; use one of 0, 1, 5, 10, 15, 30, 60/],
-    [{ instanceClass: 'db.t3.medium', performanceInsights: true }, /performanceInsights is true, but Aurora MySQL has no Performance Insights on db\.t3\.medium; use a db\.t4g\.medium or larger/],
+    [
+      { instanceClass: 'db.t3.medium', performanceInsights: true },
+      /performanceInsights is true, but Aurora MySQL has no Performance Insights on db\.t3\.medium; use a db\.t4g\.medium or larger/,
+    ],
     [{ readerCount: 3 }, /readerCount 3 needs 4 AZs \(one instance per AZ\); the network has 3/],
     [{ readerCount: -1 }, /readerCount is -1/],
     [{ backtrackWindowHours: 73 }, /backtrackWindowHours is 73; use 0 \(off\) to 72/],
