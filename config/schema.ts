@@ -92,6 +92,12 @@ const databaseSchema = z
     backtrackWindowHours: z.number().int().min(0).max(72).default(0).describe('0 turns backtrack off; at most 72 hours.'),
     deletionProtection: z.boolean().default(true).describe('Refuse to delete the cluster (required in production).'),
     finalSnapshot: z.boolean().default(true).describe('Take a final snapshot when the cluster is destroyed.'),
+    restoreFromSnapshot: z
+      .string()
+      .optional()
+      .describe(
+        'Create the cluster from this cluster snapshot (identifier or ARN), such as a destroyed stack\'s final snapshot; read only when the cluster is created (docs/operations.md, "Destroy and restore"). @default - a new, empty cluster',
+      ),
     requireTls: z.boolean().default(true).describe('Refuse connections that do not use TLS (`require_secure_transport`).'),
     logExports: z
       .array(z.enum(['audit', 'error', 'general', 'slowquery']))

@@ -63,6 +63,14 @@ export interface AuroraMysqlClusterProps {
    */
   readonly finalSnapshot?: boolean;
   /**
+   * Create the cluster from this cluster snapshot (its identifier or ARN), such as the final snapshot
+   * of a destroyed stack: the data, the users and the schema come back, re-encrypted with
+   * `encryptionKey` (the snapshot's key must still exist), with a new RDS-managed master secret. Read
+   * only when the cluster is created: changing it later changes nothing (never a replacement).
+   * @default - a new, empty cluster
+   */
+  readonly restoreFromSnapshot?: string;
+  /**
    * Refuse unencrypted client connections (`require_secure_transport = ON`).
    * @default true
    */
@@ -214,6 +222,12 @@ export class AuroraMysqlCluster extends Construct implements IConnectable {
         `AuroraMysqlCluster ${id}: instanceClass ${props.instanceClass} has no memory and connection figures for its alarms; use one of ${Object.keys(AURORA_INSTANCE_CLASSES).join(', ')} or add it to AURORA_INSTANCE_CLASSES`,
       );
     }
+    const snapshot = props.restoreFromSnapshot;
+    if (snapshot !== undefined && !/^(arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:cluster-snapshot:)?[a-zA-Z][a-zA-Z0-9:-]{0,254}$/.test(snapshot)) {
+      throw new Error(
+        `AuroraMysqlCluster ${id}: restoreFromSnapshot "${snapshot}" is not a cluster snapshot identifier or ARN; find it with aws rds describe-db-cluster-snapshots --query 'DBClusterSnapshots[].DBClusterSnapshotIdentifier'`,
+      );
+    }
     this.instanceClass = props.instanceClass;
     const performanceInsights = props.performanceInsights ?? supportsPerformanceInsights(props.instanceClass);
     if (performanceInsights && !supportsPerformanceInsights(props.instanceClass)) {
@@ -293,12 +307,14 @@ export class AuroraMysqlCluster extends Construct implements IConnectable {
       deletionProtection: props.deletionProtection ?? true,
       skipFinalSnapshot: !finalSnapshot,
       finalSnapshotIdentifier: finalSnapshot ? `${props.name}-final-${Fn.formatdate('YYYYMMDDhhmmss', Fn.timestamp())}` : undefined,
+      snapshotIdentifier: props.restoreFromSnapshot,
       enabledCloudwatchLogsExports: logExports,
       iamDatabaseAuthenticationEnabled: true,
       dependsOn: logGroups,
       // engine_version: minor upgrades are AWS's after creation. final_snapshot_identifier: fixed at
-      // creation (timestamp() would change it on every plan).
-      lifecycle: { ignoreChanges: ['engine_version', 'final_snapshot_identifier'] },
+      // creation (timestamp() would change it on every plan). snapshot_identifier: read at creation
+      // only; the provider would otherwise replace the cluster when it is set or cleared later.
+      lifecycle: { ignoreChanges: ['engine_version', 'final_snapshot_identifier', 'snapshot_identifier'] },
     });
 
     let monitoringRoleArn: string | undefined;

@@ -1,5 +1,5 @@
-import { Construct } from 'constructs';
-import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from 'cdktf';
+import { Construct, type IConstruct } from 'constructs';
+import { Aspects, CloudBackend, type IAspect, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformResource, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import type { EnvironmentConfig, StateConfig } from '../config/schema';
 
@@ -44,8 +44,25 @@ export function configureStateBackend(stack: TerraformStack, stackName: string, 
 }
 
 /**
+ * What a production destroy keeps (Terraform's `prevent_destroy`): the KMS keys, without which the
+ * final database snapshot, the backups and the releases cannot be read, and the repository that
+ * holds the application's code. docs/operations.md ("Destroy and restore") takes them out of the
+ * state before a deliberate destroy, so they stay.
+ */
+export const RETAINED_IN_PRODUCTION: readonly string[] = ['aws_kms_key', 'aws_codecommit_repository'];
+
+class PreventDestroy implements IAspect {
+  visit(node: IConstruct): void {
+    if (node instanceof TerraformResource && RETAINED_IN_PRODUCTION.includes(node.terraformResourceType)) {
+      node.lifecycle = { ...node.lifecycle, preventDestroy: true };
+    }
+  }
+}
+
+/**
  * A stack deployed into one environment: the AWS provider pinned to the environment's account and
- * region with default tags, and the configured state backend.
+ * region with default tags, the configured state backend, and in production the data a destroy
+ * must not take (RETAINED_IN_PRODUCTION).
  */
 export class EnvironmentStack extends TerraformStack {
   public readonly config: EnvironmentConfig;
@@ -69,6 +86,7 @@ export class EnvironmentStack extends TerraformStack {
       ],
     });
     configureStateBackend(this, id, config.state, config.region);
+    if (config.production) Aspects.of(this).add(new PreventDestroy());
   }
 
   /** Account and region, for ARNs and service principals. */

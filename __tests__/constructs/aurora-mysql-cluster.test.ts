@@ -165,6 +165,13 @@ describe('AuroraMysqlCluster', () => {
     expect(resourceList(json, 'aws_rds_cluster_instance')[0]).toMatchObject({ monitoring_interval: 0, performance_insights_enabled: false });
   });
 
+  it('restores from a snapshot when asked, read only at creation (never a replacement), with a new managed master secret', () => {
+    const [cluster] = resourceList(build({ restoreFromSnapshot: 'test-db-final-20261206101500' }).json, 'aws_rds_cluster');
+    expect(cluster).toMatchObject({ snapshot_identifier: 'test-db-final-20261206101500', manage_master_user_password: true, storage_encrypted: true });
+    expect(cluster.lifecycle.ignore_changes).toContain('snapshot_identifier');
+    expect(resourceList(build().json, 'aws_rds_cluster')[0].snapshot_identifier).toBeUndefined();
+  });
+
   it.each([
     ['db.t3.medium', false],
     ['db.t3.large', false],
@@ -178,6 +185,10 @@ describe('AuroraMysqlCluster', () => {
 
   it.each([
     [{ monitoringIntervalSeconds: 45 }, /monitoringIntervalSeconds is 45; use one of 0, 1, 5, 10, 15, 30, 60/],
+    [
+      { restoreFromSnapshot: 'final snapshot' },
+      /restoreFromSnapshot "final snapshot" is not a cluster snapshot identifier or ARN; find it with aws rds describe-db-cluster-snapshots/,
+    ],
     [
       { instanceClass: 'db.t3.medium', performanceInsights: true },
       /performanceInsights is true, but Aurora MySQL has no Performance Insights on db\.t3\.medium; use a db\.t4g\.medium or larger/,

@@ -2,9 +2,9 @@ import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import type { StateConfig } from '../../config/schema';
-import { EnvironmentStack } from '../../stacks/environment-stack';
+import { EnvironmentStack, RETAINED_IN_PRODUCTION } from '../../stacks/environment-stack';
 import { buildStacks, plannedStacks } from '../../stacks';
-import { config, synth } from '../helpers/synth';
+import { config, synth, type Json } from '../helpers/synth';
 
 function build(state: StateConfig) {
   return synth(new EnvironmentStack(Testing.app(), 'cachet-dev', { ...config('dev'), state }));
@@ -81,5 +81,29 @@ describe('plannedStacks', () => {
   it('names the stacks buildStacks builds, in order, without building them', () => {
     const configs = [config('dev'), config('prod')];
     expect(plannedStacks(configs, ['cachet', 'web']).map((s) => s.name)).toEqual(buildStacks(Testing.app(), configs).map((s) => s.node.id));
+  });
+});
+
+describe('data a production destroy keeps', () => {
+  const lifecycles = (env: string) =>
+    buildStacks(Testing.app(), [config(env)]).flatMap((s) => {
+      const json = JSON.parse(Testing.synth(s));
+      return RETAINED_IN_PRODUCTION.flatMap((type) =>
+        Object.entries<Json>(json.resource?.[type] ?? {}).map(([id, r]) => [`${s.node.id}:${type}.${id}`, r.lifecycle]),
+      );
+    });
+
+  it("prevents destroying every KMS key and the repository in production (the final snapshot's key, the code)", () => {
+    const retained = lifecycles('prod');
+    expect(retained.map(([address]) => String(address).split(':')[1].split('.')[0]).sort()).toEqual([
+      'aws_codecommit_repository',
+      'aws_kms_key',
+      'aws_kms_key',
+    ]);
+    for (const [address, lifecycle] of retained) expect(lifecycle, String(address)).toMatchObject({ prevent_destroy: true });
+  });
+
+  it.each(['dev', 'staging'])('lets %s be destroyed whole', (env) => {
+    for (const [, lifecycle] of lifecycles(env)) expect(lifecycle?.prevent_destroy).toBeUndefined();
   });
 });

@@ -90,6 +90,9 @@ describe.each(ENVIRONMENTS)('the cachet-%s plan', (name) => {
       aws_acm_certificate: 1,
       aws_acm_certificate_validation: 1,
       aws_kms_key: 1,
+      // the image build's trigger, the failed-image-build and failed-Beanstalk rules, the status page's alarm changes
+      aws_cloudwatch_event_rule: 3 + (config.statusPage.components.length > 0 ? 1 : 0),
+      aws_vpc_endpoint: 1,
     };
     const counts = countByType(result().plan);
     expect(Object.fromEntries(Object.keys(expected).map((type) => [type, counts[type] ?? 0]))).toEqual(expected);
@@ -146,7 +149,9 @@ describe.each(ENVIRONMENTS)('the web-%s plan', (name) => {
       aws_codecommit_repository: 1,
       aws_codepipeline: 1,
       aws_codebuild_project: 2,
-      aws_cloudwatch_event_rule: 1,
+      // the push rule, and the failed-release and failed-refresh rules to the topic
+      aws_cloudwatch_event_rule: 3,
+      aws_vpc_endpoint: 1,
       aws_instance: 0,
     };
     const counts = countByType(result().plan);

@@ -235,7 +235,7 @@ cp bootstrap/cache/config.php ${kept}
       expect(ddl.stderr + ddl.stdout).toMatch(/CREATE command denied to user 'cachet_app'/);
     });
 
-    it('schema never resets an existing user, and grants the rotation clone what the user has', () => {
+    it('schema keeps an existing user whose secret logs in, and grants the rotation clone what the user has', () => {
       db.sql("CREATE USER 'cachet_app'@'%' IDENTIFIED BY 'rotated-once'; CREATE USER 'cachet_app_clone'@'%' IDENTIFIED BY 'rotated-twice';");
       expect(start({ CACHET_APP_SECRET_FILE: writeSecretFile('rotated-twice', 'cachet_app_clone') }, 'schema').status).toBe(0);
       for (const user of ['cachet_app', 'cachet_app_clone']) {
@@ -243,6 +243,18 @@ cp bootstrap/cache/config.php ${kept}
       }
       expect(connectOnce(cachetEnv({ port: db.port, ca: db.ca, secretFile: writeSecretFile('rotated-once', 'cachet_app') })).status).toBe(0);
       expect(connectOnce(cachetEnv({ port: db.port, ca: db.ca, secretFile: writeSecretFile('rotated-twice', 'cachet_app_clone') })).status).toBe(0);
+    });
+
+    it("sets the secret's user's password to the secret's when the database holds another (restored from an earlier stack's snapshot)", () => {
+      // GIVEN the user as a snapshot of the earlier stack left it, with that stack's password
+      db.sql("CREATE USER 'cachet_app'@'%' IDENTIFIED BY 'the-earlier-stack' REQUIRE SSL;");
+      // WHEN this stack's schema step runs with its own secret
+      const result = start({ CACHET_APP_SECRET_FILE: appSecret() }, 'schema');
+      // THEN the secret's password logs in and the earlier one no longer does
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/set cachet_app's password to its secret's: the database holds another \(restored from a snapshot\)/);
+      expect(connectOnce(asApp()).status).toBe(0);
+      expect(connectOnce(cachetEnv({ port: db.port, ca: db.ca, secretFile: writeSecretFile('the-earlier-stack', 'cachet_app') })).status).not.toBe(0);
     });
 
     it('serve connects as the application user and starts serving without touching the schema', () => {

@@ -133,7 +133,9 @@ function cachet_seed(PDO $pdo)
  * (rows of its own database: SELECT, INSERT, UPDATE, DELETE; migrations and this set-up run as the
  * master), TLS required. Secrets Manager rotates the secret by alternating that user and its
  * "_clone" (AWS's multi-user rotation function creates the clone with the user's grants); both get
- * the grants here, and neither's password is ever changed here.
+ * the grants here. A password is changed here only when the secret's own user exists and its
+ * password does not log in: the database was restored from a snapshot of an earlier stack, whose
+ * user kept that stack's password; the secret is the truth, and rotation then carries on from it.
  */
 function cachet_application_user(PDO $pdo)
 {
@@ -163,6 +165,29 @@ function cachet_application_user(PDO $pdo)
             $pdo->exec('ALTER USER '.$pdo->quote($user)."@'%' REQUIRE SSL");
             $pdo->exec("GRANT SELECT, INSERT, UPDATE, DELETE ON `{$database}`.* TO ".$pdo->quote($user)."@'%'");
         }
+        if ($present && $user === $secret['username'] && !cachet_logs_in($user, $secret['password'])) {
+            $pdo->exec('ALTER USER '.$pdo->quote($user)."@'%' IDENTIFIED BY ".$pdo->quote($secret['password']));
+            echo "cachet-db: set {$user}'s password to its secret's: the database holds another (restored from a snapshot)\n";
+        }
+    }
+}
+
+/** Whether the user logs in with the password, as Cachet connects; any failure but a refused password is thrown. */
+function cachet_logs_in($username, $password)
+{
+    $config = require cachet_root().'/config/database.php';
+    $mysql = $config['connections']['mysql'];
+    $mysql['username'] = $username;
+    $mysql['password'] = $password;
+    try {
+        (new Illuminate\Database\Connectors\MySqlConnector())->connect($mysql);
+
+        return true;
+    } catch (PDOException $e) {
+        if ((int) $e->getCode() === 1045 || strpos($e->getMessage(), '[1045]') !== false) {
+            return false;
+        }
+        throw $e;
     }
 }
 
