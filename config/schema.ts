@@ -64,7 +64,7 @@ const databaseSchema = z
     engineVersion: z
       .string()
       .regex(/^8\.0\.mysql_aurora\.3\.\d{2}\.\d+$/, 'must be a pinned Aurora MySQL 3 engine version such as 8.0.mysql_aurora.3.08.2')
-      .describe('Aurora MySQL 3 (MySQL 8.0-compatible) engine version, pinned.'),
+      .describe('Aurora MySQL 3 (MySQL 8.0-compatible) engine version, pinned; `npm run versions` asks AWS whether it is still offered.'),
     instanceClass: z
       .string()
       .refine((c) => c in AURORA_INSTANCE_CLASSES, {

@@ -64,6 +64,7 @@ describe('npm run scripts', () => {
         'synth',
         'tf:mirror',
         'verify',
+        'versions',
       ].sort(),
     );
   });
