@@ -51,11 +51,19 @@ const networkSchema = z
     applicationSubnetCidrs: z.array(cidr).describe('One private application subnet (web instances) per AZ, in AZ order.'),
     dataSubnetCidrs: z.array(cidr).describe('One isolated data subnet (database) per AZ, in AZ order.'),
     natGateways: z.enum(['one-per-az', 'single']).default('one-per-az').describe('`one-per-az` survives an AZ outage; `single` is cheaper for dev.'),
+    flowLogDestination: z
+      .enum(['cloud-watch-logs', 's3'])
+      .default('cloud-watch-logs')
+      .describe(
+        '`cloud-watch-logs` (Logs Insights) or `s3` (a private bucket in Parquet, queried with Athena; storage a fraction of the price, for long retention).',
+      ),
     enableS3GatewayEndpoint: z
       .boolean()
       .default(true)
       .describe("An S3 gateway endpoint for the application tier: S3 traffic (releases, bundles, image layers, OS packages) skips NAT's per-GB charge. Free."),
-    flowLogRetentionDays: logRetentionDays.default(90).describe('Days VPC flow logs are kept (a CloudWatch Logs retention period).'),
+    flowLogRetentionDays: logRetentionDays
+      .default(90)
+      .describe('Days VPC flow logs are kept (a CloudWatch Logs retention period; in S3, when the objects expire).'),
   })
   .strict();
 

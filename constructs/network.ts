@@ -15,9 +15,13 @@ import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import type { EncryptionKey } from './encryption-key';
 import type { MetricDefinition } from './monitoring';
+import { PrivateBucket } from './private-bucket';
 import { policyDocument, serviceAssumeRolePolicy, type AwsLocation } from './policy';
 
 export type NatGatewayMode = 'one-per-az' | 'single';
+
+/** Where flow logs go: CloudWatch Logs (Logs Insights), or a private bucket (Athena; cheaper to keep long). */
+export type FlowLogDestination = 'cloud-watch-logs' | 's3';
 
 export interface NetworkProps {
   /** Name prefix for tags and named resources. */
@@ -38,13 +42,25 @@ export interface NetworkProps {
    * @default 'one-per-az'
    */
   readonly natGateways?: NatGatewayMode;
-  /** VPC flow logs (all traffic) go to a log group encrypted with this key. */
+  /** VPC flow logs (all traffic) in CloudWatch Logs go to a log group encrypted with this key. */
   readonly flowLogEncryptionKey: EncryptionKey;
   /**
-   * Flow log retention in days.
+   * Flow log retention in days (the log group's, or the bucket's expiration).
    * @default 90
    */
   readonly flowLogRetentionDays?: number;
+  /**
+   * `cloud-watch-logs`: a log group, queried with Logs Insights, stored at CloudWatch Logs' rate.
+   * `s3`: a private bucket (SSE-S3, TLS only, expired after the retention) in Parquet by hour,
+   * queried with Athena; storage costs a fraction of CloudWatch Logs', for long retention.
+   * @default 'cloud-watch-logs'
+   */
+  readonly flowLogDestination?: FlowLogDestination;
+  /**
+   * Let a destroy delete the flow-log bucket with its logs (`s3` destination only).
+   * @default false
+   */
+  readonly forceDestroyBuckets?: boolean;
   /**
    * An S3 gateway endpoint on the application tier's routes: the instances reach S3 (releases,
    * bundles, ECR's image layers, Amazon Linux's package repositories) without the NAT gateways,
@@ -169,7 +185,56 @@ export class Network extends Construct {
       new RouteTableAssociation(this, `data-${azs[i]}-association`, { subnetId: subnet.id, routeTableId: dataRoutes.id });
     });
 
-    this.createFlowLogs(name, props);
+    if ((props.flowLogDestination ?? 'cloud-watch-logs') === 's3') this.createFlowLogBucket(name, props);
+    else this.createFlowLogs(name, props);
+  }
+
+  /**
+   * Flow logs delivered to a private bucket by the log delivery service, which AWS's documented
+   * bucket policy lets write under AWSLogs/<account>/ and check the bucket, for this account's
+   * log sources only (confused-deputy conditions).
+   */
+  private createFlowLogBucket(name: string, props: NetworkProps): void {
+    const { accountId, region } = props.location;
+    const fromThisAccount = {
+      StringEquals: { 'aws:SourceAccount': accountId },
+      ArnLike: { 'aws:SourceArn': `arn:aws:logs:${region}:${accountId}:*` },
+    };
+    const logs = new PrivateBucket(this, 'flow-log-bucket', {
+      namePrefix: `${name}-flow-logs-`,
+      expirationDays: props.flowLogRetentionDays ?? 90,
+      noncurrentVersionExpirationDays: 1,
+      forceDestroy: props.forceDestroyBuckets,
+      policyStatements: (bucket) => [
+        {
+          Sid: 'LogDeliveryWritesFlowLogs',
+          Effect: 'Allow',
+          Principal: { Service: 'delivery.logs.amazonaws.com' },
+          Action: 's3:PutObject',
+          Resource: `${bucket.arn}/AWSLogs/${accountId}/*`,
+          Condition: { ...fromThisAccount, StringEquals: { ...fromThisAccount.StringEquals, 's3:x-amz-acl': 'bucket-owner-full-control' } },
+        },
+        {
+          Sid: 'LogDeliveryChecksTheBucket',
+          Effect: 'Allow',
+          Principal: { Service: 'delivery.logs.amazonaws.com' },
+          Action: ['s3:GetBucketAcl', 's3:ListBucket'],
+          Resource: bucket.arn,
+          Condition: fromThisAccount,
+        },
+      ],
+    });
+    new FlowLog(this, 'flow-log', {
+      vpcId: this.vpc.id,
+      trafficType: 'ALL',
+      logDestinationType: 's3',
+      logDestination: logs.bucket.arn,
+      destinationOptions: { fileFormat: 'parquet', perHourPartition: true, hiveCompatiblePartitions: false },
+      maxAggregationInterval: 60,
+      tags: { Name: name },
+      // Delivery checks the bucket's policy when the flow log is created.
+      dependsOn: logs.settings,
+    });
   }
 
   private createFlowLogs(name: string, props: NetworkProps): void {

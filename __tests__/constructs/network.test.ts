@@ -1,8 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { FlowLog } from '@cdktf/provider-aws/lib/flow-log';
 import { EncryptionKey } from '../../constructs/encryption-key';
-import { Network } from '../../constructs/network';
-import { addTestNetwork, emptyStack, resourceList, resources, synth, TEST_AZS, TEST_LOCATION } from '../helpers/synth';
+import { Network, type NetworkProps } from '../../constructs/network';
+import { addTestNetwork, emptyStack, policyStatements, resourceList, resources, synth, TEST_AZS, TEST_LOCATION } from '../helpers/synth';
+
+/** The test network with some props changed, synthesized. */
+function networkWith(props: Partial<NetworkProps>) {
+  const stack = emptyStack();
+  const key = new EncryptionKey(stack, 'key', { alias: 't', description: 't', location: TEST_LOCATION, allowCloudWatchLogs: true });
+  new Network(stack, 'network', {
+    name: 'test',
+    location: TEST_LOCATION,
+    vpcCidr: '10.0.0.0/16',
+    availabilityZones: TEST_AZS,
+    publicSubnetCidrs: ['10.0.0.0/24', '10.0.1.0/24', '10.0.2.0/24'],
+    applicationSubnetCidrs: ['10.0.16.0/20', '10.0.32.0/20', '10.0.48.0/20'],
+    dataSubnetCidrs: ['10.0.64.0/24', '10.0.65.0/24', '10.0.66.0/24'],
+    flowLogEncryptionKey: key,
+    ...props,
+  });
+  return synth(stack).json;
+}
 
 describe('Network', () => {
   it('creates one subnet per tier and AZ with the configured blocks', () => {
@@ -66,20 +84,7 @@ describe('Network', () => {
   });
 
   it('leaves the S3 endpoint out when enableS3GatewayEndpoint is false', () => {
-    const stack = emptyStack();
-    const key = new EncryptionKey(stack, 'key', { alias: 't', description: 't', location: TEST_LOCATION, allowCloudWatchLogs: true });
-    new Network(stack, 'network', {
-      name: 'test',
-      location: TEST_LOCATION,
-      vpcCidr: '10.0.0.0/16',
-      availabilityZones: TEST_AZS,
-      publicSubnetCidrs: ['10.0.0.0/24', '10.0.1.0/24', '10.0.2.0/24'],
-      applicationSubnetCidrs: ['10.0.16.0/20', '10.0.32.0/20', '10.0.48.0/20'],
-      dataSubnetCidrs: ['10.0.64.0/24', '10.0.65.0/24', '10.0.66.0/24'],
-      flowLogEncryptionKey: key,
-      enableS3GatewayEndpoint: false,
-    });
-    expect(resourceList(synth(stack).json, 'aws_vpc_endpoint')).toEqual([]);
+    expect(resourceList(networkWith({ enableS3GatewayEndpoint: false }), 'aws_vpc_endpoint')).toEqual([]);
   });
 
   it('routes only the public subnets to the internet gateway', () => {
@@ -111,6 +116,43 @@ describe('Network', () => {
     const [group] = resourceList(json, 'aws_cloudwatch_log_group');
     expect(group.kms_key_id).toMatch(/aws_kms_key\.key_.*\.arn/);
     expect(group.retention_in_days).toBe(90);
+  });
+
+  it('delivers flow logs to a private bucket in Parquet by hour with flowLogDestination s3, expired after the retention, with no log group or role', () => {
+    // GIVEN a year of flow logs in S3
+    const json = networkWith({ flowLogDestination: 's3', flowLogRetentionDays: 365 });
+    // THEN the flow log writes to the bucket, and nothing to CloudWatch Logs
+    const [flowLog] = resourceList(json, 'aws_flow_log');
+    expect(flowLog).toMatchObject({
+      traffic_type: 'ALL',
+      log_destination_type: 's3',
+      log_destination: expect.stringMatching(/^\$\{aws_s3_bucket\.network_flow-log-bucket_\w+\.arn\}$/),
+      destination_options: { file_format: 'parquet', per_hour_partition: true, hive_compatible_partitions: false },
+    });
+    expect(flowLog.iam_role_arn).toBeUndefined();
+    expect(resourceList(json, 'aws_cloudwatch_log_group')).toEqual([]);
+    expect(resourceList(json, 'aws_iam_role')).toEqual([]);
+    const [lifecycle] = resourceList(json, 'aws_s3_bucket_lifecycle_configuration');
+    expect(lifecycle.rule[0].expiration).toEqual([{ days: 365 }]);
+    expect(resourceList(json, 'aws_s3_bucket_server_side_encryption_configuration')[0].rule[0].apply_server_side_encryption_by_default.sse_algorithm).toBe(
+      'AES256',
+    );
+  });
+
+  it("lets only log delivery for this account's sources write the flow-log bucket, under AWSLogs/<account>/, over TLS", () => {
+    const json = networkWith({ flowLogDestination: 's3' });
+    const statements = policyStatements(resourceList(json, 'aws_s3_bucket_policy')[0].policy);
+    expect(statements.map((st) => st.Sid)).toEqual(['DenyRequestsWithoutTls', 'LogDeliveryWritesFlowLogs', 'LogDeliveryChecksTheBucket']);
+    const write = statements[1];
+    expect(write).toMatchObject({
+      Principal: { Service: 'delivery.logs.amazonaws.com' },
+      Action: 's3:PutObject',
+      Resource: expect.stringMatching(/\/AWSLogs\/123456789012\/\*$/),
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': '123456789012', 's3:x-amz-acl': 'bucket-owner-full-control' },
+        ArnLike: { 'aws:SourceArn': 'arn:aws:logs:eu-west-1:123456789012:*' },
+      },
+    });
   });
 
   it('lets the flow log role write only to its own log group', () => {

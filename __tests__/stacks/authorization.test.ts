@@ -541,9 +541,10 @@ const ALLOWED: readonly Row[] = [
       who: `EventBridge publishes to the encrypted topic: ${action}`,
       request: (e) => ({ principal: 'events.amazonaws.com', action, resource: e.key(system), context: e.source() }),
     })),
-    assume(system, 'vpc-flow-logs.amazonaws.com', 'network_flow-log-role'),
+    { ...assume(system, 'vpc-flow-logs.amazonaws.com', 'network_flow-log-role'), when: flowLogsIn('cloud-watch-logs', system) },
     ...(['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'] as const).map((action): Row => ({
       system,
+      when: flowLogsIn('cloud-watch-logs', system),
       who: `flow logs: ${action}`,
       request: (e) => ({
         principal: e.role(system, 'network_flow-log-role'),
@@ -559,9 +560,33 @@ const ALLOWED: readonly Row[] = [
         principal: `logs.${e.region}.amazonaws.com`,
         action: 'kms:GenerateDataKey',
         resource: e.key(system),
-        context: { 'kms:EncryptionContext:aws:logs:arn': e.arn(system, 'aws_cloudwatch_log_group', 'network_flow-log-group') },
+        context: {
+          'kms:EncryptionContext:aws:logs:arn': e.arn(system, 'aws_cloudwatch_log_group', system === 'web' ? 'delivery_logs' : 'cachet-image_build-logs'),
+        },
       }),
     },
+    {
+      system,
+      when: flowLogsIn('s3', system),
+      who: 'log delivery writes flow logs to the bucket',
+      request: (e) => ({
+        principal: 'delivery.logs.amazonaws.com',
+        action: 's3:PutObject',
+        resource: `${e.bucket(system, 'network_flow-log-bucket')}/AWSLogs/${e.account}/vpcflowlogs/${e.region}/2026/12/06/x.log.parquet`,
+        context: { ...TLS, ...e.source(`arn:aws:logs:${e.region}:${e.account}:*`), 's3:x-amz-acl': 'bucket-owner-full-control' },
+      }),
+    },
+    ...(['s3:GetBucketAcl', 's3:ListBucket'] as const).map((action): Row => ({
+      system,
+      when: flowLogsIn('s3', system),
+      who: `log delivery checks the flow-log bucket: ${action}`,
+      request: (e) => ({
+        principal: 'delivery.logs.amazonaws.com',
+        action,
+        resource: e.bucket(system, 'network_flow-log-bucket'),
+        context: { ...TLS, ...e.source(`arn:aws:logs:${e.region}:${e.account}:*`) },
+      }),
+    })),
     {
       system,
       who: 'the load balancer writes its access logs (the region’s ELB account)',
@@ -796,10 +821,46 @@ const DENIED: readonly Row[] = [
         context: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${e.region}:999999999999:log-group:x` },
       }),
     },
-    assumeRefused(system, 'a service in another account cannot assume the flow-log role', 'vpc-flow-logs.amazonaws.com', 'network_flow-log-role'),
+    {
+      ...assumeRefused(system, 'a service in another account cannot assume the flow-log role', 'vpc-flow-logs.amazonaws.com', 'network_flow-log-role'),
+      when: flowLogsIn('cloud-watch-logs', system),
+    },
+    {
+      system,
+      when: flowLogsIn('s3', system),
+      who: 'the flow-log bucket refuses s3:PutObject over plain HTTP',
+      request: (e) => ({
+        principal: 'delivery.logs.amazonaws.com',
+        action: 's3:PutObject',
+        resource: `${e.bucket(system, 'network_flow-log-bucket')}/AWSLogs/${e.account}/vpcflowlogs/x.log.parquet`,
+        context: { 'aws:SecureTransport': 'false', ...e.source(`arn:aws:logs:${e.region}:${e.account}:*`), 's3:x-amz-acl': 'bucket-owner-full-control' },
+      }),
+    },
+    {
+      system,
+      when: flowLogsIn('s3', system),
+      who: "log delivery cannot write another account's flow logs into the bucket",
+      request: (e) => ({
+        principal: 'delivery.logs.amazonaws.com',
+        action: 's3:PutObject',
+        resource: `${e.bucket(system, 'network_flow-log-bucket')}/AWSLogs/${e.account}/vpcflowlogs/x.log.parquet`,
+        context: {
+          ...TLS,
+          'aws:SourceAccount': '999999999999',
+          'aws:SourceArn': 'arn:aws:logs:eu-west-1:999999999999:*',
+          's3:x-amz-acl': 'bucket-owner-full-control',
+        },
+      }),
+    },
   ]),
   assumeRefused('cachet', 'Beanstalk without its external id cannot assume the service role', 'elasticbeanstalk.amazonaws.com', 'cachet_service-role'),
 ];
+
+/** Where the system's flow logs go in the environment (network.flowLogDestination). */
+function flowLogsIn(destination: 'cloud-watch-logs' | 's3', system: System): (e: Env) => boolean {
+  return (e) =>
+    destination === 's3' ? e.has(system, 'aws_s3_bucket', 'network_flow-log-bucket') : e.has(system, 'aws_cloudwatch_log_group', 'network_flow-log-group');
+}
 
 /** The status-page function is made when the environment maps alarms to Cachet components. */
 function hasStatusPage(e: Env): boolean {

@@ -77,8 +77,9 @@ describe.each(ENVIRONMENTS)('the cachet-%s plan', (name) => {
       aws_route_table_association: 3 * azs,
       aws_rds_cluster: 1,
       aws_rds_cluster_instance: config.database.readerCount + 1,
-      // flow logs, database log exports, the image build, WAF, the status-page function
-      aws_cloudwatch_log_group: 3 + config.database.logExports.length + (config.statusPage.components.length > 0 ? 1 : 0),
+      // flow logs (unless they go to S3), database log exports, the image build, WAF, the status-page function
+      aws_cloudwatch_log_group:
+        (config.network.flowLogDestination === 's3' ? 0 : 1) + 2 + config.database.logExports.length + (config.statusPage.components.length > 0 ? 1 : 0),
       aws_lambda_function: config.statusPage.components.length > 0 ? 1 : 0,
       aws_sns_topic: 1,
       aws_cloudwatch_dashboard: 1,

@@ -44,7 +44,13 @@ export class CachetStack extends EnvironmentStack {
       allowEventBridgeRules: true,
     });
 
-    this.network = new Network(this, 'network', { ...config.network, name, location, flowLogEncryptionKey: key });
+    this.network = new Network(this, 'network', {
+      ...config.network,
+      name,
+      location,
+      flowLogEncryptionKey: key,
+      forceDestroyBuckets: config.forceDestroyBuckets,
+    });
 
     // The groups stay in the scope they had before the constructs took connections: a group's
     // address is a contract, and a new one would replace it (and, for the database, cut it off).

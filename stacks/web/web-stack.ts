@@ -61,7 +61,13 @@ export class WebStack extends EnvironmentStack {
       allowCloudWatchAlarms: true,
       allowEventBridgeRules: true,
     });
-    const network = new Network(this, 'network', { ...web.network, name, location, flowLogEncryptionKey: key });
+    const network = new Network(this, 'network', {
+      ...web.network,
+      name,
+      location,
+      flowLogEncryptionKey: key,
+      forceDestroyBuckets: config.forceDestroyBuckets,
+    });
     // The groups stay in the scope they had before the constructs took connections: a group's
     // address is a contract, and a new one would replace it.
     const groups = new Construct(this, 'security-groups');
