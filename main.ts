@@ -1,6 +1,7 @@
 // Entry point of `cdktf synth` and `npm run synth`: validate the selected environments' config,
 // build the selected systems' stacks, write Terraform JSON to cdktf.out/ and remove stack folders an
-// earlier, wider synth left there. Nothing is written when the arguments or the config are bad.
+// earlier, wider synth left there (the cdktf CLI does that itself when it runs this). Nothing is
+// written when the arguments or the config are bad.
 import { dirname, resolve } from 'node:path';
 import { AnnotationMetadataEntryType, App } from 'cdktf';
 import { ConfigError, environmentNames, loadEnvironments, selectEnvironments } from './config/load';
@@ -42,10 +43,16 @@ try {
 const app = new App();
 const stacks = buildStacks(app, selection.configs, selection.systems);
 app.synth();
-const { removed, keptForState } = removeStaleStackDirs(
-  app.outdir,
-  stacks.map((s) => s.node.id),
-);
+// Under the cdktf CLI (which sets CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS for its app command),
+// the CLI removes the stack folders the new manifest leaves out itself, from a list it took before
+// running this app: removing them here first made its removal fail (ENOENT) after a wider synth.
+const underCdktfCli = process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS !== undefined;
+const { removed, keptForState } = underCdktfCli
+  ? { removed: [], keptForState: [] }
+  : removeStaleStackDirs(
+      app.outdir,
+      stacks.map((s) => s.node.id),
+    );
 // The constructs' warnings (cdktf's CLI shows them from the manifest; a plain run shows them here).
 for (const node of app.node.findAll()) {
   for (const entry of node.node.metadata) {

@@ -1,0 +1,34 @@
+// The cdktf CLI over this app, as the README runs it: a synth narrowed by DEPLOY_ENV after a wider
+// one. The CLI removes the stack folders the new manifest leaves out, from a list it takes before
+// running the app; main.ts must leave that to it (it removed them first, and the CLI then failed with
+// ENOENT).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { projectPath } from '../../project';
+
+function cdktfSynth(output: string, env: Record<string, string> = {}) {
+  const { DEPLOY_ENV: _ignored, ...inherited } = process.env;
+  return spawnSync(join(projectPath('node_modules', '.bin'), 'cdktf'), ['synth', '--output', output], {
+    cwd: projectPath(),
+    env: { ...inherited, CHECKPOINT_DISABLE: '1', CI: '1', ...env },
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
+}
+
+describe('cdktf synth', () => {
+  it('narrows to DEPLOY_ENV after a synth of every environment, leaving only its stacks', () => {
+    // GIVEN every stack synthesized by the CLI
+    const output = join(mkdtempSync(join(tmpdir(), 'cdktf-cli-')), 'out');
+    const wide = cdktfSynth(output);
+    expect(wide.status, wide.stderr + wide.stdout).toBe(0);
+    expect(readdirSync(join(output, 'stacks')).sort()).toEqual(['cachet-dev', 'cachet-prod', 'cachet-staging', 'web-dev', 'web-prod', 'web-staging']);
+    // WHEN the CLI synthesizes dev only THEN it succeeds and only dev's folders remain
+    const narrow = cdktfSynth(output, { DEPLOY_ENV: 'dev' });
+    expect(narrow.status, narrow.stderr + narrow.stdout).toBe(0);
+    expect(readdirSync(join(output, 'stacks')).sort()).toEqual(['cachet-dev', 'web-dev']);
+  }, 480_000);
+});
