@@ -240,9 +240,11 @@ const deliverySchema = z
         webhookCidrs: z
           .array(cidr)
           .min(1, 'needs at least one block; copy the `hooks` list from https://api.github.com/meta')
-          .describe("GitHub's webhook source blocks (`hooks` in https://api.github.com/meta)."),
-        officeCidr: cidr.describe("The office's address block."),
-        webPort: z.number().int().min(1024).max(65535).default(8080).describe("Jenkins' own web port, beside HTTPS."),
+          .max(4, 'takes at most 4 blocks (an ALB rule holds 5 condition values with the webhook path); list the IPv4 `hooks` blocks')
+          .describe("GitHub's webhook source blocks (`hooks` in https://api.github.com/meta), IPv4, at most 4: they reach the webhook path only."),
+        officeCidr: cidr.describe("The office's address block: it reaches Jenkins' whole UI."),
+        domainName: hostname.describe("Jenkins' name, in the hosted zone (`dns.hostedZoneId`): its certificate and alias record."),
+        webPort: z.number().int().min(1024).max(65535).default(8080).describe("Jenkins' own HTTP port on the instance, reached only by its load balancer."),
       })
       .strict()
       .optional()
@@ -632,7 +634,7 @@ function checkWebapp(c: EnvironmentConfig, ctx: Ctx): void {
 function checkJenkins(d: DeliveryConfig, ctx: Ctx): void {
   const at = ['webapp', 'delivery', 'jenkins'];
   if (d.enableJenkins && !d.jenkins) {
-    issue(ctx, at, 'is required when enableJenkins is true: give webhookCidrs and officeCidr');
+    issue(ctx, at, 'is required when enableJenkins is true: give webhookCidrs, officeCidr and domainName');
   }
   if (!d.jenkins) return;
   const sources: [(string | number)[], string][] = [

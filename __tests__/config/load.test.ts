@@ -363,7 +363,7 @@ describe('bad web app configuration is refused with the field and the fix', () =
 describe('bad delivery configuration is refused with the field and the fix', () => {
   it.each([
     [{ branch: 'feature..x' }, /webapp\.delivery\.branch: must be a git branch name such as dev, staging or main/],
-    [{ enableJenkins: true }, /webapp\.delivery\.jenkins: is required when enableJenkins is true: give webhookCidrs and officeCidr/],
+    [{ enableJenkins: true }, /webapp\.delivery\.jenkins: is required when enableJenkins is true: give webhookCidrs, officeCidr and domainName/],
     [
       { enableJenkins: true, jenkins: { ...JENKINS_SETTINGS, officeCidr: '0.0.0.0/0' } },
       /webapp\.delivery\.jenkins\.officeCidr: "0\.0\.0\.0\/0" opens Jenkins to the whole internet/,

@@ -172,7 +172,7 @@ export function addTestFleet(stack: TerraformStack, props: Partial<WebServerFlee
 }
 
 /** Jenkins settings for tests: one GitHub webhook block and an office block. */
-export const JENKINS_SETTINGS = { webhookCidrs: ['192.30.252.0/22'], officeCidr: '203.0.113.0/24' };
+export const JENKINS_SETTINGS = { webhookCidrs: ['192.30.252.0/22'], officeCidr: '203.0.113.0/24', domainName: 'jenkins.example.com' };
 
 /** A config patch that turns the optional Jenkins server on. */
 export const WITH_JENKINS = { webapp: { delivery: { enableJenkins: true, jenkins: JENKINS_SETTINGS } } };

@@ -97,15 +97,18 @@ describe.each(ENVIRONMENTS)('the web-%s diagram', (name) => {
 });
 
 describe('the web diagram with Jenkins', () => {
-  it('draws the webhook and office blocks reaching Jenkins on 443 and its web port', () => {
+  it("draws the webhook and office blocks reaching Jenkins' load balancer, and only the load balancer reaching Jenkins", () => {
     const graph = webGraph(config('dev', WITH_JENKINS));
     expect(edges(graph)).toEqual(
       expect.arrayContaining([
-        '192.30.252.0/22 -> EC2 statuspage-dev-web-jenkins: tcp 443, 8080',
-        '203.0.113.0/24 -> EC2 statuspage-dev-web-jenkins: tcp 443, 8080',
+        '192.30.252.0/22 -> Application Load Balancer: tcp 80, 443',
+        '203.0.113.0/24 -> Application Load Balancer: tcp 80, 443',
+        'Application Load Balancer -> EC2 statuspage-dev-web-jenkins: tcp 8080',
       ]),
     );
-    expect(kinds(graph, 'server').map((n) => n.tier)).toEqual(['public']);
+    expect(edges(graph).filter((e) => e.endsWith(': tcp 8080') && e.includes('jenkins') && !e.startsWith('Application Load Balancer'))).toEqual([]);
+    expect(kinds(graph, 'server').map((n) => n.tier)).toEqual(['application']);
+    expect(kinds(graph, 'load-balancer').map((n) => n.label)).toContain('Application Load Balancer\\nstatuspage-dev-web-ci');
   });
 });
 

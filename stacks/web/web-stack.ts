@@ -142,12 +142,17 @@ export class WebStack extends EnvironmentStack {
         network,
         webhookCidrs: jenkins.webhookCidrs,
         officeCidr: jenkins.officeCidr,
+        location,
+        domainName: jenkins.domainName,
+        hostedZone: zone,
+        deletionProtection: web.deletionProtection,
+        forceDestroyBuckets: config.forceDestroyBuckets,
         webPort: jenkins.webPort,
         instanceType: jenkins.instanceType,
         encryptionKey: key,
       });
       this.fleet.grantRelease(this.jenkins);
-      new TerraformOutput(this, 'jenkins_url', { value: `http://${this.jenkins.instance.publicDns}:${jenkins.webPort}` });
+      new TerraformOutput(this, 'jenkins_url', { value: this.jenkins.url });
     }
 
     const alarms = config.alarms;

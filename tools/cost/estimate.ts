@@ -77,6 +77,7 @@ export const UNPRICED: Readonly<Record<string, string>> = {
   aws_lb_listener: 'part of the load balancer',
   aws_lb_listener_rule: 'part of the load balancer',
   aws_lb_target_group: 'part of the load balancer',
+  aws_lb_target_group_attachment: 'part of the load balancer',
   aws_launch_template: 'no charge',
   aws_autoscaling_policy: 'no charge',
   aws_db_subnet_group: 'no charge',

@@ -110,7 +110,7 @@ describe('WebStack delivery across environments', () => {
     expect(resourceList(json, 'aws_instance')).toHaveLength(1);
     const jobs = resourceList(json, 'aws_iam_role_policy').find((p) => p.name === 'jobs')!;
     expect(jobs.policy).toContain('autoscaling:StartInstanceRefresh');
-    expect(json.output.jenkins_url.value).toMatch(/^http:\/\/\$\{aws_instance\.jenkins_instance_\w+\.public_dns\}:8080$/);
+    expect(json.output.jenkins_url.value).toBe('https://jenkins.example.com');
   });
 
   it('takes the source from GitHub through a connection when configured, triggered by pushes to the branch', () => {
