@@ -74,24 +74,14 @@ export class EncryptionKey extends Construct {
       });
     }
 
-    if (props.allowCloudWatchAlarms ?? false) {
-      statements.push({
-        Sid: 'CloudWatchAlarmsPublishToEncryptedTopics',
-        Effect: 'Allow',
-        Principal: { Service: 'cloudwatch.amazonaws.com' },
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        Resource: '*',
-      });
-    }
-
-    if (props.allowEventBridgeRules ?? false) {
-      statements.push({
-        Sid: 'EventBridgeRulesPublishToEncryptedTopics',
-        Effect: 'Allow',
-        Principal: { Service: 'events.amazonaws.com' },
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        Resource: '*',
-      });
+    // The statement SNS documents for each service that publishes to an encrypted topic.
+    for (const [allowed, sid, service] of [
+      [props.allowCloudWatchAlarms, 'CloudWatchAlarmsPublishToEncryptedTopics', 'cloudwatch.amazonaws.com'],
+      [props.allowEventBridgeRules, 'EventBridgeRulesPublishToEncryptedTopics', 'events.amazonaws.com'],
+    ] as const) {
+      if (allowed ?? false) {
+        statements.push({ Sid: sid, Effect: 'Allow', Principal: { Service: service }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*' });
+      }
     }
 
     this.key = new KmsKey(this, 'key', {

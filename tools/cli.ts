@@ -2,6 +2,7 @@
 // `--help` (or `-h`) prints the usage and exits 0 before anything runs; an unknown, repeated or
 // malformed argument prints the problem and the usage and exits 2, also before anything runs.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError, selectEnvironments } from '../config/load';
 
 export type CliConfig = Omit<ParseArgsConfig, 'args' | 'strict'>;
 
@@ -47,4 +48,18 @@ export function numberValue(parsed: ParsedCommandLine, name: string, fallback: n
     process.exit(2);
   }
   return value;
+}
+
+/**
+ * The environments `--env` names (else $DEPLOY_ENV, else every environment), each checked; an
+ * unknown one prints the problem and its fix and exits 2, before anything runs.
+ */
+export function selectedEnvironments(parsed: ParsedCommandLine): string[] {
+  try {
+    return selectEnvironments(stringValue(parsed, 'env'), process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
 }

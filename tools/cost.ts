@@ -2,9 +2,9 @@
 // resource, from the synthesized stacks and the dated price table (tools/cost/prices.json).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, environmentNames, loadEnvironments, selectEnvironments } from '../config/load';
+import { environmentNames, loadEnvironments } from '../config/load';
 import { synthesizeAll } from '../harness/offline-terraform';
-import { parseCommandLine, stringValue } from './cli';
+import { parseCommandLine, selectedEnvironments, stringValue } from './cli';
 import { estimateStack, PRICES_PATH, readPriceTable, total, type CostLine, type PriceTable } from './cost/estimate';
 import { refreshPrices } from './cost/refresh';
 import { projectPath } from '../project';
@@ -59,14 +59,7 @@ async function main(): Promise<void> {
     options: { env: { type: 'string' }, refresh: { type: 'boolean' }, prices: { type: 'string' }, write: { type: 'boolean' } },
   });
   const pricesPath = stringValue(args, 'prices') ?? PRICES_PATH;
-  let names: string[];
-  try {
-    names = selectEnvironments(stringValue(args, 'env'), process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    process.exit(2);
-  }
+  const names = selectedEnvironments(args);
   let table = readPriceTable(pricesPath);
   if (args.values.refresh) {
     table = await refreshPrices(table);

@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import { ConfigError, environmentNames, loadEnvironments, selectEnvironments } from '../config/load';
+import { environmentNames, loadEnvironments } from '../config/load';
 import { synthesizeAll } from '../harness/offline-terraform';
-import { parseCommandLine, stringValue } from './cli';
+import { parseCommandLine, selectedEnvironments } from './cli';
 import {
   QUOTA_KEYS,
   quotaFindings,
@@ -72,14 +72,7 @@ export function quotaReport(group: AccountRegionNeeds, findings: readonly QuotaF
 
 async function main(): Promise<void> {
   const args = parseCommandLine(USAGE, { options: { env: { type: 'string' }, applied: { type: 'boolean' } } });
-  let names: string[];
-  try {
-    names = selectEnvironments(stringValue(args, 'env'), process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    process.exit(2);
-  }
+  const names = selectedEnvironments(args);
   const table = readQuotaTable();
   const configs = loadEnvironments(environmentNames()).filter((c) => names.includes(c.name));
   const stacks = synthesizeAll(configs).map((s) => ({ name: s.name, config: s.config, json: JSON.parse(readFileSync(join(s.dir, 'cdk.tf.json'), 'utf8')) }));

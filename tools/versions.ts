@@ -6,9 +6,9 @@
 // field and the replacement. Needs AWS credentials; offline plans never call it.
 import { DescribeDBEngineVersionsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ElasticBeanstalkClient, ListAvailableSolutionStacksCommand } from '@aws-sdk/client-elastic-beanstalk';
-import { ConfigError, environmentNames, loadEnvironments, selectEnvironments } from '../config/load';
+import { environmentNames, loadEnvironments } from '../config/load';
 import type { EnvironmentConfig } from '../config/schema';
-import { parseCommandLine, stringValue } from './cli';
+import { parseCommandLine, selectedEnvironments } from './cli';
 
 const USAGE = `usage: npm run versions [-- --env NAMES]
 
@@ -21,9 +21,7 @@ offered for a new apply, and names the newest of each. Exit 1 when one is gone o
 /** What the check needs of the two clients (the SDK's, or stand-ins). */
 export interface VersionClients {
   readonly rds: {
-    send(
-      command: DescribeDBEngineVersionsCommand,
-    ): Promise<{
+    send(command: DescribeDBEngineVersionsCommand): Promise<{
       DBEngineVersions?: { EngineVersion?: string; Status?: string; ValidUpgradeTarget?: { EngineVersion?: string; IsMajorVersionUpgrade?: boolean }[] }[];
     }>;
   };
@@ -94,15 +92,8 @@ export async function checkVersions(config: EnvironmentConfig, clients: VersionC
 
 async function main(): Promise<void> {
   const args = parseCommandLine(USAGE, { options: { env: { type: 'string' } } });
-  let configs: EnvironmentConfig[];
-  try {
-    const names = selectEnvironments(stringValue(args, 'env'), process.env);
-    configs = loadEnvironments(environmentNames()).filter((c) => names.includes(c.name));
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    process.exit(2);
-  }
+  const names = selectedEnvironments(args);
+  const configs = loadEnvironments(environmentNames()).filter((c) => names.includes(c.name));
   let stale = false;
   for (const config of configs) {
     const clients = { rds: new RDSClient({ region: config.region }), beanstalk: new ElasticBeanstalkClient({ region: config.region }) };

@@ -7,18 +7,7 @@ import { addTestNetwork, emptyStack, policyStatements, resourceList, resources, 
 /** The test network with some props changed, synthesized. */
 function networkWith(props: Partial<NetworkProps>) {
   const stack = emptyStack();
-  const key = new EncryptionKey(stack, 'key', { alias: 't', description: 't', location: TEST_LOCATION, allowCloudWatchLogs: true });
-  new Network(stack, 'network', {
-    name: 'test',
-    location: TEST_LOCATION,
-    vpcCidr: '10.0.0.0/16',
-    availabilityZones: TEST_AZS,
-    publicSubnetCidrs: ['10.0.0.0/24', '10.0.1.0/24', '10.0.2.0/24'],
-    applicationSubnetCidrs: ['10.0.16.0/20', '10.0.32.0/20', '10.0.48.0/20'],
-    dataSubnetCidrs: ['10.0.64.0/24', '10.0.65.0/24', '10.0.66.0/24'],
-    flowLogEncryptionKey: key,
-    ...props,
-  });
+  addTestNetwork(stack, 'one-per-az', props);
   return synth(stack).json;
 }
 

@@ -13,7 +13,7 @@ import { AuroraMysqlCluster } from '../../constructs/aurora-mysql-cluster';
 import { EncryptionKey } from '../../constructs/encryption-key';
 import type { IGrantable } from '../../constructs/grants';
 import type { PolicyStatement } from '../../constructs/policy';
-import { Network } from '../../constructs/network';
+import { Network, type NetworkProps } from '../../constructs/network';
 import { PrivateBucket } from '../../constructs/private-bucket';
 import { PublicLoadBalancer, type PublicLoadBalancerProps } from '../../constructs/public-load-balancer';
 import { SourceBundle } from '../../constructs/source-bundle';
@@ -54,7 +54,7 @@ export const TEST_LOCATION = { accountId: '123456789012', region: 'eu-west-1' } 
 export const TEST_AZS = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] as const;
 
 /** A key and a three-AZ network in `stack`, for constructs that need one. */
-export function addTestNetwork(stack: TerraformStack, natGateways: 'one-per-az' | 'single' = 'one-per-az') {
+export function addTestNetwork(stack: TerraformStack, natGateways: 'one-per-az' | 'single' = 'one-per-az', props: Partial<NetworkProps> = {}) {
   const key = new EncryptionKey(stack, 'key', {
     alias: 'test',
     description: 'test',
@@ -71,6 +71,7 @@ export function addTestNetwork(stack: TerraformStack, natGateways: 'one-per-az' 
     dataSubnetCidrs: ['10.0.64.0/24', '10.0.65.0/24', '10.0.66.0/24'],
     natGateways,
     flowLogEncryptionKey: key,
+    ...props,
   });
   return { key, network };
 }

@@ -1,10 +1,10 @@
 // The Deploy action's script (app/deploy/release.sh) against a fake `aws` on PATH that records
 // every call and answers from files the test writes.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fakeAws } from './fake-aws';
 import { userData } from '../../../stacks/web/web-server-fleet';
 import { releaseTimings } from '../../../stacks/web/release-timings';
 import { config } from '../../helpers/synth';
@@ -37,19 +37,19 @@ interface Fake {
 }
 
 function release(fake: Fake = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'fake-aws-'));
-  copyFileSync(join(__dirname, 'fake-aws.sh'), join(dir, 'aws'));
-  spawnSync('chmod', ['+x', join(dir, 'aws')]);
-  writeFileSync(join(dir, 'ami'), 'ami-0123456789abcdef0\n');
-  writeFileSync(join(dir, 'running-version'), '6\n');
-  writeFileSync(join(dir, 'running-image'), `${fake.runningImage ?? 'ami-0aaaaaaaaaaaaaaaa'}\n`);
-  writeFileSync(join(dir, 'statuses'), `${(fake.statuses ?? ['Pending\t0\t', 'InProgress\t50\t', 'Successful\t100\t']).join('\n')}\n`);
-  for (const call of fake.failing ?? []) writeFileSync(join(dir, `fail-${call}`), `An error occurred (${call})\n`);
-  const archive = join(dir, 'webapp.tar.gz');
+  const aws = fakeAws(
+    {
+      ami: 'ami-0123456789abcdef0',
+      'running-version': '6',
+      'running-image': fake.runningImage ?? 'ami-0aaaaaaaaaaaaaaaa',
+      statuses: (fake.statuses ?? ['Pending\t0\t', 'InProgress\t50\t', 'Successful\t100\t']).join('\n'),
+    },
+    fake.failing,
+  );
+  const archive = join(aws.dir, 'webapp.tar.gz');
   writeFileSync(archive, 'archive');
   const env: Record<string, string | undefined> = {
-    PATH: `${dir}:${process.env.PATH}`,
-    FAKE_AWS_DIR: dir,
+    ...aws.env,
     VERSION: '3f2c1a9',
     RELEASE_BUCKET: 'releases',
     ASG_NAME: 'web',
@@ -65,13 +65,7 @@ function release(fake: Fake = {}) {
     encoding: 'utf8',
     timeout: 30_000,
   });
-  const callsFile = join(dir, 'calls');
-  const calls = existsSync(callsFile)
-    ? readFileSync(callsFile, 'utf8')
-        .trim()
-        .split('\n')
-        .map((line) => line.split('\x1f'))
-    : [];
+  const calls = aws.calls();
   /** The value following `flag` in the first call of `service command`. */
   const arg = (service: string, command: string, flag: string) => {
     const call = calls.find((c) => c[0] === service && c[1] === command);

@@ -2,10 +2,9 @@
 // change (app/deploy/roll.sh), against the fake `aws` on PATH that records every call. The release it
 // starts is the pipeline's, whose new version starts from the default one (release.test.ts).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fakeAws } from './fake-aws';
 
 const SCRIPT = resolve(__dirname, '../../../app/deploy/roll.sh');
 const COMMIT = '3f2c1a9e8d7b6a5f4e3d2c1b0a9f8e7d6c5b4a39';
@@ -19,25 +18,20 @@ interface Fake {
 }
 
 function roll(fake: Fake = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'fake-aws-'));
-  copyFileSync(join(__dirname, 'fake-aws.sh'), join(dir, 'aws'));
-  spawnSync('chmod', ['+x', join(dir, 'aws')]);
-  writeFileSync(join(dir, 'running-version'), `${fake.running ?? '6'}\n`);
-  writeFileSync(join(dir, 'default-version'), `${fake.defaultVersion ?? '8'}\n`);
-  writeFileSync(join(dir, 'running-description'), `${fake.description ?? `release ${COMMIT}`}\n`);
-  for (const call of fake.failing ?? []) writeFileSync(join(dir, `fail-${call}`), `An error occurred (${call})\n`);
+  const aws = fakeAws(
+    {
+      'running-version': fake.running ?? '6',
+      'default-version': fake.defaultVersion ?? '8',
+      'running-description': fake.description ?? `release ${COMMIT}`,
+    },
+    fake.failing,
+  );
   const run = spawnSync('bash', [SCRIPT, ...(fake.args ?? ['statuspage-dev-web', 'statuspage-dev-web-web', 'lt-0123abcd'])], {
-    env: { PATH: `${dir}:${process.env.PATH}`, FAKE_AWS_DIR: dir },
+    env: aws.env,
     encoding: 'utf8',
     timeout: 30_000,
   });
-  const file = join(dir, 'calls');
-  const calls = existsSync(file)
-    ? readFileSync(file, 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => l.split('\x1f'))
-    : [];
+  const calls = aws.calls();
   return { ...run, calls, started: calls.filter((c) => c[0] === 'codepipeline') };
 }
 
