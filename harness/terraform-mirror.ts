@@ -31,10 +31,23 @@ function platform(): string {
   return `${process.platform}_${arch}`;
 }
 
-/** The first mirror directory holding hashicorp/aws at `version` for this platform, or undefined. */
+/**
+ * The mirror directory holding hashicorp/aws at `version` for this platform: `$TF_PROVIDER_MIRROR`
+ * when set (it must hold it: a wrong value is refused, never passed over), else the first of
+ * MIRROR_CANDIDATES that does, else undefined.
+ */
 export function findProviderMirror(version = pinnedAwsProviderVersion(), env = process.env): string | undefined {
-  const candidates = [env[MIRROR_VARIABLE], ...MIRROR_CANDIDATES].filter((c): c is string => !!c);
-  return candidates.find((dir) => existsSync(join(dir, 'registry.terraform.io/hashicorp/aws', version, platform())));
+  const holds = (dir: string) => existsSync(join(dir, 'registry.terraform.io/hashicorp/aws', version, platform()));
+  const given = env[MIRROR_VARIABLE];
+  if (given !== undefined && given !== '') {
+    if (!holds(given)) {
+      throw new Error(
+        `${MIRROR_VARIABLE} is "${given}", which holds no registry.terraform.io/hashicorp/aws/${version}/${platform()}; point it at a filesystem mirror of that provider (terraform providers mirror <dir>), or unset it to search ${MIRROR_CANDIDATES.join(', ')}`,
+      );
+    }
+    return given;
+  }
+  return MIRROR_CANDIDATES.find(holds);
 }
 
 /** CLI configuration text: hashicorp/aws from the mirror, everything else from its registry. */

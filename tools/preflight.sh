@@ -13,6 +13,10 @@ need() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || missing+=("
 need go golang-go "builds and tests app/ (synth builds the web app's first release)"
 need terraform "" "validates and plans every stack; install Terraform >= 1.11 from HashiCorp"
 need python3 python3-venv "runs checkov, moto and the AWS CLI from .venv"
+# Debian's python3 comes without venv and ensurepip (they are python3-venv): .venv cannot be made without them.
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  missing+=("python3 venv|python3-venv|tools/setup-python.sh makes .venv with it")
+fi
 need haproxy haproxy "the release drill's local load balancer"
 need wrk wrk "the release drill's load (and npm run bench:webapp's)"
 need php php-cli "runs the Cachet image's PHP"
@@ -32,6 +36,22 @@ need useradd passwd "the boot test creates the service user"
 if ! command -v php >/dev/null 2>&1 || ! grep -qx pdo_mysql <<<"$(php -m 2>/dev/null)"; then
   missing+=("php pdo_mysql|php-mysql|the Cachet database tests connect through PDO")
 fi
+
+# The hashicorp/aws provider from a local filesystem mirror (no package installs it; no registry is
+# reachable): $TF_PROVIDER_MIRROR when set, else the places harness/terraform-mirror.ts searches
+# (MIRROR_CANDIDATES; a test holds the two lists equal). The exact version is checked when .ci/run
+# writes the CLI configuration.
+mirror_ok=
+if [ -n "${TF_PROVIDER_MIRROR:-}" ]; then
+  [ -d "$TF_PROVIDER_MIRROR/registry.terraform.io/hashicorp/aws" ] && mirror_ok=1
+  mirror_where="TF_PROVIDER_MIRROR=$TF_PROVIDER_MIRROR"
+else
+  for dir in /opt/tf-plugins "${HOME:-/root}/.terraform.d/plugins" /usr/local/share/terraform/plugins /usr/share/terraform/plugins; do
+    [ -d "$dir/registry.terraform.io/hashicorp/aws" ] && mirror_ok=1
+  done
+  mirror_where="/opt/tf-plugins, ~/.terraform.d/plugins, /usr/local/share/terraform/plugins, /usr/share/terraform/plugins"
+fi
+[ -n "$mirror_ok" ] || missing+=("hashicorp/aws provider mirror||the offline plans install the provider from it; none in $mirror_where: set TF_PROVIDER_MIRROR to a filesystem mirror (terraform providers mirror <dir>)")
 
 if [ "${1:-}" = "--missing-packages" ]; then
   printf '%s\n' "${missing[@]}" | cut -d'|' -f2 | grep -v '^$' | sort -u | tr '\n' ' '

@@ -17,10 +17,21 @@ describe('terraform-mirror', () => {
     expect(findProviderMirror('5.100.0', { TF_PROVIDER_MIRROR: dir })).toBe(dir);
   });
 
-  it('passes over a mirror without the pinned version', () => {
+  it.each([
+    ['a mirror without the pinned version', 'registry.terraform.io/hashicorp/aws/5.99.0'],
+    ['a directory that is no mirror', 'something/else'],
+  ])('refuses TF_PROVIDER_MIRROR naming %s, naming the variable and the fix (never passing over it)', (_label, inside) => {
     const dir = mkdtempSync(join(tmpdir(), 'mirror-'));
-    mkdirSync(join(dir, 'registry.terraform.io/hashicorp/aws/5.99.0', platform), { recursive: true });
-    expect(findProviderMirror('5.100.0', { TF_PROVIDER_MIRROR: dir })).not.toBe(dir);
+    mkdirSync(join(dir, inside, platform), { recursive: true });
+    expect(() => findProviderMirror('5.100.0', { TF_PROVIDER_MIRROR: dir })).toThrow(
+      new RegExp(
+        `TF_PROVIDER_MIRROR is "${dir}", which holds no registry\\.terraform\\.io/hashicorp/aws/5\\.100\\.0/${platform}; point it at a filesystem mirror`,
+      ),
+    );
+  });
+
+  it('searches the usual places when TF_PROVIDER_MIRROR is unset or empty', () => {
+    expect(findProviderMirror('5.100.0', {})).toBe(findProviderMirror('5.100.0', { TF_PROVIDER_MIRROR: '' }));
   });
 
   it('installs hashicorp/aws from the mirror and everything else directly', () => {

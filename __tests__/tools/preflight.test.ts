@@ -1,9 +1,11 @@
 // tools/preflight.sh, which `npm test` runs first and .ci/run uses to install what is missing.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MIRROR_CANDIDATES } from '../../harness/terraform-mirror';
 
 const SCRIPT = resolve(__dirname, '../../tools/preflight.sh');
 
@@ -54,6 +56,30 @@ describe('tools/preflight.sh', () => {
     }
     expect(result.stderr).toMatch(/Install them all: apt-get update && apt-get install -y .*golang-go.*graphviz/);
     expect(result.stderr).toMatch(/npm run test:unit/);
+  });
+
+  it("lists python3-venv when python3 has no venv module (Debian's python3 alone)", () => {
+    const dir = barePath();
+    writeFileSync(join(dir, 'python3'), '#!/bin/bash\n[ "$1" = -c ] && exit 1\nexit 0\n');
+    chmodSync(join(dir, 'python3'), 0o755);
+    expect(run(dir, '--missing-packages').stdout.trim().split(' ')).toContain('python3-venv');
+    expect(run(dir).stderr).toMatch(/- python3 venv \(tools\/setup-python\.sh makes \.venv with it\): apt-get install -y python3-venv/);
+  });
+
+  it('refuses a TF_PROVIDER_MIRROR that holds no hashicorp/aws, naming it and the fix, and installs nothing for it', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'no-mirror-'));
+    const result = spawnSync('bash', [SCRIPT], { env: { ...process.env, TF_PROVIDER_MIRROR: empty }, encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      new RegExp(`- hashicorp/aws provider mirror \\(.*none in TF_PROVIDER_MIRROR=${empty}: set TF_PROVIDER_MIRROR to a filesystem mirror`),
+    );
+    const packages = spawnSync('bash', [SCRIPT, '--missing-packages'], { env: { ...process.env, TF_PROVIDER_MIRROR: empty }, encoding: 'utf8' });
+    expect(packages.stdout.trim()).toBe('');
+  });
+
+  it('searches the places harness/terraform-mirror.ts searches', () => {
+    const script = readFileSync(SCRIPT, 'utf8');
+    for (const dir of MIRROR_CANDIDATES) expect(script).toContain(dir.replace(homedir(), '${HOME:-/root}'));
   });
 
   it('tells .ci/run which Debian packages to install', () => {
