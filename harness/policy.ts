@@ -1,7 +1,7 @@
 // The policy gate: checkov (pinned, in the project's .venv) over the offline plan JSON of every
 // stack, with waivers only from policy/checkov-skips.json. `npm run policy` prints the table and
 // exits non-zero on any failed check; the test suite asserts the same.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -129,6 +129,9 @@ Waivers: policy/checkov-skips.json.
 
 if (require.main === module) {
   parseCommandLine(USAGE, {});
+  // checkov runs from .venv: set it up (a no-op when it is current) only once the arguments are good.
+  const setup = spawnSync('bash', [join(__dirname, '..', 'tools', 'setup-python.sh')], { stdio: 'inherit' });
+  if (setup.status !== 0) process.exit(setup.status ?? 1);
   runPolicyGate().then(({ findings, unused }) => {
     console.log(formatReport(findings));
     for (const s of unused) console.log(`\nunused waiver: ${s.id} (${s.reason})`);

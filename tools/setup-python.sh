@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the pinned Python tools of requirements-dev.txt (checkov, moto, the AWS CLI) into the project-local
-# .venv. Runs before `npm test` (the `pretest` script); does nothing, offline too, when .venv already
+# .venv. Runs at the start of `npm test` (tools/task.ts) and of `npm run policy`; does nothing, offline too, when .venv already
 # matches the requirements file.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -12,14 +12,7 @@ const ROOT = resolve(__dirname, '../..');
 const scripts: Record<string, string> = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts;
 
 /** Scripts that are not our command lines (tool invocations), with why. */
-const NOT_OURS: Record<string, string> = {
-  typecheck: 'tsc',
-  pretest: 'the Python set-up script',
-  test: 'tsc, go and vitest',
-  'test:go': 'go vet and go test',
-  'test:unit': 'vitest',
-  lint: 'eslint and prettier',
-};
+const NOT_OURS: Record<string, string> = {};
 
 /** `npm run X -- args` as the process npm would start: node's arguments for the script and its fixed leading arguments. */
 function command(name: string): string[] {
@@ -65,6 +58,11 @@ describe('npm run scripts', () => {
         'tf:mirror',
         'verify',
         'versions',
+        'typecheck',
+        'lint',
+        'test',
+        'test:unit',
+        'test:go',
       ].sort(),
     );
   });
