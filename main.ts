@@ -2,6 +2,7 @@
 // build the selected systems' stacks, write Terraform JSON to cdktf.out/ and remove stack folders an
 // earlier, wider synth left there (the cdktf CLI does that itself when it runs this). Nothing is
 // written when the arguments or the config are bad.
+import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { AnnotationMetadataEntryType, App } from 'cdktf';
 import { ConfigError, environmentNames, loadEnvironments, selectEnvironments } from './config/load';
@@ -23,6 +24,36 @@ Synthesizes the selected stacks into cdktf.out/ (\`cdktf synth\` runs this too).
 // without stack traces, so synth runs with them off. (npm run synth runs a bundle without either.)
 process.setSourceMapsEnabled(false);
 
+/**
+ * The variables cdktf's App reads, checked before it reads them (it throws a stack trace on a bad
+ * one): CDKTF_CONTEXT_JSON a JSON object, CDKTF_OUTDIR a directory or one its parent can hold.
+ * Returns the output directory.
+ */
+function checkCdktfEnvironment(env: NodeJS.ProcessEnv): string {
+  const context = env.CDKTF_CONTEXT_JSON;
+  if (context !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(context);
+    } catch {
+      parsed = undefined;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new ConfigError(
+        `CDKTF_CONTEXT_JSON is not a JSON object (${JSON.stringify(context.slice(0, 40))}); unset it or give one such as '{"key": "value"}'`,
+      );
+    }
+  }
+  const outdir = resolve(env.CDKTF_OUTDIR ?? 'cdktf.out');
+  const parent = dirname(outdir);
+  if (existsSync(outdir) ? !statSync(outdir).isDirectory() : !existsSync(parent) || !statSync(parent).isDirectory()) {
+    throw new ConfigError(
+      `CDKTF_OUTDIR is "${env.CDKTF_OUTDIR}": ${existsSync(outdir) ? 'a file, not a directory' : `${parent} does not exist`}; unset it (cdktf.out) or name a directory`,
+    );
+  }
+  return outdir;
+}
+
 const args = parseCommandLine(USAGE, { options: { env: { type: 'string' }, system: { type: 'string', multiple: true } } });
 let selection;
 try {
@@ -30,9 +61,10 @@ try {
   const selected = selectEnvironments(stringValue(args, 'env'), process.env);
   const configs = loadEnvironments(environmentNames()).filter((c) => selected.includes(c.name));
   selection = { configs, systems: selectSystems(args.values.system as string[] | undefined) };
+  const outdir = checkCdktfEnvironment(process.env);
   // Local state lives beside the output directory (the backend's path is relative to each stack's
   // folder); cdktf's App takes CDKTF_OUTDIR, else cdktf.out, and creates it, so this runs first.
-  checkLocalStateRegions(dirname(resolve(process.env.CDKTF_OUTDIR ?? 'cdktf.out')), plannedStacks(configs, selection.systems));
+  checkLocalStateRegions(dirname(outdir), plannedStacks(configs, selection.systems));
   checkProductionQuotas(configs);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;

@@ -78,6 +78,21 @@ describe('main.ts', () => {
     expect(existsSync(result.outdir)).toBe(false);
   });
 
+  it.each([
+    ['CDKTF_CONTEXT_JSON', 'not json', /CDKTF_CONTEXT_JSON is not a JSON object \("not json"\); unset it or give one/],
+    ['CDKTF_CONTEXT_JSON', '[1]', /CDKTF_CONTEXT_JSON is not a JSON object/],
+    [
+      'CDKTF_OUTDIR',
+      '/no/such/place/out',
+      /CDKTF_OUTDIR is "\/no\/such\/place\/out": \/no\/such\/place does not exist; unset it \(cdktf\.out\) or name a directory/,
+    ],
+  ])('refuses a bad %s (%j) by name, without a stack trace', (variable, value, message) => {
+    const result = synth(['--env', 'dev'], { [variable]: value });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('refuses a region change while the local state of another region holds resources, and writes nothing', () => {
     // GIVEN web-dev's local state in the project (beside cdktf.out) for a region dev no longer names
     const root = mkdtempSync(join(tmpdir(), 'main-'));

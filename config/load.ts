@@ -21,9 +21,20 @@ const FILE_SUFFIX = '.yaml';
 /** The environments there are, by name, sorted: every `<name>.yaml` in `dir`. */
 export function environmentNames(dir = ENVIRONMENTS_DIR): string[] {
   if (!existsSync(dir)) throw new ConfigError(`${dir} does not exist; add one <name>.yaml per environment there (see docs/configuration.md)`);
-  const names = readdirSync(dir)
-    .filter((file) => file.endsWith(FILE_SUFFIX))
-    .map((file) => file.slice(0, -FILE_SUFFIX.length))
+  const entries = readdirSync(dir, { withFileTypes: true });
+  // A file that looks like an environment but would be passed over is refused, not ignored.
+  const misnamed = entries.filter((e) => e.isFile() && /\.yml$/i.test(e.name)).map((e) => e.name);
+  if (misnamed.length > 0) {
+    throw new ConfigError(
+      `${dir}: ${misnamed.join(', ')}: environment files end in ${FILE_SUFFIX}; rename ${misnamed.length > 1 ? 'them' : 'it'} (git mv ${misnamed[0]} ${misnamed[0].replace(/\.yml$/i, FILE_SUFFIX)})`,
+    );
+  }
+  const folders = entries.filter((e) => !e.isFile() && e.name.endsWith(FILE_SUFFIX)).map((e) => e.name);
+  if (folders.length > 0)
+    throw new ConfigError(`${dir}: ${folders.join(', ')} is not a file; an environment is a file <name>${FILE_SUFFIX}: move the folder away`);
+  const names = entries
+    .filter((e) => e.name.endsWith(FILE_SUFFIX))
+    .map((e) => e.name.slice(0, -FILE_SUFFIX.length))
     .sort();
   if (names.length === 0) throw new ConfigError(`${dir} holds no <name>.yaml; add one per environment (see docs/configuration.md)`);
   return names;

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -273,6 +273,18 @@ describe('environments as files', () => {
   ])('names the file, line and column of %s', (_, text, error) => {
     const dir = environmentsDir({ 'bad.yaml': text });
     expect(() => readEnvironmentFile('bad', dir)).toThrow(error);
+  });
+
+  it('refuses a .yml file rather than passing over it, naming the rename', () => {
+    const dir = environmentsDir({ 'dev.yaml': stringify(configInput('dev')), 'qa.yml': 'project: x\n' });
+    expect(() => environmentNames(dir)).toThrow(/qa\.yml: environment files end in \.yaml; rename it \(git mv qa\.yml qa\.yaml\)/);
+  });
+
+  it('refuses a folder named like an environment file, without a stack trace', () => {
+    const dir = environmentsDir({ 'dev.yaml': stringify(configInput('dev')) });
+    mkdirSync(join(dir, 'x.yaml'));
+    expect(() => environmentNames(dir)).toThrow(ConfigError);
+    expect(() => environmentNames(dir)).toThrow(/x\.yaml is not a file; an environment is a file <name>\.yaml: move the folder away/);
   });
 
   it('refuses an empty file as not an object', () => {
