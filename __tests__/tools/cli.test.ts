@@ -58,6 +58,7 @@ describe('npm run scripts', () => {
         'tf:mirror',
         'verify',
         'versions',
+        'diff',
         'typecheck',
         'lint',
         'test',
