@@ -5,7 +5,9 @@ export default defineConfig({
   test: {
     include: ['__tests__/**/*.test.ts'],
     setupFiles: ['__tests__/setup.ts'],
-    testTimeout: 30_000,
+    // Tests start processes (Terraform, PHP, Go, the emulator): a busy machine must not fail them,
+    // and a hung one still fails within two minutes.
+    testTimeout: 120_000,
     // The offline Terraform suite synthesizes, inits, validates and plans every stack in beforeAll.
     hookTimeout: 900_000,
     pool: 'forks',

@@ -8,9 +8,19 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(__dirname, '..');
 
-function synth(args: string[], env: Record<string, string> = {}, outdir = join(mkdtempSync(join(tmpdir(), 'main-')), 'cdktf.out')) {
+/**
+ * main.ts as `npm run synth` runs it: through its prebuilt bundle (tools/synth.mjs, one plain node
+ * process), or from its sources through tsx (`sources`), which the bundle must match.
+ */
+function synth(
+  args: string[],
+  env: Record<string, string> = {},
+  outdir = join(mkdtempSync(join(tmpdir(), 'main-')), 'cdktf.out'),
+  from: 'bundle' | 'sources' = 'bundle',
+) {
   const { DEPLOY_ENV: _ignored, ...inherited } = process.env;
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'main.ts', ...args], {
+  const entry = from === 'bundle' ? ['tools/synth.mjs'] : ['--import', 'tsx', 'main.ts'];
+  const result = spawnSync(process.execPath, [...entry, ...args], {
     cwd: ROOT,
     env: { ...inherited, CDKTF_OUTDIR: outdir, ...env },
     encoding: 'utf8',
@@ -58,10 +68,9 @@ describe('main.ts', () => {
 
   it('gives byte-identical output from the prebuilt bundle that npm run synth runs', () => {
     // GIVEN main.ts run from its sources, and the same run through tools/synth.mjs (the bundle)
-    const fromSources = synth(['--env', 'dev']);
-    const outdir = join(mkdtempSync(join(tmpdir(), 'bundle-')), 'cdktf.out');
-    const { DEPLOY_ENV: _ignored, ...env } = process.env;
-    const bundled = spawnSync(process.execPath, ['tools/synth.mjs', '--env', 'dev'], { cwd: ROOT, env: { ...env, CDKTF_OUTDIR: outdir }, encoding: 'utf8' });
+    const fromSources = synth(['--env', 'dev'], {}, undefined, 'sources');
+    const bundled = synth(['--env', 'dev']);
+    const outdir = bundled.outdir;
     // THEN every file of every stack is the same
     expect(bundled.status, bundled.stderr).toBe(0);
     const tree = (dir: string) =>

@@ -33,7 +33,7 @@ beforeAll(async () => {
   emulator = await startEmulator();
   const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
   aws('iam', 'create-role', '--role-name', 'defects', '--assume-role-policy-document', JSON.stringify(trust));
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => emulator?.stop());
 

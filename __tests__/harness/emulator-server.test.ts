@@ -34,7 +34,7 @@ let s3: S3Client;
 beforeAll(async () => {
   emulator = await startEmulator();
   s3 = new S3Client({ ...emulatorClientConfig(emulator, 'eu-west-1'), forcePathStyle: true });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => emulator?.stop());
 

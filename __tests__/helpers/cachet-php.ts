@@ -42,7 +42,7 @@ export function cachetEnv(db: CachetDbEnv, extra: Record<string, string> = {}): 
 
 /** `php bin/db.php <args>` from the image. */
 export function dbScript(env: Record<string, string>, ...args: string[]): SpawnSyncReturns<string> {
-  return spawnSync('php', [join(CACHET_IMAGE_DIR, 'bin', 'db.php'), ...args], { env, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync('php', [join(CACHET_IMAGE_DIR, 'bin', 'db.php'), ...args], { env, encoding: 'utf8', timeout: 120_000 });
 }
 
 /** One connection attempt, as Cachet makes it. */

@@ -131,7 +131,7 @@ function deliver(system: keyof typeof stacks, id: string): { receive: () => stri
 
 beforeAll(async () => {
   emulator = await startEmulator();
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => emulator?.stop());
 

@@ -31,7 +31,7 @@ function run(name: string, args: string[], outdir = join(mkdtempSync(join(tmpdir
     cwd: ROOT,
     env: { ...env, CDKTF_OUTDIR: outdir },
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: 120_000,
   });
   return { ...result, wrote: existsSync(outdir) ? readdirSync(outdir) : [] };
 }

@@ -329,7 +329,7 @@ describe('npm run verify as a process', () => {
   // Asynchronous: the fake servers in this process must keep answering while the CLI runs.
   const run = (args: string[]) =>
     new Promise<{ status: number | null; stdout: string; stderr: string }>((ok) =>
-      execFile('npx', ['tsx', 'tools/verify.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) =>
+      execFile('npx', ['tsx', 'tools/verify.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 }, (error, stdout, stderr) =>
         ok({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
       ),
     );

@@ -143,7 +143,7 @@ describe('npm run versions', () => {
             ['--import', 'tsx', 'tools/versions.ts', '--env', 'dev'],
             {
               cwd: projectPath(),
-              timeout: 60_000,
+              timeout: 120_000,
               env: { ...env, AWS_ENDPOINT_URL_RDS: aws.url, AWS_ENDPOINT_URL_ELASTIC_BEANSTALK: aws.url, AWS_ACCESS_KEY_ID: 't', AWS_SECRET_ACCESS_KEY: 't' },
             },
             (error, stdout) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),

@@ -63,7 +63,7 @@ function release(fake: Fake = {}) {
   const run = spawnSync('bash', [SCRIPT, archive], {
     env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)),
     encoding: 'utf8',
-    timeout: 30_000,
+    timeout: 120_000,
   });
   const calls = aws.calls();
   /** The value following `flag` in the first call of `service command`. */

@@ -29,7 +29,7 @@ function roll(fake: Fake = {}) {
   const run = spawnSync('bash', [SCRIPT, ...(fake.args ?? ['statuspage-dev-web', 'statuspage-dev-web-web', 'lt-0123abcd'])], {
     env: aws.env,
     encoding: 'utf8',
-    timeout: 30_000,
+    timeout: 120_000,
   });
   const calls = aws.calls();
   return { ...run, calls, started: calls.filter((c) => c[0] === 'codepipeline') };

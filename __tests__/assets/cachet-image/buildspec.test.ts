@@ -82,7 +82,7 @@ function waitHook(tag: string, waitSeconds: number, hook = HOOKS[0]) {
       ...emulatorCliEnv(emulator),
     },
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: 120_000,
   });
 }
 

@@ -72,7 +72,7 @@ fi
   const result = spawnSync(join(CACHET_IMAGE_DIR, 'bin', 'cachet-start'), mode ? [mode] : [], {
     env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>,
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: 120_000,
   });
   let recorded: string[] = [];
   try {

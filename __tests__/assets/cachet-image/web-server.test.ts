@@ -131,11 +131,11 @@ describe('when PHP-FPM fails', () => {
     // Upstream's cache holds a fresh ping answer, as after any health check.
     expect((await get(upstream, '/api/v1/ping')).status).toBe(200);
     await php.stop();
-  }, 30_000);
+  }, 120_000);
 
   afterAll(async () => {
     await php.start();
-  }, 30_000);
+  }, 120_000);
 
   it('/readyz answers 503 at once, well within one check interval', async () => {
     const answer = await get(ours, '/readyz');

@@ -47,7 +47,7 @@ function refresh(arn = secretArn, masterArn?: string, appKeyArn?: string) {
       ...emulatorCliEnv(emulator),
     },
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: 120_000,
   });
 }
 

@@ -110,7 +110,7 @@ beforeAll(async () => {
   }
   // Created empty, as the stack creates it: no value until the operator puts one.
   secrets.unset = (await client.send(new CreateSecretCommand({ Name: 'cachet-api-token-unset' }))).ARN!;
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await cachet?.close();
@@ -138,7 +138,7 @@ function invoke(
       ['--input-type=module', '-e', script],
       {
         cwd: functionDir,
-        timeout: 60_000,
+        timeout: 120_000,
         env: {
           PATH: process.env.PATH ?? '',
           AWS_REGION: 'eu-west-1',
