@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFile
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { environmentNames } from '../config/load';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -29,11 +30,16 @@ function synth(
   return { ...result, outdir, stacks };
 }
 
+/** Every environment environments/ holds (the shipped three and any added), and a valid name that is none. */
+const ENVIRONMENTS = environmentNames();
+const ABSENT = ['qa', 'uat', 'zz9'].find((n) => !ENVIRONMENTS.includes(n))!;
+const stacksOf = (systems: string[], envs = ENVIRONMENTS) => systems.flatMap((s) => envs.map((e) => `${s}-${e}`)).sort();
+
 describe('main.ts', () => {
   it('synthesizes every stack of every environment by default', () => {
     const result = synth([]);
     expect(result.status).toBe(0);
-    expect(result.stacks).toEqual(['cachet-dev', 'cachet-prod', 'cachet-staging', 'web-dev', 'web-prod', 'web-staging']);
+    expect(result.stacks).toEqual(stacksOf(['cachet', 'web']));
   });
 
   it.each([
@@ -44,10 +50,7 @@ describe('main.ts', () => {
   });
 
   it.each([
-    [
-      ['--system', 'web'],
-      ['web-dev', 'web-prod', 'web-staging'],
-    ],
+    [['--system', 'web'], stacksOf(['web'])],
     [['--system', 'cachet', '--env', 'prod'], ['cachet-prod']],
   ])('with argv %j synthesizes %j', (args, stacks) => {
     expect(synth(args).stacks).toEqual(stacks);
@@ -81,9 +84,11 @@ describe('main.ts', () => {
   });
 
   it('refuses an unknown environment, names the fix, and writes nothing', () => {
-    const result = synth([], { DEPLOY_ENV: 'qa' });
+    const result = synth([], { DEPLOY_ENV: ABSENT });
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/DEPLOY_ENV: unknown environment "qa"; add environments\/qa\.yaml or use one or more of: dev, prod, staging/);
+    expect(result.stderr).toMatch(
+      new RegExp(`DEPLOY_ENV: unknown environment "${ABSENT}"; add environments/${ABSENT}\\.yaml or use one or more of: ${ENVIRONMENTS.join(', ')}`),
+    );
     expect(existsSync(result.outdir)).toBe(false);
   });
 

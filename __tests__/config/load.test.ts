@@ -1,12 +1,27 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ConfigError, environmentNames, loadEnvironments, parseEnvironmentConfig, readEnvironmentFile, selectEnvironments } from '../../config/load';
+import {
+  ConfigError,
+  ENVIRONMENTS_DIR,
+  environmentNames,
+  loadEnvironments,
+  parseEnvironmentConfig,
+  readEnvironmentFile,
+  selectEnvironments,
+} from '../../config/load';
 import { config, configInput, JENKINS_SETTINGS } from '../helpers/synth';
 
+/** The environments the repository ships; any other file in environments/ is someone's own. */
 const EXAMPLES = ['dev', 'prod', 'staging'];
+/** Every environment environments/ holds, sorted, and a valid name that is none of them. */
+const PRESENT = readdirSync(ENVIRONMENTS_DIR)
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => f.slice(0, -'.yaml'.length))
+  .sort();
+const ABSENT = ['qa', 'uat', 'zz9'].find((n) => !PRESENT.includes(n))!;
 const contentsOf = (names: readonly string[], dir?: string) => Object.fromEntries(names.map((n) => [n, readEnvironmentFile(n, dir)]));
 
 /** A directory of environment files: name -> content. */
@@ -17,8 +32,9 @@ function environmentsDir(files: Record<string, string>): string {
 }
 
 describe('the example environments', () => {
-  it('are the files in environments/, by name', () => {
-    expect(environmentNames()).toEqual(EXAMPLES);
+  it('are among the files in environments/, read by name', () => {
+    expect(environmentNames()).toEqual(PRESENT);
+    expect(PRESENT).toEqual(expect.arrayContaining(EXAMPLES));
   });
 
   it.each(EXAMPLES)('%s is valid', (name) => {
@@ -311,7 +327,7 @@ describe('environments as files', () => {
 
 describe('selectEnvironments', () => {
   it('selects every environment there is by default', () => {
-    expect(selectEnvironments(undefined, {})).toEqual(EXAMPLES);
+    expect(selectEnvironments(undefined, {})).toEqual(PRESENT);
   });
 
   it.each([
@@ -324,9 +340,9 @@ describe('selectEnvironments', () => {
   });
 
   it.each([
-    ['qa', {}, /--env: unknown environment "qa"; add environments\/qa\.yaml or use one or more of: dev, prod, staging/],
+    [ABSENT, {}, new RegExp(`--env: unknown environment "${ABSENT}"; add environments/${ABSENT}\\.yaml or use one or more of: ${PRESENT.join(', ')} \\(comma-separated\\)$`)],
     ['Q A', {}, /--env: unknown environment "Q A"; use one or more of/],
-    [undefined, { DEPLOY_ENV: 'dev,qa' }, /DEPLOY_ENV: unknown environment "qa"/],
+    [undefined, { DEPLOY_ENV: `dev,${ABSENT}` }, new RegExp(`DEPLOY_ENV: unknown environment "${ABSENT}"`)],
     [undefined, { DEPLOY_ENV: ' , ' }, /DEPLOY_ENV is empty/],
     ['', {}, /--env is empty/],
   ])('refuses --env %j with env %j', (flag, env, error) => {
