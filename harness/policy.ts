@@ -19,6 +19,8 @@ const skipSchema = z
     reason: z.string().min(20, 'needs a one-line reason a reviewer can accept (20 characters at least)'),
     stacks: z.array(z.string().min(1)).min(1).optional(),
     resources: z.array(z.string().min(1)).min(1).optional(),
+    /** `false`: only in the stacks of environments that are not production (whatever they are named). */
+    production: z.literal(false).optional(),
   })
   .strict();
 export type Skip = z.infer<typeof skipSchema>;
@@ -48,20 +50,29 @@ export interface Finding {
   readonly reason?: string;
 }
 
-function matches(skip: Skip, finding: Finding): boolean {
+function matches(skip: Skip, finding: Finding, isProduction: (stack: string) => boolean): boolean {
   return (
     skip.id === finding.checkId &&
+    (skip.production !== false || !isProduction(finding.stack)) &&
     (skip.stacks ?? ['*']).some((s) => glob(s).test(finding.stack)) &&
     (skip.resources ?? ['*']).some((r) => glob(r).test(finding.resource))
   );
 }
 
-/** Turns failed findings a waiver covers into skipped ones; also returns waivers that covered nothing. */
-export function applySkips(findings: readonly Finding[], skips: readonly Skip[]): { findings: Finding[]; unused: Skip[] } {
+/**
+ * Turns failed findings a waiver covers into skipped ones; also returns waivers that covered nothing.
+ * `isProduction` says whether a stack is of a production environment (a waiver with
+ * `production: false` never covers one); by default every stack counts as production.
+ */
+export function applySkips(
+  findings: readonly Finding[],
+  skips: readonly Skip[],
+  isProduction: (stack: string) => boolean = () => true,
+): { findings: Finding[]; unused: Skip[] } {
   const used = new Set<Skip>();
   const out = findings.map((f) => {
     if (f.result !== 'failed') return f;
-    const skip = skips.find((s) => matches(s, f));
+    const skip = skips.find((s) => matches(s, f, isProduction));
     if (!skip) return f;
     used.add(skip);
     return { ...f, result: 'skipped' as const, reason: skip.reason };
@@ -114,10 +125,15 @@ export function formatReport(findings: readonly Finding[]): string {
   return lines.join('\n');
 }
 
+/** Whether a planned stack's environment is production, by stack name. */
+export function productionOf(results: readonly { readonly stack: { readonly name: string; readonly config: { readonly production: boolean } } }[]) {
+  return (stack: string) => results.find((r) => r.stack.name === stack)?.stack.config.production ?? true;
+}
+
 /** Synthesizes and plans every stack offline, scans the plans, applies the waivers. */
 export async function runPolicyGate(): Promise<{ findings: Finding[]; unused: Skip[] }> {
   const results = await planAllOffline(synthesizeAll());
-  return applySkips(runCheckov(results.map((r) => r.planFile)), loadSkips());
+  return applySkips(runCheckov(results.map((r) => r.planFile)), loadSkips(), productionOf(results));
 }
 
 const USAGE = `usage: npm run policy

@@ -48,6 +48,20 @@ describe('applySkips', () => {
     expect(findings[0].result).toBe(expected);
   });
 
+  it.each([
+    ['euc1', false, 'skipped'],
+    ['live', true, 'failed'],
+  ])('applies a production: false waiver by the environment, not its name: cachet-%s (production %s) is %s', (env, production, expected) => {
+    const nonProduction: Skip = { id: 'CKV_AWS_139', reason: 'outside production the database is disposable', production: false };
+    const { findings } = applySkips([finding(`cachet-${env}`, 'CKV_AWS_139', 'aws_rds_cluster.db_1')], [nonProduction], () => production);
+    expect(findings[0].result).toBe(expected);
+  });
+
+  it('treats every stack as production unless told, so a production: false waiver covers nothing by default', () => {
+    const nonProduction: Skip = { id: 'CKV_AWS_139', reason: 'outside production the database is disposable', production: false };
+    expect(applySkips([finding('cachet-dev', 'CKV_AWS_139', 'aws_rds_cluster.db_1')], [nonProduction]).findings[0].result).toBe('failed');
+  });
+
   it('carries the waiver reason onto the finding', () => {
     const { findings } = applySkips([finding('cachet-dev', 'CKV_AWS_139', 'aws_rds_cluster.db_1')], [skip]);
     expect(findings[0].reason).toBe('dev databases are disposable');

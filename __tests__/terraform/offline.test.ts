@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { countByType, planAllOffline, plannedResources, synthesizeAll, type Json, type OfflineResult } from '../../harness/offline-terraform';
 import { releaseTimings } from '../../stacks/web/release-timings';
 import { config, expectedSubnets, WITH_JENKINS } from '../helpers/synth';
-import { applySkips, formatReport, loadSkips, runCheckov, summarize, type Finding, type Skip } from '../../harness/policy';
+import { applySkips, productionOf, formatReport, loadSkips, runCheckov, summarize, type Finding, type Skip } from '../../harness/policy';
 import { environmentNames } from '../../config/load';
 
 const ENVIRONMENTS = environmentNames();
@@ -25,8 +25,8 @@ beforeAll(async () => {
   for (const r of results) {
     console.log(`${r.stack.name}: ${plannedResources(r.plan).length} resources planned`);
   }
-  const main = applySkips(runCheckov(results.map((r) => r.planFile)), skips);
-  const variant = applySkips(runCheckov([jenkins.planFile]), skips);
+  const main = applySkips(runCheckov(results.map((r) => r.planFile)), skips, productionOf(results));
+  const variant = applySkips(runCheckov([jenkins.planFile]), skips, productionOf([jenkins]));
   findings = main.findings;
   jenkinsFindings = variant.findings.filter((f) => /\.jenkins_/.test(f.resource));
   // A waiver is stale when it waives nothing in either run.
