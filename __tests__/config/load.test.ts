@@ -340,7 +340,13 @@ describe('selectEnvironments', () => {
   });
 
   it.each([
-    [ABSENT, {}, new RegExp(`--env: unknown environment "${ABSENT}"; add environments/${ABSENT}\\.yaml or use one or more of: ${PRESENT.join(', ')} \\(comma-separated\\)$`)],
+    [
+      ABSENT,
+      {},
+      new RegExp(
+        `--env: unknown environment "${ABSENT}"; add environments/${ABSENT}\\.yaml or use one or more of: ${PRESENT.join(', ')} \\(comma-separated\\)$`,
+      ),
+    ],
     ['Q A', {}, /--env: unknown environment "Q A"; use one or more of/],
     [undefined, { DEPLOY_ENV: `dev,${ABSENT}` }, new RegExp(`DEPLOY_ENV: unknown environment "${ABSENT}"`)],
     [undefined, { DEPLOY_ENV: ' , ' }, /DEPLOY_ENV is empty/],
