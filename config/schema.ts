@@ -67,6 +67,9 @@ const networkSchema = z
   })
   .strict();
 
+/** The most instances a fleet's configuration may name: above it, a number is taken for a typo. */
+export const MAX_FLEET = 100;
+
 const databaseSchema = z
   .object({
     engineVersion: z
@@ -131,7 +134,13 @@ const cachetSchema = z
       .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.small')
       .describe('EC2 instance type of the Beanstalk instances.'),
     minInstances: z.number().int().min(1).default(2).describe('Instances always running.'),
-    maxInstances: z.number().int().min(1).default(4).describe('Most instances scaling may run.'),
+    maxInstances: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_FLEET, `must be at most ${MAX_FLEET}; a larger fleet is a typo here (raise MAX_FLEET in config/schema.ts, and see npm run quotas)`)
+      .default(4)
+      .describe('Most instances scaling may run.'),
     deploymentPolicy: z
       .enum(['RollingWithAdditionalBatch', 'Immutable'])
       .default('RollingWithAdditionalBatch')
@@ -265,7 +274,13 @@ const webappSchema = z
       .default('t3.small')
       .describe(`EC2 instance type of the web instances (${AL2023_AMI_ARCHITECTURE}, the AMI's architecture; the initial release is built for it).`),
     minInstances: z.number().int().min(1).default(2).describe('Instances always running, across the AZs.'),
-    maxInstances: z.number().int().min(2).default(4).describe('At least twice minInstances: an instance refresh launches a full new set first.'),
+    maxInstances: z
+      .number()
+      .int()
+      .min(2)
+      .max(MAX_FLEET, `must be at most ${MAX_FLEET}; a larger fleet is a typo here (raise MAX_FLEET in config/schema.ts, and see npm run quotas)`)
+      .default(4)
+      .describe('At least twice minInstances: an instance refresh launches a full new set first.'),
     scaling: z
       .object({
         metric: z.enum(['requests-per-target', 'cpu']).describe('What target tracking holds at `target`.'),
@@ -389,7 +404,12 @@ const statusPageSchema = z
         z
           .object({
             alarm: z.enum(WEB_ALARM_IDS).describe('The web alarm, by its id: its name is <project>-<name>-web-<alarm>.'),
-            componentId: z.number().int().min(1).describe("The Cachet component's id (Dashboard, Components: the number in its edit link)."),
+            componentId: z
+              .number()
+              .int()
+              .min(1)
+              .max(2_147_483_647, "must be at most 2147483647, the largest id Cachet's components table holds")
+              .describe("The Cachet component's id (Dashboard, Components: the number in its edit link)."),
             status: z
               .enum(['performance-issues', 'partial-outage', 'major-outage'])
               .describe(

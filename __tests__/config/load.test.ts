@@ -155,6 +155,21 @@ describe('bad configuration is refused with the field and the fix', () => {
       error: /database\.readerCount: 2 readers plus the writer need 3 availability zones .* lower readerCount or add AZs/,
     },
     {
+      bad: 'a web fleet of a billion instances',
+      input: configInput('dev', { webapp: { maxInstances: 1_000_000_000 } }),
+      error: /webapp\.maxInstances: must be at most 100; a larger fleet is a typo here/,
+    },
+    {
+      bad: 'a Cachet fleet of a billion instances',
+      input: configInput('dev', { cachet: { maxInstances: 1_000_000_000 } }),
+      error: /cachet\.maxInstances: must be at most 100/,
+    },
+    {
+      bad: 'a component id of 1e30',
+      input: { ...configInput('dev'), statusPage: { components: [{ alarm: 'elb-5xx', componentId: 1e30, status: 'major-outage' }] } },
+      error: /statusPage\.components\.0\.componentId: must be at most 2147483647/,
+    },
+    {
       bad: 'local state in prod',
       input: configInput('prod', { state: { backend: 'local' } }),
       error: /state\.backend: must be s3 or cloud in production: local state lives on one machine, unlocked and unversioned; set state: \{ backend: s3/,
