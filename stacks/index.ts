@@ -5,10 +5,10 @@ import { CachetStack, cachetStackName } from './cachet/cachet-stack';
 import type { EnvironmentStack } from './environment-stack';
 import { WebStack, webStackName } from './web/web-stack';
 
-/** Every system, by name: each gets one stack per environment (`<system>-<env>`). */
+/** Every system, by name: each gets one stack per environment (`<system>-<env>`), named by `stackName`. */
 export const SYSTEMS = {
-  cachet: (app: App, config: EnvironmentConfig): EnvironmentStack => new CachetStack(app, config),
-  web: (app: App, config: EnvironmentConfig): EnvironmentStack => new WebStack(app, config),
+  cachet: { build: (app: App, config: EnvironmentConfig): EnvironmentStack => new CachetStack(app, config), stackName: cachetStackName },
+  web: { build: (app: App, config: EnvironmentConfig): EnvironmentStack => new WebStack(app, config), stackName: webStackName },
 } as const;
 export type SystemName = keyof typeof SYSTEMS;
 
@@ -22,11 +22,12 @@ export function selectSystems(names: readonly string[] | undefined): SystemName[
   return [...new Set(names)] as SystemName[];
 }
 
-const STACK_NAMES: Record<SystemName, (config: EnvironmentConfig) => string> = { cachet: cachetStackName, web: webStackName };
-
-/** The names the stacks of the given systems take in each environment, without building them. */
-export function plannedStacks(configs: readonly EnvironmentConfig[], systems: readonly SystemName[]): { name: string; config: EnvironmentConfig }[] {
-  return configs.flatMap((config) => systems.map((system) => ({ name: STACK_NAMES[system](config), config })));
+/** The stacks the given systems (all by default) take in each environment, named, without building them. */
+export function plannedStacks(
+  configs: readonly EnvironmentConfig[],
+  systems: readonly SystemName[] = Object.keys(SYSTEMS) as SystemName[],
+): { name: string; system: SystemName; config: EnvironmentConfig }[] {
+  return configs.flatMap((config) => systems.map((system) => ({ name: SYSTEMS[system].stackName(config), system, config })));
 }
 
 /**
@@ -38,5 +39,5 @@ export function buildStacks(
   configs: readonly EnvironmentConfig[],
   systems: readonly SystemName[] = Object.keys(SYSTEMS) as SystemName[],
 ): EnvironmentStack[] {
-  return configs.flatMap((config) => systems.map((system) => SYSTEMS[system](app, config)));
+  return configs.flatMap((config) => systems.map((system) => SYSTEMS[system].build(app, config)));
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { environmentNames, loadEnvironments } from '../config/load';
 import type { Json } from '../harness/offline-terraform';
 import { projectPath } from '../project';
-import { plannedStacks, SYSTEMS, type SystemName } from '../stacks';
+import { plannedStacks } from '../stacks';
 import { parseCommandLine, stringValue } from './cli';
 
 const USAGE = `usage: npm run diff -- [<stack>...] [--base <git ref>]
@@ -132,7 +132,7 @@ function main(): void {
   const args = parseCommandLine(USAGE, { options: { base: { type: 'string' } }, allowPositionals: true });
   const root = projectPath();
   const base = stringValue(args, 'base') ?? 'HEAD';
-  const every = plannedStacks(loadEnvironments(environmentNames()), Object.keys(SYSTEMS) as SystemName[]);
+  const every = plannedStacks(loadEnvironments(environmentNames()));
   const wanted = args.positionals.length > 0 ? args.positionals : every.map((s) => s.name);
   const unknown = wanted.filter((w) => !every.some((s) => s.name === w));
   if (unknown.length > 0) {
@@ -144,8 +144,9 @@ function main(): void {
     process.stderr.write(`--base "${base}" is not a commit of this repository; give a branch, tag or commit (git log)\n\n${USAGE}\n`);
     process.exit(2);
   }
-  const envs = [...new Set(every.filter((s) => wanted.includes(s.name)).map((s) => s.config.name))];
-  const systems = [...new Set(wanted.map((w) => w.split('-')[0]))];
+  const selected = every.filter((s) => wanted.includes(s.name));
+  const envs = [...new Set(selected.map((s) => s.config.name))];
+  const systems = [...new Set(selected.map((s) => s.system))];
   const work = mkdtempSync(join(tmpdir(), 'diff-'));
   const worktree = join(work, 'base');
   execFileSync('git', ['worktree', 'add', '--detach', '--quiet', worktree, rev.stdout.trim()], { cwd: root, stdio: 'pipe' });
