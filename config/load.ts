@@ -40,19 +40,91 @@ export function environmentNames(dir = ENVIRONMENTS_DIR): string[] {
   return names;
 }
 
-/** An environment file's content as data; YAML mistakes (syntax, a key written twice) name the file, line and column. */
+/**
+ * An environment file's content as data. Mistakes name the file, line and column, with the line
+ * itself: bytes that are not UTF-8, YAML syntax, a key written twice, an alias to no anchor.
+ */
 export function readEnvironmentFile(name: string, dir = ENVIRONMENTS_DIR): unknown {
   const path = join(dir, `${name}${FILE_SUFFIX}`);
   const shown = relative(process.cwd(), path) || path;
   if (!existsSync(path)) throw new ConfigError(`${shown}: no such file`);
-  const document = parseDocument(readFileSync(path, 'utf8'), { uniqueKeys: true, prettyErrors: true });
+  const text = decodeUtf8(readFileSync(path), shown);
+  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (document.errors.length > 0) {
-    throw new ConfigError(`${shown} is not valid YAML:\n${document.errors.map((e) => `  - ${e.message.split('\n')[0]}`).join('\n')}`);
+    const [first, ...rest] = document.errors;
+    const more = rest.length > 0 ? `\n  (${rest.length} more error${rest.length > 1 ? 's' : ''} after it, often caused by this one: fix it first)` : '';
+    throw new ConfigError(`${shown} is not valid YAML:\n  - ${first.message.trimEnd().replace(/\n/g, '\n    ')}${more}`);
   }
-  return document.toJS();
+  try {
+    return document.toJS();
+  } catch (error) {
+    throw new ConfigError(`${shown} is not valid YAML: ${(error as Error).message}`);
+  }
 }
 
-function describeIssue(issue: ZodIssue): string {
+/** The file's text; a byte sequence that is not UTF-8 is refused at its line and column (read leniently, it would become U+FFFD in the output). */
+function decodeUtf8(bytes: Buffer, shown: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const lenient = new TextDecoder('utf-8').decode(bytes);
+    const lines = lenient.slice(0, lenient.indexOf('\uFFFD')).split('\n');
+    throw new ConfigError(
+      `${shown}: line ${lines.length}, column ${lines[lines.length - 1].length + 1} holds bytes that are not UTF-8 (the file was probably saved as Latin-1 or Windows-1252); save it as UTF-8`,
+    );
+  }
+}
+
+/** The value at `path` in `content`, or undefined. */
+function valueAt(content: unknown, path: readonly (string | number)[]): unknown {
+  return path.reduce<unknown>((v, key) => (typeof v === 'object' && v !== null ? (v as Record<string | number, unknown>)[key] : undefined), content);
+}
+
+const YAML_1_1_BOOLEANS: Readonly<Record<string, boolean>> = { yes: true, y: true, on: true, true: true, no: false, n: false, off: false, false: false };
+
+/** zod's names for the types, as YAML calls them. */
+const YAML_KIND: Readonly<Record<string, string>> = {
+  array: 'list',
+  object: 'mapping',
+  string: 'text',
+  number: 'number',
+  integer: 'whole number',
+  boolean: 'boolean',
+};
+const kind = (type: string) => YAML_KIND[type] ?? type;
+
+/** What is wrong with a value of the wrong type, in YAML's terms, and how to write it. */
+function describeType(issue: ZodIssue & { code: 'invalid_type' }, value: unknown): string {
+  const { expected, received } = issue;
+  if (issue.path.length === 0) {
+    return received === 'null'
+      ? 'the file is empty; start from a copy of another environment file (docs/configuration.md lists every field)'
+      : `the file holds a ${kind(received)}; it must be a mapping of fields (project: ..., accountId: ..., region: ...)`;
+  }
+  if (received === 'null')
+    return `has no value (nothing after the colon); write a ${kind(expected)}, or delete the line to take the field's default (docs/configuration.md)`;
+  if (expected === 'integer') return `${String(value)} must be a whole number`;
+  if (expected === 'number' && typeof value === 'string') {
+    return value.trim() !== '' && Number.isFinite(Number(value))
+      ? `"${value}" is text (quoted); write the number without quotes: ${value.trim()}`
+      : `"${value}" is text; write a number`;
+  }
+  if (expected === 'boolean' && typeof value === 'string') {
+    const meant = YAML_1_1_BOOLEANS[value.toLowerCase()];
+    return meant === undefined
+      ? `"${value}" is text; write true or false`
+      : `"${value}" is text: YAML 1.2 reads only true and false as booleans; write ${meant}`;
+  }
+  if (expected === 'string' && (received === 'number' || received === 'boolean')) {
+    const zeros = received === 'number' ? ', dropping any leading zeros' : '';
+    return `is the ${received} ${String(value)} (YAML reads it unquoted as a ${received}${zeros}); write it in quotes as written, e.g. "${String(value)}"`;
+  }
+  if (expected === 'array') return `must be a list (one "- item" per line), not a ${kind(received)}`;
+  if (expected === 'object') return `must be a mapping (indented "key: value" lines), not a ${kind(received)}`;
+  return `must be a ${kind(expected)}, not a ${kind(received)}`;
+}
+
+function describeIssue(issue: ZodIssue, content: unknown): string {
   const field = issue.path.length > 0 ? issue.path.join('.') : '(root)';
   if (issue.code === 'unrecognized_keys') {
     return `${field}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove them or fix their spelling`;
@@ -60,6 +132,7 @@ function describeIssue(issue: ZodIssue): string {
   if (issue.code === 'invalid_type' && issue.received === 'undefined') {
     return `${field}: is required (${issue.expected}); add it`;
   }
+  if (issue.code === 'invalid_type') return `${field}: ${describeType(issue, valueAt(content, issue.path))}`;
   return `${field}: ${issue.message}`;
 }
 
@@ -75,7 +148,7 @@ export function parseEnvironmentConfig(content: unknown, name: string): Environm
   }
   const result = environmentConfigSchema.safeParse(isObject ? { ...content, name } : content);
   if (result.success) return result.data;
-  const lines = result.error.issues.map((i) => `  - ${describeIssue(i)}`);
+  const lines = result.error.issues.map((i) => `  - ${describeIssue(i, content)}`);
   throw new ConfigError(`${header}\n${lines.join('\n')}`);
 }
 

@@ -5,7 +5,8 @@ import { AURORA_INSTANCE_CLASSES } from '../constructs/aurora-mysql-cluster';
 import { EMAIL_ADDRESS, GIT_BRANCH, HOSTED_ZONE_ID, HTTPS_URL } from '../constructs/validation';
 import { JENKINS_WIDEST_PREFIX } from '../constructs/jenkins-server';
 import { SSH_WIDEST_PREFIX } from '../constructs/web-tier';
-import { AL2023_AMI_ARCHITECTURE, INSTANCE_FAMILY, instanceArchitecture } from '../constructs/platform';
+import { AL2023_AMI_ARCHITECTURE } from '../constructs/platform';
+import { instanceTypeListSource, instanceTypes, regionOfferings } from './instance-types';
 
 /**
  * An environment's name: the name of its file in environments/ and the suffix of its stacks
@@ -23,8 +24,14 @@ const logRetentionDays = z
     message: `must be one of the retention periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(', ')}`,
   });
 
-const awsRegion = z.string().refine((r) => AWS_REGIONS.includes(r), {
-  message: `must be a region of the aws partition such as eu-west-1 (one of ${AWS_REGIONS.length} in config/aws-regions.ts; add a newly opened one there)`,
+const awsRegion = z.string().superRefine((region, ctx) => {
+  if (AWS_REGIONS.includes(region)) return;
+  // Regions of the same area and direction (us-east-9: us-east-1, us-east-2) are the likely meaning.
+  const near = AWS_REGIONS.filter((r) => r.replace(/-\d+$/, '') === region.replace(/-\d*$/, ''));
+  ctx.addIssue({
+    code: z.ZodIssueCode.custom,
+    message: `"${region}" is not a region of the aws partition; ${near.length > 0 ? `did you mean ${near.join(' or ')}?` : 'use one such as eu-west-1'} (the ${AWS_REGIONS.length} in config/aws-regions.ts; add a newly opened one there)`,
+  });
 });
 
 const cidr = z.string().superRefine((value, ctx) => {
@@ -132,7 +139,7 @@ const cachetSchema = z
     instanceType: z
       .string()
       .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.small')
-      .describe('EC2 instance type of the Beanstalk instances.'),
+      .describe('EC2 instance type of the Beanstalk instances: x86_64 (the Cachet image is built for it), offered in the region.'),
     minInstances: z.number().int().min(1).default(2).describe('Instances always running.'),
     maxInstances: z
       .number()
@@ -245,7 +252,7 @@ const deliverySchema = z
           .string()
           .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.medium')
           .default('t3.medium')
-          .describe('EC2 instance type of the Jenkins server.'),
+          .describe('EC2 instance type of the Jenkins server: x86_64, offered in the region.'),
         webhookCidrs: z
           .array(cidr)
           .min(1, 'needs at least one block; copy the `hooks` list from https://api.github.com/meta')
@@ -268,11 +275,10 @@ const webappSchema = z
     instanceType: z
       .string()
       .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.small')
-      .refine((t) => !INSTANCE_FAMILY.test(t) || instanceArchitecture(t) === AL2023_AMI_ARCHITECTURE, {
-        message: `is a Graviton (arm64) type, but the web instances run the ${AL2023_AMI_ARCHITECTURE} Amazon Linux 2023 AMI; use an ${AL2023_AMI_ARCHITECTURE} type such as t3.small`,
-      })
       .default('t3.small')
-      .describe(`EC2 instance type of the web instances (${AL2023_AMI_ARCHITECTURE}, the AMI's architecture; the initial release is built for it).`),
+      .describe(
+        `EC2 instance type of the web instances: ${AL2023_AMI_ARCHITECTURE} (the AMI's architecture; the initial release is built for it), offered in the region.`,
+      ),
     minInstances: z.number().int().min(1).default(2).describe('Instances always running, across the AZs.'),
     maxInstances: z
       .number()
@@ -606,6 +612,7 @@ function checkCrossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
     );
   }
   checkAvailabilityZones(c, ctx);
+  checkInstanceTypes(c, ctx);
   checkSubnets(c, ctx);
   checkDatabase(c, ctx);
   checkCachet(c, ctx);
@@ -671,6 +678,7 @@ function checkJenkins(d: DeliveryConfig, ctx: Ctx): void {
 }
 
 function checkAvailabilityZones(c: EnvironmentConfig, ctx: Ctx): void {
+  if (!AWS_REGIONS.includes(c.region)) return; // the region is reported; zones of a region that is not cannot be judged
   const azPattern = new RegExp(`^${c.region}[a-z]$`);
   for (const [network, at] of [
     [c.network, 'network'],
@@ -685,6 +693,49 @@ function checkAvailabilityZones(c: EnvironmentConfig, ctx: Ctx): void {
       if (seen.has(az)) issue(ctx, [...path, 'availabilityZones', i], `"${az}" is listed twice; each AZ once`);
       seen.add(az);
     });
+  }
+}
+
+/**
+ * Every instance type against the dated list (config/instance-types/): a type EC2 has, offered in
+ * the region (when the list has the region), and of the architecture our images are built for.
+ */
+function checkInstanceTypes(c: EnvironmentConfig, ctx: Ctx): void {
+  const fields: [(string | number)[], string][] = [
+    [['cachet', 'instanceType'], c.cachet.instanceType],
+    [['webapp', 'instanceType'], c.webapp.instanceType],
+  ];
+  if (c.webapp.delivery.enableJenkins && c.webapp.delivery.jenkins)
+    fields.push([['webapp', 'delivery', 'jenkins', 'instanceType'], c.webapp.delivery.jenkins.instanceType]);
+  const types = instanceTypes();
+  const offered = AWS_REGIONS.includes(c.region) ? regionOfferings(c.region) : undefined;
+  const list = `config/instance-types/, ${instanceTypeListSource()}`;
+  for (const [path, type] of fields) {
+    const family = type.split('.')[0];
+    const siblings = (names: Iterable<string>) =>
+      [...names].filter((t) => t.startsWith(`${family}.`) && types.get(t)?.architectures.includes(AL2023_AMI_ARCHITECTURE));
+    const info = types.get(type);
+    if (!info) {
+      const sizes = siblings(types.keys());
+      issue(
+        ctx,
+        path,
+        `"${type}" is not an EC2 instance type (${list}); ${sizes.length > 0 ? `${family} comes as ${sizes.join(', ')}` : 'use one such as t3.small'}`,
+      );
+    } else if (!info.architectures.includes(AL2023_AMI_ARCHITECTURE)) {
+      issue(
+        ctx,
+        path,
+        `"${type}" is ${info.architectures.join('/')}, but the instances run ${AL2023_AMI_ARCHITECTURE} images (the Amazon Linux 2023 AMI, the Cachet image CodeBuild builds, the web app's release); use an ${AL2023_AMI_ARCHITECTURE} type such as t3.small`,
+      );
+    } else if (offered && !offered.has(type)) {
+      const sizes = siblings(offered);
+      issue(
+        ctx,
+        path,
+        `"${type}" is not offered in ${c.region} (${list}); ${sizes.length > 0 ? `${c.region} offers ${sizes.join(', ')}` : `pick a type config/instance-types/${c.region}.txt lists`}. If AWS offers it there now (aws ec2 describe-instance-type-offerings --region ${c.region} --filters Name=instance-type,Values=${type}), the list is behind: move the moto pin in requirements-dev.txt and run npx tsx tools/instance-types.ts --write`,
+      );
+    }
   }
 }
 

@@ -3,6 +3,8 @@
 // configuration reference (docs/configuration.md). A test regenerates both and compares.
 import { writeFileSync } from 'node:fs';
 import { zodToJsonSchema } from 'zod-to-json-schema';
+import { AWS_REGIONS } from '../config/aws-regions';
+import { instanceTypeListSource, regionOfferings } from '../config/instance-types';
 import { environmentFileSchema } from '../config/schema';
 import { projectPath } from '../project';
 import { parseCommandLine } from './cli';
@@ -95,6 +97,7 @@ function rows(node: JsonSchema, path: string[], out: string[], sections: Section
 
 /** The configuration reference, generated from the JSON Schema. */
 export function configurationReference(schema: JsonSchema = environmentJsonSchema()): string {
+  const unlisted = AWS_REGIONS.filter((r) => regionOfferings(r) === undefined);
   const out = [
     '<!-- Generated from config/schema.ts by `npm run docs`; a test fails when it drifts. Edit the schema, not this file. -->',
     '# Configuration reference',
@@ -106,6 +109,17 @@ export function configurationReference(schema: JsonSchema = environmentJsonSchem
     'naming the field and the fix; the rules that span fields (subnets inside the VPC and not overlapping, one subnet',
     'per availability zone, readers within the AZs, the production safeguards, name lengths) are in',
     '`checkCrossFieldRules` in `config/schema.ts`.',
+    '',
+    'The files are UTF-8 (a byte that is not is refused at its line and column) and YAML 1.2, so: quote account ids',
+    'and other digits meant as text (`accountId: "012345678901"`; unquoted, they are a number and lose leading',
+    'zeros); write `true`/`false` (YAML 1.2 reads `yes`, `no`, `on` and `off` as text); write numbers without quotes.',
+    'A file ending in `.yml` is refused with the rename, not passed over.',
+    '',
+    `Instance types (\`cachet.instanceType\`, \`webapp.instanceType\`, \`webapp.delivery.jenkins.instanceType\`) are checked`,
+    `against the dated list in \`config/instance-types/\` (${instanceTypeListSource()}): the type exists, runs`,
+    `x86_64 (the architecture of the images and releases), and is offered in the region. The list has no data for ${unlisted.join(' and ')}: instance types are not checked in ${unlisted.join(' or ')}`,
+    'beyond existing and their architecture. The list moves with the moto pin (`npx tsx tools/instance-types.ts --write`); a',
+    'type AWS offers in a zone but not in every zone of the region is not caught (the list is per region).',
     '',
   ];
   const sections: Section[] = [{ path: [], node: schema }];

@@ -12,6 +12,8 @@ import {
   readEnvironmentFile,
   selectEnvironments,
 } from '../../config/load';
+import { AWS_REGIONS } from '../../config/aws-regions';
+import { instanceTypes, regionOfferings } from '../../config/instance-types';
 import { config, configInput, JENKINS_SETTINGS } from '../helpers/synth';
 
 /** The environments the repository ships; any other file in environments/ is someone's own. */
@@ -22,6 +24,20 @@ const PRESENT = readdirSync(ENVIRONMENTS_DIR)
   .map((f) => f.slice(0, -'.yaml'.length))
   .sort();
 const ABSENT = ['qa', 'uat', 'zz9'].find((n) => !PRESENT.includes(n))!;
+/** An x86_64 instance type the dated list has but does not offer in a region of the list (found in the list, not hard-coded). */
+const NOT_OFFERED = (() => {
+  for (const region of AWS_REGIONS) {
+    const offered = regionOfferings(region);
+    const type = offered && [...instanceTypes()].find(([t, info]) => !offered.has(t) && info.architectures.includes('x86_64') && !t.includes('metal'))?.[0];
+    if (type) return { region, type };
+  }
+  throw new Error('every region of config/instance-types/ offers every x86_64 type');
+})();
+/** Both networks' zones moved to `region` (a and b). */
+const zonesOf = (region: string) => {
+  const network = { availabilityZones: [`${region}a`, `${region}b`] };
+  return { network, webapp: { network } };
+};
 const contentsOf = (names: readonly string[], dir?: string) => Object.fromEntries(names.map((n) => [n, readEnvironmentFile(n, dir)]));
 
 /** A directory of environment files: name -> content. */
@@ -63,8 +79,25 @@ describe('bad configuration is refused with the field and the fix', () => {
     {
       bad: 'a Graviton (arm64) web instance type, which the x86_64 AMI cannot run',
       input: configInput('dev', { webapp: { instanceType: 't4g.small' } }),
+      error: /webapp\.instanceType: "t4g\.small" is arm64, but the instances run x86_64 images .*; use an x86_64 type such as t3\.small/,
+    },
+    {
+      bad: 'a Graviton Cachet instance type, which the x86_64 Cachet image cannot run',
+      input: configInput('dev', { cachet: { instanceType: 'm7g.large' } }),
+      error: /cachet\.instanceType: "m7g\.large" is arm64, but the instances run x86_64 images/,
+    },
+    {
+      bad: 'an instance type EC2 does not have',
+      input: configInput('dev', { cachet: { instanceType: 't3.mega' } }),
       error:
-        /webapp\.instanceType: .*Graviton \(arm64\) type, but the web instances run the x86_64 Amazon Linux 2023 AMI; use an x86_64 type such as t3\.small/,
+        /cachet\.instanceType: "t3\.mega" is not an EC2 instance type \(config\/instance-types\/, moto [\d.]+'s EC2 data .*generated \d{4}-\d{2}-\d{2}.*\); t3 comes as t3\.2xlarge, .*t3\.small/,
+    },
+    {
+      bad: "an instance type the region does not offer (from the region's dated list)",
+      input: configInput('dev', { region: NOT_OFFERED.region, ...zonesOf(NOT_OFFERED.region), webapp: { instanceType: NOT_OFFERED.type } }),
+      error: new RegExp(
+        `webapp\\.instanceType: "${NOT_OFFERED.type.replace('.', '\\.')}" is not offered in ${NOT_OFFERED.region} \\(config/instance-types/, moto .*\\); .*If AWS offers it there now \\(aws ec2 describe-instance-type-offerings --region ${NOT_OFFERED.region} .*npx tsx tools/instance-types\\.ts --write`,
+      ),
     },
     {
       bad: 'a malformed VPC CIDR',
@@ -205,9 +238,14 @@ describe('bad configuration is refused with the field and the fix', () => {
       error: /\(root\): unknown field\(s\) "regoin"; remove them or fix their spelling/,
     },
     {
-      bad: 'a region that does not exist (the shape is right)',
+      bad: 'a region that does not exist (the shape is right), naming the regions it is near',
       input: configInput('dev', { region: 'eu-west-9', network: { availabilityZones: ['eu-west-9a', 'eu-west-9b'] } }),
-      error: /region: must be a region of the aws partition such as eu-west-1/,
+      error: /region: "eu-west-9" is not a region of the aws partition; did you mean eu-west-1 or eu-west-2 or eu-west-3\?/,
+    },
+    {
+      bad: 'a region like no other, naming an example',
+      input: configInput('dev', { region: 'mars-north-1' }),
+      error: /region: "mars-north-1" is not a region of the aws partition; use one such as eu-west-1 \(the \d+ in config\/aws-regions\.ts/,
     },
     {
       bad: 'two routing rules with one priority',
@@ -254,6 +292,37 @@ describe('bad configuration is refused with the field and the fix', () => {
   ])('refuses $bad', ({ input, error }) => {
     expect(() => parseEnvironmentConfig(input, 'dev')).toThrow(ConfigError);
     expect(() => parseEnvironmentConfig(input, 'dev')).toThrow(error);
+  });
+
+  it('reports a region that does not exist once, not the zones it makes foreign', () => {
+    // GIVEN a typo in the region and zones of the region meant
+    const input = configInput('dev', { region: 'eu-west-9' });
+    // WHEN / THEN only the region is named: asking to rename valid zones to eu-west-9a would mislead
+    expect(() => parseEnvironmentConfig(input, 'dev')).toThrow(/region: "eu-west-9"/);
+    expect(() => parseEnvironmentConfig(input, 'dev')).not.toThrow(/availabilityZones/);
+  });
+
+  it.each([
+    ['a quoted number', { cachet: { minInstances: '1' } }, /cachet\.minInstances: "1" is text \(quoted\); write the number without quotes: 1$/m],
+    ['text that is no number', { cachet: { minInstances: 'two' } }, /cachet\.minInstances: "two" is text; write a number$/m],
+    ['yes for true', { forceDestroyBuckets: 'yes' }, /forceDestroyBuckets: "yes" is text: YAML 1\.2 reads only true and false as booleans; write true$/m],
+    ['off for false', { database: { deletionProtection: 'off' } }, /database\.deletionProtection: "off" is text: .*; write false$/m],
+    ['a word for a boolean', { forceDestroyBuckets: 'sure' }, /forceDestroyBuckets: "sure" is text; write true or false$/m],
+    [
+      'an unquoted account id',
+      { accountId: 11111111111 },
+      /accountId: is the number 11111111111 \(YAML reads it unquoted as a number, dropping any leading zeros\); write it in quotes/,
+    ],
+    [
+      'a field with no value',
+      { cachet: { minInstances: null } },
+      /cachet\.minInstances: has no value \(nothing after the colon\); write a number, or delete the line/,
+    ],
+    ['a fraction for a whole number', { cachet: { minInstances: 1.5 } }, /cachet\.minInstances: 1\.5 must be a whole number$/m],
+    ['text for a list', { network: { availabilityZones: 'eu-west-1a' } }, /network\.availabilityZones: must be a list \(one "- item" per line\), not a text$/m],
+    ['a list for a mapping', { dns: ['status.example.com'] }, /dns: must be a mapping \(indented "key: value" lines\), not a list$/m],
+  ])('says how to write %s in YAML', (_, patch, error) => {
+    expect(() => parseEnvironmentConfig(configInput('dev', patch as never), 'dev')).toThrow(error);
   });
 
   it('names the environment in the message', () => {
@@ -318,9 +387,50 @@ describe('environments as files', () => {
     expect(() => environmentNames(dir)).toThrow(/x\.yaml is not a file; an environment is a file <name>\.yaml: move the folder away/);
   });
 
-  it('refuses an empty file as not an object', () => {
-    const dir = environmentsDir({ 'empty.yaml': '' });
-    expect(() => loadEnvironments(['empty'], contentsOf(['empty'], dir))).toThrow(/environment "empty" .*\n {2}- \(root\): Expected object/);
+  it.each([
+    ['empty', ''],
+    ['only comments', '# to do\n'],
+  ])('refuses a file that is %s, saying where to start', (_, text) => {
+    const dir = environmentsDir({ 'empty.yaml': text });
+    expect(() => loadEnvironments(['empty'], contentsOf(['empty'], dir))).toThrow(
+      /environment "empty" .*\n {2}- \(root\): the file is empty; start from a copy of another environment file/,
+    );
+  });
+
+  it('refuses a file that is a list, not a mapping', () => {
+    const dir = environmentsDir({ 'list.yaml': '- project: a\n' });
+    expect(() => loadEnvironments(['list'], contentsOf(['list'], dir))).toThrow(/\(root\): the file holds a list; it must be a mapping of fields/);
+  });
+
+  it('shows the line a YAML mistake is on, and counts the errors that follow from it', () => {
+    // GIVEN a tab for indentation, which YAML forbids and which cascades into more errors
+    const dir = environmentsDir({ 'tab.yaml': 'project: a\nnetwork:\n\tvpcCidr: 10.0.0.0/16\n  natGateways: single\n' });
+    // WHEN / THEN the first error with its line, a caret, and how many follow
+    expect(() => readEnvironmentFile('tab', dir)).toThrow(
+      /- Tabs are not allowed as indentation at line 3, column 1:\n(.*\n)*? {4}\tvpcCidr: 10\.0\.0\.0\/16\n {4}\^/,
+    );
+    expect(() => readEnvironmentFile('tab', dir)).toThrow(/\(\d+ more errors? after it, often caused by this one: fix it first\)$/);
+  });
+
+  it('refuses an alias to no anchor as YAML, not with a stack trace', () => {
+    const dir = environmentsDir({ 'alias.yaml': 'project: *nope\n' });
+    expect(() => readEnvironmentFile('alias', dir)).toThrow(ConfigError);
+    expect(() => readEnvironmentFile('alias', dir)).toThrow(/alias\.yaml is not valid YAML: Unresolved alias .*nope/);
+  });
+
+  it.each([
+    ['a Latin-1 byte', Buffer.from('project: a\nstatusPage:\n  incident: caf\u00e9\n', 'latin1'), 'line 3, column 16'],
+    ['a stray byte at the start', Buffer.concat([Buffer.from([0xff]), Buffer.from('project: a\n')]), 'line 1, column 1'],
+  ])('refuses %s, which would be written as U+FFFD, at its line and column', (_, bytes, where) => {
+    const dir = mkdtempSync(join(tmpdir(), 'environments-'));
+    writeFileSync(join(dir, 'latin.yaml'), bytes);
+    expect(() => readEnvironmentFile('latin', dir)).toThrow(new RegExp(`latin\\.yaml: ${where} holds bytes that are not UTF-8 .*; save it as UTF-8`));
+  });
+
+  it('reads UTF-8 text, a byte order mark included', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'environments-'));
+    writeFileSync(join(dir, 'utf8.yaml'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('project: caf\u00e9\n')]));
+    expect(readEnvironmentFile('utf8', dir)).toEqual({ project: 'caf\u00e9' });
   });
 
   it.each(['Prod', 'p', 'my_env', 'averyveryverylongname'])('refuses the file name %j as an environment name', (name) => {

@@ -85,15 +85,23 @@ describe('peak needs from the synthesized stacks', () => {
     ['t3.medium', 2],
     ['m6i.xlarge', 4],
     ['c7i.2xlarge', 8],
-  ])('counts %s as %i vCPUs', (type, vcpus) => {
+    ['m5.24xlarge', 96],
+  ])('counts %s as %i vCPUs (the dated instance type list)', (type, vcpus) => {
     expect(vcpusOf(type)).toBe(vcpus);
   });
 
-  it.each(['t3.mega', 'x9.large', 'm6i.micro'])('refuses to guess the vCPUs of %s', (type) => {
+  it.each(['t3.mega', 'x9.large', 'm6i.micro'])('refuses to guess the vCPUs of %s, which the list does not have', (type) => {
     expect(() => vcpusOf(type)).toThrow(
-      new RegExp(`no vCPU count for instance type "${type.replace('.', '\\.')}": add its family and size to tools/quotas/needs\\.ts`),
+      new RegExp(`no vCPU count for instance type "${type.replace('.', '\\.')}": it is not in config/instance-types/types\\.tsv`),
     );
   });
+
+  it.each(['g5.xlarge', 'p4d.24xlarge', 'inf2.xlarge', 'x2idn.16xlarge', 'hpc7a.12xlarge', 'trn1.2xlarge', 'dl2q.24xlarge', 'mac-m4.metal'])(
+    'refuses to count %s against the standard on-demand vCPU quota, which it is not under',
+    (type) => {
+      expect(() => vcpusOf(type)).toThrow(/counts against another quota than standard on-demand vCPUs/);
+    },
+  );
 });
 
 describe('which limit a need is held to', () => {

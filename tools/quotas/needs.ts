@@ -1,9 +1,11 @@
 // What the synthesized stacks need of an account's service quotas at peak, per account and region,
 // against AWS's default quotas (tools/quotas/defaults.json), the quotas an environment file declares
 // raised, or the account's applied quotas (Service Quotas API). Every resource type the count needs
-// is read from the stack's JSON; an instance type with no vCPU count here is refused, not guessed.
+// is read from the stack's JSON; vCPUs come from the dated instance type list, and a type outside the
+// standard on-demand quota is refused, not guessed.
 import { readFileSync } from 'node:fs';
 import { Testing } from 'cdktf';
+import { instanceTypes } from '../../config/instance-types';
 import { ConfigError } from '../../config/load';
 import { buildStacks } from '../../stacks';
 import { QUOTA_KEYS, type EnvironmentConfig, type QuotaKey } from '../../config/schema';
@@ -37,19 +39,19 @@ export function readQuotaTable(path = QUOTA_DEFAULTS_PATH): QuotaTable {
 }
 
 /**
- * vCPUs per instance type (AWS's instance type pages), for the types the config allows. A type not
- * here stops the count: add it rather than guess.
+ * The Running On-Demand Standard instances quota counts the A, C, D, H, I, M, R, T and Z families;
+ * Inf, HPC, DL, Trn and Mac instances (and F, G, P, VT, X, U) have quotas of their own.
  */
-const SIZE_VCPUS: Record<string, number> = { nano: 2, micro: 2, small: 2, medium: 2, large: 2, xlarge: 4, '2xlarge': 8, '4xlarge': 16, '8xlarge': 32 };
-const STANDARD_FAMILIES = /^(t3|t3a|m5|m5a|m6i|m6a|m7i|c5|c6i|c7i|r5|r6i|r7i)$/;
+const STANDARD_FAMILY = /^(?!inf|hpc|dl|trn|mac)[acdhimrtz]/;
 
+/** The default vCPUs of a standard instance type, from the dated list (config/instance-types/). */
 export function vcpusOf(instanceType: string): number {
-  const [family, size] = instanceType.split('.');
-  const vcpus = SIZE_VCPUS[size];
-  if (!STANDARD_FAMILIES.test(family) || vcpus === undefined || (!family.startsWith('t') && ['nano', 'micro', 'small', 'medium'].includes(size))) {
-    throw new Error(`no vCPU count for instance type "${instanceType}": add its family and size to tools/quotas/needs.ts`);
+  const info = instanceTypes().get(instanceType);
+  if (!info) throw new Error(`no vCPU count for instance type "${instanceType}": it is not in config/instance-types/types.tsv`);
+  if (!STANDARD_FAMILY.test(instanceType)) {
+    throw new Error(`instance type "${instanceType}" counts against another quota than standard on-demand vCPUs: add that quota to tools/quotas/`);
   }
-  return vcpus;
+  return info.vcpus;
 }
 
 /** One need: the amount and how it was counted. */

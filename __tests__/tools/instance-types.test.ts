@@ -1,0 +1,42 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AWS_REGIONS } from '../../config/aws-regions';
+import { INSTANCE_TYPES_DIR, instanceTypes, regionOfferings } from '../../config/instance-types';
+import { staleInstanceTypeFiles } from '../../tools/instance-types';
+
+/** A copy of the committed list to change. */
+function listCopy(): string {
+  const dir = join(mkdtempSync(join(tmpdir(), 'instance-types-')), 'list');
+  cpSync(INSTANCE_TYPES_DIR, dir, { recursive: true });
+  return dir;
+}
+
+describe('the dated instance type list (config/instance-types/)', () => {
+  it("is what the pinned moto's EC2 data gives, file for file", () => {
+    expect(staleInstanceTypeFiles()).toEqual([]);
+  });
+
+  it('is found stale when a type is dropped from a region or a file is added by hand', () => {
+    // GIVEN a copy with one line fewer in eu-west-1 and a file of someone's own
+    const dir = listCopy();
+    const path = join(dir, 'eu-west-1.txt');
+    writeFileSync(path, readFileSync(path, 'utf8').replace(/^t3\.small\n/m, ''));
+    writeFileSync(join(dir, 'mx-central-1.txt'), '# by hand\nt3.small\n');
+    // WHEN / THEN both are named
+    expect(staleInstanceTypeFiles(dir)).toEqual(['eu-west-1.txt', 'mx-central-1.txt']);
+  });
+
+  it('offers the types the shipped environments use in the regions they use', () => {
+    expect(regionOfferings('eu-west-1')?.has('t3.small')).toBe(true);
+    expect(instanceTypes().get('t3.small')).toEqual({ vcpus: 2, architectures: ['x86_64'] });
+  });
+
+  it('covers every region of config/aws-regions.ts but the ones named in docs/configuration.md as unchecked', () => {
+    const unlisted = AWS_REGIONS.filter((r) => regionOfferings(r) === undefined);
+    const docs = readFileSync(join(__dirname, '../../docs/configuration.md'), 'utf8');
+    for (const region of unlisted) expect(docs).toMatch(new RegExp(`instance types are not checked in .*${region}`));
+    expect(unlisted).toEqual(['ap-southeast-7', 'mx-central-1']);
+  });
+});
