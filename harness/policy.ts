@@ -6,7 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { glob } from './glob';
-import { planAllOffline, synthesizeAll, type Json } from './offline-terraform';
+import { environmentNames, loadEnvironments, parseEnvironmentConfig, readEnvironmentFile } from '../config/load';
+import type { EnvironmentConfig } from '../config/schema';
+import { planAllOffline, synthesizeAll, type Json, type OfflineResult } from './offline-terraform';
 import { parseCommandLine } from '../tools/cli';
 
 const ROOT = resolve(__dirname, '..');
@@ -130,16 +132,55 @@ export function productionOf(results: readonly { readonly stack: { readonly name
   return (stack: string) => results.find((r) => r.stack.name === stack)?.stack.config.production ?? true;
 }
 
-/** Synthesizes and plans every stack offline, scans the plans, applies the waivers. */
-export async function runPolicyGate(): Promise<{ findings: Finding[]; unused: Skip[] }> {
-  const results = await planAllOffline(synthesizeAll());
-  return applySkips(runCheckov(results.map((r) => r.planFile)), loadSkips(), productionOf(results));
+/**
+ * Jenkins settings for the scan of the optional Jenkins server, which no shipped environment turns
+ * on: GitHub's webhook block and a documentation block (RFC 5737) for the office.
+ */
+export const JENKINS_EXAMPLE = { webhookCidrs: ['192.30.252.0/22'], officeCidr: '203.0.113.0/24', domainName: 'jenkins.example.com' } as const;
+
+/** An environment (the first that is not production) with the Jenkins server turned on. */
+export function withJenkins(configs: readonly EnvironmentConfig[]): EnvironmentConfig {
+  const { name } = configs.find((c) => !c.production) ?? configs[0];
+  const input = readEnvironmentFile(name) as { webapp?: { delivery?: object } };
+  const delivery = { ...input.webapp?.delivery, enableJenkins: true, jenkins: JENKINS_EXAMPLE };
+  return parseEnvironmentConfig({ ...input, webapp: { ...input.webapp, delivery } }, name);
+}
+
+export interface PolicyGateResult {
+  /** Every stack of every environment, planned. */
+  readonly results: OfflineResult[];
+  readonly findings: Finding[];
+  /** The web stack with Jenkins on (`withJenkins`), planned; only its Jenkins resources count. */
+  readonly jenkins: OfflineResult;
+  readonly jenkinsFindings: Finding[];
+  /** Waivers that waive nothing in either scan. */
+  readonly unused: Skip[];
+}
+
+/**
+ * Synthesizes and plans every stack offline, and the web stack once more with the optional Jenkins
+ * server on (so its resources are gated and its waivers are used); scans the plans; applies the waivers.
+ */
+export async function runPolicyGate(): Promise<PolicyGateResult> {
+  const configs = loadEnvironments(environmentNames());
+  const [results, [jenkins]] = await Promise.all([planAllOffline(synthesizeAll(configs)), planAllOffline(synthesizeAll([withJenkins(configs)], ['web']), 1)]);
+  const skips = loadSkips();
+  const main = applySkips(runCheckov(results.map((r) => r.planFile)), skips, productionOf(results));
+  const variant = applySkips(runCheckov([jenkins.planFile]), skips, productionOf([jenkins]));
+  return {
+    results,
+    findings: main.findings,
+    jenkins,
+    jenkinsFindings: variant.findings.filter((f) => /\.jenkins_/.test(f.resource)).map((f) => ({ ...f, stack: `${f.stack} (with Jenkins)` })),
+    unused: main.unused.filter((s) => variant.unused.includes(s)),
+  };
 }
 
 const USAGE = `usage: npm run policy
 
-Synthesizes and plans every stack offline, scans the plans with checkov and prints every failed or
-waived finding and a summary per stack (exit 1 on a failed check or an unused waiver).
+Synthesizes and plans every stack offline (and the web stack once more with the optional Jenkins
+server on), scans the plans with checkov and prints every failed or waived finding and a summary
+per stack (exit 1 on a failed check or an unused waiver).
 Waivers: policy/checkov-skips.json.
   -h, --help  this text, and nothing else`;
 
@@ -148,7 +189,8 @@ if (require.main === module) {
   // checkov runs from .venv: set it up (a no-op when it is current) only once the arguments are good.
   const setup = spawnSync('bash', [join(__dirname, '..', 'tools', 'setup-python.sh')], { stdio: 'inherit' });
   if (setup.status !== 0) process.exit(setup.status ?? 1);
-  runPolicyGate().then(({ findings, unused }) => {
+  runPolicyGate().then(({ findings: all, jenkinsFindings, unused }) => {
+    const findings = [...all, ...jenkinsFindings];
     console.log(formatReport(findings));
     for (const s of unused) console.log(`\nunused waiver: ${s.id} (${s.reason})`);
     const failed = findings.filter((f) => f.result === 'failed').length;

@@ -22,6 +22,7 @@ import { releaseTimings } from '../../stacks/web/release-timings';
 
 export type { Json } from '../../harness/offline-terraform';
 import type { Json } from '../../harness/offline-terraform';
+import { JENKINS_EXAMPLE } from '../../harness/policy';
 import { evaluateTemplate, type Traversal } from '../../harness/hcl-expression';
 
 export interface Synthesized {
@@ -172,8 +173,8 @@ export function addTestFleet(stack: TerraformStack, props: Partial<WebServerFlee
   return { ...parts, timings, fleet };
 }
 
-/** Jenkins settings for tests: one GitHub webhook block and an office block. */
-export const JENKINS_SETTINGS = { webhookCidrs: ['192.30.252.0/22'], officeCidr: '203.0.113.0/24', domainName: 'jenkins.example.com' };
+/** Jenkins settings for tests: the policy gate's (one GitHub webhook block, a documentation block for the office). */
+export const JENKINS_SETTINGS = { ...JENKINS_EXAMPLE, webhookCidrs: [...JENKINS_EXAMPLE.webhookCidrs] };
 
 /** A config patch that turns the optional Jenkins server on. */
 export const WITH_JENKINS = { webapp: { delivery: { enableJenkins: true, jenkins: JENKINS_SETTINGS } } };

@@ -2,16 +2,13 @@
 // offline against the real provider, checked on what Terraform itself planned, and scanned by
 // checkov (the policy gate) with waivers only from policy/checkov-skips.json.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { countByType, planAllOffline, plannedResources, synthesizeAll, type Json, type OfflineResult } from '../../harness/offline-terraform';
+import { countByType, plannedResources, type Json, type OfflineResult } from '../../harness/offline-terraform';
 import { releaseTimings } from '../../stacks/web/release-timings';
-import { config, expectedSubnets, WITH_JENKINS } from '../helpers/synth';
-import { applySkips, productionOf, formatReport, loadSkips, runCheckov, summarize, type Finding, type Skip } from '../../harness/policy';
+import { expectedSubnets } from '../helpers/synth';
+import { formatReport, runPolicyGate, summarize, type Finding, type Skip } from '../../harness/policy';
 import { environmentNames } from '../../config/load';
 
 const ENVIRONMENTS = environmentNames();
-
-/** web-dev with the optional Jenkins server, which no example environment turns on. */
-const JENKINS_CONFIG = config('dev', WITH_JENKINS);
 
 let results: OfflineResult[] = [];
 let findings: Finding[] = [];
@@ -20,17 +17,11 @@ let jenkins: OfflineResult;
 let jenkinsFindings: Finding[] = [];
 
 beforeAll(async () => {
-  const skips = loadSkips();
-  [results, [jenkins]] = await Promise.all([planAllOffline(synthesizeAll()), planAllOffline(synthesizeAll([JENKINS_CONFIG], ['web']), 1)]);
+  // The gate npm run policy runs: every stack, and the web stack again with the optional Jenkins server on.
+  ({ results, findings, jenkins, jenkinsFindings, unused: unusedSkips } = await runPolicyGate());
   for (const r of results) {
     console.log(`${r.stack.name}: ${plannedResources(r.plan).length} resources planned`);
   }
-  const main = applySkips(runCheckov(results.map((r) => r.planFile)), skips, productionOf(results));
-  const variant = applySkips(runCheckov([jenkins.planFile]), skips, productionOf([jenkins]));
-  findings = main.findings;
-  jenkinsFindings = variant.findings.filter((f) => /\.jenkins_/.test(f.resource));
-  // A waiver is stale when it waives nothing in either run.
-  unusedSkips = main.unused.filter((s) => variant.unused.includes(s));
   console.log(
     formatReport(findings)
       .split('\n')

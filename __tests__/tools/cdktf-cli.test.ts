@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { environmentNames } from '../../config/load';
 import { projectPath } from '../../project';
 
 function cdktfSynth(output: string, env: Record<string, string> = {}) {
@@ -25,7 +26,11 @@ describe('cdktf synth', () => {
     const output = join(mkdtempSync(join(tmpdir(), 'cdktf-cli-')), 'out');
     const wide = cdktfSynth(output);
     expect(wide.status, wide.stderr + wide.stdout).toBe(0);
-    expect(readdirSync(join(output, 'stacks')).sort()).toEqual(['cachet-dev', 'cachet-prod', 'cachet-staging', 'web-dev', 'web-prod', 'web-staging']);
+    expect(readdirSync(join(output, 'stacks')).sort()).toEqual(
+      environmentNames()
+        .flatMap((n) => [`cachet-${n}`, `web-${n}`])
+        .sort(),
+    );
     // WHEN the CLI synthesizes dev only THEN it succeeds and only dev's folders remain
     const narrow = cdktfSynth(output, { DEPLOY_ENV: 'dev' });
     expect(narrow.status, narrow.stderr + narrow.stdout).toBe(0);
