@@ -10,7 +10,7 @@ export const BENCHMARKS_PATH = projectPath('docs', 'benchmarks.md');
 
 const HEADER = `# Benchmarks
 
-Written by the benchmark scripts (\`npm run bench\`, \`npm run bench:webapp\`): each replaces its own
+Written by the benchmark scripts (\`npm run bench\`, \`npm run bench:webapp\`, \`npm run bench:unit\`, \`npm run drill\`): each replaces its own
 section with its latest run, with the date and the machine it ran on. Numbers from one machine are
 comparable within a run (the processes are measured in turns), not across machines.
 `;

@@ -87,9 +87,7 @@ const YAML_KIND: Readonly<Record<string, string>> = {
   array: 'list',
   object: 'mapping',
   string: 'text',
-  number: 'number',
   integer: 'whole number',
-  boolean: 'boolean',
 };
 const kind = (type: string) => YAML_KIND[type] ?? type;
 

@@ -44,6 +44,7 @@ describe('npm run scripts', () => {
       [
         'bench',
         'bench:webapp',
+        'bench:unit',
         'codebuild',
         'deploy',
         'destroy',
