@@ -1,9 +1,10 @@
 // The policy gate: checkov (pinned, in the project's .venv) over the offline plan JSON of every
 // stack, with waivers only from policy/checkov-skips.json. `npm run policy` prints the table and
 // exits non-zero on any failed check; the test suite asserts the same.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { z } from 'zod';
 import { glob } from './glob';
 import { environmentNames, loadEnvironments, parseEnvironmentConfig, readEnvironmentFile } from '../config/load';
@@ -82,13 +83,16 @@ export function applySkips(
   return { findings: out, unused: skips.filter((s) => !used.has(s)) };
 }
 
-/** Runs checkov once over the plan JSON files (named `<stack>.plan.json`). */
-export function runCheckov(planFiles: readonly string[]): Finding[] {
+/**
+ * Runs checkov once over the plan JSON files (named `<stack>.plan.json`). Asynchronously: a scan can
+ * outlast a minute on a busy machine, and a test worker blocked that long misses its runner's calls.
+ */
+export async function runCheckov(planFiles: readonly string[]): Promise<Finding[]> {
   if (!existsSync(CHECKOV)) {
     throw new Error(`checkov is not installed at ${CHECKOV}; run tools/setup-python.sh (npm test runs it first)`);
   }
   const args = [...planFiles.flatMap((f) => ['-f', f]), '--framework', 'terraform_plan', '--output', 'json', '--skip-download', '--soft-fail', '--compact'];
-  const stdout = execFileSync(CHECKOV, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, LOG_LEVEL: 'ERROR' } });
+  const { stdout } = await promisify(execFile)(CHECKOV, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, LOG_LEVEL: 'ERROR' } });
   const report: Json = JSON.parse(stdout);
   const reports: Json[] = Array.isArray(report) ? report : [report];
   const findings: Finding[] = [];
@@ -165,8 +169,9 @@ export async function runPolicyGate(): Promise<PolicyGateResult> {
   const configs = loadEnvironments(environmentNames());
   const [results, [jenkins]] = await Promise.all([planAllOffline(synthesizeAll(configs)), planAllOffline(synthesizeAll([withJenkins(configs)], ['web']), 1)]);
   const skips = loadSkips();
-  const main = applySkips(runCheckov(results.map((r) => r.planFile)), skips, productionOf(results));
-  const variant = applySkips(runCheckov([jenkins.planFile]), skips, productionOf([jenkins]));
+  const [mainFindings, variantFindings] = await Promise.all([runCheckov(results.map((r) => r.planFile)), runCheckov([jenkins.planFile])]);
+  const main = applySkips(mainFindings, skips, productionOf(results));
+  const variant = applySkips(variantFindings, skips, productionOf([jenkins]));
   return {
     results,
     findings: main.findings,

@@ -48,7 +48,7 @@ describe(`an added environment (${NAME}, eu-central-1)`, () => {
     const config = parseEnvironmentConfig(parse(GENERATED), NAME);
     const results = await planAllOffline(synthesizeAll([config]));
     expect(results.map((r) => r.stack.name).sort()).toEqual([`cachet-${NAME}`, `web-${NAME}`]);
-    const { findings } = applySkips(runCheckov(results.map((r) => r.planFile)), loadSkips(), productionOf(results));
+    const { findings } = applySkips(await runCheckov(results.map((r) => r.planFile)), loadSkips(), productionOf(results));
     expect(findings.filter((f) => f.result === 'failed').map((f) => `${f.stack} ${f.checkId} ${f.resource}`)).toEqual([]);
     expect(findings.filter((f) => f.result === 'passed').length).toBeGreaterThan(100);
   }, 900_000);

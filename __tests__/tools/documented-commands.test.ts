@@ -59,12 +59,13 @@ function documentedCommands(): DocumentedCommand[] {
 /**
  * What the test does with a command: `run` it in the fresh clones; or check its script and options
  * only, because it needs an AWS `account`, is `long` (minutes of load), or is the `suite` itself
- * (npm test and .ci/run run it). A command with a placeholder (`<stack>`, `[...]`, `a|b`, `...`) is
+ * (npm test and .ci/run run it; `npm run policy` prints runPolicyGate, which the offline Terraform
+ * test runs, so its plans and scan are not made twice). A command with a placeholder (`<stack>`, `[...]`, `a|b`, `...`) is
  * a form: its script and options are checked.
  */
 type Kind = 'run' | 'account' | 'long' | 'suite';
 const KINDS: readonly { readonly pattern: RegExp; readonly kind: Kind }[] = [
-  { pattern: /^npm (test|install)$|^npm run (test:unit|test:go|lint)$|^npx vitest run /, kind: 'suite' },
+  { pattern: /^npm (test|install)$|^npm run (test:unit|test:go|lint|policy)$|^npx vitest run /, kind: 'suite' },
   {
     pattern:
       /--applied|--refresh|deployspec|^npm run (plan -- \S+|plan\|deploy\|destroy|deploy|destroy|verify|versions)$|^npm run (deploy|destroy|verify|versions) |cdktf (plan|deploy|diff|destroy)\b/,
@@ -73,14 +74,14 @@ const KINDS: readonly { readonly pattern: RegExp; readonly kind: Kind }[] = [
   { pattern: /^npm run (drill|bench|bench:webapp)\b/, kind: 'long' },
   {
     pattern:
-      /^npm run (synth|cost|quotas|diagram|docs|diff|tf:mirror|policy|plan -- \S+ --offline|codebuild -- (app\/buildspec\.yml|<buildspec>))(\s|$)|cdktf synth\b|^npx tsx tools\/instance-types\.ts --write$/,
+      /^npm run (synth|cost|quotas|diagram|docs|diff|tf:mirror|plan -- \S+ --offline|codebuild -- (app\/buildspec\.yml|<buildspec>))(\s|$)|cdktf synth\b|^npx tsx tools\/instance-types\.ts --write$/,
     kind: 'run',
   },
 ];
 const PLACEHOLDER = /<[^>]+>|\[|\||\.\.\.|\s[NS](\s|$)/;
 
-/** Writes only to temporary directories and its own output folder, which no other command reads: run once. */
-const ORDER_FREE = /^npm run (policy|codebuild) /;
+/** Writes only to its own folder (codebuild.out), which no other command reads: run once, not again in reverse. */
+const ORDER_FREE = /^npm run codebuild /;
 
 const kindOf = (command: string) => KINDS.find((k) => k.pattern.test(command.replace(/\s+/g, ' ')))?.kind;
 const isForm = (command: string) => PLACEHOLDER.test(command);
