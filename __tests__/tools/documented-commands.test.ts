@@ -107,19 +107,23 @@ const SCRIPTS: Record<string, string> = JSON.parse(readFileSync(join(ROOT, 'pack
 const help = new Map<string, string>();
 
 beforeAll(async () => {
-  // Every script's --help (and cdktf's for the subcommands our wrapper passes on), at once.
+  // Every script's --help (and cdktf's for the subcommands our wrapper passes on), two at a time: a
+  // burst of two dozen node processes would starve the suite's other workers.
   const scripts = [...new Set(COMMANDS.flatMap((c) => parseNpmRun(c.command)?.scripts ?? []).filter((s) => s in SCRIPTS))];
   const bin = join(ROOT, 'node_modules', '.bin');
-  await Promise.all([
-    ...scripts.map(async (script) => {
-      const { stdout } = await run('npm', ['run', '--silent', script, '--', '--help'], { cwd: ROOT, timeout: 240_000 });
-      help.set(script, stdout);
-    }),
-    ...['plan', 'deploy', 'destroy'].map(async (sub) => {
-      const { stdout } = await run(join(bin, 'cdktf'), [sub, '--help'], { cwd: ROOT, timeout: 240_000, env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
-      help.set(`cdktf ${sub}`, stdout);
-    }),
-  ]);
+  const asks: [string, string, string[]][] = [
+    ...scripts.map((script): [string, string, string[]] => [script, 'npm', ['run', '--silent', script, '--', '--help']]),
+    ...['plan', 'deploy', 'destroy'].map((sub): [string, string, string[]] => [`cdktf ${sub}`, join(bin, 'cdktf'), [sub, '--help']]),
+  ];
+  const next = async (): Promise<void> => {
+    const ask = asks.shift();
+    if (!ask) return;
+    const [key, file, args] = ask;
+    const { stdout } = await run(file, args, { cwd: ROOT, timeout: 240_000, env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
+    help.set(key, stdout);
+    return next();
+  };
+  await Promise.all([next(), next()]);
 }, 600_000);
 
 describe('the documented commands', () => {
