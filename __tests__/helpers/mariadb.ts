@@ -2,10 +2,11 @@
 // directory, TLS with a certificate from a CA made here, `require_secure_transport = ON` as in every
 // Aurora cluster of ours, listening on loopback only
 // (127.0.0.1, which the certificate names, and 127.0.0.2, which it does not).
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { loopbackCertificate } from '../../harness/emulator';
 import { freeLoopbackPort } from '../../harness/net';
 
@@ -32,9 +33,14 @@ export async function startMariaDb(): Promise<MariaDb> {
   // The same throwaway CA and loopback certificate the emulator serves (localhost, 127.0.0.1).
   const tls = loopbackCertificate();
   const asRoot = process.getuid?.() === 0 ? ['--user=root'] : [];
-  execFileSync('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--auth-root-authentication-method=socket', '--skip-test-db', ...asRoot], {
-    stdio: 'pipe',
-  });
+  // Asynchronously: on a busy machine it can outlast a minute, and a worker blocked that long misses vitest's calls.
+  await promisify(execFile)('mariadb-install-db', [
+    '--no-defaults',
+    `--datadir=${data}`,
+    '--auth-root-authentication-method=socket',
+    '--skip-test-db',
+    ...asRoot,
+  ]);
   const port = await freeLoopbackPort();
   const server: ChildProcess = spawn(
     existsSync('/usr/sbin/mariadbd') ? '/usr/sbin/mariadbd' : 'mariadbd',
