@@ -12,8 +12,9 @@ export default defineConfig({
     hookTimeout: 900_000,
     pool: 'forks',
     // The slow files (emulator, drill, offline Terraform) mostly wait on subprocesses: run them side
-    // by side even on two cores.
-    poolOptions: { forks: { maxForks: 4, minForks: 1 } },
+    // by side even on two cores. Three, not four: each fork holds 2-3 GB, and with four (and the
+    // added-environment test's nested suite) fresh-clone runs ended in a worker RPC timeout.
+    poolOptions: { forks: { maxForks: 3, minForks: 1 } },
     reporters: ['default', new SummaryReporter()],
   },
 });
