@@ -4,12 +4,12 @@
 // account nor minutes of load run in a fresh clone of the project, in the documented order and again
 // in reverse, and leave every committed file as it was (so the generated docs are current).
 import { execFile, execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { projectPath } from '../../project';
+import { commitWorkingTree } from '../helpers/repository';
 
 const ROOT = projectPath();
 const run = promisify(execFile);
@@ -148,22 +148,10 @@ describe('the documented commands', () => {
   });
 });
 
-/** A fresh clone of the project as it stands (uncommitted changes committed in the clone), with the installed packages. */
+/** A fresh copy of the project as it stands (the working tree as one commit), with the installed packages. */
 function freshClone(): string {
-  const clone = join(mkdtempSync(join(tmpdir(), 'documented-')), 'project');
-  execFileSync('git', ['clone', '--quiet', '--shared', ROOT, clone]);
-  const git = (args: string[], cwd = ROOT) => execFileSync('git', args, { cwd, encoding: 'utf8' });
-  for (const file of git(['ls-files', '--modified', '--others', '--exclude-standard', '-z']).split('\0').filter(Boolean)) {
-    rmSync(join(clone, file), { force: true, recursive: true });
-    try {
-      cpSync(join(ROOT, file), join(clone, file), { recursive: true });
-    } catch {
-      // deleted in the working tree: removed above
-    }
-  }
+  const clone = commitWorkingTree();
   for (const dir of ['node_modules', '.venv']) symlinkSync(join(ROOT, dir), join(clone, dir));
-  git(['add', '--all', ':!node_modules', ':!.venv'], clone);
-  git(['-c', 'user.name=test', '-c', 'user.email=test@example.com', 'commit', '--quiet', '--allow-empty', '-m', 'working tree'], clone);
   return clone;
 }
 
@@ -206,7 +194,7 @@ describe('the documented commands that need no AWS account, run from a fresh clo
       // THEN each exits 0, and the generated docs they rewrite were current
       expect(failures).toEqual([]);
       expect(changedFiles(clone)).toEqual([]);
-      rmSync(dirname(clone), { recursive: true, force: true });
+      rmSync(clone, { recursive: true, force: true });
     },
     1_200_000,
   );
