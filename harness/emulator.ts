@@ -1,9 +1,9 @@
 // The emulator gate's harness: moto's server (pinned, in the project's .venv; started through
-// emulator-server/moto_server.py, which corrects five moto gaps our stacks meet) on loopback with TLS
-// from a throwaway CA, a Terraform override that points the AWS provider at it, the set of
-// resources it can take, and a coverage table. The synthesized configuration stays real; only the
-// override file and the emulator run differ. Bounded in time (per Terraform command) and in requests (a watchdog stops
-// the server past MAX_REQUESTS).
+// emulator-server/moto_server.py, which corrects seven moto gaps our stacks meet and stands in for
+// Elastic Beanstalk) on loopback with TLS from a throwaway CA, a Terraform override that points the
+// AWS provider at it, the set of resources it can take, and a coverage table. The synthesized
+// configuration stays real; only the override file and the emulator run differ. Bounded in time
+// (per Terraform command) and in requests (a watchdog stops the server past MAX_REQUESTS).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,18 +62,6 @@ const SERVICES = [
  * once a moto release no longer has the defect.
  */
 export const MOTO_DEFECTS = {
-  beanstalkResourceLifecycle: {
-    what: 'elasticbeanstalk:UpdateApplicationResourceLifecycle is not implemented (HTTP 500; the provider retries until it times out)',
-    source: 'moto/elasticbeanstalk/responses.py has no update_application_resource_lifecycle',
-  },
-  beanstalkApplicationVersion: {
-    what: 'elasticbeanstalk:CreateApplicationVersion is not implemented',
-    source: 'moto/elasticbeanstalk/responses.py has no create_application_version',
-  },
-  beanstalkEvents: {
-    what: 'elasticbeanstalk:DescribeEvents, which the provider polls while creating an environment, is not implemented',
-    source: 'moto/elasticbeanstalk/responses.py has no describe_events',
-  },
   codebuildPipelineSource: {
     what: 'codebuild:CreateProject answers 400 "Project source location is required" for a CODEPIPELINE source, whose location AWS says to leave out',
     source: 'moto/codebuild/responses.py, _validate_required_params_source: a location for every source type',
@@ -150,9 +138,6 @@ export interface EmulatorGap {
  * test holds every address to a resource of a dev stack.
  */
 export const EMULATOR_GAPS: readonly EmulatorGap[] = [
-  { address: 'aws_elastic_beanstalk_application.cachet_application_7789DB04', defect: 'beanstalkResourceLifecycle' },
-  { address: 'aws_elastic_beanstalk_application_version.cachet_version_719FF102', defect: 'beanstalkApplicationVersion' },
-  { address: 'aws_elastic_beanstalk_environment.cachet_environment_AC817096', defect: 'beanstalkEvents' },
   { address: 'aws_serverlessapplicationrepository_cloudformation_stack.database-app-user_rotation-application_99F2056A', defect: 'noServerlessRepo' },
   { address: 'aws_codebuild_project.delivery_build_3FDF41AB', defect: 'codebuildPipelineSource' },
   { address: 'aws_codebuild_project.delivery_deploy_E2994298', defect: 'codebuildPipelineSource' },

@@ -180,24 +180,6 @@ function auroraCluster(): { cluster: string; instance: string } {
 
 /** One reproduction per defect; the Record type makes a new defect without one a compile error. */
 const REPRODUCTIONS: Record<MotoDefect, () => void | Promise<void>> = {
-  beanstalkResourceLifecycle: () => {
-    const app = name('app');
-    aws('elasticbeanstalk', 'create-application', '--application-name', app);
-    const lifecycle = { ServiceRole: ROLE, VersionLifecycleConfig: { MaxCountRule: { Enabled: true, MaxCount: 10, DeleteSourceFromS3: false } } };
-    expect(() =>
-      aws('elasticbeanstalk', 'update-application-resource-lifecycle', '--application-name', app, '--resource-lifecycle-config', JSON.stringify(lifecycle)),
-    ).toThrow(/500 Internal Server Error/);
-  },
-  beanstalkApplicationVersion: () => {
-    const app = name('app');
-    aws('elasticbeanstalk', 'create-application', '--application-name', app);
-    expect(() =>
-      aws('elasticbeanstalk', 'create-application-version', '--application-name', app, '--version-label', 'v1', '--source-bundle', 'S3Bucket=b,S3Key=k.zip'),
-    ).toThrow(/500 Internal Server Error/);
-  },
-  beanstalkEvents: () => {
-    expect(() => aws('elasticbeanstalk', 'describe-events', '--max-items', '1')).toThrow(/500 Internal Server Error/);
-  },
   codebuildPipelineSource: () => {
     // AWS: "If type is CODEPIPELINE, ... do not specify this property" (ProjectSource.location).
     const environment = 'type=LINUX_CONTAINER,image=aws/codebuild/amazonlinux-x86_64-standard:5.0,computeType=BUILD_GENERAL1_SMALL';

@@ -14,7 +14,7 @@ const stackJson = {
 
 describe('emulatorTargets', () => {
   it('leaves out the gaps and everything that depends on them, transitively', () => {
-    const plan = emulatorTargets(stackJson, [{ address: 'aws_elastic_beanstalk_application.app', defect: 'beanstalkResourceLifecycle' }]);
+    const plan = emulatorTargets(stackJson, [{ address: 'aws_elastic_beanstalk_application.app', defect: 'noServerlessRepo' }]);
     expect(plan.targets).toEqual(['aws_route53_record.other', 'aws_s3_bucket.bundles', 'aws_s3_object.bundle', 'aws_vpc.vpc']);
     expect(plan.excluded.map((e) => e.address)).toEqual([
       'aws_elastic_beanstalk_application.app',
@@ -27,9 +27,9 @@ describe('emulatorTargets', () => {
 
 describe('coverage', () => {
   it('counts resources per type, applied or not, with the failing call', () => {
-    const rows = coverage(stackJson, emulatorTargets(stackJson, [{ address: 'aws_elastic_beanstalk_application.app', defect: 'beanstalkResourceLifecycle' }]));
+    const rows = coverage(stackJson, emulatorTargets(stackJson, [{ address: 'aws_elastic_beanstalk_application.app', defect: 'noServerlessRepo' }]));
     expect(rows.find((r) => r.type === 'aws_route53_record')).toMatchObject({ count: 2, applied: 1 });
-    expect(rows.find((r) => r.type === 'aws_elastic_beanstalk_application')!.failure).toMatch(/UpdateApplicationResourceLifecycle/);
+    expect(rows.find((r) => r.type === 'aws_elastic_beanstalk_application')!.failure).toMatch(/Serverless Application Repository/);
     expect(formatCoverage('s', rows)).toMatch(/^Emulator coverage for s: 4 of 7 resources applied \(57%\)/);
   });
 });

@@ -1,5 +1,6 @@
 """moto's server (the pinned moto of requirements-dev.txt) with seven corrections, each where moto
-5.2.5 departs from AWS in a way our stacks meet. Everything else is moto's own behaviour.
+5.2.5 departs from AWS in a way our stacks meet, and Elastic Beanstalk replaced by a stand-in
+(beanstalk.py: moto keeps Beanstalk as bare records). Everything else is moto's own behaviour.
 
 1. Policy conditions. moto 5.2.5 evaluates only StringEquals conditions and takes any other condition operator as
 matching (moto/iam/policy_conditions.py, TrustCondition.verify_condition). So the TLS-only
@@ -221,6 +222,13 @@ def parse_template(input_template, input_paths_map, event):
 
 
 events_models.EventTemplateParser.parse = staticmethod(parse_template)
+
+import os  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import beanstalk  # noqa: E402
+
+beanstalk.install()
 
 if __name__ == "__main__":
     from moto.server import main

@@ -389,7 +389,7 @@ export class CachetBeanstalk extends Construct implements IConnectable {
       setting('aws:elasticbeanstalk:environment:process:default', 'HealthCheckInterval', 15),
       setting('aws:elasticbeanstalk:environment:process:default', 'HealthyThresholdCount', 3),
       setting('aws:elasticbeanstalk:environment:process:default', 'UnhealthyThresholdCount', 3),
-      setting('aws:elasticbeanstalk:environment:process:default', 'DeregistrationTimeout', 30),
+      setting('aws:elasticbeanstalk:environment:process:default', 'DeregistrationDelay', 30),
       // Health: enhanced reporting, the environment's health published as a CloudWatch metric
       setting('aws:elasticbeanstalk:healthreporting:system', 'SystemType', 'enhanced'),
       setting('aws:elasticbeanstalk:healthreporting:system', 'EnhancedHealthAuthEnabled', true),

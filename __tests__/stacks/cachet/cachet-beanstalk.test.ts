@@ -64,6 +64,7 @@ describe('CachetBeanstalk option settings', () => {
     ['aws:elasticbeanstalk:environment:process:default', 'HealthCheckPath', '/readyz'],
     ['aws:elasticbeanstalk:application:environment', 'APP_LOG', 'errorlog'],
     ['aws:elasticbeanstalk:environment:process:default', 'Port', '80'],
+    ['aws:elasticbeanstalk:environment:process:default', 'DeregistrationDelay', '30'],
     ['aws:elasticbeanstalk:healthreporting:system', 'SystemType', 'enhanced'],
     ['aws:elasticbeanstalk:cloudwatch:logs', 'StreamLogs', 'true'],
     ['aws:elasticbeanstalk:cloudwatch:logs:health', 'HealthStreamingEnabled', 'true'],
