@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TerraformStack, Testing } from 'cdktf';
-import { parseEnvironmentConfig, readEnvironmentFile } from '../../config/load';
+import { environmentNames, parseEnvironmentConfig, readEnvironmentFile } from '../../config/load';
 import type { EnvironmentConfig, EnvironmentConfigInput } from '../../config/schema';
 
 /** What an environment file holds: the config without its name, which is the file's. */
@@ -19,6 +19,7 @@ import { PublicLoadBalancer, type PublicLoadBalancerProps } from '../../construc
 import { SourceBundle } from '../../constructs/source-bundle';
 import { WebServerFleet, type WebServerFleetProps } from '../../stacks/web/web-server-fleet';
 import { releaseTimings } from '../../stacks/web/release-timings';
+import { buildStacks } from '../../stacks';
 
 export type { Json } from '../../harness/offline-terraform';
 import type { Json } from '../../harness/offline-terraform';
@@ -182,6 +183,27 @@ export const WITH_JENKINS = { webapp: { delivery: { enableJenkins: true, jenkins
 /** An example environment's validated config with a deep patch applied. */
 export function config(name: string, patch: Patch<EnvironmentFileContent> = {}): EnvironmentConfig {
   return parseEnvironmentConfig(configInput(name, patch), name);
+}
+
+const shipped = new Map<string, readonly (readonly [id: string, text: string])[]>();
+
+/**
+ * Every stack of a shipped environment as its id and JSON text, synthesized once per process: the
+ * synth tests share one (vitest.unit.config.ts), so the files that check every stack of every
+ * environment do not each synthesize them again. Text, so no caller can change another's copy.
+ */
+export function shippedStacks(env: string): readonly (readonly [id: string, text: string])[] {
+  let stacks = shipped.get(env);
+  if (!stacks) {
+    stacks = buildStacks(Testing.app(), [config(env)]).map((stack) => [stack.node.id, Testing.synth(stack)] as const);
+    shipped.set(env, stacks);
+  }
+  return stacks;
+}
+
+/** `shippedStacks` of every environment, parsed: `[stack id, JSON]`. */
+export function everyShippedStack(): [string, Json][] {
+  return environmentNames().flatMap((env) => shippedStacks(env).map(([id, text]): [string, Json] => [id, JSON.parse(text)]));
 }
 
 /**

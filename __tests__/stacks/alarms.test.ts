@@ -1,14 +1,9 @@
 // Alarms that reach people, in every stack of every environment: each alarm notifies its stack's
 // topic on ALARM and OK; AWS's recommended alarms exist; the dashboard draws what the definitions name.
-import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
-import { environmentNames } from '../../config/load';
-import { buildStacks } from '../../stacks';
-import { config, resourceList, resources, type Json } from '../helpers/synth';
+import { everyShippedStack, resourceList, resources, type Json } from '../helpers/synth';
 
-const stacks: [string, Json][] = environmentNames().flatMap((env) =>
-  buildStacks(Testing.app(), [config(env)]).map((stack): [string, Json] => [stack.node.id, JSON.parse(Testing.synth(stack))]),
-);
+const stacks = everyShippedStack();
 
 /** `namespace metric` of each alarm. */
 const alarmMetrics = (json: Json) => resourceList(json, 'aws_cloudwatch_metric_alarm').map((a) => `${a.namespace} ${a.metric_name}`);

@@ -13,7 +13,7 @@ import { AccountPolicies, ELB_ACCOUNTS, type AuthorizationRequest, type Decision
 import { cliCalls, sdkCalls, type AwsCall } from '../../harness/aws-calls';
 import { projectPath } from '../../project';
 import { buildStacks } from '../../stacks';
-import { config, type Json } from '../helpers/synth';
+import { config, shippedStacks, type Json } from '../helpers/synth';
 
 type System = 'cachet' | 'web';
 
@@ -924,7 +924,7 @@ function scriptCalls(e: Env): Record<string, AwsCall[]> {
 }
 
 function stacksOf(env: string): Record<string, Json> {
-  return Object.fromEntries(buildStacks(Testing.app(), [config(env)]).map((s) => [s.node.id, JSON.parse(Testing.synth(s))]));
+  return Object.fromEntries(shippedStacks(env).map(([id, text]) => [id, JSON.parse(text)]));
 }
 
 const label = (r: Row) => `${r.system}: ${r.who}`;

@@ -9,9 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { environmentNames } from '../../config/load';
 import { AWS_MANAGED_POLICY_PATHS, managedPolicyArn, type AwsManagedPolicy } from '../../constructs/policy';
 import { awsManagedPolicyArns } from '../../harness/aws-managed-policies';
-import { buildStacks } from '../../stacks';
 import { WebStack } from '../../stacks/web/web-stack';
-import { config, WITH_JENKINS } from '../helpers/synth';
+import { config, shippedStacks, WITH_JENKINS } from '../helpers/synth';
 
 const catalogue = awsManagedPolicyArns();
 
@@ -19,7 +18,7 @@ const catalogue = awsManagedPolicyArns();
 const managedArnsIn = (text: string) => [...new Set(text.match(/arn:aws:iam::aws:policy\/[\w+=,.@/-]+/g) ?? [])];
 
 const synthesized: [string, string][] = [
-  ...environmentNames().flatMap((env) => buildStacks(Testing.app(), [config(env)]).map((s): [string, string] => [s.node.id, Testing.synth(s)])),
+  ...environmentNames().flatMap((env) => shippedStacks(env).map(([id, text]): [string, string] => [id, text])),
   ['web-dev with Jenkins', Testing.synth(new WebStack(Testing.app(), config('dev', WITH_JENKINS)))],
 ];
 

@@ -1,16 +1,12 @@
 // WAF in every stack of every environment: each public load balancer has a web ACL in front of it
 // with the known-bad-inputs group, Cachet's adds SQL injection and refuses its set-up pages to the
 // internet. Fails when an environment file (or a default) turns WAF off anywhere.
-import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { environmentNames } from '../../config/load';
-import { buildStacks } from '../../stacks';
-import { config, resourceList, type Json } from '../helpers/synth';
+import { everyShippedStack, resourceList, type Json } from '../helpers/synth';
 import { wafAction } from '../helpers/waf';
 
-const stacks: [string, Json][] = environmentNames().flatMap((env) =>
-  buildStacks(Testing.app(), [config(env)]).map((stack): [string, Json] => [stack.node.id, JSON.parse(Testing.synth(stack))]),
-);
+const stacks = everyShippedStack();
 const managedGroups = (json: Json): string[] =>
   resourceList(json, 'aws_wafv2_web_acl')[0].rule.flatMap((r: Json) =>
     r.statement.managed_rule_group_statement ? [r.statement.managed_rule_group_statement.name] : [],
