@@ -20,6 +20,8 @@ interface Run {
   readonly seconds: number;
   readonly passed: number;
   readonly failed: number;
+  /** The command's exit code: a run vitest ends early (an unhandled error) fails with 0 tests failed. */
+  readonly exitCode: number | null;
   /** Mean of procs_running while the run lasted: the run queue the suite shared the CPU with. */
   readonly runQueue: number;
 }
@@ -34,12 +36,12 @@ async function unitRun(hogs: number): Promise<Run> {
   const start = process.hrtime.bigint();
   try {
     const { DEPLOY_ENV: _selection, ...env } = process.env;
-    const output = await new Promise<string>((resolve) => {
+    const [output, exitCode] = await new Promise<[string, number | null]>((resolve) => {
       const child = spawn('npm', ['run', '--silent', 'test:unit'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let text = '';
       child.stdout.on('data', (d) => (text += d));
       child.stderr.on('data', (d) => (text += d));
-      child.on('close', () => resolve(text));
+      child.on('close', (code) => resolve([text, code]));
     });
     const summary = /Tests: (\d+) passed, (\d+) failed/.exec(output);
     if (!summary) throw new Error(`npm run test:unit printed no summary:\n${output.slice(-3000)}`);
@@ -47,6 +49,7 @@ async function unitRun(hogs: number): Promise<Run> {
       seconds: Number(process.hrtime.bigint() - start) / 1e9,
       passed: Number(summary[1]),
       failed: Number(summary[2]),
+      exitCode,
       runQueue: samples.reduce((a, b) => a + b, 0) / Math.max(samples.length, 1),
     };
   } finally {
@@ -79,6 +82,8 @@ async function main(): Promise<void> {
   }
   const ratios = rows.map((r) => r.busy.seconds / r.quiet.seconds);
   const failed = rows.reduce((n, r) => n + r.quiet.failed + r.busy.failed, 0);
+  const badExits = rows.flatMap((r) => [r.quiet, r.busy]).filter((run) => run.exitCode !== 0).length;
+  const result = (run: Run) => `${run.passed} passed, ${run.failed} failed${run.exitCode === 0 ? '' : `, exit ${run.exitCode}`}`;
   const lines = [
     `\`npm run test:unit\` quiet and beside ${hogs} CPU-bound processes (a load of about ${hogs} on this machine), ${rounds} rounds after a warm-up run, the order alternating by round. The run queue is the mean of /proc/stat's procs_running during the run.`,
     '',
@@ -86,14 +91,14 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (r, i) =>
-        `| ${r.round} | ${r.round % 2 === 0 ? 'busy' : 'quiet'} | ${r.quiet.seconds.toFixed(1)} | ${r.quiet.passed} passed, ${r.quiet.failed} failed | ${r.busy.seconds.toFixed(1)} | ${r.busy.passed} passed, ${r.busy.failed} failed | ${r.busy.runQueue.toFixed(1)} | ${ratios[i].toFixed(2)}x |`,
+        `| ${r.round} | ${r.round % 2 === 0 ? 'busy' : 'quiet'} | ${r.quiet.seconds.toFixed(1)} | ${result(r.quiet)} | ${r.busy.seconds.toFixed(1)} | ${result(r.busy)} | ${r.busy.runQueue.toFixed(1)} | ${ratios[i].toFixed(2)}x |`,
     ),
     '',
-    `Quiet median ${median(rows.map((r) => r.quiet.seconds)).toFixed(1)} s; busy median ${median(rows.map((r) => r.busy.seconds)).toFixed(1)} s; busy / quiet per round: median ${median(ratios).toFixed(2)}x, from ${Math.min(...ratios).toFixed(2)}x to ${Math.max(...ratios).toFixed(2)}x. ${failed === 0 ? 'Every run passed.' : `${failed} test failures across the runs.`}`,
+    `Quiet median ${median(rows.map((r) => r.quiet.seconds)).toFixed(1)} s; busy median ${median(rows.map((r) => r.busy.seconds)).toFixed(1)} s; busy / quiet per round: median ${median(ratios).toFixed(2)}x, from ${Math.min(...ratios).toFixed(2)}x to ${Math.max(...ratios).toFixed(2)}x. ${failed === 0 && badExits === 0 ? 'Every run passed.' : `${failed} test failures and ${badExits} runs ending in an error across the runs.`}`,
   ];
   writeBenchmarkSection('unit', 'The fast loop on a busy machine (`npm run bench:unit`)', lines);
   console.log(`${lines.join('\n')}\n\nwrote ${BENCHMARKS_PATH}`);
-  if (failed > 0) process.exit(1);
+  if (failed > 0 || badExits > 0) process.exit(1);
 }
 
 main().catch((error: Error) => {

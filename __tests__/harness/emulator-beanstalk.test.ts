@@ -176,6 +176,33 @@ describe("the emulator's Beanstalk launches as AWS does", () => {
     expect(errors).toEqual(["The subnet ID 'subnet-0123456789abcdef0' (Subnets) does not exist"]);
   });
 
+  it("reports a managed security group left out of the load balancer's groups (AWS: SecurityGroups must include it)", async () => {
+    const settings = baseSettings();
+    settings['aws:elbv2:loadbalancer'].SecurityGroups = '';
+    const { errors } = await launch(settings);
+    expect(errors).toEqual([`ManagedSecurityGroup ${network.group} is not among the load balancer's SecurityGroups`]);
+  });
+
+  it('reads an option .ebextensions set itself where a template names it', async () => {
+    const config = [
+      'option_settings:',
+      '  - namespace: aws:elasticbeanstalk:customoption',
+      '    option_name: AccessLogsBucket',
+      '    value: bundle-logs',
+      'Resources:',
+      '  AWSEBV2LoadBalancer:',
+      '    Properties:',
+      '      LoadBalancerAttributes:',
+      '        - Key: access_logs.s3.bucket',
+      '          Value: { "Fn::GetOptionSetting": { Namespace: aws:elasticbeanstalk:customoption, OptionName: AccessLogsBucket } }',
+      '',
+    ].join('\n');
+    const { id, errors } = await launch(baseSettings(), { 'docker-compose.yml': 'services: {}\n', '.ebextensions/lb.config': config });
+    expect(errors).toEqual([]);
+    const { Attributes } = await elbv2.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: await loadBalancerOf(id) }));
+    expect(Attributes).toContainEqual({ Key: 'access_logs.s3.bucket', Value: 'bundle-logs' });
+  });
+
   it('reports a bundle the Docker platform cannot run', async () => {
     const { errors } = await launch(baseSettings(), { 'index.php': '<?php' });
     expect(errors).toEqual([expect.stringMatching(/Both 'Dockerfile' and 'Dockerrun.aws.json' are missing in your source bundle/)]);

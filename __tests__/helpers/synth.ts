@@ -187,23 +187,36 @@ export function config(name: string, patch: Patch<EnvironmentFileContent> = {}):
 
 const shipped = new Map<string, readonly (readonly [id: string, text: string])[]>();
 
+/** Lets the event loop run: vitest's worker answers its RPC there (see shippedStacks). */
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
  * Every stack of a shipped environment as its id and JSON text, synthesized once per process: the
  * synth tests share one (vitest.unit.config.ts), so the files that check every stack of every
  * environment do not each synthesize them again. Text, so no caller can change another's copy.
+ * It yields to the event loop between stacks: vitest's worker fails the run ("Timeout calling
+ * onTaskUpdate") when its thread computes for 60 s without one, as six syntheses in a row did beside
+ * 15 CPU-bound processes.
  */
-export function shippedStacks(env: string): readonly (readonly [id: string, text: string])[] {
+export async function shippedStacks(env: string): Promise<readonly (readonly [id: string, text: string])[]> {
   let stacks = shipped.get(env);
   if (!stacks) {
-    stacks = buildStacks(Testing.app(), [config(env)]).map((stack) => [stack.node.id, Testing.synth(stack)] as const);
+    const built: (readonly [string, string])[] = [];
+    for (const stack of buildStacks(Testing.app(), [config(env)])) {
+      await yieldToEventLoop();
+      built.push([stack.node.id, Testing.synth(stack)]);
+    }
+    stacks = built;
     shipped.set(env, stacks);
   }
   return stacks;
 }
 
 /** `shippedStacks` of every environment, parsed: `[stack id, JSON]`. */
-export function everyShippedStack(): [string, Json][] {
-  return environmentNames().flatMap((env) => shippedStacks(env).map(([id, text]): [string, Json] => [id, JSON.parse(text)]));
+export async function everyShippedStack(): Promise<[string, Json][]> {
+  const all: [string, Json][] = [];
+  for (const env of environmentNames()) for (const [id, text] of await shippedStacks(env)) all.push([id, JSON.parse(text)]);
+  return all;
 }
 
 /**

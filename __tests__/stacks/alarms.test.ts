@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { everyShippedStack, resourceList, resources, type Json } from '../helpers/synth';
 
-const stacks = everyShippedStack();
+const stacks = await everyShippedStack();
 
 /** `namespace metric` of each alarm. */
 const alarmMetrics = (json: Json) => resourceList(json, 'aws_cloudwatch_metric_alarm').map((a) => `${a.namespace} ${a.metric_name}`);

@@ -13,7 +13,7 @@ import { AccountPolicies, ELB_ACCOUNTS, type AuthorizationRequest, type Decision
 import { cliCalls, sdkCalls, type AwsCall } from '../../harness/aws-calls';
 import { projectPath } from '../../project';
 import { buildStacks } from '../../stacks';
-import { config, shippedStacks, type Json } from '../helpers/synth';
+import { config, shippedStacks, yieldToEventLoop, type Json } from '../helpers/synth';
 
 type System = 'cachet' | 'web';
 
@@ -923,15 +923,22 @@ function scriptCalls(e: Env): Record<string, AwsCall[]> {
   };
 }
 
-function stacksOf(env: string): Record<string, Json> {
-  return Object.fromEntries(shippedStacks(env).map(([id, text]) => [id, JSON.parse(text)]));
+async function stacksOf(env: string): Promise<Record<string, Json>> {
+  return Object.fromEntries((await shippedStacks(env)).map(([id, text]) => [id, JSON.parse(text)]));
 }
 
 const label = (r: Row) => `${r.system}: ${r.who}`;
 const statementName = (s: StatementRef) => `${s.policy}#${s.index}${s.sid ? ` (${s.sid})` : ''}`;
 
 // Every environment's stacks, read once at collection: which rows apply depends on what each has.
-describe.each(environmentNames().map((name) => [name, new Env(name, stacksOf(name))] as const))('authorization in %s', (_, e) => {
+// Built before the tests, yielding between environments (see shippedStacks).
+const environments: (readonly [string, Env])[] = [];
+for (const name of environmentNames()) {
+  environments.push([name, new Env(name, await stacksOf(name))]);
+  await yieldToEventLoop();
+}
+
+describe.each(environments)('authorization in %s', (_, e) => {
   const allowed = ALLOWED.filter((r) => r.when?.(e) ?? true);
   const denied = DENIED.filter((r) => r.when?.(e) ?? true);
   const decide = (row: Row, without?: StatementRef): Promise<Decision> => e.policies.decide(row.request(e), without);

@@ -18,7 +18,7 @@ const catalogue = awsManagedPolicyArns();
 const managedArnsIn = (text: string) => [...new Set(text.match(/arn:aws:iam::aws:policy\/[\w+=,.@/-]+/g) ?? [])];
 
 const synthesized: [string, string][] = [
-  ...environmentNames().flatMap((env) => shippedStacks(env).map(([id, text]): [string, string] => [id, text])),
+  ...(await Promise.all(environmentNames().map((env) => shippedStacks(env)))).flat().map(([id, text]): [string, string] => [id, text]),
   ['web-dev with Jenkins', Testing.synth(new WebStack(Testing.app(), config('dev', WITH_JENKINS)))],
 ];
 

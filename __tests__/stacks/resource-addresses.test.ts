@@ -31,11 +31,11 @@ function addresses(json: Json): string[] {
   return found.sort();
 }
 
-function currentAddresses(): Record<string, string[]> {
+async function currentAddresses(): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   const present = environmentNames();
   for (const env of RECORDED_ENVIRONMENTS.filter((e) => present.includes(e))) {
-    for (const [id, text] of shippedStacks(env)) out[id] = addresses(JSON.parse(text));
+    for (const [id, text] of await shippedStacks(env)) out[id] = addresses(JSON.parse(text));
   }
   for (const stack of buildStacks(Testing.app(), [config('dev', WITH_JENKINS)]).filter((s) => s.node.id.startsWith('web-'))) {
     out[`${stack.node.id}+jenkins`] = addresses(JSON.parse(Testing.synth(stack)));
@@ -43,8 +43,9 @@ function currentAddresses(): Record<string, string[]> {
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
 
+const current = await currentAddresses();
+
 describe('resource addresses', () => {
-  const current = currentAddresses();
   if (process.env.UPDATE_ADDRESSES === '1') writeFileSync(FIXTURE, `${JSON.stringify(current, null, 2)}\n`);
   const recorded: Record<string, string[]> = JSON.parse(readFileSync(FIXTURE, 'utf8'));
 

@@ -6,7 +6,7 @@ import { environmentNames } from '../../config/load';
 import { everyShippedStack, resourceList, type Json } from '../helpers/synth';
 import { wafAction } from '../helpers/waf';
 
-const stacks = everyShippedStack();
+const stacks = await everyShippedStack();
 const managedGroups = (json: Json): string[] =>
   resourceList(json, 'aws_wafv2_web_acl')[0].rule.flatMap((r: Json) =>
     r.statement.managed_rule_group_statement ? [r.statement.managed_rule_group_statement.name] : [],

@@ -384,6 +384,10 @@ def launch_problems(response, environment, bundle):
         for group_id in filter(None, (environment.setting(namespace, "SecurityGroups") or "").split(",")):
             if ec2.get_security_group_from_id(group_id.strip()) is None:
                 problems.append(f"The security group '{group_id}' ({namespace}) does not exist")
+    managed = environment.setting("aws:elbv2:loadbalancer", "ManagedSecurityGroup")
+    if managed and managed not in [g.strip() for g in (environment.setting("aws:elbv2:loadbalancer", "SecurityGroups") or "").split(",")]:
+        # AWS: "update the SecurityGroups setting in this namespace to include your security group's ID".
+        problems.append(f"ManagedSecurityGroup {managed} is not among the load balancer's SecurityGroups")
     profile = environment.setting("aws:autoscaling:launchconfiguration", "IamInstanceProfile")
     if profile:
         try:
@@ -404,32 +408,52 @@ def launch_problems(response, environment, bundle):
     return problems
 
 
+def ebextensions(archive):
+    """Each .ebextensions/*.config in the bundle, in the order Beanstalk applies them: (name, document or YAMLError)."""
+    for name in sorted(n for n in archive.namelist() if n.startswith(".ebextensions/") and n.endswith(".config")):
+        try:
+            yield name, yaml.safe_load(archive.read(name)) or {}
+        except yaml.YAMLError as e:
+            yield name, e
+
+
 def bundle_problems(environment, bundle):
     try:
         archive = zipfile.ZipFile(io.BytesIO(bundle))
     except zipfile.BadZipFile:
         return ["The source bundle is not a ZIP archive"]
-    names = set(archive.namelist())
     problems = []
-    if "docker" in environment.description["SolutionStackName"].lower() and not names.intersection(DOCKER_ENTRY_FILES):
+    set_here = set()  # options the bundle's own option_settings set
+    if "docker" in environment.description["SolutionStackName"].lower() and not set(archive.namelist()).intersection(DOCKER_ENTRY_FILES):
         problems.append("Instance deployment: Both 'Dockerfile' and 'Dockerrun.aws.json' are missing in your source bundle. Include at least one of them.")
-    for name in sorted(n for n in names if n.startswith(".ebextensions/") and n.endswith(".config")):
-        try:
-            document = yaml.safe_load(archive.read(name)) or {}
-        except yaml.YAMLError as e:
-            problems.append(f"The configuration file {name} in application version {environment.description['VersionLabel']} contains invalid YAML or JSON. {e}")
+    for name, document in ebextensions(archive):
+        if isinstance(document, yaml.YAMLError):
+            problems.append(f"The configuration file {name} in application version {environment.description['VersionLabel']} contains invalid YAML or JSON. {document}")
             continue
-        for namespace, options in (document.get("option_settings") or {}).items() if isinstance(document.get("option_settings"), dict) else []:
-            for option, value in (options or {}).items():
-                try:
-                    check_option(namespace, option, str(value).lower() if isinstance(value, bool) else str(value))
-                except BeanstalkError as e:
-                    problems.append(f"{name}: {e.message}")
+        for namespace, option, value in ebextension_options(document.get("option_settings")):
+            set_here.add((namespace, option))
+            try:
+                check_option(namespace, option, value)
+            except BeanstalkError as e:
+                problems.append(f"{name}: {e.message}")
         for ref in option_references(document):
             namespace, option = ref.get("Namespace"), ref.get("OptionName")
-            if environment.setting(namespace, option) is None and "DefaultValue" not in ref:
+            if environment.setting(namespace, option) is None and (namespace, option) not in set_here and "DefaultValue" not in ref:
                 problems.append(f"{name}: Fn::GetOptionSetting {namespace} {option} names an option that is not set and has no DefaultValue")
     return problems
+
+
+def ebextension_options(settings):
+    """option_settings in either form AWS documents (namespaces mapping options, or a list of
+    namespace/option_name/value), each value as the API carries it (YAML's true as "true")."""
+    text = lambda v: str(v).lower() if isinstance(v, bool) else str(v)  # noqa: E731
+    if isinstance(settings, dict):
+        for namespace, options in settings.items():
+            for option, value in (options or {}).items():
+                yield namespace, option, text(value)
+    elif isinstance(settings, list):
+        for item in settings:
+            yield item.get("namespace"), item.get("option_name"), text(item.get("value"))
 
 
 def option_references(node):
@@ -458,9 +482,7 @@ def resolve(node, environment):
 def template_resources(environment, bundle):
     """The Resources .ebextensions add to or override in Beanstalk's template, by logical name, options resolved."""
     resources = {}
-    archive = zipfile.ZipFile(io.BytesIO(bundle))
-    for name in sorted(n for n in archive.namelist() if n.startswith(".ebextensions/") and n.endswith(".config")):
-        document = yaml.safe_load(archive.read(name)) or {}
+    for _, document in ebextensions(zipfile.ZipFile(io.BytesIO(bundle))):
         for logical, resource in (document.get("Resources") or {}).items():
             merged = resources.setdefault(logical, {"Properties": {}})
             merged["Properties"].update(resolve((resource or {}).get("Properties") or {}, environment))
@@ -544,6 +566,10 @@ def deploy(response, st, environment, first):
     if problems:
         environment.health = "Grey"
         return
+    # What .ebextensions set applies below what the API set (AWS: settings applied directly take precedence).
+    for _, document in ebextensions(zipfile.ZipFile(io.BytesIO(bundle))):
+        for namespace, option, value in ebextension_options(document.get("option_settings")):
+            environment.settings.setdefault((namespace, option, None), value)
     if first and environment.setting("aws:elasticbeanstalk:environment", "EnvironmentType", "LoadBalanced") == "LoadBalanced":
         create_load_balancer(response, environment, bundle)
     record_event(st, environment, "INFO", "Successfully launched environment: " + d["EnvironmentName"] if first else "Environment update completed successfully.")
