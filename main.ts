@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { AnnotationMetadataEntryType, App } from 'cdktf';
 import { ConfigError, environmentNames, loadEnvironments, selectEnvironments } from './config/load';
-import { parseCommandLine, stringValue } from './tools/cli';
+import { parseCommandLine, stringValue } from './cli';
 import { removeStaleStackDirs } from './tools/stale-stacks';
 import { checkProductionQuotas } from './tools/quotas/needs';
 import { checkLocalStateRegions } from './tools/state-region';

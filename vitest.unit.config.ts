@@ -5,11 +5,11 @@ import base from './vitest.config';
 // and unit tests only: Node and Go (synth builds the web app's first release), no Terraform, Python,
 // PHP, MariaDB, haproxy or emulator. The gates run in `npm test`.
 //
-// Two projects, run side by side: the synth tests (config, constructs, stacks) share one process and
-// its loaded modules (`isolate: false`; importing cdktf, the provider and our constructs costs about
-// a second per test file otherwise, half the loop's CPU), and the tests that start processes or
-// read the repository keep a process per file. The synth tests hold no global state: no mocks, no
-// environment or working-directory changes (a test in layers.test.ts keeps it so).
+// Two projects, run side by side: the synth tests (config, constructs, stacks) share one worker
+// thread and its loaded modules (`isolate: false`; importing cdktf, the provider and our constructs
+// costs about a second per test file otherwise, half the loop's CPU), and the tests that start
+// processes or read the repository keep a process per file. The synth tests hold no global state:
+// no mocks, no environment or working-directory changes (__tests__/vitest-unit-config.test.ts).
 const IN_PROCESS = ['__tests__/config/**/*.test.ts', '__tests__/constructs/**/*.test.ts', '__tests__/stacks/**/*.test.ts'];
 
 // The projects extend this file's settings (timeouts, setup, pool), not the full suite's file list.

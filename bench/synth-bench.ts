@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
-import { numberValue, parseCommandLine, stringValue } from '../tools/cli';
+import { numberValue, parseCommandLine, stringValue } from '../cli';
 import { BENCHMARKS_PATH, writeBenchmarkSection } from './report';
 
 const ROOT = resolve(__dirname, '..');

@@ -5,7 +5,7 @@
 // (/proc/stat's procs_running, sampled every second). Writes its section of docs/benchmarks.md.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { numberValue, parseCommandLine } from '../tools/cli';
+import { numberValue, parseCommandLine } from '../cli';
 import { BENCHMARKS_PATH, takeBenchLock, writeBenchmarkSection } from './report';
 
 const USAGE = `usage: npm run bench:unit [-- --rounds N] [--hogs N]

@@ -15,7 +15,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildRelease } from '../tools/drill';
-import { numberValue, parseCommandLine, stringValue } from '../tools/cli';
+import { numberValue, parseCommandLine, stringValue } from '../cli';
 import { freeLoopbackPort as freePort } from '../harness/net';
 import { BENCHMARKS_PATH, takeBenchLock, writeBenchmarkSection } from './report';
 

@@ -145,6 +145,57 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
   { address: 'aws_codecommit_approval_rule_template.delivery_pull-request-approvals_A9A64279', defect: 'codecommitApprovalRuleTemplate' },
 ];
 
+/** One attribute of one resource that moto reads back differently from AWS. */
+export interface EmulatorDrift {
+  /** The resource's address in the dev stack. */
+  readonly address: string;
+  /** The attribute, as the plan names it. */
+  readonly attribute: string;
+  readonly defect: MotoDefect;
+}
+
+/** The security group rules that reference another group, in both systems' dev stacks (the CIDR rules are not listed). */
+const GROUP_RULES = {
+  cachet: [
+    'aws_vpc_security_group_ingress_rule.security-groups_database-from-instances_EAA3DCF4',
+    'aws_vpc_security_group_ingress_rule.security-groups_instances-from-load-balancer_6989A044',
+    'aws_vpc_security_group_egress_rule.security-groups_instances-to-database_2ECE6087',
+    'aws_vpc_security_group_egress_rule.security-groups_load-balancer-to-instances_4B7AF021',
+  ],
+  web: [
+    'aws_vpc_security_group_ingress_rule.security-groups_instances-from-load-balancer_6989A044',
+    'aws_vpc_security_group_egress_rule.security-groups_load-balancer-to-instances_4B7AF021',
+  ],
+} as const;
+
+const each = (addresses: readonly string[], attribute: string, defect: MotoDefect): EmulatorDrift[] =>
+  addresses.map((address) => ({ address, attribute, defect }));
+
+/**
+ * What moto reads back differently in each system's dev stack: a plan after an apply may show these
+ * changes and no others (__tests__/helpers/emulator-drift.ts).
+ */
+export const EMULATOR_DRIFT: Readonly<Record<'cachet' | 'web', readonly EmulatorDrift[]>> = {
+  cachet: [
+    ...each(GROUP_RULES.cachet, 'description', 'groupRuleDescription'),
+    ...(['performance_insights_enabled', 'performance_insights_kms_key_id', 'performance_insights_retention_period'] as const).flatMap((attribute) =>
+      each(['aws_rds_cluster_instance.database_writer_36AD03F8', 'aws_rds_cluster_instance.database_reader-1_95006995'], attribute, 'rdsPerformanceInsights'),
+    ),
+    { address: 'aws_rds_cluster.database_cluster_FAF2FB92', attribute: 'scaling_configuration', defect: 'rdsScalingConfigurationInfo' },
+    { address: 'aws_codebuild_project.cachet-image_build_894DC05A', attribute: 'encryption_key', defect: 'codebuildEncryptionKey' },
+    { address: 'aws_s3_bucket_notification.cachet-image_source-events_71621C83', attribute: 'eventbridge', defect: 's3EventBridge' },
+    { address: 'aws_lambda_function.status-page-updates_function_4310F807', attribute: 'dead_letter_config', defect: 'lambdaDeadLetterConfig' },
+    { address: 'aws_lambda_function.status-page-updates_function_4310F807', attribute: 'logging_config', defect: 'lambdaLoggingConfig' },
+  ],
+  web: [
+    ...each(GROUP_RULES.web, 'description', 'groupRuleDescription'),
+    { address: 'aws_autoscaling_group.fleet_group_B839149E', attribute: 'default_instance_warmup', defect: 'asgDefaultInstanceWarmup' },
+    { address: 'aws_autoscaling_group.fleet_group_B839149E', attribute: 'capacity_reservation_specification', defect: 'asgCapacityReservation' },
+    { address: 'aws_autoscaling_policy.fleet_target-tracking_5CA6C698', attribute: 'enabled', defect: 'scalingPolicyEnabled' },
+    { address: 'aws_autoscaling_policy.fleet_target-tracking_5CA6C698', attribute: 'predictive_scaling_configuration', defect: 'scalingPolicyPredictive' },
+  ],
+};
+
 export interface EmulatorPlan {
   /** Resource addresses to pass as `-target`. */
   readonly targets: string[];

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { STATUS_PAGE_FUNCTION_RUNTIME } from '../stacks/cachet/status-page-updates';
-import { parseCommandLine } from '../tools/cli';
+import { parseCommandLine } from '../cli';
 
 /** The Lambda runtime the function is deployed on, and the Node release of it the suite runs it with. */
 export const LAMBDA_NODE = {

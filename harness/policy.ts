@@ -10,7 +10,7 @@ import { glob } from './glob';
 import { environmentNames, loadEnvironments, parseEnvironmentConfig, readEnvironmentFile } from '../config/load';
 import type { EnvironmentConfig } from '../config/schema';
 import { planAllOffline, synthesizeAll, type Json, type OfflineResult } from './offline-terraform';
-import { parseCommandLine } from '../tools/cli';
+import { parseCommandLine } from '../cli';
 
 const ROOT = resolve(__dirname, '..');
 export const CHECKOV = join(ROOT, '.venv', 'bin', 'checkov');

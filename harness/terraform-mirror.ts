@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { parseCommandLine } from '../tools/cli';
+import { parseCommandLine } from '../cli';
 
 const PROJECT_ROOT = resolve(__dirname, '..');
 

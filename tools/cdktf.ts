@@ -5,7 +5,7 @@
 // the harness the tests use (dummy keys, skip_* flags, a throwaway backend).
 import { spawnSync } from 'node:child_process';
 import { ConfigError } from '../config/load';
-import { parseCommandLine } from './cli';
+import { parseCommandLine } from '../cli';
 import { offlinePlanText } from '../harness/offline-terraform';
 import { writeMirrorCliConfig } from '../harness/terraform-mirror';
 

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { environmentNames, loadEnvironments } from '../config/load';
 import { synthesizeAll } from '../harness/offline-terraform';
-import { parseCommandLine, selectedEnvironments, stringValue } from './cli';
+import { parseCommandLine, selectedEnvironments, stringValue } from '../cli';
 import { estimateStack, PRICES_PATH, readPriceTable, total, type CostLine, type PriceTable } from './cost/estimate';
 import { refreshPrices } from './cost/refresh';
 import { projectPath } from '../project';

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, loadEnvironments, selectEnvironments } from '../config/load';
-import { parseCommandLine, stringValue } from './cli';
+import { parseCommandLine, stringValue } from '../cli';
 import { synthesizeAll, type Json } from '../harness/offline-terraform';
 
 const ROOT = resolve(__dirname, '..');

@@ -12,7 +12,7 @@ import { environmentNames, loadEnvironments } from '../config/load';
 import type { Json } from '../harness/offline-terraform';
 import { projectPath } from '../project';
 import { plannedStacks } from '../stacks';
-import { parseCommandLine, stringValue } from './cli';
+import { parseCommandLine, stringValue } from '../cli';
 
 const USAGE = `usage: npm run diff -- [<stack>...] [--base <git ref>]
 

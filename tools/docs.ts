@@ -7,7 +7,7 @@ import { AWS_REGIONS } from '../config/aws-regions';
 import { instanceTypeListSource, regionOfferings } from '../config/instance-types';
 import { environmentFileSchema } from '../config/schema';
 import { projectPath } from '../project';
-import { parseCommandLine } from './cli';
+import { parseCommandLine } from '../cli';
 
 export const JSON_SCHEMA_PATH = projectPath('docs', 'environment.schema.json');
 export const REFERENCE_PATH = projectPath('docs', 'configuration.md');

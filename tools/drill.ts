@@ -24,7 +24,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { environmentNames, loadEnvironments } from '../config/load';
 import { releaseTimings } from '../stacks/web/release-timings';
-import { numberValue, parseCommandLine, stringValue } from './cli';
+import { numberValue, parseCommandLine, stringValue } from '../cli';
 import { freeLoopbackPort as freePort } from '../harness/net';
 import { takeBenchLock, writeBenchmarkSection } from '../bench/report';
 

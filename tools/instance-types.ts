@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { INSTANCE_TYPES_DIR, INSTANCE_TYPES_FILE } from '../config/instance-types';
 import { projectPath } from '../project';
-import { parseCommandLine } from './cli';
+import { parseCommandLine } from '../cli';
 
 const USAGE = `usage: npx tsx tools/instance-types.ts [--write]
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { environmentNames, loadEnvironments } from '../config/load';
 import { synthesizeAll } from '../harness/offline-terraform';
-import { parseCommandLine, selectedEnvironments } from './cli';
+import { parseCommandLine, selectedEnvironments } from '../cli';
 import {
   QUOTA_KEYS,
   quotaFindings,

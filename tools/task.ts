@@ -4,7 +4,7 @@
 // turn; the first that fails ends the task with its exit status. (npm puts node_modules/.bin on PATH.)
 import { spawnSync } from 'node:child_process';
 import { projectPath } from '../project';
-import { parseCommandLine } from './cli';
+import { parseCommandLine } from '../cli';
 
 interface Task {
   readonly usage: string;

@@ -8,7 +8,7 @@ import { DescribeDBEngineVersionsCommand, RDSClient } from '@aws-sdk/client-rds'
 import { ElasticBeanstalkClient, ListAvailableSolutionStacksCommand } from '@aws-sdk/client-elastic-beanstalk';
 import { environmentNames, loadEnvironments } from '../config/load';
 import type { EnvironmentConfig } from '../config/schema';
-import { parseCommandLine, selectedEnvironments } from './cli';
+import { parseCommandLine, selectedEnvironments } from '../cli';
 
 const USAGE = `usage: npm run versions [-- --env NAMES]
 

@@ -32,6 +32,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentConfig } from '../../config/schema';
 import {
   applyDevStack,
+  EMULATOR_DRIFT,
   EMULATOR_COMMAND_TIMEOUT_MS,
   emulatorClientConfig,
   MAX_REQUESTS,
@@ -40,7 +41,7 @@ import {
   type EmulatorPlan,
 } from '../../harness/emulator';
 import { TLS_POLICY } from '../../constructs/platform';
-import { EMULATOR_DRIFT, expectNoChangesButDrift } from '../helpers/emulator-drift';
+import { expectNoChangesButDrift } from '../helpers/emulator-drift';
 import { expectedSubnets, type Json } from '../helpers/synth';
 
 let applied: AppliedStack;

@@ -27,8 +27,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseTimings } from '../../stacks/web/release-timings';
 import type { EnvironmentConfig } from '../../config/schema';
 import { runCodeBuild } from '../../harness/codebuild/runner';
-import { applyDevStack, EMULATOR_COMMAND_TIMEOUT_MS, emulatorClientConfig, MAX_REQUESTS, VENV_BIN, type AppliedStack } from '../../harness/emulator';
-import { EMULATOR_DRIFT, expectNoChangesButDrift } from '../helpers/emulator-drift';
+import {
+  applyDevStack,
+  EMULATOR_COMMAND_TIMEOUT_MS,
+  EMULATOR_DRIFT,
+  emulatorClientConfig,
+  MAX_REQUESTS,
+  VENV_BIN,
+  type AppliedStack,
+} from '../../harness/emulator';
+import { expectNoChangesButDrift } from '../helpers/emulator-drift';
 import { bootInstance, type BootedInstance } from '../../harness/instance-boot';
 import type { Json } from '../../harness/offline-terraform';
 import { commitWorkingTree, head } from '../helpers/repository';

@@ -12,6 +12,7 @@ import { Testing } from 'cdktf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   EMULATOR_ACCOUNT_ID,
+  EMULATOR_DRIFT,
   EMULATOR_GAPS,
   emulatorCliEnv,
   MOTO_DEFECTS,
@@ -23,7 +24,7 @@ import {
 import { MYSQL_MULTI_USER_ROTATION } from '../../constructs/database-application-user';
 import { CachetStack } from '../../stacks/cachet/cachet-stack';
 import { WebStack } from '../../stacks/web/web-stack';
-import { EMULATOR_DRIFT, expectNoChangesButDrift } from '../helpers/emulator-drift';
+import { expectNoChangesButDrift } from '../helpers/emulator-drift';
 import { config, type Json } from '../helpers/synth';
 
 const REGION = 'eu-west-1';

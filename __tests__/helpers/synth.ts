@@ -191,7 +191,7 @@ const shipped = new Map<string, readonly (readonly [id: string, text: string])[]
 export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Every stack of a shipped environment as its id and JSON text, synthesized once per process: the
+ * Every stack of a shipped environment as its id and JSON text, synthesized once per worker: the
  * synth tests share one (vitest.unit.config.ts), so the files that check every stack of every
  * environment do not each synthesize them again. Text, so no caller can change another's copy.
  * It yields to the event loop between stacks: vitest's worker fails the run ("Timeout calling

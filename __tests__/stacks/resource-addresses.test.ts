@@ -9,7 +9,8 @@ import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { projectPath } from '../../project';
 import { buildStacks } from '../../stacks';
-import { config, shippedStacks, WITH_JENKINS, type Json } from '../helpers/synth';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { config, emptyStack, shippedStacks, WITH_JENKINS, type Json } from '../helpers/synth';
 import { environmentNames } from '../../config/load';
 
 /** The shipped example environments: the recorded list's. */
@@ -31,19 +32,28 @@ function addresses(json: Json): string[] {
   return found.sort();
 }
 
-async function currentAddresses(): Promise<Record<string, string[]>> {
-  const out: Record<string, string[]> = {};
+/** The addresses `moved` blocks carry state from (cdktf's `moveFromId`; docs/operations.md, "Renaming a construct id"). */
+const movedFrom = (json: Json): string[] => (json.moved ?? []).map((m: Json) => m.from);
+
+/** The recorded addresses a stack no longer declares and no `moved` block carries to another. */
+function goneAddresses(recorded: readonly string[], current: readonly string[], moved: readonly string[]): string[] {
+  return recorded.filter((a) => !current.includes(a) && !moved.includes(a));
+}
+
+async function synthesizedStacks(): Promise<Record<string, Json>> {
+  const out: Record<string, Json> = {};
   const present = environmentNames();
   for (const env of RECORDED_ENVIRONMENTS.filter((e) => present.includes(e))) {
-    for (const [id, text] of await shippedStacks(env)) out[id] = addresses(JSON.parse(text));
+    for (const [id, text] of await shippedStacks(env)) out[id] = JSON.parse(text);
   }
   for (const stack of buildStacks(Testing.app(), [config('dev', WITH_JENKINS)]).filter((s) => s.node.id.startsWith('web-'))) {
-    out[`${stack.node.id}+jenkins`] = addresses(JSON.parse(Testing.synth(stack)));
+    out[`${stack.node.id}+jenkins`] = JSON.parse(Testing.synth(stack));
   }
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-const current = await currentAddresses();
+const stacks = await synthesizedStacks();
+const current = Object.fromEntries(Object.entries(stacks).map(([id, json]) => [id, addresses(json)]));
 
 describe('resource addresses', () => {
   if (process.env.UPDATE_ADDRESSES === '1') writeFileSync(FIXTURE, `${JSON.stringify(current, null, 2)}\n`);
@@ -54,8 +64,18 @@ describe('resource addresses', () => {
   });
 
   it.each(Object.keys(recorded))('%s: no recorded address is gone (a rename or a move replaces the resource)', (stack) => {
-    const gone = recorded[stack].filter((a) => !current[stack]?.includes(a));
-    expect(gone, `these addresses no longer exist; keep the construct ids or add a moved block`).toEqual([]);
+    const gone = goneAddresses(recorded[stack], current[stack] ?? [], movedFrom(stacks[stack] ?? {}));
+    expect(gone, `these addresses no longer exist; keep the construct ids or move them (docs/operations.md, "Renaming a construct id")`).toEqual([]);
+  });
+
+  it('takes an address a moved block carries to the renamed resource as kept', () => {
+    // GIVEN a bucket renamed from `old` to `new`, with cdktf's moveFromId on the new one
+    const stack = emptyStack();
+    new S3Bucket(stack, 'new', { bucketPrefix: 'x' }).moveFromId('aws_s3_bucket.old');
+    const json = JSON.parse(Testing.synth(stack));
+    // THEN the old address is carried, not gone; without the moved block it would be
+    expect(goneAddresses(['aws_s3_bucket.old'], addresses(json), movedFrom(json))).toEqual([]);
+    expect(goneAddresses(['aws_s3_bucket.old'], addresses(json), [])).toEqual(['aws_s3_bucket.old']);
   });
 
   it.each(Object.keys(recorded))('%s: every address is recorded (add new ones with UPDATE_ADDRESSES=1)', (stack) => {

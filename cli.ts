@@ -2,7 +2,7 @@
 // `--help` (or `-h`) prints the usage and exits 0 before anything runs; an unknown, repeated or
 // malformed argument prints the problem and the usage and exits 2, also before anything runs.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError, selectEnvironments } from '../config/load';
+import { ConfigError, selectEnvironments } from './config/load';
 
 export type CliConfig = Omit<ParseArgsConfig, 'args' | 'strict'>;
 
