@@ -114,11 +114,16 @@ export function stackGraph(stack: string, json: Json): Graph {
     if (!nodes.some((n) => n.id === id)) nodes.push({ id, label: id === 'internet' ? 'internet' : cidr, kind: id === 'internet' ? 'internet' : 'cidr' });
     return id;
   };
-  for (const [, rule] of entries(json, 'aws_vpc_security_group_ingress_rule')) {
-    const to = members.get(address(rule.security_group_id) ?? '') ?? [];
-    const from = rule.referenced_security_group_id
-      ? (members.get(address(rule.referenced_security_group_id) ?? '') ?? [])
-      : [sourceNode(rule.cidr_ipv4 ?? rule.cidr_ipv6)];
+  // Fail closed: a rule on a group the diagram draws nothing for would vanish from the picture.
+  const drawn = (sg: unknown, rule: string) => {
+    const group = address(sg) ?? String(sg);
+    const found = members.get(group);
+    if (!found) throw new Error(`${stack}: ${rule} names ${group}, which no component the diagram knows uses; teach tools/diagram.ts its resource type`);
+    return found;
+  };
+  for (const [ruleAddress, rule] of entries(json, 'aws_vpc_security_group_ingress_rule')) {
+    const to = drawn(rule.security_group_id, ruleAddress);
+    const from = rule.referenced_security_group_id ? drawn(rule.referenced_security_group_id, ruleAddress) : [sourceNode(rule.cidr_ipv4 ?? rule.cidr_ipv6)];
     const portText = rule.from_port === rule.to_port ? `${rule.from_port}` : `${rule.from_port}-${rule.to_port}`;
     for (const f of from)
       for (const t of to) {

@@ -147,3 +147,20 @@ describe('the README', () => {
     expect(readme).toContain(`<!-- diagram: ${stack} -->\n\`\`\`mermaid\n${file}\`\`\``);
   });
 });
+
+describe('stackGraph on a component it does not know', () => {
+  it('refuses a rule on a group no drawn component uses, naming the rule and the fix (fails closed)', () => {
+    // GIVEN a cache the diagram has no drawing for, reachable on 6379 through its own group
+    const json = {
+      resource: {
+        aws_security_group: { cache: {} },
+        aws_elasticache_cluster: { cache: { security_group_ids: ['${aws_security_group.cache.id}'] } },
+        aws_vpc_security_group_ingress_rule: {
+          'cache-in': { security_group_id: '${aws_security_group.cache.id}', cidr_ipv4: '10.0.0.0/16', from_port: 6379, to_port: 6379, ip_protocol: 'tcp' },
+        },
+      },
+    };
+    // THEN drawing it stops, rather than leaving the rule out of the picture
+    expect(() => stackGraph('x', json)).toThrow(/aws_vpc_security_group_ingress_rule\.cache-in names aws_security_group\.cache, .*teach tools\/diagram\.ts/);
+  });
+});
