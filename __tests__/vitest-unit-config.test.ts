@@ -1,9 +1,9 @@
 // The synth tests share one process (vitest.unit.config.ts, `isolate: false`): a file that mocks a
 // module, stubs the environment or a global, fakes the clock or changes the working directory would
 // change what every file after it sees. None does, and a new one fails here.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { listFiles } from '../constructs/zip';
 import { projectPath } from '../project';
 import unitConfig from '../vitest.unit.config';
 
@@ -13,13 +13,11 @@ const GLOBAL_STATE =
 /** Files that change the environment for one test and put it back in a `finally` block. */
 const RESTORED = new Set(['__tests__/stacks/web/webapp-release.test.ts']);
 
-function testFiles(dir: string): string[] {
-  return readdirSync(projectPath(dir)).flatMap((entry) => {
-    const path = join(dir, entry);
-    if (statSync(projectPath(path)).isDirectory()) return testFiles(path);
-    return entry.endsWith('.test.ts') ? [path] : [];
-  });
-}
+/** The test files below a project folder, as project-relative paths. */
+const testFiles = (dir: string) =>
+  listFiles(projectPath(dir))
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => `${dir}/${f}`);
 
 const shared = unitConfig.test!.projects!.map((p) => (typeof p === 'object' && 'test' in p ? p.test : undefined)).find((t) => t?.isolate === false)!;
 

@@ -201,8 +201,7 @@ DOCKER_ENTRY_FILES = ("docker-compose.yml", "Dockerfile", "Dockerrun.aws.json")
 
 
 class BeanstalkError(ServiceException):
-    def __init__(self, code, message):
-        super().__init__(code, message)
+    """An error with AWS's code and message: BeanstalkError("InvalidParameterValue", "...")."""
 
 
 def invalid(message):
