@@ -16,7 +16,7 @@ const USAGE = `usage: npx tsx tools/instance-types.ts [--write]
 Regenerates config/instance-types/ (the EC2 instance types and each region's offerings) from the
 data of the moto pinned in requirements-dev.txt (.venv, made by tools/setup-python.sh).
 Without --write: exit 1 when the committed list differs from it.
-  --write      write the list
+  --write      write the list, dated today; a list already holding the same data is left as it is
   -h, --help   this text, and nothing else`;
 
 /** moto's EC2 data in the project's .venv, and its version. */
@@ -68,14 +68,28 @@ export function staleInstanceTypeFiles(dir = INSTANCE_TYPES_DIR): string[] {
   return [...differing, ...present.filter((f) => !(f in wanted))].sort();
 }
 
+/**
+ * Writes the list dated `today`, unless the committed one already holds the same data: the date is
+ * the data's, so a rewrite on another day changes nothing. Returns the files written.
+ */
+export function writeInstanceTypeList(today: string, dir = INSTANCE_TYPES_DIR): string[] {
+  if (staleInstanceTypeFiles(dir).length === 0) return [];
+  const files = generateInstanceTypeList(today);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return Object.keys(files);
+}
+
 function main(): void {
   const parsed = parseCommandLine(USAGE, { options: { write: { type: 'boolean' } }, allowPositionals: false });
   if (parsed.values.write) {
-    const files = generateInstanceTypeList(new Date().toISOString().slice(0, 10));
-    rmSync(INSTANCE_TYPES_DIR, { recursive: true, force: true });
-    mkdirSync(INSTANCE_TYPES_DIR, { recursive: true });
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(INSTANCE_TYPES_DIR, name), text);
-    console.log(`wrote ${Object.keys(files).length} files to ${INSTANCE_TYPES_DIR}`);
+    const written = writeInstanceTypeList(new Date().toISOString().slice(0, 10));
+    console.log(
+      written.length
+        ? `wrote ${written.length} files to ${INSTANCE_TYPES_DIR}`
+        : `${INSTANCE_TYPES_DIR} already holds the pinned moto's data (generated ${committedDate(INSTANCE_TYPES_DIR)})`,
+    );
     return;
   }
   const stale = staleInstanceTypeFiles();

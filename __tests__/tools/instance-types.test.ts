@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AWS_REGIONS } from '../../config/aws-regions';
 import { INSTANCE_TYPES_DIR, instanceTypes, regionOfferings } from '../../config/instance-types';
-import { staleInstanceTypeFiles } from '../../tools/instance-types';
+import { staleInstanceTypeFiles, writeInstanceTypeList } from '../../tools/instance-types';
 
 /** A copy of the committed list to change. */
 function listCopy(): string {
@@ -26,6 +26,27 @@ describe('the dated instance type list (config/instance-types/)', () => {
     writeFileSync(join(dir, 'mx-central-1.txt'), '# by hand\nt3.small\n');
     // WHEN / THEN both are named
     expect(staleInstanceTypeFiles(dir)).toEqual(['eu-west-1.txt', 'mx-central-1.txt']);
+  });
+
+  it("keeps its date when written again on another day with the same data (the date is the data's)", () => {
+    // GIVEN a current copy, written on another day
+    const dir = listCopy();
+    const before = readFileSync(join(dir, 'eu-west-1.txt'), 'utf8');
+    // WHEN written again THEN nothing changes
+    expect(writeInstanceTypeList('2099-01-01', dir)).toEqual([]);
+    expect(readFileSync(join(dir, 'eu-west-1.txt'), 'utf8')).toBe(before);
+  });
+
+  it('is rewritten, with the day it was written, when its data is stale', () => {
+    // GIVEN a copy with a type dropped from eu-west-1
+    const dir = listCopy();
+    const path = join(dir, 'eu-west-1.txt');
+    writeFileSync(path, readFileSync(path, 'utf8').replace(/^t3\.small\n/m, ''));
+    // WHEN written THEN every file is regenerated and dated that day
+    expect(writeInstanceTypeList('2099-01-01', dir)).toContain('eu-west-1.txt');
+    expect(readFileSync(path, 'utf8')).toMatch(/generated 2099-01-01 /);
+    expect(readFileSync(path, 'utf8')).toMatch(/^t3\.small$/m);
+    expect(staleInstanceTypeFiles(dir)).toEqual([]);
   });
 
   it('offers the types the shipped environments use in the regions they use', () => {
