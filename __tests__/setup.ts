@@ -26,6 +26,29 @@ expect.extend({
     jest(toHaveProviderWithProperties(received, type, props)),
 });
 
+// vitest's worker waits 60 s for the main process to acknowledge each test update, on a timer of the
+// worker's own event loop: a test that holds that loop for a minute (a synchronous child process, a
+// long computation) ends the run with "Timeout calling onTaskUpdate", naming nothing. This watch
+// names the test instead, from the first blocked stretch of BLOCK_WARNING_MS, so the cause can be
+// fixed before a busy machine stretches it to a minute (docs/testing.md, "No worker may block").
+const BLOCK_WARNING_MS = 10_000;
+const watched = globalThis as { eventLoopWatch?: NodeJS.Timeout };
+if (watched.eventLoopWatch === undefined) {
+  let last = performance.now();
+  watched.eventLoopWatch = setInterval(() => {
+    const now = performance.now();
+    const blocked = now - last - 1_000;
+    last = now;
+    if (blocked >= BLOCK_WARNING_MS) {
+      const test = expect.getState().currentTestName ?? '(between tests: a hook or the file itself)';
+      console.warn(
+        `[event loop] held for ${(blocked / 1000).toFixed(0)} s, in ${(expect.getState().testPath ?? '?').replace(`${process.cwd()}/`, '')} > ${test}`,
+      );
+    }
+  }, 1_000);
+  watched.eventLoopWatch.unref();
+}
+
 interface CdktfMatchers<R = unknown> {
   toHaveResource(type: Constructor): R;
   toHaveResourceWithProperties(type: Constructor, properties: Record<string, unknown>): R;
