@@ -1,7 +1,7 @@
 // Registers cdktf's assertion matchers with vitest (cdktf ships an adapter for jest only).
 // Properties are matched by partial deep equality: arrays and objects may hold more than asserted.
 import { testingMatchers } from 'cdktf';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 
 type Constructor = testingMatchers.TerraformConstructor;
 
@@ -48,6 +48,15 @@ if (watched.eventLoopWatch === undefined) {
   }, 1_000);
   watched.eventLoopWatch.unref();
 }
+
+// vitest runs a file's tests one after another on microtasks alone: synchronous tests never let the
+// event loop turn between them, so their blocking adds up (a file of forty one-second spawnSync tests
+// held it for 59 s). A full turn after each test (timers, then I/O: the main process's answers)
+// bounds a stretch to one test.
+afterEach(async () => {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  await new Promise((resolve) => setImmediate(resolve));
+});
 
 interface CdktfMatchers<R = unknown> {
   toHaveResource(type: Constructor): R;

@@ -1,12 +1,13 @@
 // Every `npm run` script is a strict command line: `--help` prints its usage and exits 0 before
 // doing anything; an unknown or repeated argument exits 2 with the problem and the usage, also
 // before doing anything.
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runProcess } from '../helpers/process';
 
 const ROOT = resolve(__dirname, '../..');
 const scripts: Record<string, string> = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts;
@@ -25,12 +26,11 @@ function command(name: string): string[] {
   return runner === 'tsx' ? ['--import', 'tsx', ...rest] : rest;
 }
 
-function run(name: string, args: string[], outdir = join(mkdtempSync(join(tmpdir(), 'cli-')), 'out')) {
+async function run(name: string, args: string[], outdir = join(mkdtempSync(join(tmpdir(), 'cli-')), 'out')) {
   const { DEPLOY_ENV: _ignored, ...env } = process.env;
-  const result = spawnSync(process.execPath, [...command(name), ...args], {
+  const result = await runProcess(process.execPath, [...command(name), ...args], {
     cwd: ROOT,
     env: { ...env, CDKTF_OUTDIR: outdir },
-    encoding: 'utf8',
     timeout: 120_000,
   });
   return { ...result, wrote: existsSync(outdir) ? readdirSync(outdir) : [] };
@@ -69,17 +69,17 @@ describe('npm run scripts', () => {
     );
   });
 
-  it.each(ours)('npm run %s -- --help prints its usage, exits 0 and does nothing', (name) => {
+  it.each(ours)('npm run %s -- --help prints its usage, exits 0 and does nothing', async (name) => {
     const outdir = join(mkdtempSync(join(tmpdir(), 'cli-')), 'out');
-    const result = run(name, name === 'diagram' ? ['--help', '--out', outdir] : ['--help'], outdir);
+    const result = await run(name, name === 'diagram' ? ['--help', '--out', outdir] : ['--help'], outdir);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^usage: npm run /);
     expect(result.wrote).toEqual([]);
   });
 
-  it.each(ours)('npm run %s -- --no-such-option exits 2 with the problem and the usage', (name) => {
-    const result = run(name, ['--no-such-option']);
+  it.each(ours)('npm run %s -- --no-such-option exits 2 with the problem and the usage', async (name) => {
+    const result = await run(name, ['--no-such-option']);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/--no-such-option/);
     expect(result.stderr).toMatch(/usage: npm run /);
@@ -97,8 +97,8 @@ describe('npm run scripts', () => {
     ['drill', ['--rate', 'fast'], /--rate "fast" is not a number/],
     ['drill', ['--env', 'qa'], /--env: unknown environment "qa"/],
     ['bench', ['--runs', '0'], /--runs "0" is not a number of at least 1/],
-  ])('npm run %s -- %j is refused before anything runs', (name, args, message) => {
-    const result = run(name, args);
+  ])('npm run %s -- %j is refused before anything runs', async (name, args, message) => {
+    const result = await run(name, args);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.wrote).toEqual([]);
@@ -126,8 +126,8 @@ describe('npm run plan -- <stack> --offline', () => {
     expect(result.stdout).toMatch(new RegExp(`Plan: ${resources.length} to add, 0 to change, 0 to destroy\\.`));
   }, 300_000);
 
-  it('names the stacks that exist when given one that does not', () => {
-    const result = run('plan', ['cachet-qa', '--offline']);
+  it('names the stacks that exist when given one that does not', async () => {
+    const result = await run('plan', ['cachet-qa', '--offline']);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/unknown stack "cachet-qa"; stacks are <system>-<environment>, e.g. cachet-dev, web-dev/);
   });
