@@ -168,6 +168,12 @@ export interface CodeBuildRunOptions {
   /** @default 'HEAD' */
   readonly revision?: string;
   /**
+   * Whether the source is the project's own CodeCommit (or GitHub) source with git_clone_depth 0,
+   * which CodeBuild gives as a full clone checked out at the revision (detached, .git included),
+   * rather than CodePipeline's CODE_ZIP artifact. @default false
+   */
+  readonly gitClone?: boolean;
+  /**
    * Whether the source revision is known, as CodePipeline passes it for a CodeCommit source. AWS
    * leaves CODEBUILD_RESOLVED_SOURCE_VERSION unset when CodePipeline cannot resolve one (an S3
    * source without versioning) and for an S3 source. @default true
@@ -212,10 +218,18 @@ function git(repository: string, args: string[]): string {
   return result.stdout;
 }
 
-/** A clean copy of the committed tree at `revision` (no .git, nothing uncommitted): CodePipeline's CODE_ZIP. */
-function checkout(repository: string, revision: string): { dir: string; commit: string } {
+/**
+ * A clean copy of the committed tree at `revision` (no .git, nothing uncommitted): CodePipeline's
+ * CODE_ZIP; with `gitClone`, a full clone checked out there, as a CodeBuild source with depth 0.
+ */
+function checkout(repository: string, revision: string, gitClone: boolean): { dir: string; commit: string } {
   const commit = git(repository, ['rev-parse', '--verify', `${revision}^{commit}`]).trim();
   const dir = mkdtempSync(join(tmpdir(), 'codebuild-src-'));
+  if (gitClone) {
+    git(repository, ['clone', '--quiet', '--no-checkout', '.', dir]);
+    git(dir, ['checkout', '--quiet', '--detach', commit]);
+    return { dir, commit };
+  }
   const archive = spawnSync('bash', ['-c', 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', 'checkout', repository, commit, dir], {
     encoding: 'utf8',
   });
@@ -305,7 +319,7 @@ export async function runCodeBuild(options: CodeBuildRunOptions): Promise<CodeBu
     if (!VARIABLE_NAME.test(name) || name.startsWith('CODEBUILD_'))
       throw new BuildspecError(`variable ${name}: use a variable name that does not start with CODEBUILD_`);
   }
-  const { dir: srcDir, commit } = checkout(options.repository, options.revision ?? 'HEAD');
+  const { dir: srcDir, commit } = checkout(options.repository, options.revision ?? 'HEAD', options.gitClone ?? false);
   const specPath = join(srcDir, options.buildspec);
   if (!existsSync(specPath))
     throw new BuildspecError(`${options.buildspec} is not in the committed tree of ${options.repository} at ${commit.slice(0, 12)}; commit it first`);

@@ -147,6 +147,22 @@ describe('commands as CodeBuild runs them (each its own script; the directory an
     expect((await runCodeBuild({ buildspec: 'buildspec.yml', repository, artifactsDir: out() })).status).toBe('SUCCEEDED');
   });
 
+  it('gives a git-clone source as a full clone at the revision, the other commits in reach', async () => {
+    // GIVEN a repository with a second commit
+    const repository = repositoryWith({
+      'buildspec.yml':
+        'version: 0.2\nphases:\n  build:\n    commands:\n      - test "$(git rev-parse HEAD)" = "$CODEBUILD_RESOLVED_SOURCE_VERSION"\n      - git cat-file -e "$FIRST^{commit}"\n',
+    });
+    const first = head(repository);
+    execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.invalid', 'commit', '--quiet', '--allow-empty', '-m', 'second'], {
+      cwd: repository,
+    });
+    // THEN the clone is at the second, and holds the first; a CODE_ZIP source has no git at all
+    const options = { buildspec: 'buildspec.yml', repository, artifactsDir: out(), variables: { FIRST: first } };
+    expect((await runCodeBuild({ ...options, gitClone: true })).status).toBe('SUCCEEDED');
+    expect((await runCodeBuild(options)).status).toBe('FAILED');
+  });
+
   it('lets project variables override the buildspec variables', async () => {
     const spec =
       'version: 0.2\nenv:\n  variables:\n    STAGE: spec\n    KEEP: kept\nphases:\n  build:\n    commands:\n      - test "$STAGE/$KEEP" = project/kept\n';
