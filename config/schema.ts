@@ -245,6 +245,12 @@ const deliverySchema = z
       .max(420)
       .default(60)
       .describe('How long the Deploy action waits for the instance refresh before rolling it back.'),
+    enablePullRequestReports: z
+      .boolean()
+      .optional()
+      .describe(
+        'A report on every CodeCommit pull request into `branch`, posted on it: what it changes in each stack and the monthly estimate before and after (buildspecs/pull-request-report.yml). CodeCommit sources only. @default - true with a CodeCommit source',
+      ),
     enableJenkins: z.boolean().default(false).describe('A Jenkins server, as the design allows instead of CodeBuild (settings in `jenkins`).'),
     jenkins: z
       .object({
@@ -655,6 +661,13 @@ function checkWebapp(c: EnvironmentConfig, ctx: Ctx): void {
     );
   }
   checkJenkins(w.delivery, ctx);
+  if (w.delivery.enablePullRequestReports && w.delivery.source.provider !== 'codecommit') {
+    issue(
+      ctx,
+      ['webapp', 'delivery', 'enablePullRequestReports'],
+      'is true, but the source is GitHub: the reports are built for CodeCommit pull requests only; remove the setting (npm run diff gives the same report locally)',
+    );
+  }
 }
 
 /** Jenkins listens on the internet: only for webhooks and the office, never for everyone. */

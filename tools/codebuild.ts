@@ -14,6 +14,8 @@ in order, artifacts collected.
 options:
   --repository DIR      git repository whose committed tree is the source (default: this one)
   --revision REV        commit, branch or tag to build (default: HEAD)
+  --git-clone           give the source as a full clone checked out at REV (a CodeCommit source
+                        with git_clone_depth 0), not as CodePipeline's CODE_ZIP
   --secondary ID=DIR    a secondary source, at CODEBUILD_SRC_DIR_<ID> (repeatable)
   --env NAME=VALUE      a project variable; overrides the buildspec's env.variables (repeatable)
   --image IMAGE         CodeBuild image whose runtimes runtime-versions must name
@@ -41,6 +43,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       options: {
         repository: { type: 'string' },
         revision: { type: 'string' },
+        'git-clone': { type: 'boolean' },
         secondary: { type: 'string', multiple: true },
         env: { type: 'string', multiple: true },
         image: { type: 'string' },
@@ -67,6 +70,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       buildspec: positionals[0],
       repository: resolve(values.repository ?? '.'),
       revision: values.revision,
+      gitClone: values['git-clone'],
       secondarySources: pairs(values.secondary, '--secondary'),
       variables: pairs(values.env, '--env'),
       image: values.image,

@@ -534,6 +534,10 @@ describe('bad delivery configuration is refused with the field and the fix', () 
     [{ enableJenkins: true, jenkins: { ...JENKINS_SETTINGS, webhookCidrs: [] } }, /webapp\.delivery\.jenkins\.webhookCidrs: needs at least one block/],
     [{ source: { provider: 'github', fullRepositoryId: 'webapp' } }, /webapp\.delivery\.source\.fullRepositoryId: must be owner\/repository/],
     [{ pullRequestApprovals: 0 }, /webapp\.delivery\.pullRequestApprovals/],
+    [
+      { source: { provider: 'github', fullRepositoryId: 'example/webapp' }, enablePullRequestReports: true },
+      /webapp\.delivery\.enablePullRequestReports: is true, but the source is GitHub: the reports are built for CodeCommit pull requests only; remove the setting/,
+    ],
   ] as const)('refuses %j', (delivery, error) => {
     expect(() => parseEnvironmentConfig(configInput('dev', { webapp: { delivery } as never }), 'dev')).toThrow(error);
   });

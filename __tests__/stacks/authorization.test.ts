@@ -180,6 +180,62 @@ const ALLOWED: readonly Row[] = [
       context: TLS,
     }),
   },
+  // The pull request reports (buildspecs/pull-request-report.yml), where the source is CodeCommit.
+  ...withPullRequestReports([
+    assume('web', 'codebuild.amazonaws.com', 'delivery_pull-request-reports_role'),
+    assume('web', 'events.amazonaws.com', 'delivery_pull-request-reports_events-role'),
+    {
+      system: 'web',
+      who: 'a pull request starts its report (EventBridge with its role)',
+      request: (e) => ({
+        principal: e.role('web', 'delivery_pull-request-reports_events-role'),
+        action: 'codebuild:StartBuild',
+        resource: e.arn('web', 'aws_codebuild_project', 'delivery_pull-request-reports_project'),
+        context: TLS,
+      }),
+    },
+    {
+      system: 'web',
+      who: 'the report build clones the repository',
+      request: (e) => ({
+        principal: e.role('web', 'delivery_pull-request-reports_role'),
+        action: 'codecommit:GitPull',
+        resource: e.arn('web', 'aws_codecommit_repository', 'delivery_repository'),
+        context: TLS,
+      }),
+    },
+    {
+      system: 'web',
+      who: 'the report build: CodeCommit decrypts the repository',
+      request: (e) => ({
+        principal: e.role('web', 'delivery_pull-request-reports_role'),
+        action: 'kms:Decrypt',
+        resource: e.key('web'),
+        context: e.via('codecommit'),
+      }),
+    },
+    {
+      system: 'web',
+      who: 'the report build writes its log',
+      request: (e) => ({
+        principal: e.role('web', 'delivery_pull-request-reports_role'),
+        action: 'logs:PutLogEvents',
+        resource: `${e.arn('web', 'aws_cloudwatch_log_group', 'delivery_pull-request-reports_logs')}:log-stream:abc`,
+        context: TLS,
+      }),
+    },
+    {
+      system: 'web',
+      who: 'the report build posts the report on the pull request',
+      script: 'buildspecs/post-pull-request-report.sh',
+      request: (e) => ({
+        principal: e.role('web', 'delivery_pull-request-reports_role'),
+        action: 'codecommit:PostCommentForPullRequest',
+        resource: e.arn('web', 'aws_codecommit_repository', 'delivery_repository'),
+        context: TLS,
+      }),
+    },
+  ]),
   {
     system: 'web',
     who: 'release.sh publishes the release',
@@ -867,6 +923,11 @@ function hasStatusPage(e: Env): boolean {
   return e.has('cachet', 'aws_lambda_function', 'status-page-updates_function');
 }
 
+/** The pull request reports are made for a CodeCommit source unless the environment turns them off. */
+function withPullRequestReports(rows: readonly Row[]): Row[] {
+  return rows.map((r) => ({ ...r, when: (e: Env) => e.has('web', 'aws_codebuild_project', 'delivery_pull-request-reports_project') }));
+}
+
 function withStatusPage(rows: readonly Row[]): Row[] {
   return rows.map((r) => ({ ...r, when: hasStatusPage }));
 }
@@ -914,6 +975,12 @@ function scriptCalls(e: Env): Record<string, AwsCall[]> {
     'app/buildspec.yml': cliCalls(read('app/buildspec.yml')),
     'app/deployspec.yml': cliCalls(read('app/deployspec.yml')),
     'app/build.sh': cliCalls(read('app/build.sh')),
+    ...(e.has('web', 'aws_codebuild_project', 'delivery_pull-request-reports_project')
+      ? {
+          'buildspecs/pull-request-report.yml': cliCalls(read('buildspecs/pull-request-report.yml')),
+          'buildspecs/post-pull-request-report.sh': cliCalls(read('buildspecs/post-pull-request-report.sh')),
+        }
+      : {}),
     'assets/cachet-image/buildspec.yml': cliCalls(read('assets/cachet-image/buildspec.yml')),
     'assets/cachet/.platform/hooks/prebuild/05-cachet-imds.sh': cliCalls(read('assets/cachet/.platform/hooks/prebuild/05-cachet-imds.sh')),
     'assets/cachet/.platform/hooks/prebuild/10-cachet-db-secret.sh': cliCalls(read('assets/cachet/.platform/hooks/prebuild/10-cachet-db-secret.sh')),

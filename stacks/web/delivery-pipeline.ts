@@ -20,6 +20,7 @@ import { AL2023_AMI_PARAMETER, DEFAULT_BUILD_IMAGE } from '../../constructs/plat
 import { GIT_BRANCH } from '../../constructs/validation';
 import type { FailureEvent } from '../../constructs/monitoring';
 import { InlinePolicy, type IGrantable } from '../../constructs/grants';
+import { PullRequestReports } from './pull-request-reports';
 
 /** Where the pipeline takes its source from. */
 export type DeliverySource =
@@ -74,6 +75,11 @@ export interface DeliveryPipelineProps {
    * @default false
    */
   readonly forceDestroyBuckets?: boolean;
+  /**
+   * A report on every pull request into the branch (PullRequestReports). CodeCommit sources only.
+   * @default - true with a CodeCommit source
+   */
+  readonly enablePullRequestReports?: boolean;
 }
 
 /** Artifact names; the Deploy action finds the build output at `$CODEBUILD_SRC_DIR_BuildOutput`. */
@@ -99,6 +105,8 @@ export class DeliveryPipeline extends Construct {
   public readonly repository?: CodecommitRepository;
   /** The GitHub connection, when the source is GitHub; it stays PENDING until someone completes the handshake in the console. */
   public readonly connection?: CodeconnectionsConnection;
+  /** The pull request reports, when enabled. */
+  public readonly pullRequestReports?: PullRequestReports;
 
   constructor(scope: Construct, id: string, props: DeliveryPipelineProps) {
     super(scope, id);
@@ -112,6 +120,11 @@ export class DeliveryPipeline extends Construct {
     }
     if (!GIT_BRANCH.test(props.branch)) {
       throw new Error(`DeliveryPipeline ${id}: branch "${props.branch}" is not a git branch name; use a name such as dev, staging or main`);
+    }
+    if (props.enablePullRequestReports && props.source.provider !== 'codecommit') {
+      throw new Error(
+        `DeliveryPipeline ${id}: enablePullRequestReports is true with a ${props.source.provider} source; the reports need a CodeCommit source, so leave it unset`,
+      );
     }
     const { name, location, encryptionKey: key } = props;
 
@@ -159,6 +172,17 @@ export class DeliveryPipeline extends Construct {
         approvalRuleTemplateName: approvalRule.name,
         repositoryName: this.repository.repositoryName,
       });
+      if (props.enablePullRequestReports ?? true) {
+        this.pullRequestReports = new PullRequestReports(this, 'pull-request-reports', {
+          name,
+          location,
+          repository: this.repository,
+          branch: props.branch,
+          encryptionKey: key,
+          logRetentionDays: props.logRetentionDays,
+          buildImage: props.buildImage,
+        });
+      }
       sourceAction = {
         name: 'Source',
         category: 'Source',

@@ -134,6 +134,7 @@ export class WebStack extends EnvironmentStack {
       buildImage: delivery.buildImage,
       refreshTimeoutMinutes: delivery.refreshTimeoutMinutes,
       forceDestroyBuckets: config.forceDestroyBuckets,
+      enablePullRequestReports: delivery.enablePullRequestReports,
     });
     const jenkins = delivery.enableJenkins ? delivery.jenkins : undefined;
     if (jenkins) {

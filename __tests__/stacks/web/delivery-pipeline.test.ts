@@ -31,6 +31,27 @@ const variable = (p: Json, name: string) => p.environment.environment_variable.f
  */
 const UNSCOPABLE = ['ec2:DescribeLaunchTemplateVersions', 'autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeInstanceRefreshes'];
 
+describe('DeliveryPipeline pull request reports', () => {
+  const reports = (json: Json) => resourceList(json, 'aws_codebuild_project').filter((p) => p.name === 'test-web-pull-requests');
+
+  it('reports on pull requests by default with a CodeCommit source', () => {
+    expect(reports(build().json)).toHaveLength(1);
+  });
+
+  it.each([
+    ['turned off', { enablePullRequestReports: false }],
+    ['with a GitHub source', { source: { provider: 'github', fullRepositoryId: 'example/webapp' } }],
+  ] as const)('makes none %s', (_, props) => {
+    expect(reports(build(props).json)).toHaveLength(0);
+  });
+
+  it('refuses them asked for with a GitHub source, naming the prop', () => {
+    expect(() => build({ enablePullRequestReports: true, source: { provider: 'github', fullRepositoryId: 'example/webapp' } })).toThrow(
+      /enablePullRequestReports is true with a github source/,
+    );
+  });
+});
+
 describe('DeliveryPipeline stages', () => {
   it('runs Source -> Build -> Deploy without approval by default', () => {
     expect(pipeline(build().json).stage.map((s: Json) => s.name)).toEqual(['Source', 'Build', 'Deploy']);
@@ -49,9 +70,9 @@ describe('DeliveryPipeline stages', () => {
   it('takes the branch from CodeCommit, started by an EventBridge rule on pushes to that branch (no polling)', () => {
     const { json } = build();
     expect(action(json, 'Source')).toMatchObject({ provider: 'CodeCommit', configuration: { BranchName: 'staging', PollForSourceChanges: 'false' } });
-    const [rule] = resourceList(json, 'aws_cloudwatch_event_rule');
+    const rule = resourceList(json, 'aws_cloudwatch_event_rule').find((r) => r.name === 'test-web-on-push')!;
     expect(JSON.parse(rule.event_pattern)).toMatchObject({ source: ['aws.codecommit'], detail: { referenceType: ['branch'], referenceName: ['staging'] } });
-    const [target] = resourceList(json, 'aws_cloudwatch_event_target');
+    const target = resourceList(json, 'aws_cloudwatch_event_target').find((t) => t.rule.includes('delivery_on-push'))!;
     expect(target.arn).toMatch(/aws_codepipeline\.delivery_pipeline_\w+\.arn/);
   });
 
@@ -174,7 +195,8 @@ describe('DeliveryPipeline IAM', () => {
   it('guards each service role against the confused deputy with the account', () => {
     const roles = resourceList(build().json, 'aws_iam_role').filter((r) => /delivery_/.test(JSON.stringify(r)) || /test-web-/.test(r.name));
     const trusts = roles.filter((r) => /codebuild|codepipeline|events/.test(r.assume_role_policy));
-    expect(trusts.length).toBe(4);
+    // pipeline, build, deploy, push events; the pull request reports' build and events
+    expect(trusts.length).toBe(6);
     for (const r of trusts) expect(r.assume_role_policy).toContain('"aws:SourceAccount" = "123456789012"');
   });
 });
