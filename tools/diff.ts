@@ -15,16 +15,17 @@ import type { EnvironmentConfig } from '../config/schema';
 import type { Json } from '../harness/offline-terraform';
 import { projectPath } from '../project';
 import { plannedStacks } from '../stacks';
-import { parseCommandLine, stringValue } from '../cli';
+import { parseCommandLine, selectedEnvironments, stringValue } from '../cli';
 import { estimateStack, readPriceTable, total, type CostLine, type PriceTable } from './cost/estimate';
 
-const USAGE = `usage: npm run diff -- [<stack>...] [--base <git ref>] [--report FILE]
+const USAGE = `usage: npm run diff -- [<stack>...] [--env NAMES] [--base <git ref>] [--report FILE]
 
 Synthesizes the working tree and the base commit, and prints what changes in each stack: resources
 added, removed and changed (attribute by attribute), outputs, Terraform settings, and the monthly
 estimate before and after (npm run cost). Markdown. No AWS account needed; with credentials,
 npm run plan -- <stack> shows what AWS would do.
-  <stack>        e.g. web-dev, cachet-prod (default: every stack)
+  <stack>        e.g. web-dev, cachet-prod (default: every stack of the selected environments)
+  --env NAMES    environments, comma-separated (default: $DEPLOY_ENV, else every environment)
   --base REF     the commit to compare with (default: HEAD, the last commit)
   --report FILE  also write the report to FILE (e.g. for a pull request comment)
   -h, --help     this text, and nothing else`;
@@ -189,12 +190,13 @@ function synthesize(root: string, outdir: string, envs: readonly string[], syste
 }
 
 function main(): void {
-  const args = parseCommandLine(USAGE, { options: { base: { type: 'string' }, report: { type: 'string' } }, allowPositionals: true });
+  const args = parseCommandLine(USAGE, { options: { base: { type: 'string' }, report: { type: 'string' }, env: { type: 'string' } }, allowPositionals: true });
   const root = projectPath();
   const base = stringValue(args, 'base') ?? 'HEAD';
   const reportFile = stringValue(args, 'report');
   const every = plannedStacks(loadEnvironments(environmentNames()));
-  const wanted = args.positionals.length > 0 ? args.positionals : every.map((s) => s.name);
+  const environments = selectedEnvironments(args);
+  const wanted = args.positionals.length > 0 ? args.positionals : every.filter((s) => environments.includes(s.config.name)).map((s) => s.name);
   const unknown = wanted.filter((w) => !every.some((s) => s.name === w));
   if (unknown.length > 0) {
     process.stderr.write(`unknown stack ${unknown.join(', ')}; use one of ${every.map((s) => s.name).join(', ')}\n\n${USAGE}\n`);

@@ -36,6 +36,8 @@ export interface DeliveryPipelineProps {
   readonly source: DeliverySource;
   /** The branch whose pushes release to this environment. */
   readonly branch: string;
+  /** The environment's name (its pull request reports cover its stacks). */
+  readonly environment: string;
   /** The fleet the Deploy action releases to (its template, group, bucket and refresh preferences). */
   readonly fleet: WebServerFleet;
   /** Customer-managed key for artifacts, build output, logs and the repository; also the fleet's release bucket key. */
@@ -178,6 +180,7 @@ export class DeliveryPipeline extends Construct {
           location,
           repository: this.repository,
           branch: props.branch,
+          environment: props.environment,
           encryptionKey: key,
           logRetentionDays: props.logRetentionDays,
           buildImage: props.buildImage,

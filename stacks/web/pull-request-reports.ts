@@ -22,6 +22,8 @@ export interface PullRequestReportsProps {
   readonly repository: CodecommitRepository;
   /** Pull requests into this branch get a report. */
   readonly branch: string;
+  /** The environment the branch deploys: the report covers its stacks (the build's DEPLOY_ENV). */
+  readonly environment: string;
   /** The repository's key (the clone decrypts through CodeCommit), and the logs' key. */
   readonly encryptionKey: EncryptionKey;
   /**
@@ -43,7 +45,7 @@ export interface PullRequestReportsProps {
 
 /**
  * A report on every CodeCommit pull request into one branch, posted on it as a comment: what the
- * change does to every stack, resource by resource, and the monthly estimate before and after
+ * change does to each stack of the branch's environment, resource by resource, and the monthly estimate before and after
  * (`npm run diff`; buildspecs/pull-request-report.yml). EventBridge starts the build when a pull
  * request is opened or its source branch moves, with the pull request's commits as variables; the
  * build clones the repository whole (the destination commit must be there) at the source commit.
@@ -94,7 +96,10 @@ export class PullRequestReports extends Construct {
         image: props.buildImage ?? DEFAULT_BUILD_IMAGE,
         imagePullCredentialsType: 'CODEBUILD',
         privilegedMode: false,
-        environmentVariable: [{ name: 'REPOSITORY_NAME', value: repository.repositoryName, type: 'PLAINTEXT' }],
+        environmentVariable: [
+          { name: 'REPOSITORY_NAME', value: repository.repositoryName, type: 'PLAINTEXT' },
+          { name: 'DEPLOY_ENV', value: props.environment, type: 'PLAINTEXT' },
+        ],
       },
       logsConfig: { cloudwatchLogs: { status: 'ENABLED', groupName: logGroup.name }, s3Logs: { status: 'DISABLED' } },
       // The policy must be in place before a build can start.

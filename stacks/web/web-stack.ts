@@ -125,6 +125,7 @@ export class WebStack extends EnvironmentStack {
       location,
       source: delivery.source,
       branch: delivery.branch,
+      environment: config.name,
       fleet: this.fleet,
       encryptionKey: key,
       pullRequestApprovals: delivery.pullRequestApprovals,

@@ -13,6 +13,7 @@ function build(props: Partial<DeliveryPipelineProps> = {}) {
     location: TEST_LOCATION,
     source: { provider: 'codecommit', repositoryName: 'webapp' },
     branch: 'staging',
+    environment: 'staging',
     fleet,
     encryptionKey: key,
     ...props,

@@ -13,7 +13,15 @@ function build(props: Partial<PullRequestReportsProps> = {}) {
   const stack = emptyStack();
   const encryptionKey = new EncryptionKey(stack, 'key', { alias: 'test', description: 'test key', location: TEST_LOCATION });
   const repository = new CodecommitRepository(stack, 'repository', { repositoryName: 'webapp' });
-  new PullRequestReports(stack, 'reports', { name: 'test-web', location: TEST_LOCATION, repository, branch: 'staging', encryptionKey, ...props });
+  new PullRequestReports(stack, 'reports', {
+    name: 'test-web',
+    location: TEST_LOCATION,
+    repository,
+    branch: 'staging',
+    environment: 'staging',
+    encryptionKey,
+    ...props,
+  });
   return synth(stack).json;
 }
 
@@ -66,7 +74,7 @@ describe('PullRequestReports trigger', () => {
 });
 
 describe('PullRequestReports build', () => {
-  it('clones the whole repository (the destination commit must be there) and runs the buildspec', () => {
+  it('clones the whole repository (the destination commit must be there) and runs the buildspec for its environment', () => {
     expect(project.source).toEqual({
       type: 'CODECOMMIT',
       location: '${aws_codecommit_repository.repository.clone_url_http}',
@@ -75,6 +83,7 @@ describe('PullRequestReports build', () => {
     });
     expect(project.environment.environment_variable).toEqual([
       { name: 'REPOSITORY_NAME', value: '${aws_codecommit_repository.repository.repository_name}', type: 'PLAINTEXT' },
+      { name: 'DEPLOY_ENV', value: 'staging', type: 'PLAINTEXT' },
     ]);
   });
 
