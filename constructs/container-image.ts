@@ -13,7 +13,7 @@ import type { EncryptionKey } from './encryption-key';
 import { policyDocument, serviceAssumeRolePolicy, type AwsLocation } from './policy';
 import { PrivateBucket } from './private-bucket';
 import { SourceBundle } from './source-bundle';
-import { DEFAULT_BUILD_IMAGE } from './platform';
+import { buildEnvironment } from './platform';
 import { Grant, InlinePolicy, type IGrantable } from './grants';
 import type { FailureEvent } from './monitoring';
 
@@ -138,18 +138,14 @@ export class ContainerImage extends Construct {
       encryptionKey: key.arn,
       source: { type: 'S3', location: `${bucket.id}/${prefix}${source.hash}.zip`, buildspec: 'buildspec.yml' },
       artifacts: { type: 'NO_ARTIFACTS' },
-      environment: {
-        type: 'LINUX_CONTAINER',
-        computeType: 'BUILD_GENERAL1_SMALL',
-        image: DEFAULT_BUILD_IMAGE,
-        imagePullCredentialsType: 'CODEBUILD',
-        // Docker builds need the daemon CodeBuild only runs in privileged mode.
-        privilegedMode: true,
-        environmentVariable: [
+      // Docker builds need the daemon CodeBuild only runs in privileged mode.
+      environment: buildEnvironment({
+        privileged: true,
+        variables: [
           { name: 'REPOSITORY_URI', value: this.repository.repositoryUrl },
           { name: 'IMAGE_TAG', value: this.tag },
         ],
-      },
+      }),
       logsConfig: { cloudwatchLogs: { status: 'ENABLED', groupName: logGroup.name }, s3Logs: { status: 'DISABLED' } },
     });
     this.project = project;

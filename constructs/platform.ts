@@ -1,7 +1,8 @@
 /**
  * The platform choices the constructs share, each in one place: the operating system image, the TLS
- * policy of every HTTPS listener, and the CodeBuild image.
+ * policy of every HTTPS listener, and the CodeBuild image and environment.
  */
+import type { CodebuildProjectEnvironment, CodebuildProjectEnvironmentEnvironmentVariable } from '@cdktf/provider-aws/lib/codebuild-project';
 
 /** The CPU architecture of the AMI below: the web instances' binaries are built for it. */
 export const AL2023_AMI_ARCHITECTURE = 'x86_64';
@@ -17,6 +18,29 @@ export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 
 /** CodeBuild image of every project unless its props name another (Go, the AWS CLI, jq and Docker are on it). */
 export const DEFAULT_BUILD_IMAGE = 'aws/codebuild/amazonlinux-x86_64-standard:5.0';
+
+export interface BuildEnvironmentOptions {
+  /** @default DEFAULT_BUILD_IMAGE */
+  readonly image?: string;
+  /** @default 'BUILD_GENERAL1_SMALL' (3 GB, 2 vCPUs) */
+  readonly computeType?: 'BUILD_GENERAL1_SMALL' | 'BUILD_GENERAL1_MEDIUM';
+  /** Docker's daemon, which CodeBuild runs only in privileged mode. @default false */
+  readonly privileged?: boolean;
+  /** The project's variables. @default - none */
+  readonly variables?: CodebuildProjectEnvironmentEnvironmentVariable[];
+}
+
+/** A CodeBuild project's environment: a Linux container of a CodeBuild image, pulled with CodeBuild's own credentials. */
+export function buildEnvironment(options: BuildEnvironmentOptions = {}): CodebuildProjectEnvironment {
+  return {
+    type: 'LINUX_CONTAINER',
+    computeType: options.computeType ?? 'BUILD_GENERAL1_SMALL',
+    image: options.image ?? DEFAULT_BUILD_IMAGE,
+    imagePullCredentialsType: 'CODEBUILD',
+    privilegedMode: options.privileged ?? false,
+    environmentVariable: options.variables,
+  };
+}
 
 export type Architecture = 'x86_64' | 'arm64';
 

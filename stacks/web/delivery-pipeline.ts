@@ -16,7 +16,7 @@ import type { EncryptionKey } from '../../constructs/encryption-key';
 import { policyDocument, serviceAssumeRolePolicy, type AwsLocation } from '../../constructs/policy';
 import { PrivateBucket } from '../../constructs/private-bucket';
 import { type WebServerFleet } from './web-server-fleet';
-import { AL2023_AMI_PARAMETER, DEFAULT_BUILD_IMAGE } from '../../constructs/platform';
+import { AL2023_AMI_PARAMETER, buildEnvironment } from '../../constructs/platform';
 import { GIT_BRANCH } from '../../constructs/validation';
 import type { FailureEvent } from '../../constructs/monitoring';
 import { InlinePolicy, type IGrantable } from '../../constructs/grants';
@@ -272,14 +272,7 @@ export class DeliveryPipeline extends Construct {
         encryptionKey: key.arn,
         source: { type: 'CODEPIPELINE', buildspec },
         artifacts: { type: 'CODEPIPELINE' },
-        environment: {
-          type: 'LINUX_CONTAINER',
-          computeType: 'BUILD_GENERAL1_SMALL',
-          image: props.buildImage ?? DEFAULT_BUILD_IMAGE,
-          imagePullCredentialsType: 'CODEBUILD',
-          privilegedMode: false,
-          environmentVariable: variables,
-        },
+        environment: buildEnvironment({ image: props.buildImage, variables }),
         logsConfig: { cloudwatchLogs: { status: 'ENABLED', groupName: logGroup.name, streamName: kind }, s3Logs: { status: 'DISABLED' } },
       });
       return { project: codebuild, policy };

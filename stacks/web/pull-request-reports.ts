@@ -7,7 +7,7 @@ import type { CodecommitRepository } from '@cdktf/provider-aws/lib/codecommit-re
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import type { EncryptionKey } from '../../constructs/encryption-key';
 import { InlinePolicy } from '../../constructs/grants';
-import { DEFAULT_BUILD_IMAGE } from '../../constructs/platform';
+import { buildEnvironment } from '../../constructs/platform';
 import { serviceAssumeRolePolicy, type AwsLocation } from '../../constructs/policy';
 import { GIT_BRANCH } from '../../constructs/validation';
 
@@ -89,18 +89,15 @@ export class PullRequestReports extends Construct {
       // Depth 0: the whole history, so that the destination commit is there to compare with.
       source: { type: 'CODECOMMIT', location: repository.cloneUrlHttp, gitCloneDepth: 0, buildspec: PULL_REQUEST_BUILDSPEC },
       artifacts: { type: 'NO_ARTIFACTS' },
-      environment: {
-        type: 'LINUX_CONTAINER',
-        // Two syntheses of every stack, each building the web app's first release: 7 GB, not 3.
+      // Two syntheses of every stack of the environment, each building the web app's first release: 7 GB, not 3.
+      environment: buildEnvironment({
+        image: props.buildImage,
         computeType: 'BUILD_GENERAL1_MEDIUM',
-        image: props.buildImage ?? DEFAULT_BUILD_IMAGE,
-        imagePullCredentialsType: 'CODEBUILD',
-        privilegedMode: false,
-        environmentVariable: [
+        variables: [
           { name: 'REPOSITORY_NAME', value: repository.repositoryName, type: 'PLAINTEXT' },
           { name: 'DEPLOY_ENV', value: props.environment, type: 'PLAINTEXT' },
         ],
-      },
+      }),
       logsConfig: { cloudwatchLogs: { status: 'ENABLED', groupName: logGroup.name }, s3Logs: { status: 'DISABLED' } },
       // The policy must be in place before a build can start.
       dependsOn: [policy.resource],
