@@ -124,6 +124,8 @@ describe.each(ENVIRONMENTS)('the web-%s plan', (name) => {
     const azs = config.webapp.network.availabilityZones.length;
     const nats = config.webapp.network.natGateways === 'single' ? 1 : azs;
     const waf = config.webapp.enableWaf ? 1 : 0;
+    const codecommit = config.webapp.delivery.source.provider === 'codecommit' ? 1 : 0;
+    const reports = codecommit && config.webapp.delivery.enablePullRequestReports !== false ? 1 : 0;
     const expected: Record<string, number> = {
       aws_vpc: 1,
       aws_subnet: 3 * azs,
@@ -138,11 +140,12 @@ describe.each(ENVIRONMENTS)('the web-%s plan', (name) => {
       aws_security_group: 2,
       aws_wafv2_web_acl: waf,
       aws_acm_certificate_validation: 1,
-      aws_codecommit_repository: 1,
+      aws_codecommit_repository: codecommit,
       aws_codepipeline: 1,
-      aws_codebuild_project: 2,
-      // the push rule, and the failed-release and failed-refresh rules to the topic
-      aws_cloudwatch_event_rule: 3,
+      // build, deploy, and the pull request reports
+      aws_codebuild_project: 2 + reports,
+      // the push rule (CodeCommit), the pull request rule, and the failed-release and failed-refresh rules to the topic
+      aws_cloudwatch_event_rule: 2 + codecommit + reports,
       aws_vpc_endpoint: 1,
       aws_instance: 0,
     };
