@@ -5,7 +5,20 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['.build/**', 'cdktf.out/**', 'node_modules/**', '.venv/**', '.tf/**', '.cache/**', 'app/**', 'docs/**', '__tests__/fixtures/**'] },
+  {
+    ignores: [
+      '.build/**',
+      'cdktf.out/**',
+      'cdktf.out.bootstrap/**',
+      'node_modules/**',
+      '.venv/**',
+      '.tf/**',
+      '.cache/**',
+      'app/**',
+      'docs/**',
+      '__tests__/fixtures/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

@@ -23,13 +23,25 @@ export interface PrivateBucketProps {
   /**
    * Bucket name prefix; Terraform appends a unique 26-character suffix (names are global). A prefix
    * over S3's 37 characters keeps its first 21 and last 16 (the bucket's role, e.g. `-cachet-alb-logs-`).
+   * Give this or `bucketName`.
    */
-  readonly namePrefix: string;
+  readonly namePrefix?: string;
+  /**
+   * The bucket's exact name, for a bucket others find by name (the Terraform state bucket).
+   * @default - `namePrefix` and a unique suffix
+   */
+  readonly bucketName?: string;
   /**
    * Encrypt objects with this customer-managed key (SSE-KMS, with an S3 bucket key).
    * @default - SSE-S3 (AES-256), for buckets that AWS services read with their own credentials
    */
   readonly encryptionKey?: EncryptionKey;
+  /**
+   * Encrypt objects by default with S3's AWS-managed KMS key (`aws/s3`), for a bucket whose writer
+   * chooses each object's encryption itself (Terraform's S3 backend). Not with `encryptionKey`.
+   * @default false
+   */
+  readonly awsManagedKey?: boolean;
   /**
    * Days after which non-current object versions are deleted.
    * @default 90
@@ -81,7 +93,16 @@ export class PrivateBucket extends Construct {
         throw new Error(`PrivateBucket ${id}: ${field} is ${value}; use a whole number of days, 1 or more`);
       }
     }
-    this.bucket = new S3Bucket(this, 'bucket', { bucketPrefix: bucketPrefix(props.namePrefix), forceDestroy: props.forceDestroy ?? false });
+    if ((props.namePrefix === undefined) === (props.bucketName === undefined)) {
+      throw new Error(`PrivateBucket ${id}: give namePrefix or bucketName, one of the two`);
+    }
+    if (props.awsManagedKey && props.encryptionKey) {
+      throw new Error(`PrivateBucket ${id}: awsManagedKey and encryptionKey both given; use one key`);
+    }
+    this.bucket = new S3Bucket(this, 'bucket', {
+      ...(props.bucketName !== undefined ? { bucket: props.bucketName } : { bucketPrefix: bucketPrefix(props.namePrefix!) }),
+      forceDestroy: props.forceDestroy ?? false,
+    });
     const bucket = this.bucket.id;
 
     const publicAccessBlock = new S3BucketPublicAccessBlock(this, 'public-access-block', {
@@ -101,7 +122,7 @@ export class PrivateBucket extends Construct {
               applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: props.encryptionKey.arn },
               bucketKeyEnabled: true,
             }
-          : { applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } },
+          : { applyServerSideEncryptionByDefault: { sseAlgorithm: props.awsManagedKey ? 'aws:kms' : 'AES256' } },
       ],
     });
     const lifecycle = new S3BucketLifecycleConfiguration(this, 'lifecycle', {

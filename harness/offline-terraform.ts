@@ -11,6 +11,7 @@ import { App } from 'cdktf';
 import { ConfigError, environmentNames, loadEnvironments } from '../config/load';
 import type { EnvironmentConfig } from '../config/schema';
 import { buildStacks, SYSTEMS, type SystemName } from '../stacks';
+import { BootstrapStack } from '../stacks/bootstrap-stack';
 import { findProviderMirror, MIRROR_CANDIDATES, MIRROR_VARIABLE, pinnedAwsProviderVersion, writeMirrorCliConfig } from './terraform-mirror';
 
 /** Synthesized or planned Terraform JSON, read ad hoc by key. */
@@ -61,6 +62,20 @@ export function synthesizeAll(
   });
 }
 
+/**
+ * The bootstrap stack (the state bucket) of each of `configs` with S3 state, synthesized into
+ * `outdir` (a fresh directory by default): what `npm run bootstrap` applies.
+ */
+export function synthesizeBootstraps(
+  configs: readonly EnvironmentConfig[] = loadEnvironments(environmentNames()),
+  outdir = mkdtempSync(join(tmpdir(), 'cdktf-bootstrap-')),
+): SynthesizedStack[] {
+  const app = new App({ outdir });
+  const stacks = configs.filter((c) => c.state.backend === 's3').map((c) => new BootstrapStack(app, c));
+  app.synth();
+  return stacks.map((stack) => ({ name: stack.node.id, dir: join(outdir, 'stacks', stack.node.id), config: stack.config }));
+}
+
 /** Terraform CLI settings for the mirror; fails loudly (never skips) when Terraform or the mirror is missing. */
 export function offlineTerraformEnv(): NodeJS.ProcessEnv {
   const cliConfig = writeMirrorCliConfig(join(mkdtempSync(join(tmpdir(), 'tfrc-')), 'mirror.tfrc'));
@@ -93,14 +108,14 @@ export async function terraformExit(
   args: string[],
   timeoutMs = 0,
   alsoAccept: readonly number[] = [],
-): Promise<{ stdout: string; code: number }> {
+): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout } = await run('terraform', args, { cwd: dir, env, maxBuffer: 512 * 1024 * 1024, timeout: timeoutMs, killSignal: 'SIGINT' });
-    return { stdout, code: 0 };
+    const { stdout, stderr } = await run('terraform', args, { cwd: dir, env, maxBuffer: 512 * 1024 * 1024, timeout: timeoutMs, killSignal: 'SIGINT' });
+    return { stdout, stderr, code: 0 };
   } catch (caught) {
     const error = caught as { code?: number | string; stdout?: string; stderr?: string; message: string };
     if (error.code === 'ENOENT') throw new Error('terraform is not on PATH; install Terraform >= 1.11 (the suite needs it)', { cause: caught });
-    if (typeof error.code === 'number' && alsoAccept.includes(error.code)) return { stdout: error.stdout ?? '', code: error.code };
+    if (typeof error.code === 'number' && alsoAccept.includes(error.code)) return { stdout: error.stdout ?? '', stderr: error.stderr ?? '', code: error.code };
     throw new Error(`terraform ${args.join(' ')} failed in ${dir}:\n${error.stderr || error.stdout || error.message}`, { cause: caught });
   }
 }

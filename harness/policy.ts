@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { glob } from './glob';
 import { environmentNames, loadEnvironments, parseEnvironmentConfig, readEnvironmentFile } from '../config/load';
 import type { EnvironmentConfig } from '../config/schema';
-import { planAllOffline, synthesizeAll, type Json, type OfflineResult } from './offline-terraform';
+import { planAllOffline, synthesizeAll, synthesizeBootstraps, type Json, type OfflineResult } from './offline-terraform';
 import { parseCommandLine } from '../cli';
 
 const ROOT = resolve(__dirname, '..');
@@ -167,7 +167,10 @@ export interface PolicyGateResult {
  */
 export async function runPolicyGate(): Promise<PolicyGateResult> {
   const configs = loadEnvironments(environmentNames());
-  const [results, [jenkins]] = await Promise.all([planAllOffline(synthesizeAll(configs)), planAllOffline(synthesizeAll([withJenkins(configs)], ['web']), 1)]);
+  const [results, [jenkins]] = await Promise.all([
+    planAllOffline([...synthesizeAll(configs), ...synthesizeBootstraps(configs)]),
+    planAllOffline(synthesizeAll([withJenkins(configs)], ['web']), 1),
+  ]);
   const skips = loadSkips();
   const [mainFindings, variantFindings] = await Promise.all([runCheckov(results.map((r) => r.planFile)), runCheckov([jenkins.planFile])]);
   const main = applySkips(mainFindings, skips, productionOf(results));
@@ -183,8 +186,8 @@ export async function runPolicyGate(): Promise<PolicyGateResult> {
 
 const USAGE = `usage: npm run policy
 
-Synthesizes and plans every stack offline (and the web stack once more with the optional Jenkins
-server on), scans the plans with checkov and prints every failed or waived finding and a summary
+Synthesizes and plans every stack offline (the bootstrap stacks of environments with S3 state too,
+and the web stack once more with the optional Jenkins server on), scans the plans with checkov and prints every failed or waived finding and a summary
 per stack (exit 1 on a failed check or an unused waiver).
 Waivers: policy/checkov-skips.json.
   -h, --help  this text, and nothing else`;

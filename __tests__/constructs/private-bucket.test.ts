@@ -53,6 +53,36 @@ describe('PrivateBucket', () => {
     expect(() => build(false, 0)).toThrow(/noncurrentVersionExpirationDays is 0/);
   });
 
+  it('takes an exact name instead of a prefix, for a bucket others find by name', () => {
+    const stack = emptyStack();
+    new PrivateBucket(stack, 'state', { bucketName: 'example-state' });
+    const [bucket] = resourceList(synth(stack).json, 'aws_s3_bucket');
+    expect(bucket.bucket).toBe('example-state');
+    expect(bucket.bucket_prefix).toBeUndefined();
+  });
+
+  it('encrypts with the AWS-managed key when asked', () => {
+    const stack = emptyStack();
+    new PrivateBucket(stack, 'state', { bucketName: 'example-state', awsManagedKey: true });
+    const [encryption] = resourceList(synth(stack).json, 'aws_s3_bucket_server_side_encryption_configuration');
+    expect(encryption.rule[0].apply_server_side_encryption_by_default).toEqual({ sse_algorithm: 'aws:kms' });
+  });
+
+  it.each([
+    [{}, /give namePrefix or bucketName, one of the two/],
+    [{ namePrefix: 'a-', bucketName: 'a' }, /give namePrefix or bucketName, one of the two/],
+  ])('refuses names %j', (names, message) => {
+    expect(() => new PrivateBucket(emptyStack(), 'bucket', names)).toThrow(message);
+  });
+
+  it('refuses the AWS-managed key beside a customer-managed one', () => {
+    const stack = emptyStack();
+    const encryptionKey = new EncryptionKey(stack, 'key', { alias: 't', description: 't', location: TEST_LOCATION });
+    expect(() => new PrivateBucket(stack, 'bucket', { namePrefix: 'a-', encryptionKey, awsManagedKey: true })).toThrow(
+      /awsManagedKey and encryptionKey both given/,
+    );
+  });
+
   it.each([
     [undefined, false],
     [false, false],

@@ -1,4 +1,4 @@
-// Every stack of every environment: synthesized, `terraform validate`d and `terraform plan`ned
+// Every stack of every environment (and the bootstrap stacks): synthesized, `terraform validate`d and `terraform plan`ned
 // offline against the real provider, checked on what Terraform itself planned, and scanned by
 // checkov (the policy gate) with waivers only from policy/checkov-skips.json.
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { countByType, plannedResources, type Json, type OfflineResult } from '..
 import { releaseTimings } from '../../stacks/web/release-timings';
 import { expectedSubnets } from '../helpers/synth';
 import { formatReport, runPolicyGate, summarize, type Finding, type Skip } from '../../harness/policy';
-import { environmentNames } from '../../config/load';
+import { environmentNames, loadEnvironments } from '../../config/load';
 
 const ENVIRONMENTS = environmentNames();
 
@@ -34,8 +34,12 @@ beforeAll(async () => {
 });
 
 describe('offline Terraform', () => {
-  it('synthesizes a Cachet and a web stack for every environment', () => {
-    expect(results.map((r) => r.stack.name).sort()).toEqual(ENVIRONMENTS.flatMap((n) => [`cachet-${n}`, `web-${n}`]).sort());
+  it('synthesizes a Cachet and a web stack for every environment, and the bootstrap stack of each with S3 state', () => {
+    const withS3State = loadEnvironments(ENVIRONMENTS)
+      .filter((c) => c.state.backend === 's3')
+      .map((c) => `bootstrap-${c.name}`);
+    expect(withS3State.length).toBeGreaterThan(0);
+    expect(results.map((r) => r.stack.name).sort()).toEqual([...ENVIRONMENTS.flatMap((n) => [`cachet-${n}`, `web-${n}`]), ...withS3State].sort());
   });
 
   it('validates every stack', () => {

@@ -44,6 +44,7 @@ describe('npm run scripts', () => {
       [
         'bench',
         'bench:webapp',
+        'bootstrap',
         'bench:unit',
         'codebuild',
         'deploy',
@@ -97,6 +98,10 @@ describe('npm run scripts', () => {
     ['drill', ['--rate', 'fast'], /--rate "fast" is not a number/],
     ['drill', ['--env', 'qa'], /--env: unknown environment "qa"/],
     ['bench', ['--runs', '0'], /--runs "0" is not a number of at least 1/],
+    ['bootstrap', [], /name the environment with --env/],
+    ['bootstrap', ['--env', 'dev'], /environments\/dev\.yaml has state\.backend local; the bootstrap creates the S3 state bucket/],
+    ['bootstrap', ['--env', 'dev,prod'], /--env names 2 environments; bootstrap one at a time/],
+    ['bootstrap', ['--env', 'prod', '--offline', '--', '-auto-approve'], /--offline plans only/],
   ])('npm run %s -- %j is refused before anything runs', async (name, args, message) => {
     const result = await run(name, args);
     expect(result.status).toBe(2);

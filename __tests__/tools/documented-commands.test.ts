@@ -68,13 +68,13 @@ const KINDS: readonly { readonly pattern: RegExp; readonly kind: Kind }[] = [
   { pattern: /^npm (test|install)$|^npm run (test:unit|test:go|lint|policy)$|^npx vitest run /, kind: 'suite' },
   {
     pattern:
-      /--applied|--refresh|deployspec|^npm run (plan -- \S+|plan\|deploy\|destroy|deploy|destroy|verify|versions)$|^npm run (deploy|destroy|verify|versions) |cdktf (plan|deploy|diff|destroy)\b/,
+      /--applied|--refresh|deployspec|^npm run (plan -- \S+|plan\|deploy\|destroy|deploy|destroy|verify|versions)$|^npm run (deploy|destroy|verify|versions) |^npm run bootstrap -- --env \S+$|cdktf (plan|deploy|diff|destroy)\b/,
     kind: 'account',
   },
   { pattern: /^npm run (drill|bench|bench:webapp)\b/, kind: 'long' },
   {
     pattern:
-      /^npm run (synth|cost|quotas|diagram|docs|diff|tf:mirror|plan -- \S+ --offline|codebuild -- (app\/buildspec\.yml|<buildspec>))(\s|$)|cdktf synth\b|^npx tsx tools\/instance-types\.ts --write$/,
+      /^npm run (synth|cost|quotas|diagram|docs|diff|tf:mirror|plan -- \S+ --offline|bootstrap -- --env \S+ --offline|codebuild -- (app\/buildspec\.yml|<buildspec>))(\s|$)|cdktf synth\b|^npx tsx tools\/instance-types\.ts --write$/,
     kind: 'run',
   },
 ];
