@@ -205,9 +205,9 @@ describe('the checkov policy gate', () => {
     expect(Object.keys(summarize(findings)).sort()).toEqual(results.map((r) => r.stack.name).sort());
   });
 
-  it('passes a substantial number of checks on every stack', () => {
+  it('passes a substantial number of checks on every stack (a bootstrap stack holds one bucket)', () => {
     for (const [stack, s] of Object.entries(summarize(findings))) {
-      expect([stack, s.passed > 100]).toEqual([stack, true]);
+      expect([stack, s.passed > (stack.startsWith('bootstrap-') ? 10 : 100)]).toEqual([stack, true]);
     }
   });
 
