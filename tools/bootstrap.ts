@@ -6,7 +6,7 @@
 // `--offline` plans it without an AWS account instead, as `npm run plan -- <stack> --offline` does.
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { loadEnvironments } from '../config/load';
+import { ConfigError, loadEnvironments } from '../config/load';
 import { parseCommandLine, selectedEnvironments } from '../cli';
 import { offlineTerraformEnv, planOffline, synthesizeBootstraps, terraform } from '../harness/offline-terraform';
 import { writeMirrorCliConfig } from '../harness/terraform-mirror';
@@ -44,15 +44,24 @@ async function main(): Promise<number> {
     process.stderr.write(`--offline plans only: terraform apply flags (${passthrough.join(' ')}) do not apply\n\n${USAGE}\n`);
     return 2;
   }
-  const outdir = projectPath(BOOTSTRAP_OUTDIR);
-  rmSync(outdir, { recursive: true, force: true });
-  const [config] = loadEnvironments(environments);
+  let config;
+  try {
+    [config] = loadEnvironments(environments);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 2;
+  }
   if (config.state.backend !== 's3') {
     process.stderr.write(
       `environments/${config.name}.yaml has state.backend ${config.state.backend}; the bootstrap creates the S3 state bucket, so set state: { backend: s3, bucket, region } first (docs/operations.md, "State backends")\n`,
     );
     return 2;
   }
+  // A fresh directory each time: an --offline run's override (dummy keys, a throwaway backend) must
+  // never reach a real apply.
+  const outdir = projectPath(BOOTSTRAP_OUTDIR);
+  rmSync(outdir, { recursive: true, force: true });
   const [stack] = synthesizeBootstraps([config], outdir);
   const dir = stack.dir;
   if (args.values.offline) {

@@ -45,8 +45,8 @@ export interface PullRequestReportsProps {
 
 /**
  * A report on every CodeCommit pull request into one branch, posted on it as a comment: what the
- * change does to each stack of the branch's environment, resource by resource, and the monthly estimate before and after
- * (`npm run diff`; buildspecs/pull-request-report.yml). EventBridge starts the build when a pull
+ * change does to each stack of the branch's environment, resource by resource, and the monthly
+ * estimate before and after (`npm run diff`; buildspecs/pull-request-report.yml). EventBridge starts the build when a pull
  * request is opened or its source branch moves, with the pull request's commits as variables; the
  * build clones the repository whole (the destination commit must be there) at the source commit.
  * Its role reads the repository and comments on its pull requests, and nothing else.
@@ -58,7 +58,7 @@ export class PullRequestReports extends Construct {
     super(scope, id);
     const timeout = props.timeoutMinutes ?? 30;
     if (!Number.isInteger(timeout) || timeout < 5 || timeout > 480) {
-      throw new Error(`PullRequestReports ${id}: timeoutMinutes is ${timeout}; use a whole number from 5 to 480 (CodeBuild's range)`);
+      throw new Error(`PullRequestReports ${id}: timeoutMinutes is ${timeout}; use a whole number from 5 to 480`);
     }
     if (!GIT_BRANCH.test(props.branch)) {
       throw new Error(`PullRequestReports ${id}: branch "${props.branch}" is not a git branch name; use a name such as dev, staging or main`);
