@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { timeReport } from './summary-reporter';
+import { closingLine, timeReport } from './summary-reporter';
 
 describe('where the time went', () => {
   it('lists the slowest files first with their seconds and share, against the wall time', () => {
@@ -16,5 +16,17 @@ describe('where the time went', () => {
 
   it('says nothing when nothing ran', () => {
     expect(timeReport([], 10)).toEqual([]);
+  });
+});
+
+describe('the closing line', () => {
+  it.each([
+    [[5, 0, 0, 0], 'Tests: 5 passed, 0 failed'],
+    [[5, 1, 2, 0], 'Tests: 5 passed, 1 failed, 2 skipped'],
+    // every test passed, and the run still failed
+    [[5, 0, 0, 1], 'Tests: 5 passed, 0 failed, 1 error'],
+    [[5, 0, 0, 2], 'Tests: 5 passed, 0 failed, 2 errors'],
+  ] as const)('counts %j as %s', ([passed, failed, skipped, errors], line) => {
+    expect(closingLine(passed, failed, skipped, errors)).toBe(line);
   });
 });

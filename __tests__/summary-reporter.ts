@@ -1,7 +1,8 @@
 // Prints where the time went (the slowest test files, their seconds and share of all files' time,
-// against the run's wall time) and one plain closing line, `Tests: N passed, N failed[, N skipped]`,
-// after vitest's own summary, for tools that read a run's result from its last lines.
-import type { Reporter, TestModule } from 'vitest/node';
+// against the run's wall time) and one plain closing line, `Tests: N passed, N failed[, N skipped][, N
+// errors]`, after vitest's own summary, for tools that read a run's result from its last lines. An
+// unhandled error fails the run with every test passed (exit 1), so the line counts those too.
+import type { Reporter, SerializedError, TestModule } from 'vitest/node';
 
 /** The slowest files shown. */
 const SHOWN = 8;
@@ -16,6 +17,11 @@ export function timeReport(durations: ReadonlyArray<readonly [string, number]>, 
   ];
 }
 
+/** The run's result in one line: `Tests: N passed, N failed[, N skipped][, N errors]`. */
+export function closingLine(passed: number, failed: number, skipped: number, errors: number): string {
+  return `Tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}${errors ? `, ${errors} error${errors > 1 ? 's' : ''}` : ''}`;
+}
+
 export default class SummaryReporter implements Reporter {
   private started = Date.now();
 
@@ -23,7 +29,7 @@ export default class SummaryReporter implements Reporter {
     this.started = Date.now();
   }
 
-  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError> = []): void {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
@@ -44,7 +50,7 @@ export default class SummaryReporter implements Reporter {
         d.prepareDuration + d.environmentSetupDuration + d.collectDuration + d.setupDuration + d.duration,
       ] as const;
     });
-    const lines = [...timeReport(durations, Date.now() - this.started), `Tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`];
+    const lines = [...timeReport(durations, Date.now() - this.started), closingLine(passed, failed, skipped, unhandledErrors.length)];
     // After every other reporter's summary: at exit (stdout is synchronous for files and pipes).
     process.once('exit', () => process.stdout.write(`\n${lines.join('\n')}\n`));
   }

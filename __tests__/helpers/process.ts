@@ -21,11 +21,11 @@ export interface ProcessOptions extends Pick<SpawnOptions, 'cwd' | 'env'> {
 /** Runs `command` to its end, like spawnSync with `encoding: 'utf8'`, and rejects only when it cannot start. */
 export function runProcess(command: string, args: readonly string[], options: ProcessOptions = {}): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: 'pipe' });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer = options.timeout === undefined ? undefined : setTimeout(() => child.kill('SIGTERM'), options.timeout);
     child.on('error', (error) => {
       clearTimeout(timer);
@@ -35,6 +35,12 @@ export function runProcess(command: string, args: readonly string[], options: Pr
       clearTimeout(timer);
       resolve({ status, signal, stdout, stderr });
     });
-    child.stdin.end(options.input ?? '');
+    if (child.stdin) {
+      // A child that exits without reading its input (a refusal) closes the pipe: not an error of ours.
+      child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') reject(error);
+      });
+      child.stdin.end(options.input);
+    }
   });
 }
