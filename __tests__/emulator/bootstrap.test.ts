@@ -1,7 +1,8 @@
 // `npm run bootstrap`'s stack on the emulator, then used as the other stacks use it: the state
 // bucket applied and read back, a second plan with no change, and a stack's S3 backend against it,
 // planning and refused while another holds the state's lock file (use_lockfile, no DynamoDB).
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DeleteObjectCommand,
@@ -14,6 +15,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { App, TerraformStack } from 'cdktf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnvironments } from '../../config/load';
 import type { EnvironmentConfig } from '../../config/schema';
@@ -25,16 +27,9 @@ import {
   writeEmulatorOverride,
   type Emulator,
 } from '../../harness/emulator';
-import {
-  DUMMY_PROVIDER_SETTINGS,
-  offlineTerraformEnv,
-  synthesizeAll,
-  synthesizeBootstraps,
-  terraform,
-  terraformExit,
-  type SynthesizedStack,
-} from '../../harness/offline-terraform';
+import { offlineTerraformEnv, synthesizeBootstraps, terraform, terraformExit, type SynthesizedStack } from '../../harness/offline-terraform';
 import { STATE_VERSION_DAYS } from '../../stacks/bootstrap-stack';
+import { configureStateBackend } from '../../stacks/environment-stack';
 
 const STEP_TIMEOUT = EMULATOR_COMMAND_TIMEOUT_MS + 60_000;
 const env = offlineTerraformEnv();
@@ -97,20 +92,23 @@ describe('the bootstrap stack on the emulator', () => {
 });
 
 describe("a stack's S3 backend in the bootstrapped bucket", () => {
-  let stack: SynthesizedStack;
+  let dir: string;
   let lockKey: string;
 
   beforeAll(async () => {
-    // GIVEN the Cachet stack of that config, its backend as synthesized (bucket, key, use_lockfile),
-    // pointed at the emulator, with the offline provider (the plan reads nothing from AWS)
-    [stack] = synthesizeAll([config], ['cachet']);
-    const backend = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(join(stack.dir, 'cdk.tf.json'), 'utf8'))).terraform.backend.s3;
-    expect(backend).toMatchObject({ bucket: config.state.bucket, use_lockfile: true, encrypt: true });
+    // GIVEN a stack with the backend every stack of that config gets (configureStateBackend: bucket,
+    // key, use_lockfile), pointed at the emulator; it holds no resource, so the plan needs no provider
+    const outdir = mkdtempSync(join(tmpdir(), 'bootstrap-backend-'));
+    const app = new App({ outdir });
+    configureStateBackend(new TerraformStack(app, 'cachet-prod'), 'cachet-prod', config.state, config.region);
+    app.synth();
+    dir = join(outdir, 'stacks', 'cachet-prod');
+    const backend = JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8')).terraform.backend.s3;
+    expect(backend).toMatchObject({ bucket: config.state.bucket, key: `cdktf/${config.region}/cachet-prod.tfstate`, use_lockfile: true, encrypt: true });
     lockKey = `${backend.key}.tflock`;
     writeFileSync(
-      join(stack.dir, 'zz_emulator_backend_override.tf.json'),
+      join(dir, 'zz_emulator_backend_override.tf.json'),
       JSON.stringify({
-        provider: { aws: [DUMMY_PROVIDER_SETTINGS] },
         terraform: {
           backend: {
             // An override backend block replaces the synthesized one whole: the synthesized settings first.
@@ -130,11 +128,10 @@ describe("a stack's S3 backend in the bootstrapped bucket", () => {
         },
       }),
     );
-    await terraform(stack.dir, env, ['init', '-no-color', '-input=false'], EMULATOR_COMMAND_TIMEOUT_MS);
+    await terraform(dir, env, ['init', '-no-color', '-input=false'], EMULATOR_COMMAND_TIMEOUT_MS);
   }, STEP_TIMEOUT);
 
-  const plan = () =>
-    terraformExit(stack.dir, env, ['plan', '-no-color', '-input=false', '-lock-timeout=0s', '-out=s3.tfplan'], EMULATOR_COMMAND_TIMEOUT_MS, [1]);
+  const plan = () => terraformExit(dir, env, ['plan', '-no-color', '-input=false', '-lock-timeout=0s', '-out=s3.tfplan'], EMULATOR_COMMAND_TIMEOUT_MS, [1]);
 
   it(
     'plans, taking and releasing the lock file beside the state',
