@@ -2,12 +2,12 @@
 // platform runs it (bash, as root, from the unzipped bundle's path) with the real AWS CLI against the
 // emulator's EC2 and an IMDSv2 stand-in that holds the instance's id and region.
 import { DescribeInstancesCommand, EC2Client, ModifyInstanceMetadataOptionsCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorClientConfig, emulatorCliEnv, startEmulator, VENV_BIN, type Emulator } from '../../../harness/emulator';
 import { CACHET_BUNDLE_DIR } from '../../../stacks/cachet/cachet-beanstalk';
 import { startImds, type Imds } from '../../helpers/imds';
+import { runProcess } from '../../helpers/process';
 
 const REGION = 'eu-west-1';
 const HOOKS = ['.platform/hooks/prebuild/05-cachet-imds.sh', '.platform/confighooks/prebuild/05-cachet-imds.sh'];
@@ -38,20 +38,9 @@ async function metadataOptions(id: string) {
 }
 
 /** Runs the hook without blocking this process, which serves the IMDS stand-in. */
-function runHook(hook: string, imds: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('bash', [join(CACHET_BUNDLE_DIR, hook)], {
-      env: {
-        PATH: `${VENV_BIN}:/usr/bin:/bin`,
-        CACHET_IMDS_ENDPOINT: imds,
-        ...emulatorCliEnv(emulator),
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+function runHook(hook: string, imds: string) {
+  return runProcess('bash', [join(CACHET_BUNDLE_DIR, hook)], {
+    env: { PATH: `${VENV_BIN}:/usr/bin:/bin`, CACHET_IMDS_ENDPOINT: imds, ...emulatorCliEnv(emulator) },
   });
 }
 
