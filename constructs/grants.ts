@@ -57,11 +57,19 @@ export class InlinePolicy implements IGrantable, IPrincipal {
     if (props.statements?.length) this.addToPrincipalPolicy(props.statements);
   }
 
-  /** Adds `statements`, leaving out any that only repeat one already there under another Sid. */
+  /**
+   * Adds `statements`, leaving out any that only repeat one already there under another Sid. A Sid
+   * names one grant: a different statement under a Sid already used is refused ("In IAM, the Sid
+   * value must be unique within a JSON policy", IAM JSON policy reference, Sid).
+   */
   addToPrincipalPolicy(statements: readonly PolicyStatement[]): void {
     const sameGrant = (a: PolicyStatement, b: PolicyStatement) => JSON.stringify({ ...a, Sid: undefined }) === JSON.stringify({ ...b, Sid: undefined });
     for (const statement of statements) {
-      if (!this.statements.some((s) => sameGrant(s, statement))) this.statements.push(statement);
+      if (this.statements.some((s) => sameGrant(s, statement))) continue;
+      if (statement.Sid !== undefined && this.statements.some((s) => s.Sid === statement.Sid)) {
+        throw new Error(`InlinePolicy ${this.id}: Sid ${statement.Sid} already names another statement of this policy; give the new grant its own Sid`);
+      }
+      this.statements.push(statement);
     }
     this.policy ??= new IamRolePolicy(this.scope, this.id, {
       role: this.props.role.id,

@@ -31,6 +31,20 @@ describe('InlinePolicy', () => {
     expect(policyStatements(written.policy).map((s) => s.Sid)).toEqual(['Own', 'Other']);
   });
 
+  it('refuses another statement under a Sid already used, naming the Sid', () => {
+    const { policy } = withPolicy([statement('Own')]);
+    expect(() => Grant.addToPrincipal(policy, [{ ...statement('Own'), Action: 's3:PutObject' }])).toThrow(
+      /Sid Own already names another statement of this policy/,
+    );
+  });
+
+  it('takes the same statement under the same Sid again, once', () => {
+    const { stack, policy } = withPolicy([statement('Own')]);
+    Grant.addToPrincipal(policy, [statement('Own')]);
+    const [written] = resourceList(synth(stack).json, 'aws_iam_role_policy');
+    expect(policyStatements(written.policy).map((s) => s.Sid)).toEqual(['Own']);
+  });
+
   it('has no resource while it has no statement, and says so when asked for one', () => {
     const { stack, policy } = withPolicy();
     expect(resourceList(synth(stack).json, 'aws_iam_role_policy')).toEqual([]);
