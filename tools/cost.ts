@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { environmentNames, loadEnvironments } from '../config/load';
 import { synthesizeAll } from '../harness/offline-terraform';
 import { parseCommandLine, selectedEnvironments, stringValue } from '../cli';
-import { estimateStack, PRICES_PATH, readPriceTable, total, type CostLine, type PriceTable } from './cost/estimate';
+import { estimateStack, money, PRICES_PATH, readPriceTable, total, type CostLine, type PriceTable } from './cost/estimate';
 import { refreshPrices } from './cost/refresh';
 import { projectPath } from '../project';
 
@@ -20,7 +20,6 @@ Prints a monthly estimate per environment, stack and resource (on-demand prices,
   --write         also write the report of every environment to docs/cost.md
   -h, --help      this text, and nothing else`;
 
-const money = (n: number) => `$${n.toFixed(2)}`;
 const range = (min: number, max: number) => (min === max ? money(min) : `${money(min)} - ${money(max)}`);
 
 /** The report of the selected environments, as text. */

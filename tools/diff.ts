@@ -16,7 +16,7 @@ import type { Json } from '../harness/offline-terraform';
 import { projectPath } from '../project';
 import { plannedStacks } from '../stacks';
 import { parseCommandLine, selectedEnvironments, stringValue } from '../cli';
-import { estimateStack, readPriceTable, total, type CostLine, type PriceTable } from './cost/estimate';
+import { estimateStack, money, readPriceTable, total, type CostLine, type PriceTable } from './cost/estimate';
 
 const USAGE = `usage: npm run diff -- [<stack>...] [--env NAMES] [--base <git ref>] [--report FILE]
 
@@ -133,7 +133,6 @@ export function stackCost(json: Json | undefined, config: EnvironmentConfig | st
   return unpriced.length > 0 ? { unavailable: `no price for ${unpriced.join(', ')} (tools/cost/estimate.ts)` } : { lines };
 }
 
-const money = (n: number) => `${n < 0 ? '-' : ''}$${Math.abs(n).toFixed(2)}`;
 const signed = (n: number) => `${n > 0 ? '+' : ''}${money(n)}`;
 const span = (min: number, max: number, show = money) => (min === max ? show(min) : `${show(min)} to ${show(max)}`);
 

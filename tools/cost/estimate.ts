@@ -113,6 +113,9 @@ function price(table: PriceTable, key: string): number {
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
+/** Dollars with cents, the sign before the dollar sign: `$1.50`, `-$1.50`. */
+export const money = (n: number) => `${n < 0 ? '-' : ''}$${Math.abs(n).toFixed(2)}`;
+
 /** The resources of each type in a synthesized stack. */
 function byType(json: Json): Record<string, Json[]> {
   return Object.fromEntries(Object.entries<Json>(json.resource ?? {}).map(([type, resources]) => [type, Object.values<Json>(resources)]));
