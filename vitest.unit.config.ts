@@ -43,6 +43,7 @@ export default defineConfig({
             '__tests__/layers.test.ts',
             '__tests__/package-lock.test.ts',
             '__tests__/summary-reporter.test.ts',
+            '__tests__/setup.test.ts',
             '__tests__/vitest-unit-config.test.ts',
             '__tests__/tools/docs.test.ts',
             '__tests__/bench/**/*.test.ts',

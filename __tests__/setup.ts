@@ -74,3 +74,17 @@ declare module 'vitest' {
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface AsymmetricMatchersContaining extends CdktfMatchers {}
 }
+
+// cdktf captures a full stack trace for every token it creates (tokens/private/stack-trace.js: a plain
+// object through Error.captureStackTrace, with no depth limit), and vitest's source-map support maps
+// every frame of every one: that was half the CPU of a synth test (the synth project of test:unit ran
+// 34 s, 18 s with it skipped). Those traces only decorate token-resolution errors; `npm run synth`'s
+// bundle drops them the same way (tools/synth.mjs). Errors, and every other caller, keep mapped traces.
+const skipped = globalThis as { creationStacksSkipped?: boolean };
+const mapped = Error.prepareStackTrace;
+if (!skipped.creationStacksSkipped && mapped !== undefined) {
+  skipped.creationStacksSkipped = true;
+  const fromCdktf = /[\\/]node_modules[\\/](cdktf|constructs)[\\/]/;
+  Error.prepareStackTrace = (target: Error, callSites: NodeJS.CallSite[]) =>
+    !(target instanceof Error) && fromCdktf.test(callSites[0]?.getFileName() ?? '') ? '' : mapped(target, callSites);
+}
