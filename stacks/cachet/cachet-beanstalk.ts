@@ -167,6 +167,214 @@ function setting(namespace: string, name: string, value: string | number | boole
   return { namespace, name, value: String(value) };
 }
 
+/** The props with their defaults, checked before anything is created. */
+function withDefaults(id: string, props: CachetBeanstalkProps) {
+  const resolved = {
+    minInstances: props.minInstances ?? 2,
+    maxInstances: props.maxInstances ?? 4,
+    scaleOut: props.scaleOutCpuPercent ?? 70,
+    scaleIn: props.scaleInCpuPercent ?? 25,
+    appKeyVersion: props.appKeyVersion ?? 1,
+    healthCheckPath: props.healthCheckPath ?? CACHET_READINESS_PATH,
+    logRetentionDays: props.logRetentionDays ?? 30,
+    deploymentPolicy: props.deploymentPolicy ?? 'RollingWithAdditionalBatch',
+  };
+  const { minInstances, maxInstances, scaleOut, scaleIn, appKeyVersion } = resolved;
+  if (!Number.isInteger(appKeyVersion) || appKeyVersion < 1) {
+    throw new Error(`CachetBeanstalk ${id}: appKeyVersion ${appKeyVersion} must be a whole number from 1; raise it by one to rotate APP_KEY`);
+  }
+  if (props.name.length < 4 || props.name.length > 40) {
+    throw new Error(`CachetBeanstalk ${id}: name "${props.name}" has ${props.name.length} characters; Beanstalk environment names need 4 to 40`);
+  }
+  if (minInstances < 1 || minInstances > maxInstances) {
+    throw new Error(`CachetBeanstalk ${id}: minInstances ${minInstances} / maxInstances ${maxInstances}; need 1 <= minInstances <= maxInstances`);
+  }
+  if (scaleIn >= scaleOut) {
+    throw new Error(`CachetBeanstalk ${id}: scaleInCpuPercent ${scaleIn} must be below scaleOutCpuPercent ${scaleOut}`);
+  }
+  return resolved;
+}
+
+/** What the environment's option settings are made of: the props and the resources made for them. */
+interface SettingsInput {
+  readonly props: CachetBeanstalkProps;
+  readonly sizing: ReturnType<typeof withDefaults>;
+  readonly serviceRoleArn: string;
+  readonly instanceProfileName: string;
+  readonly instanceSecurityGroupId: string;
+  readonly loadBalancerSecurityGroupId: string;
+  readonly appKeySecretArn: string;
+  readonly adminSecretArn: string;
+  readonly accessLogsBucket: string;
+}
+
+/** The environment's option settings, by Beanstalk namespace group, in the order Beanstalk is given them. */
+function environmentSettings(input: SettingsInput): ElasticBeanstalkEnvironmentSetting[] {
+  return [
+    ...placementSettings(input),
+    ...instanceSettings(input),
+    ...loadBalancerSettings(input),
+    ...healthSettings(input),
+    ...capacitySettings(input),
+    ...deploymentSettings(input),
+    ...managedUpdateSettings(input),
+    ...applicationEnvironment(input),
+  ];
+}
+
+/** Network placement: instances in the application subnets, the load balancer in the public ones. */
+function placementSettings({ props, serviceRoleArn }: SettingsInput): ElasticBeanstalkEnvironmentSetting[] {
+  return [
+    setting('aws:ec2:vpc', 'VPCId', props.network.vpc.id),
+    setting(
+      'aws:ec2:vpc',
+      'Subnets',
+      Fn.join(
+        ',',
+        props.network.applicationSubnets.map((s) => s.id),
+      ),
+    ),
+    setting(
+      'aws:ec2:vpc',
+      'ELBSubnets',
+      Fn.join(
+        ',',
+        props.network.publicSubnets.map((s) => s.id),
+      ),
+    ),
+    setting('aws:ec2:vpc', 'ELBScheme', 'public'),
+    setting('aws:ec2:vpc', 'AssociatePublicIpAddress', false),
+    // Environment
+    setting('aws:elasticbeanstalk:environment', 'EnvironmentType', 'LoadBalanced'),
+    setting('aws:elasticbeanstalk:environment', 'LoadBalancerType', 'application'),
+    setting('aws:elasticbeanstalk:environment', 'ServiceRole', serviceRoleArn),
+  ];
+}
+
+/** Instances: our security group only, IMDSv2 only, gp3 root volume. */
+function instanceSettings({ props, instanceProfileName, instanceSecurityGroupId }: SettingsInput): ElasticBeanstalkEnvironmentSetting[] {
+  return [
+    setting('aws:ec2:instances', 'InstanceTypes', props.instanceType),
+    setting('aws:autoscaling:launchconfiguration', 'IamInstanceProfile', instanceProfileName),
+    setting('aws:autoscaling:launchconfiguration', 'SecurityGroups', instanceSecurityGroupId),
+    setting('aws:autoscaling:launchconfiguration', 'DisableDefaultEC2SecurityGroup', true),
+    setting('aws:autoscaling:launchconfiguration', 'DisableIMDSv1', true),
+    setting('aws:autoscaling:launchconfiguration', 'RootVolumeType', 'gp3'),
+    setting('aws:autoscaling:launchconfiguration', 'MonitoringInterval', '1 minute'),
+    ...(props.ssh?.keyName ? [setting('aws:autoscaling:launchconfiguration', 'EC2KeyName', props.ssh.keyName)] : []),
+  ];
+}
+
+/** Load balancer: our security group, HTTPS with a modern policy (port 80 redirects, see the bundle). */
+function loadBalancerSettings({ props, sizing, loadBalancerSecurityGroupId }: SettingsInput): ElasticBeanstalkEnvironmentSetting[] {
+  return [
+    setting('aws:elbv2:loadbalancer', 'SecurityGroups', loadBalancerSecurityGroupId),
+    setting('aws:elbv2:loadbalancer', 'ManagedSecurityGroup', loadBalancerSecurityGroupId),
+    setting('aws:elbv2:listener:443', 'ListenerEnabled', true),
+    setting('aws:elbv2:listener:443', 'Protocol', 'HTTPS'),
+    setting('aws:elbv2:listener:443', 'SSLCertificateArns', props.certificate.certificateArn),
+    setting('aws:elbv2:listener:443', 'SSLPolicy', TLS_POLICY),
+    setting('aws:elasticbeanstalk:environment:process:default', 'Port', CACHET_INSTANCE_PORT),
+    setting('aws:elasticbeanstalk:environment:process:default', 'Protocol', 'HTTP'),
+    setting('aws:elasticbeanstalk:environment:process:default', 'HealthCheckPath', sizing.healthCheckPath),
+    setting('aws:elasticbeanstalk:environment:process:default', 'MatcherHTTPCode', '200'),
+    setting('aws:elasticbeanstalk:environment:process:default', 'HealthCheckInterval', 15),
+    setting('aws:elasticbeanstalk:environment:process:default', 'HealthyThresholdCount', 3),
+    setting('aws:elasticbeanstalk:environment:process:default', 'UnhealthyThresholdCount', 3),
+    setting('aws:elasticbeanstalk:environment:process:default', 'DeregistrationDelay', 30),
+  ];
+}
+
+/** Health: enhanced reporting, the environment's health published as a CloudWatch metric, logs streamed. */
+function healthSettings({ sizing }: SettingsInput): ElasticBeanstalkEnvironmentSetting[] {
+  return [
+    setting('aws:elasticbeanstalk:healthreporting:system', 'SystemType', 'enhanced'),
+    setting('aws:elasticbeanstalk:healthreporting:system', 'EnhancedHealthAuthEnabled', true),
+    setting('aws:elasticbeanstalk:healthreporting:system', 'ConfigDocument', HEALTH_CONFIG_DOCUMENT),
+    setting('aws:elasticbeanstalk:cloudwatch:logs', 'StreamLogs', true),
+    setting('aws:elasticbeanstalk:cloudwatch:logs', 'DeleteOnTerminate', false),
+    setting('aws:elasticbeanstalk:cloudwatch:logs', 'RetentionInDays', sizing.logRetentionDays),
+    setting('aws:elasticbeanstalk:cloudwatch:logs:health', 'HealthStreamingEnabled', true),
+    setting('aws:elasticbeanstalk:cloudwatch:logs:health', 'DeleteOnTerminate', false),
+    setting('aws:elasticbeanstalk:cloudwatch:logs:health', 'RetentionInDays', sizing.logRetentionDays),
+  ];
+}
+
+/** Capacity and scaling on CPU. */
+function capacitySettings({ sizing }: SettingsInput): ElasticBeanstalkEnvironmentSetting[] {
+  return [
+    setting('aws:autoscaling:asg', 'MinSize', sizing.minInstances),
+    setting('aws:autoscaling:asg', 'MaxSize', sizing.maxInstances),
+    setting('aws:autoscaling:trigger', 'MeasureName', 'CPUUtilization'),
+    setting('aws:autoscaling:trigger', 'Statistic', 'Average'),
+    setting('aws:autoscaling:trigger', 'Unit', 'Percent'),
+    setting('aws:autoscaling:trigger', 'Period', 1),
+    setting('aws:autoscaling:trigger', 'BreachDuration', 5),
+    setting('aws:autoscaling:trigger', 'UpperThreshold', sizing.scaleOut),
+    setting('aws:autoscaling:trigger', 'LowerThreshold', sizing.scaleIn),
+  ];
+}
+
+/** Releases and configuration changes keep full capacity in service. */
+function deploymentSettings({ sizing: { deploymentPolicy } }: SettingsInput): ElasticBeanstalkEnvironmentSetting[] {
+  return [
+    setting('aws:elasticbeanstalk:command', 'DeploymentPolicy', deploymentPolicy),
+    ...(deploymentPolicy === 'RollingWithAdditionalBatch'
+      ? [setting('aws:elasticbeanstalk:command', 'BatchSizeType', 'Fixed'), setting('aws:elasticbeanstalk:command', 'BatchSize', 1)]
+      : []),
+    setting('aws:elasticbeanstalk:command', 'IgnoreHealthCheck', false),
+    setting('aws:elasticbeanstalk:command', 'Timeout', DEPLOYMENT_TIMEOUT_SECONDS),
+    setting('aws:autoscaling:updatepolicy:rollingupdate', 'RollingUpdateEnabled', true),
+    setting('aws:autoscaling:updatepolicy:rollingupdate', 'RollingUpdateType', deploymentPolicy === 'Immutable' ? 'Immutable' : 'Health'),
+  ];
+}
+
+/** Managed platform updates in a weekly window, replacing instances rather than patching them. */
+function managedUpdateSettings({ serviceRoleArn }: SettingsInput): ElasticBeanstalkEnvironmentSetting[] {
+  return [
+    setting('aws:elasticbeanstalk:managedactions', 'ManagedActionsEnabled', true),
+    setting('aws:elasticbeanstalk:managedactions', 'PreferredStartTime', 'Sun:02:00'),
+    setting('aws:elasticbeanstalk:managedactions', 'ServiceRoleForManagedUpdates', serviceRoleArn),
+    setting('aws:elasticbeanstalk:managedactions:platformupdate', 'UpdateLevel', 'minor'),
+    setting('aws:elasticbeanstalk:managedactions:platformupdate', 'InstanceRefreshEnabled', true),
+  ];
+}
+
+/** Cachet's environment (no secrets here: only the ARNs they are read by). */
+function applicationEnvironment({ props, appKeySecretArn, adminSecretArn, accessLogsBucket }: SettingsInput): ElasticBeanstalkEnvironmentSetting[] {
+  const variable = (name: string, value: string | number | boolean) => setting('aws:elasticbeanstalk:application:environment', name, value);
+  return [
+    variable('CACHET_IMAGE', props.image.imageUri),
+    variable('APP_ENV', 'production'),
+    variable('APP_DEBUG', false),
+    // Laravel's log through PHP's error_log: PHP-FPM's workers' stderr (catch_workers_output) and the
+    // queue's, i.e. the container's, which Beanstalk streams; Cachet's default writes a file inside it.
+    variable('APP_LOG', 'errorlog'),
+    variable('APP_URL', props.appUrl),
+    variable('DB_DRIVER', 'mysql'),
+    variable('DB_HOST', props.database.endpoint),
+    variable('DB_PORT', props.database.port),
+    variable('DB_DATABASE', props.database.databaseName),
+    variable('DB_USERNAME', props.databaseUser.username),
+    // Not secrets: the ARNs the instance's refresher reads the credentials from (the serving
+    // container gets the application user's, the schema container the master's).
+    variable('DB_SECRET_ARN', props.databaseUser.secretArn),
+    variable('DB_MASTER_SECRET_ARN', props.database.masterUserSecretArn),
+    // The load balancer's nodes are in the VPC: Cachet trusts their X-Forwarded-* headers.
+    variable('TRUSTED_PROXIES', props.network.vpc.cidrBlock),
+    variable('CACHE_DRIVER', 'database'),
+    variable('SESSION_DRIVER', 'database'),
+    variable('QUEUE_DRIVER', 'database'),
+    variable('CACHET_SITE_NAME', props.setup.siteName),
+    // Not a secret: the ARN the refresher reads APP_KEY by (the containers read it from its file at start).
+    variable('APP_KEY_SECRET_ARN', appKeySecretArn),
+    // Beanstalk resolves this ARN on the instance at boot; only the ARN is in the JSON. Read once,
+    // when the entry point sets Cachet up.
+    setting('aws:elasticbeanstalk:application:environmentsecrets', 'CACHET_ADMIN', adminSecretArn),
+    setting('aws:elasticbeanstalk:customoption', 'AccessLogsBucket', accessLogsBucket),
+  ];
+}
+
 /**
  * Cachet on Elastic Beanstalk's Docker platform: a versioned source bundle in a private bucket, an
  * application load balanced environment (HTTPS with a modern policy, HTTP redirected), instances in
@@ -192,25 +400,61 @@ export class CachetBeanstalk extends Construct implements IConnectable {
 
   constructor(scope: Construct, id: string, props: CachetBeanstalkProps) {
     super(scope, id);
-    const minInstances = props.minInstances ?? 2;
-    const maxInstances = props.maxInstances ?? 4;
-    const scaleOut = props.scaleOutCpuPercent ?? 70;
-    const scaleIn = props.scaleInCpuPercent ?? 25;
-    const appKeyVersion = props.appKeyVersion ?? 1;
-    if (!Number.isInteger(appKeyVersion) || appKeyVersion < 1) {
-      throw new Error(`CachetBeanstalk ${id}: appKeyVersion ${appKeyVersion} must be a whole number from 1; raise it by one to rotate APP_KEY`);
-    }
-    if (props.name.length < 4 || props.name.length > 40) {
-      throw new Error(`CachetBeanstalk ${id}: name "${props.name}" has ${props.name.length} characters; Beanstalk environment names need 4 to 40`);
-    }
-    if (minInstances < 1 || minInstances > maxInstances) {
-      throw new Error(`CachetBeanstalk ${id}: minInstances ${minInstances} / maxInstances ${maxInstances}; need 1 <= minInstances <= maxInstances`);
-    }
-    if (scaleIn >= scaleOut) {
-      throw new Error(`CachetBeanstalk ${id}: scaleInCpuPercent ${scaleIn} must be below scaleOutCpuPercent ${scaleOut}`);
-    }
-    const region = props.location.region;
+    const sizing = withDefaults(id, props);
+    const release = this.addApplication(props, sizing.appKeyVersion);
+    this.application = release.application;
+    const secrets = this.addSecrets(props, sizing.appKeyVersion);
+    this.appKeySecretArn = secrets.appKey.arn;
+    this.adminSecretArn = secrets.admin.arn;
+    const instances = this.addInstanceProfile(props, secrets, release.bundles);
 
+    const vpc = { name: props.name, vpc: props.network.vpc };
+    this.loadBalancerConnections = new Connections(props.loadBalancerSecurityGroup ?? loadBalancerSecurityGroup(this, 'load-balancer', vpc));
+    this.connections = new Connections(props.instanceSecurityGroup ?? instanceSecurityGroup(this, 'instances', vpc));
+    allowWebFromAnywhere(this.loadBalancerConnections);
+    allowLoadBalancerToTargets(this.loadBalancerConnections, this, Port.tcp(CACHET_INSTANCE_PORT));
+    if (props.ssh) allowSshFromOperator(this.connections, props.ssh.operatorCidr);
+    allowInstanceEgress(this.connections);
+    // Access logs (SSE-S3, the only encryption ALB logs take): the bundle's .ebextensions/load-balancer.config
+    // sets the load balancer's attributes and reads this bucket from a custom option.
+    const accessLogs = albAccessLogBucket(this, { name: props.name, location: props.location, forceDestroy: props.forceDestroyBuckets });
+
+    this.environment = new ElasticBeanstalkEnvironment(this, 'environment', {
+      name: props.name,
+      application: this.application.name,
+      tier: 'WebServer',
+      solutionStackName: props.solutionStackName,
+      versionLabel: release.version.name,
+      setting: environmentSettings({
+        props,
+        sizing,
+        serviceRoleArn: release.serviceRole.arn,
+        instanceProfileName: instances.profile.name,
+        instanceSecurityGroupId: this.connections.securityGroup.id,
+        loadBalancerSecurityGroupId: this.loadBalancerConnections.securityGroup.id,
+        appKeySecretArn: secrets.appKey.arn,
+        adminSecretArn: secrets.admin.arn,
+        accessLogsBucket: accessLogs.bucket.id,
+      }),
+      waitForReadyTimeout: '45m',
+      // Instances read the secrets and pull the image at boot, and ELB checks the log bucket's policy.
+      dependsOn: [...secrets.values, ...instances.dependables, ...release.serviceRolePolicies, accessLogs.policy],
+      lifecycle: { ignoreChanges: ['solution_stack_name'] },
+    });
+    this.cname = this.environment.cname;
+
+    const zone = new DataAwsElasticBeanstalkHostedZone(this, 'hosted-zone', { region: props.location.region });
+    this.aliasTarget = { dnsName: this.environment.cname, hostedZoneId: zone.id };
+
+    if (props.enableWaf ?? true) this.addWebAcl(props, sizing.logRetentionDays);
+    this.addHealthAlarm(props.name);
+  }
+
+  /**
+   * The application, its service role, and the version the environment runs: the source bundle in
+   * its private bucket, labelled with the bundle's hash, the image tag and the APP_KEY version.
+   */
+  private addApplication(props: CachetBeanstalkProps, appKeyVersion: number) {
     // SSE-S3: Beanstalk reads bundles with its own credentials and documents no KMS bundles.
     const bundles = new PrivateBucket(this, 'bundles', { namePrefix: `${props.name}-bundles-`, forceDestroy: props.forceDestroyBuckets });
     const source = new SourceBundle(this, 'bundle-source', { directory: CACHET_BUNDLE_DIR });
@@ -238,7 +482,7 @@ export class CachetBeanstalk extends Construct implements IConnectable {
       (policy) => new IamRolePolicyAttachment(this, `service-role-${policy}`, { role: serviceRole.name, policyArn: managedPolicyArn(policy) }),
     );
 
-    this.application = new ElasticBeanstalkApplication(this, 'application', {
+    const application = new ElasticBeanstalkApplication(this, 'application', {
       name: props.name,
       description: 'Cachet status page',
       appversionLifecycle: { serviceRole: serviceRole.arn, maxCount: 50, deleteSourceFromS3: false },
@@ -247,13 +491,17 @@ export class CachetBeanstalk extends Construct implements IConnectable {
     // which runs .platform/hooks (the image wait among them). An image change alone would otherwise
     // change only CACHET_IMAGE, a configuration deployment (see the bundle's confighooks).
     const version = new ElasticBeanstalkApplicationVersion(this, 'version', {
-      application: this.application.name,
+      application: application.name,
       name: cachetVersionLabel(source.hash, props.image.tag, appKeyVersion),
       description: `Source bundle ${source.hash}, image tag ${props.image.tag}, APP_KEY version ${appKeyVersion}`,
       bucket: bundles.bucket.id,
       key: bundle.key,
     });
+    return { bundles, serviceRole, serviceRolePolicies, application, version };
+  }
 
+  /** APP_KEY and the first admin, generated at apply time: neither value is in this JSON or the state. */
+  private addSecrets(props: CachetBeanstalkProps, appKeyVersion: number) {
     // APP_KEY: 32 random bytes in Laravel's `base64:` form, made by Terraform at apply time from two
     // UUIDs and written through a write-only argument, so the value is neither in this JSON nor in
     // the state. A new appKeyVersion writes a new key and, being part of the version label, redeploys
@@ -270,7 +518,6 @@ export class CachetBeanstalk extends Construct implements IConnectable {
       secretStringWo: `base64:${Fn.base64sha256(`${Fn.uuid()}${Fn.uuid()}`)}`,
       secretStringWoVersion: appKeyVersion,
     });
-    this.appKeySecretArn = appKey.arn;
 
     // Cachet's first admin, seeded at install by the image's entry point (bin/db.php) with the
     // settings that close /setup: made at apply time like APP_KEY, so the password is in neither
@@ -286,8 +533,15 @@ export class CachetBeanstalk extends Construct implements IConnectable {
       secretStringWo: Fn.jsonencode({ username: 'admin', email: props.setup.adminEmail, password: Fn.base64sha256(Fn.join('', [Fn.uuid(), Fn.uuid()])) }),
       secretStringWoVersion: 1,
     });
-    this.adminSecretArn = admin.arn;
+    return { appKey, admin, values: [appKeyValue, adminValue] };
+  }
 
+  /**
+   * The instances' role and profile: Beanstalk's web tier, Session Manager, the secrets, the source
+   * bundles, the image, and lowering their own metadata hop limit. Returns what the environment
+   * must wait for.
+   */
+  private addInstanceProfile(props: CachetBeanstalkProps, secrets: { appKey: SecretsmanagerSecret; admin: SecretsmanagerSecret }, bundles: PrivateBucket) {
     const instanceRole = new IamRole(this, 'instance-role', {
       name: `${props.name}-beanstalk-instance`,
       assumeRolePolicy: serviceAssumeRolePolicy('ec2.amazonaws.com'),
@@ -307,7 +561,7 @@ export class CachetBeanstalk extends Construct implements IConnectable {
           Sid: 'ReadCachetSecrets',
           Effect: 'Allow',
           Action: 'secretsmanager:GetSecretValue',
-          Resource: [appKey.arn, admin.arn, props.databaseUser.secretArn, props.database.masterUserSecretArn],
+          Resource: [secrets.appKey.arn, secrets.admin.arn, props.databaseUser.secretArn, props.database.masterUserSecretArn],
         },
         {
           // The bundle's 05-cachet-imds.sh lowers the hop limit to 1, out of the container's reach;
@@ -315,7 +569,7 @@ export class CachetBeanstalk extends Construct implements IConnectable {
           Sid: 'KeepInstanceMetadataFromContainers',
           Effect: 'Allow',
           Action: 'ec2:ModifyInstanceMetadataOptions',
-          Resource: `arn:aws:ec2:${region}:${props.location.accountId}:instance/*`,
+          Resource: `arn:aws:ec2:${props.location.region}:${props.location.accountId}:instance/*`,
           Condition: { StringEquals: { 'aws:ResourceTag/elasticbeanstalk:environment-name': props.name } },
         },
       ],
@@ -323,170 +577,30 @@ export class CachetBeanstalk extends Construct implements IConnectable {
     props.encryptionKey.grantThroughService(instancePolicy, 'DecryptSecretsThroughSecretsManager', 'secretsmanager');
     bundles.grantObjects(instancePolicy, 'ReadSourceBundles', 's3:GetObject');
     props.image.grantPull(instancePolicy);
-    const instanceProfile = new IamInstanceProfile(this, 'instance-profile', {
+    const profile = new IamInstanceProfile(this, 'instance-profile', {
       name: `${props.name}-beanstalk-instance`,
       role: instanceRole.name,
     });
+    return { profile, dependables: [instancePolicy.resource, profile, ...instanceRolePolicies] };
+  }
 
-    const vpc = { name: props.name, vpc: props.network.vpc };
-    this.loadBalancerConnections = new Connections(props.loadBalancerSecurityGroup ?? loadBalancerSecurityGroup(this, 'load-balancer', vpc));
-    this.connections = new Connections(props.instanceSecurityGroup ?? instanceSecurityGroup(this, 'instances', vpc));
-    allowWebFromAnywhere(this.loadBalancerConnections);
-    allowLoadBalancerToTargets(this.loadBalancerConnections, this, Port.tcp(CACHET_INSTANCE_PORT));
-    if (props.ssh) allowSshFromOperator(this.connections, props.ssh.operatorCidr);
-    allowInstanceEgress(this.connections);
-    const healthPath = props.healthCheckPath ?? CACHET_READINESS_PATH;
-    const logRetention = props.logRetentionDays ?? 30;
-    const deploymentPolicy = props.deploymentPolicy ?? 'RollingWithAdditionalBatch';
-    // Access logs (SSE-S3, the only encryption ALB logs take): the bundle's .ebextensions/load-balancer.config
-    // sets the load balancer's attributes and reads this bucket from a custom option.
-    const accessLogs = albAccessLogBucket(this, { name: props.name, location: props.location, forceDestroy: props.forceDestroyBuckets });
-    const settings: ElasticBeanstalkEnvironmentSetting[] = [
-      // Network placement
-      setting('aws:ec2:vpc', 'VPCId', props.network.vpc.id),
-      setting(
-        'aws:ec2:vpc',
-        'Subnets',
-        Fn.join(
-          ',',
-          props.network.applicationSubnets.map((s) => s.id),
-        ),
-      ),
-      setting(
-        'aws:ec2:vpc',
-        'ELBSubnets',
-        Fn.join(
-          ',',
-          props.network.publicSubnets.map((s) => s.id),
-        ),
-      ),
-      setting('aws:ec2:vpc', 'ELBScheme', 'public'),
-      setting('aws:ec2:vpc', 'AssociatePublicIpAddress', false),
-      // Environment
-      setting('aws:elasticbeanstalk:environment', 'EnvironmentType', 'LoadBalanced'),
-      setting('aws:elasticbeanstalk:environment', 'LoadBalancerType', 'application'),
-      setting('aws:elasticbeanstalk:environment', 'ServiceRole', serviceRole.arn),
-      // Instances: our security group only, IMDSv2 only, gp3 root volume
-      setting('aws:ec2:instances', 'InstanceTypes', props.instanceType),
-      setting('aws:autoscaling:launchconfiguration', 'IamInstanceProfile', instanceProfile.name),
-      setting('aws:autoscaling:launchconfiguration', 'SecurityGroups', this.connections.securityGroup.id),
-      setting('aws:autoscaling:launchconfiguration', 'DisableDefaultEC2SecurityGroup', true),
-      setting('aws:autoscaling:launchconfiguration', 'DisableIMDSv1', true),
-      setting('aws:autoscaling:launchconfiguration', 'RootVolumeType', 'gp3'),
-      setting('aws:autoscaling:launchconfiguration', 'MonitoringInterval', '1 minute'),
-      ...(props.ssh?.keyName ? [setting('aws:autoscaling:launchconfiguration', 'EC2KeyName', props.ssh.keyName)] : []),
-      // Load balancer: our security group, HTTPS with a modern policy (port 80 redirects, see the bundle)
-      setting('aws:elbv2:loadbalancer', 'SecurityGroups', this.loadBalancerConnections.securityGroup.id),
-      setting('aws:elbv2:loadbalancer', 'ManagedSecurityGroup', this.loadBalancerConnections.securityGroup.id),
-      setting('aws:elbv2:listener:443', 'ListenerEnabled', true),
-      setting('aws:elbv2:listener:443', 'Protocol', 'HTTPS'),
-      setting('aws:elbv2:listener:443', 'SSLCertificateArns', props.certificate.certificateArn),
-      setting('aws:elbv2:listener:443', 'SSLPolicy', TLS_POLICY),
-      setting('aws:elasticbeanstalk:environment:process:default', 'Port', CACHET_INSTANCE_PORT),
-      setting('aws:elasticbeanstalk:environment:process:default', 'Protocol', 'HTTP'),
-      setting('aws:elasticbeanstalk:environment:process:default', 'HealthCheckPath', healthPath),
-      setting('aws:elasticbeanstalk:environment:process:default', 'MatcherHTTPCode', '200'),
-      setting('aws:elasticbeanstalk:environment:process:default', 'HealthCheckInterval', 15),
-      setting('aws:elasticbeanstalk:environment:process:default', 'HealthyThresholdCount', 3),
-      setting('aws:elasticbeanstalk:environment:process:default', 'UnhealthyThresholdCount', 3),
-      setting('aws:elasticbeanstalk:environment:process:default', 'DeregistrationDelay', 30),
-      // Health: enhanced reporting, the environment's health published as a CloudWatch metric
-      setting('aws:elasticbeanstalk:healthreporting:system', 'SystemType', 'enhanced'),
-      setting('aws:elasticbeanstalk:healthreporting:system', 'EnhancedHealthAuthEnabled', true),
-      setting('aws:elasticbeanstalk:healthreporting:system', 'ConfigDocument', HEALTH_CONFIG_DOCUMENT),
-      setting('aws:elasticbeanstalk:cloudwatch:logs', 'StreamLogs', true),
-      setting('aws:elasticbeanstalk:cloudwatch:logs', 'DeleteOnTerminate', false),
-      setting('aws:elasticbeanstalk:cloudwatch:logs', 'RetentionInDays', logRetention),
-      setting('aws:elasticbeanstalk:cloudwatch:logs:health', 'HealthStreamingEnabled', true),
-      setting('aws:elasticbeanstalk:cloudwatch:logs:health', 'DeleteOnTerminate', false),
-      setting('aws:elasticbeanstalk:cloudwatch:logs:health', 'RetentionInDays', logRetention),
-      // Capacity and scaling on CPU
-      setting('aws:autoscaling:asg', 'MinSize', minInstances),
-      setting('aws:autoscaling:asg', 'MaxSize', maxInstances),
-      setting('aws:autoscaling:trigger', 'MeasureName', 'CPUUtilization'),
-      setting('aws:autoscaling:trigger', 'Statistic', 'Average'),
-      setting('aws:autoscaling:trigger', 'Unit', 'Percent'),
-      setting('aws:autoscaling:trigger', 'Period', 1),
-      setting('aws:autoscaling:trigger', 'BreachDuration', 5),
-      setting('aws:autoscaling:trigger', 'UpperThreshold', scaleOut),
-      setting('aws:autoscaling:trigger', 'LowerThreshold', scaleIn),
-      // Releases and configuration changes keep full capacity in service
-      setting('aws:elasticbeanstalk:command', 'DeploymentPolicy', deploymentPolicy),
-      ...(deploymentPolicy === 'RollingWithAdditionalBatch'
-        ? [setting('aws:elasticbeanstalk:command', 'BatchSizeType', 'Fixed'), setting('aws:elasticbeanstalk:command', 'BatchSize', 1)]
-        : []),
-      setting('aws:elasticbeanstalk:command', 'IgnoreHealthCheck', false),
-      setting('aws:elasticbeanstalk:command', 'Timeout', DEPLOYMENT_TIMEOUT_SECONDS),
-      setting('aws:autoscaling:updatepolicy:rollingupdate', 'RollingUpdateEnabled', true),
-      setting('aws:autoscaling:updatepolicy:rollingupdate', 'RollingUpdateType', deploymentPolicy === 'Immutable' ? 'Immutable' : 'Health'),
-      // Managed platform updates in a weekly window, replacing instances rather than patching them
-      setting('aws:elasticbeanstalk:managedactions', 'ManagedActionsEnabled', true),
-      setting('aws:elasticbeanstalk:managedactions', 'PreferredStartTime', 'Sun:02:00'),
-      setting('aws:elasticbeanstalk:managedactions', 'ServiceRoleForManagedUpdates', serviceRole.arn),
-      setting('aws:elasticbeanstalk:managedactions:platformupdate', 'UpdateLevel', 'minor'),
-      setting('aws:elasticbeanstalk:managedactions:platformupdate', 'InstanceRefreshEnabled', true),
-      // Cachet's environment (no secrets here)
-      setting('aws:elasticbeanstalk:application:environment', 'CACHET_IMAGE', props.image.imageUri),
-      setting('aws:elasticbeanstalk:application:environment', 'APP_ENV', 'production'),
-      setting('aws:elasticbeanstalk:application:environment', 'APP_DEBUG', false),
-      // Laravel's log through PHP's error_log: PHP-FPM's workers' stderr (catch_workers_output) and the
-      // queue's, i.e. the container's, which Beanstalk streams; Cachet's default writes a file inside it.
-      setting('aws:elasticbeanstalk:application:environment', 'APP_LOG', 'errorlog'),
-      setting('aws:elasticbeanstalk:application:environment', 'APP_URL', props.appUrl),
-      setting('aws:elasticbeanstalk:application:environment', 'DB_DRIVER', 'mysql'),
-      setting('aws:elasticbeanstalk:application:environment', 'DB_HOST', props.database.endpoint),
-      setting('aws:elasticbeanstalk:application:environment', 'DB_PORT', props.database.port),
-      setting('aws:elasticbeanstalk:application:environment', 'DB_DATABASE', props.database.databaseName),
-      setting('aws:elasticbeanstalk:application:environment', 'DB_USERNAME', props.databaseUser.username),
-      // Not secrets: the ARNs the instance's refresher reads the credentials from (the serving
-      // container gets the application user's, the schema container the master's).
-      setting('aws:elasticbeanstalk:application:environment', 'DB_SECRET_ARN', props.databaseUser.secretArn),
-      setting('aws:elasticbeanstalk:application:environment', 'DB_MASTER_SECRET_ARN', props.database.masterUserSecretArn),
-      // The load balancer's nodes are in the VPC: Cachet trusts their X-Forwarded-* headers.
-      setting('aws:elasticbeanstalk:application:environment', 'TRUSTED_PROXIES', props.network.vpc.cidrBlock),
-      setting('aws:elasticbeanstalk:application:environment', 'CACHE_DRIVER', 'database'),
-      setting('aws:elasticbeanstalk:application:environment', 'SESSION_DRIVER', 'database'),
-      setting('aws:elasticbeanstalk:application:environment', 'QUEUE_DRIVER', 'database'),
-      setting('aws:elasticbeanstalk:application:environment', 'CACHET_SITE_NAME', props.setup.siteName),
-      // Not a secret: the ARN the refresher reads APP_KEY by (the containers read it from its file at start).
-      setting('aws:elasticbeanstalk:application:environment', 'APP_KEY_SECRET_ARN', appKey.arn),
-      // Beanstalk resolves this ARN on the instance at boot; only the ARN is in the JSON. Read once,
-      // when the entry point sets Cachet up.
-      setting('aws:elasticbeanstalk:application:environmentsecrets', 'CACHET_ADMIN', admin.arn),
-      setting('aws:elasticbeanstalk:customoption', 'AccessLogsBucket', accessLogs.bucket.id),
-    ];
-
-    this.environment = new ElasticBeanstalkEnvironment(this, 'environment', {
+  /** WAF in front of Beanstalk's load balancer: `/setup` for `setupAllowedFrom` only, then AWS's managed groups. */
+  private addWebAcl(props: CachetBeanstalkProps, logRetentionDays: number) {
+    new RegionalWebAcl(this, 'waf', {
       name: props.name,
-      application: this.application.name,
-      tier: 'WebServer',
-      solutionStackName: props.solutionStackName,
-      versionLabel: version.name,
-      setting: settings,
-      waitForReadyTimeout: '45m',
-      // Instances read the secrets and pull the image at boot, and ELB checks the log bucket's policy.
-      dependsOn: [appKeyValue, adminValue, instancePolicy.resource, instanceProfile, ...instanceRolePolicies, ...serviceRolePolicies, accessLogs.policy],
-      lifecycle: { ignoreChanges: ['solution_stack_name'] },
+      // Beanstalk reports its application load balancer by ARN.
+      resourceArn: Fn.element(this.environment.loadBalancers, 0),
+      encryptionKey: props.encryptionKey,
+      managedRuleGroups: [...DEFAULT_MANAGED_RULE_GROUPS, SQL_INJECTION_RULE_GROUP],
+      restrictedPaths: [{ pathPrefix: CACHET_SETUP_PATH, allowFrom: props.setupAllowedFrom ?? [] }],
+      logRetentionDays,
     });
-    this.cname = this.environment.cname;
+  }
 
-    const zone = new DataAwsElasticBeanstalkHostedZone(this, 'hosted-zone', { region });
-    this.aliasTarget = { dnsName: this.environment.cname, hostedZoneId: zone.id };
-
-    if (props.enableWaf ?? true) {
-      new RegionalWebAcl(this, 'waf', {
-        name: props.name,
-        // Beanstalk reports its application load balancer by ARN.
-        resourceArn: Fn.element(this.environment.loadBalancers, 0),
-        encryptionKey: props.encryptionKey,
-        managedRuleGroups: [...DEFAULT_MANAGED_RULE_GROUPS, SQL_INJECTION_RULE_GROUP],
-        restrictedPaths: [{ pathPrefix: CACHET_SETUP_PATH, allowFrom: props.setupAllowedFrom ?? [] }],
-        logRetentionDays: logRetention,
-      });
-    }
-
+  /** Beanstalk's enhanced health, Degraded or worse for five minutes (or not reported at all). */
+  private addHealthAlarm(name: string) {
     new CloudwatchMetricAlarm(this, 'health-alarm', {
-      alarmName: `${props.name}-environment-health`,
+      alarmName: `${name}-environment-health`,
       alarmDescription: 'Cachet environment health is Degraded or Severe',
       namespace: 'AWS/ElasticBeanstalk',
       metricName: 'EnvironmentHealth',
