@@ -112,22 +112,7 @@ export class DeliveryPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: DeliveryPipelineProps) {
     super(scope, id);
-    const timeoutMinutes = props.refreshTimeoutMinutes ?? 60;
-    if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 5 || timeoutMinutes > 420) {
-      throw new Error(`DeliveryPipeline ${id}: refreshTimeoutMinutes is ${timeoutMinutes}; use a whole number from 5 to 420 (CodeBuild stops a build at 480)`);
-    }
-    const approvals = props.pullRequestApprovals ?? 1;
-    if (!Number.isInteger(approvals) || approvals < 1 || approvals > 10) {
-      throw new Error(`DeliveryPipeline ${id}: pullRequestApprovals is ${approvals}; use a whole number from 1 to 10`);
-    }
-    if (!GIT_BRANCH.test(props.branch)) {
-      throw new Error(`DeliveryPipeline ${id}: branch "${props.branch}" is not a git branch name; use a name such as dev, staging or main`);
-    }
-    if (props.enablePullRequestReports && props.source.provider !== 'codecommit') {
-      throw new Error(
-        `DeliveryPipeline ${id}: enablePullRequestReports is true with a ${props.source.provider} source; the reports need a CodeCommit source, so leave it unset`,
-      );
-    }
+    const { timeoutMinutes, approvals } = withDefaults(id, props);
     const { name, location, encryptionKey: key } = props;
 
     const artifactStore = new PrivateBucket(this, 'artifacts', {
@@ -138,8 +123,6 @@ export class DeliveryPipeline extends Construct {
       forceDestroy: props.forceDestroyBuckets,
     });
     this.artifactBucket = artifactStore.bucket;
-    const artifacts = this.artifactBucket;
-
     const logGroup = new CloudwatchLogGroup(this, 'logs', {
       name: `/aws/codebuild/${name}`,
       retentionInDays: props.logRetentionDays ?? 90,
@@ -153,96 +136,14 @@ export class DeliveryPipeline extends Construct {
     });
     const pipelinePolicy = new InlinePolicy(this, 'pipeline-policy', { role: pipelineRole, name: 'pipeline' });
 
-    // Source.
     let sourceAction: CodepipelineStageAction;
     if (props.source.provider === 'codecommit') {
-      this.repository = new CodecommitRepository(this, 'repository', {
-        repositoryName: props.source.repositoryName,
-        description: `Application and infrastructure code of ${name}; pushes to ${props.branch} release here`,
-        kmsKeyId: key.arn,
-      });
-      const approvalRule = new CodecommitApprovalRuleTemplate(this, 'pull-request-approvals', {
-        name: `${name}-${props.branch}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 100),
-        description: `Pull requests into ${props.branch} need ${approvals} approval(s)`,
-        content: JSON.stringify({
-          Version: '2018-11-08',
-          DestinationReferences: [`refs/heads/${props.branch}`],
-          Statements: [{ Type: 'Approvers', NumberOfApprovalsNeeded: approvals }],
-        }),
-      });
-      new CodecommitApprovalRuleTemplateAssociation(this, 'pull-request-approvals-association', {
-        approvalRuleTemplateName: approvalRule.name,
-        repositoryName: this.repository.repositoryName,
-      });
-      if (props.enablePullRequestReports ?? true) {
-        this.pullRequestReports = new PullRequestReports(this, 'pull-request-reports', {
-          name,
-          location,
-          repository: this.repository,
-          branch: props.branch,
-          environment: props.environment,
-          encryptionKey: key,
-          logRetentionDays: props.logRetentionDays,
-          buildImage: props.buildImage,
-        });
-      }
-      sourceAction = {
-        name: 'Source',
-        category: 'Source',
-        owner: 'AWS',
-        provider: 'CodeCommit',
-        version: '1',
-        namespace: SOURCE_VARIABLES,
-        outputArtifacts: [SOURCE_OUTPUT],
-        // EventBridge starts the pipeline (below); polling would be slower and cost more.
-        configuration: {
-          RepositoryName: this.repository.repositoryName,
-          BranchName: props.branch,
-          PollForSourceChanges: 'false',
-          OutputArtifactFormat: 'CODE_ZIP',
-        },
-      };
-      pipelinePolicy.addToPrincipalPolicy([
-        {
-          Sid: 'ReadTheRepository',
-          Effect: 'Allow',
-          Action: [
-            'codecommit:GetBranch',
-            'codecommit:GetCommit',
-            'codecommit:GetRepository',
-            'codecommit:UploadArchive',
-            'codecommit:GetUploadArchiveStatus',
-            'codecommit:CancelUploadArchive',
-          ],
-          Resource: this.repository.arn,
-        },
-      ]);
-      key.grantThroughService(pipelinePolicy, 'DecryptTheRepositoryThroughCodeCommit', 'codecommit');
+      this.repository = this.addRepository(props, props.source.repositoryName, approvals);
+      if (props.enablePullRequestReports ?? true) this.pullRequestReports = this.addPullRequestReports(props, this.repository);
+      sourceAction = this.codeCommitSource(props.branch, this.repository, pipelinePolicy, key);
     } else {
       this.connection = new CodeconnectionsConnection(this, 'github', { name: name.slice(0, 32), providerType: 'GitHub' });
-      sourceAction = {
-        name: 'Source',
-        category: 'Source',
-        owner: 'AWS',
-        provider: 'CodeStarSourceConnection',
-        version: '1',
-        namespace: SOURCE_VARIABLES,
-        outputArtifacts: [SOURCE_OUTPUT],
-        configuration: {
-          ConnectionArn: this.connection.arn,
-          FullRepositoryId: props.source.fullRepositoryId,
-          BranchName: props.branch,
-          OutputArtifactFormat: 'CODE_ZIP',
-        },
-      };
-      pipelinePolicy.addToPrincipalPolicy([
-        {
-          Sid: 'UseTheConnection',
-          Effect: 'Allow',
-          Action: ['codeconnections:UseConnection', 'codestar-connections:UseConnection'],
-          Resource: this.connection.arn,
-        },
-      ]);
+      sourceAction = gitHubSource(props.branch, props.source.fullRepositoryId, this.connection, pipelinePolicy);
     }
 
     // What the pipeline and both projects need of the artifact store.
@@ -251,98 +152,10 @@ export class DeliveryPipeline extends Construct {
         keySid: 'EncryptArtifactsThroughS3',
       });
     useArtifacts(pipelinePolicy);
-
-    // Build and Deploy projects, each with its role: the artifacts and its logs, and what the caller grants `policy`.
-    const project = (kind: 'build' | 'deploy', buildspec: string, timeout: number, variables: CodebuildProjectEnvironmentEnvironmentVariable[] = []) => {
-      const role = new IamRole(this, `${kind}-role`, {
-        name: `${name}-${kind}`,
-        assumeRolePolicy: serviceAssumeRolePolicy('codebuild.amazonaws.com', location),
-      });
-      const policy = new InlinePolicy(this, `${kind}-policy`, { role, name: kind });
-      useArtifacts(policy);
-      policy.addToPrincipalPolicy([
-        { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` },
-      ]);
-      const codebuild = new CodebuildProject(this, kind, {
-        name: `${name}-${kind}`,
-        description:
-          kind === 'build' ? 'Tests, builds and packages the web app (app/buildspec.yml)' : 'Releases the build to the Auto Scaling group (app/deployspec.yml)',
-        serviceRole: role.arn,
-        buildTimeout: timeout,
-        encryptionKey: key.arn,
-        source: { type: 'CODEPIPELINE', buildspec },
-        artifacts: { type: 'CODEPIPELINE' },
-        environment: buildEnvironment({ image: props.buildImage, variables }),
-        logsConfig: { cloudwatchLogs: { status: 'ENABLED', groupName: logGroup.name, streamName: kind }, s3Logs: { status: 'DISABLED' } },
-      });
-      return { project: codebuild, policy };
-    };
-    const buildProject = project('build', 'app/buildspec.yml', 30).project;
-    const fleet = props.fleet;
-    const deploy = project('deploy', 'app/deployspec.yml', timeoutMinutes + 15, [
-      { name: 'RELEASE_BUCKET', value: fleet.releaseBucket.bucket },
-      { name: 'ASG_NAME', value: fleet.autoScalingGroup.name },
-      { name: 'LAUNCH_TEMPLATE_ID', value: fleet.launchTemplate.id },
-      { name: 'USER_DATA', value: fleet.userData },
-      { name: 'AMI_PARAMETER', value: AL2023_AMI_PARAMETER },
-      { name: 'REFRESH_PREFERENCES', value: Fn.jsonencode(fleet.refreshPreferences) },
-      { name: 'REFRESH_TIMEOUT_SECONDS', value: String(timeoutMinutes * 60) },
-    ]);
-    fleet.grantRelease(deploy.policy);
-    const deployProject = deploy.project;
-
-    // The pipeline.
-    const version = JSON.stringify([{ name: 'VERSION', value: `#{${SOURCE_VARIABLES}.CommitId}`, type: 'PLAINTEXT' }]);
-    const stages: CodepipelineStage[] = [
-      { name: 'Source', action: [sourceAction] },
-      {
-        name: 'Build',
-        action: [
-          {
-            name: 'Build',
-            category: 'Build',
-            owner: 'AWS',
-            provider: 'CodeBuild',
-            version: '1',
-            inputArtifacts: [SOURCE_OUTPUT],
-            outputArtifacts: [BUILD_OUTPUT],
-            configuration: { ProjectName: buildProject.name, EnvironmentVariables: version },
-          },
-        ],
-      },
-      ...(props.requireApproval
-        ? [
-            {
-              name: 'Approve',
-              action: [
-                {
-                  name: 'Approve',
-                  category: 'Approval',
-                  owner: 'AWS',
-                  provider: 'Manual',
-                  version: '1',
-                  configuration: { CustomData: `Release commit #{${SOURCE_VARIABLES}.CommitId} to ${name}?` },
-                },
-              ],
-            },
-          ]
-        : []),
-      {
-        name: 'Deploy',
-        action: [
-          {
-            name: 'Deploy',
-            category: 'Build',
-            owner: 'AWS',
-            provider: 'CodeBuild',
-            version: '1',
-            // The source holds the deploy script; the build output holds the archive.
-            inputArtifacts: [SOURCE_OUTPUT, BUILD_OUTPUT],
-            configuration: { ProjectName: deployProject.name, PrimarySource: SOURCE_OUTPUT, EnvironmentVariables: version },
-          },
-        ],
-      },
-    ];
+    const projects = { props, logGroup, useArtifacts };
+    const buildProject = this.addProject('build', 'app/buildspec.yml', 30, [], projects).project;
+    const deploy = this.addProject('deploy', 'app/deployspec.yml', timeoutMinutes + 15, deployVariables(props.fleet, timeoutMinutes), projects);
+    props.fleet.grantRelease(deploy.policy);
 
     this.pipeline = new Codepipeline(this, 'pipeline', {
       name,
@@ -350,46 +163,154 @@ export class DeliveryPipeline extends Construct {
       // One release at a time: a second push waits instead of racing the first one's refresh.
       executionMode: 'QUEUED',
       roleArn: pipelineRole.arn,
-      artifactStore: [{ type: 'S3', location: artifacts.bucket, encryptionKey: { type: 'KMS', id: key.arn } }],
-      stage: stages,
+      artifactStore: [{ type: 'S3', location: this.artifactBucket.bucket, encryptionKey: { type: 'KMS', id: key.arn } }],
+      stage: pipelineStages(sourceAction, buildProject, deploy.project, props.requireApproval ? name : undefined),
       trigger:
         props.source.provider === 'github'
           ? [{ providerType: 'CodeStarSourceConnection', gitConfiguration: { sourceActionName: 'Source', push: [{ branches: { includes: [props.branch] } }] } }]
           : undefined,
     });
     pipelinePolicy.addToPrincipalPolicy([
-      { Sid: 'CheckArtifactBucketVersioning', Effect: 'Allow', Action: ['s3:GetBucketVersioning', 's3:GetBucketLocation'], Resource: artifacts.arn },
+      {
+        Sid: 'CheckArtifactBucketVersioning',
+        Effect: 'Allow',
+        Action: ['s3:GetBucketVersioning', 's3:GetBucketLocation'],
+        Resource: this.artifactBucket.arn,
+      },
       {
         Sid: 'RunTheProjects',
         Effect: 'Allow',
         Action: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'],
-        Resource: [buildProject.arn, deployProject.arn],
+        Resource: [buildProject.arn, deploy.project.arn],
       },
     ]);
+    if (this.repository) this.startOnPush(props, this.repository);
+  }
 
-    if (this.repository) {
-      // A push to the branch starts the pipeline.
-      const rule = new CloudwatchEventRule(this, 'on-push', {
-        name: `${name}-on-push`,
-        description: `Starts ${name} on pushes to ${props.branch}`,
-        eventPattern: JSON.stringify({
-          source: ['aws.codecommit'],
-          'detail-type': ['CodeCommit Repository State Change'],
-          resources: [this.repository.arn],
-          detail: { event: ['referenceCreated', 'referenceUpdated'], referenceType: ['branch'], referenceName: [props.branch] },
-        }),
-      });
-      const eventsRole = new IamRole(this, 'events-role', {
-        name: `${name}-on-push`,
-        assumeRolePolicy: serviceAssumeRolePolicy('events.amazonaws.com', location),
-      });
-      new IamRolePolicy(this, 'events-policy', {
-        role: eventsRole.id,
-        name: 'start-pipeline',
-        policy: policyDocument([{ Sid: 'StartThePipeline', Effect: 'Allow', Action: 'codepipeline:StartPipelineExecution', Resource: this.pipeline.arn }]),
-      });
-      new CloudwatchEventTarget(this, 'start-pipeline', { rule: rule.name, arn: this.pipeline.arn, roleArn: eventsRole.arn });
-    }
+  /** The CodeCommit repository, with the approvals a pull request into the branch needs. */
+  private addRepository(props: DeliveryPipelineProps, repositoryName: string, approvals: number): CodecommitRepository {
+    const repository = new CodecommitRepository(this, 'repository', {
+      repositoryName,
+      description: `Application and infrastructure code of ${props.name}; pushes to ${props.branch} release here`,
+      kmsKeyId: props.encryptionKey.arn,
+    });
+    const approvalRule = new CodecommitApprovalRuleTemplate(this, 'pull-request-approvals', {
+      name: `${props.name}-${props.branch}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 100),
+      description: `Pull requests into ${props.branch} need ${approvals} approval(s)`,
+      content: JSON.stringify({
+        Version: '2018-11-08',
+        DestinationReferences: [`refs/heads/${props.branch}`],
+        Statements: [{ Type: 'Approvers', NumberOfApprovalsNeeded: approvals }],
+      }),
+    });
+    new CodecommitApprovalRuleTemplateAssociation(this, 'pull-request-approvals-association', {
+      approvalRuleTemplateName: approvalRule.name,
+      repositoryName: repository.repositoryName,
+    });
+    return repository;
+  }
+
+  private addPullRequestReports(props: DeliveryPipelineProps, repository: CodecommitRepository): PullRequestReports {
+    return new PullRequestReports(this, 'pull-request-reports', {
+      name: props.name,
+      location: props.location,
+      repository,
+      branch: props.branch,
+      environment: props.environment,
+      encryptionKey: props.encryptionKey,
+      logRetentionDays: props.logRetentionDays,
+      buildImage: props.buildImage,
+    });
+  }
+
+  /** The Source action on the repository's branch; the pipeline may read the repository and its key. */
+  private codeCommitSource(branch: string, repository: CodecommitRepository, pipelinePolicy: InlinePolicy, key: EncryptionKey): CodepipelineStageAction {
+    pipelinePolicy.addToPrincipalPolicy([
+      {
+        Sid: 'ReadTheRepository',
+        Effect: 'Allow',
+        Action: [
+          'codecommit:GetBranch',
+          'codecommit:GetCommit',
+          'codecommit:GetRepository',
+          'codecommit:UploadArchive',
+          'codecommit:GetUploadArchiveStatus',
+          'codecommit:CancelUploadArchive',
+        ],
+        Resource: repository.arn,
+      },
+    ]);
+    key.grantThroughService(pipelinePolicy, 'DecryptTheRepositoryThroughCodeCommit', 'codecommit');
+    return {
+      name: 'Source',
+      category: 'Source',
+      owner: 'AWS',
+      provider: 'CodeCommit',
+      version: '1',
+      namespace: SOURCE_VARIABLES,
+      outputArtifacts: [SOURCE_OUTPUT],
+      // EventBridge starts the pipeline (startOnPush); polling would be slower and cost more.
+      configuration: {
+        RepositoryName: repository.repositoryName,
+        BranchName: branch,
+        PollForSourceChanges: 'false',
+        OutputArtifactFormat: 'CODE_ZIP',
+      },
+    };
+  }
+
+  /** A CodeBuild project with its role: the artifacts and its logs; the caller grants `policy` the rest. */
+  private addProject(
+    kind: 'build' | 'deploy',
+    buildspec: string,
+    timeout: number,
+    variables: CodebuildProjectEnvironmentEnvironmentVariable[],
+    { props, logGroup, useArtifacts }: { props: DeliveryPipelineProps; logGroup: CloudwatchLogGroup; useArtifacts: (grantee: IGrantable) => void },
+  ) {
+    const role = new IamRole(this, `${kind}-role`, {
+      name: `${props.name}-${kind}`,
+      assumeRolePolicy: serviceAssumeRolePolicy('codebuild.amazonaws.com', props.location),
+    });
+    const policy = new InlinePolicy(this, `${kind}-policy`, { role, name: kind });
+    useArtifacts(policy);
+    policy.addToPrincipalPolicy([{ Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` }]);
+    const project = new CodebuildProject(this, kind, {
+      name: `${props.name}-${kind}`,
+      description:
+        kind === 'build' ? 'Tests, builds and packages the web app (app/buildspec.yml)' : 'Releases the build to the Auto Scaling group (app/deployspec.yml)',
+      serviceRole: role.arn,
+      buildTimeout: timeout,
+      encryptionKey: props.encryptionKey.arn,
+      source: { type: 'CODEPIPELINE', buildspec },
+      artifacts: { type: 'CODEPIPELINE' },
+      environment: buildEnvironment({ image: props.buildImage, variables }),
+      logsConfig: { cloudwatchLogs: { status: 'ENABLED', groupName: logGroup.name, streamName: kind }, s3Logs: { status: 'DISABLED' } },
+    });
+    return { project, policy };
+  }
+
+  /** A push to the branch starts the pipeline (EventBridge, with a role that may start only it). */
+  private startOnPush(props: DeliveryPipelineProps, repository: CodecommitRepository) {
+    const rule = new CloudwatchEventRule(this, 'on-push', {
+      name: `${props.name}-on-push`,
+      description: `Starts ${props.name} on pushes to ${props.branch}`,
+      eventPattern: JSON.stringify({
+        source: ['aws.codecommit'],
+        'detail-type': ['CodeCommit Repository State Change'],
+        resources: [repository.arn],
+        detail: { event: ['referenceCreated', 'referenceUpdated'], referenceType: ['branch'], referenceName: [props.branch] },
+      }),
+    });
+    const eventsRole = new IamRole(this, 'events-role', {
+      name: `${props.name}-on-push`,
+      assumeRolePolicy: serviceAssumeRolePolicy('events.amazonaws.com', props.location),
+    });
+    new IamRolePolicy(this, 'events-policy', {
+      role: eventsRole.id,
+      name: 'start-pipeline',
+      policy: policyDocument([{ Sid: 'StartThePipeline', Effect: 'Allow', Action: 'codepipeline:StartPipelineExecution', Resource: this.pipeline.arn }]),
+    });
+    new CloudwatchEventTarget(this, 'start-pipeline', { rule: rule.name, arn: this.pipeline.arn, roleArn: eventsRole.arn });
   }
 
   /** A release that failed in any stage (build, approval refused, deploy): the fleet still runs the last release. */
@@ -409,4 +330,113 @@ export class DeliveryPipeline extends Construct {
       },
     ];
   }
+}
+
+/** The props with their defaults, checked before anything is created. */
+function withDefaults(id: string, props: DeliveryPipelineProps) {
+  const timeoutMinutes = props.refreshTimeoutMinutes ?? 60;
+  if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 5 || timeoutMinutes > 420) {
+    throw new Error(`DeliveryPipeline ${id}: refreshTimeoutMinutes is ${timeoutMinutes}; use a whole number from 5 to 420 (CodeBuild stops a build at 480)`);
+  }
+  const approvals = props.pullRequestApprovals ?? 1;
+  if (!Number.isInteger(approvals) || approvals < 1 || approvals > 10) {
+    throw new Error(`DeliveryPipeline ${id}: pullRequestApprovals is ${approvals}; use a whole number from 1 to 10`);
+  }
+  if (!GIT_BRANCH.test(props.branch)) {
+    throw new Error(`DeliveryPipeline ${id}: branch "${props.branch}" is not a git branch name; use a name such as dev, staging or main`);
+  }
+  if (props.enablePullRequestReports && props.source.provider !== 'codecommit') {
+    throw new Error(
+      `DeliveryPipeline ${id}: enablePullRequestReports is true with a ${props.source.provider} source; the reports need a CodeCommit source, so leave it unset`,
+    );
+  }
+  return { timeoutMinutes, approvals };
+}
+
+/** The Source action on a GitHub branch through the connection, which the pipeline may use. */
+function gitHubSource(branch: string, fullRepositoryId: string, connection: CodeconnectionsConnection, pipelinePolicy: InlinePolicy): CodepipelineStageAction {
+  pipelinePolicy.addToPrincipalPolicy([
+    {
+      Sid: 'UseTheConnection',
+      Effect: 'Allow',
+      Action: ['codeconnections:UseConnection', 'codestar-connections:UseConnection'],
+      Resource: connection.arn,
+    },
+  ]);
+  return {
+    name: 'Source',
+    category: 'Source',
+    owner: 'AWS',
+    provider: 'CodeStarSourceConnection',
+    version: '1',
+    namespace: SOURCE_VARIABLES,
+    outputArtifacts: [SOURCE_OUTPUT],
+    configuration: { ConnectionArn: connection.arn, FullRepositoryId: fullRepositoryId, BranchName: branch, OutputArtifactFormat: 'CODE_ZIP' },
+  };
+}
+
+/** What the deploy script (app/deployspec.yml) needs of the fleet it releases to. */
+function deployVariables(fleet: WebServerFleet, timeoutMinutes: number): CodebuildProjectEnvironmentEnvironmentVariable[] {
+  return [
+    { name: 'RELEASE_BUCKET', value: fleet.releaseBucket.bucket },
+    { name: 'ASG_NAME', value: fleet.autoScalingGroup.name },
+    { name: 'LAUNCH_TEMPLATE_ID', value: fleet.launchTemplate.id },
+    { name: 'USER_DATA', value: fleet.userData },
+    { name: 'AMI_PARAMETER', value: AL2023_AMI_PARAMETER },
+    { name: 'REFRESH_PREFERENCES', value: Fn.jsonencode(fleet.refreshPreferences) },
+    { name: 'REFRESH_TIMEOUT_SECONDS', value: String(timeoutMinutes * 60) },
+  ];
+}
+
+/** Source -> Build -> [Approve, when `approvalFor` names the environment] -> Deploy; both CodeBuild actions get VERSION = the commit. */
+function pipelineStages(source: CodepipelineStageAction, build: CodebuildProject, deploy: CodebuildProject, approvalFor?: string): CodepipelineStage[] {
+  const version = JSON.stringify([{ name: 'VERSION', value: `#{${SOURCE_VARIABLES}.CommitId}`, type: 'PLAINTEXT' }]);
+  const action = { owner: 'AWS', version: '1' };
+  return [
+    { name: 'Source', action: [source] },
+    {
+      name: 'Build',
+      action: [
+        {
+          name: 'Build',
+          category: 'Build',
+          ...action,
+          provider: 'CodeBuild',
+          inputArtifacts: [SOURCE_OUTPUT],
+          outputArtifacts: [BUILD_OUTPUT],
+          configuration: { ProjectName: build.name, EnvironmentVariables: version },
+        },
+      ],
+    },
+    ...(approvalFor === undefined
+      ? []
+      : [
+          {
+            name: 'Approve',
+            action: [
+              {
+                name: 'Approve',
+                category: 'Approval',
+                ...action,
+                provider: 'Manual',
+                configuration: { CustomData: `Release commit #{${SOURCE_VARIABLES}.CommitId} to ${approvalFor}?` },
+              },
+            ],
+          },
+        ]),
+    {
+      name: 'Deploy',
+      action: [
+        {
+          name: 'Deploy',
+          category: 'Build',
+          ...action,
+          provider: 'CodeBuild',
+          // The source holds the deploy script; the build output holds the archive.
+          inputArtifacts: [SOURCE_OUTPUT, BUILD_OUTPUT],
+          configuration: { ProjectName: deploy.name, PrimarySource: SOURCE_OUTPUT, EnvironmentVariables: version },
+        },
+      ],
+    },
+  ];
 }
