@@ -195,48 +195,12 @@ export class AuroraMysqlCluster extends Construct implements IConnectable {
 
   constructor(scope: Construct, id: string, props: AuroraMysqlClusterProps) {
     super(scope, id);
-    const readerCount = props.readerCount ?? 1;
-    const azs = props.network.availabilityZones;
-    if (!Number.isInteger(readerCount) || readerCount < 0) {
-      throw new Error(`AuroraMysqlCluster ${id}: readerCount is ${readerCount}; use a whole number, 0 or more`);
-    }
-    if (readerCount + 1 > azs.length) {
-      throw new Error(
-        `AuroraMysqlCluster ${id}: readerCount ${readerCount} needs ${readerCount + 1} AZs (one instance per AZ); the network has ${azs.length}. Lower readerCount or add AZs`,
-      );
-    }
-    const backtrackHours = props.backtrackWindowHours ?? 0;
-    if (backtrackHours < 0 || backtrackHours > 72) {
-      throw new Error(`AuroraMysqlCluster ${id}: backtrackWindowHours is ${backtrackHours}; use 0 (off) to 72`);
-    }
-    const monitoringInterval = props.monitoringIntervalSeconds ?? 60;
-    if (!MONITORING_INTERVALS.includes(monitoringInterval)) {
-      throw new Error(`AuroraMysqlCluster ${id}: monitoringIntervalSeconds is ${monitoringInterval}; use one of ${MONITORING_INTERVALS.join(', ')} (0 is off)`);
-    }
+    const settings = withDefaults(id, props);
     this.connections = new Connections(
       props.securityGroup ?? AuroraMysqlCluster.securityGroup(this, 'security-group', { name: props.name, vpc: props.network.vpc }),
       Port.tcp(MYSQL_PORT),
     );
-    if (!AURORA_INSTANCE_CLASSES[props.instanceClass]) {
-      throw new Error(
-        `AuroraMysqlCluster ${id}: instanceClass ${props.instanceClass} has no memory and connection figures for its alarms; use one of ${Object.keys(AURORA_INSTANCE_CLASSES).join(', ')} or add it to AURORA_INSTANCE_CLASSES`,
-      );
-    }
-    const snapshot = props.restoreFromSnapshot;
-    if (snapshot !== undefined && !/^(arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:cluster-snapshot:)?[a-zA-Z][a-zA-Z0-9:-]{0,254}$/.test(snapshot)) {
-      throw new Error(
-        `AuroraMysqlCluster ${id}: restoreFromSnapshot "${snapshot}" is not a cluster snapshot identifier or ARN; find it with aws rds describe-db-cluster-snapshots --query 'DBClusterSnapshots[].DBClusterSnapshotIdentifier'`,
-      );
-    }
     this.instanceClass = props.instanceClass;
-    const performanceInsights = props.performanceInsights ?? supportsPerformanceInsights(props.instanceClass);
-    if (performanceInsights && !supportsPerformanceInsights(props.instanceClass)) {
-      throw new Error(
-        `AuroraMysqlCluster ${id}: performanceInsights is true, but Aurora MySQL has no Performance Insights on ${props.instanceClass}; use a db.t4g.medium or larger class, or leave performanceInsights unset`,
-      );
-    }
-    const finalSnapshot = props.finalSnapshot ?? true;
-    const logExports = [...(props.logExports ?? ['audit', 'error', 'slowquery'])];
     this.databaseName = props.databaseName ?? 'app';
 
     const subnetGroup = new DbSubnetGroup(this, 'subnet-group', {
@@ -244,7 +208,47 @@ export class AuroraMysqlCluster extends Construct implements IConnectable {
       description: `Data subnets of ${props.name}`,
       subnetIds: props.network.dataSubnets.map((s) => s.id),
     });
+    const parameters = this.addParameterGroup(props, settings.logExports);
+    // Pre-create the export log groups so they get retention and encryption; RDS would otherwise
+    // create them itself, unencrypted and kept forever.
+    const logGroups = settings.logExports.map(
+      (log) =>
+        new CloudwatchLogGroup(this, `log-${log}`, {
+          name: `/aws/rds/cluster/${props.name}/${log}`,
+          retentionInDays: props.logRetentionDays ?? 30,
+          kmsKeyId: props.encryptionKey.arn,
+        }),
+    );
+    this.cluster = this.addCluster(props, settings, { subnetGroup, parameters, logGroups });
 
+    const instances = { subnetGroup, monitoringRoleArn: this.addMonitoringRole(props.name, settings.monitoringInterval) };
+    // Aurora makes the first instance the writer: readers wait for it, so the writer is in azs[0].
+    // Instances keep their own maintenance windows (AWS picks one at random when none is given):
+    // the readers in the first half of the cluster's window, the writer in the second.
+    const azs = props.network.availabilityZones;
+    this.writer = this.addInstance(props, settings, instances, {
+      instanceId: 'writer',
+      az: azs[0],
+      promotionTier: 0,
+      maintenanceWindow: WRITER_MAINTENANCE_WINDOW,
+    });
+    this.readers = Array.from({ length: settings.readerCount }, (_, i) =>
+      this.addInstance(props, settings, instances, {
+        instanceId: `reader-${i + 1}`,
+        az: azs[i + 1],
+        promotionTier: 1,
+        maintenanceWindow: READER_MAINTENANCE_WINDOW,
+        after: this.writer,
+      }),
+    );
+
+    this.endpoint = this.cluster.endpoint;
+    this.readerEndpoint = this.cluster.readerEndpoint;
+    this.masterUserSecretArn = this.cluster.masterUserSecret.get(0).secretArn;
+  }
+
+  /** TLS only (1.2 and 1.3), and the logging each exported log needs Aurora to write. */
+  private addParameterGroup(props: AuroraMysqlClusterProps, logExports: AuroraLogType[]): RdsClusterParameterGroup {
     // Exporting a log only ships what Aurora writes; these parameters make it write them.
     const logParameters: Record<AuroraLogType, { name: string; value: string }[]> = {
       audit: [
@@ -260,7 +264,7 @@ export class AuroraMysqlCluster extends Construct implements IConnectable {
       error: [],
     };
     const logging = logExports.flatMap((log) => logParameters[log]);
-    const parameters = new RdsClusterParameterGroup(this, 'parameters', {
+    return new RdsClusterParameterGroup(this, 'parameters', {
       namePrefix: `${props.name}-`,
       family: 'aurora-mysql8.0',
       description: `Cluster parameters of ${props.name}`,
@@ -273,19 +277,16 @@ export class AuroraMysqlCluster extends Construct implements IConnectable {
       ],
       lifecycle: { createBeforeDestroy: true },
     });
+  }
 
-    // Pre-create the export log groups so they get retention and encryption; RDS would otherwise
-    // create them itself, unencrypted and kept forever.
-    const logGroups = logExports.map(
-      (log) =>
-        new CloudwatchLogGroup(this, `log-${log}`, {
-          name: `/aws/rds/cluster/${props.name}/${log}`,
-          retentionInDays: props.logRetentionDays ?? 30,
-          kmsKeyId: props.encryptionKey.arn,
-        }),
-    );
-
-    this.cluster = new RdsCluster(this, 'cluster', {
+  /** The encrypted cluster with an RDS-managed master password, backups, a final snapshot unless told otherwise. */
+  private addCluster(
+    props: AuroraMysqlClusterProps,
+    settings: ClusterSettings,
+    parts: { subnetGroup: DbSubnetGroup; parameters: RdsClusterParameterGroup; logGroups: CloudwatchLogGroup[] },
+  ): RdsCluster {
+    const { finalSnapshot } = settings;
+    return new RdsCluster(this, 'cluster', {
       clusterIdentifier: props.name,
       engine: 'aurora-mysql',
       engineVersion: props.engineVersion,
@@ -295,72 +296,71 @@ export class AuroraMysqlCluster extends Construct implements IConnectable {
       masterUserSecretKmsKeyId: props.encryptionKey.arn,
       storageEncrypted: true,
       kmsKeyId: props.encryptionKey.arn,
-      dbSubnetGroupName: subnetGroup.name,
+      dbSubnetGroupName: parts.subnetGroup.name,
       vpcSecurityGroupIds: [this.connections.securityGroup.id],
-      dbClusterParameterGroupName: parameters.name,
+      dbClusterParameterGroupName: parts.parameters.name,
       port: MYSQL_PORT,
       backupRetentionPeriod: props.backupRetentionDays ?? 7,
       preferredBackupWindow: '02:00-03:00',
       preferredMaintenanceWindow: CLUSTER_MAINTENANCE_WINDOW,
-      backtrackWindow: backtrackHours * 3600,
+      backtrackWindow: settings.backtrackHours * 3600,
       copyTagsToSnapshot: true,
       deletionProtection: props.deletionProtection ?? true,
       skipFinalSnapshot: !finalSnapshot,
       finalSnapshotIdentifier: finalSnapshot ? `${props.name}-final-${Fn.formatdate('YYYYMMDDhhmmss', Fn.timestamp())}` : undefined,
       snapshotIdentifier: props.restoreFromSnapshot,
-      enabledCloudwatchLogsExports: logExports,
+      enabledCloudwatchLogsExports: settings.logExports,
       iamDatabaseAuthenticationEnabled: true,
-      dependsOn: logGroups,
+      dependsOn: parts.logGroups,
       // engine_version: minor upgrades are AWS's after creation. final_snapshot_identifier: fixed at
       // creation (timestamp() would change it on every plan). snapshot_identifier: read at creation
       // only; the provider would otherwise replace the cluster when it is set or cleared later.
       lifecycle: { ignoreChanges: ['engine_version', 'final_snapshot_identifier', 'snapshot_identifier'] },
     });
+  }
 
-    let monitoringRoleArn: string | undefined;
-    if (monitoringInterval > 0) {
-      const monitoringRole = new IamRole(this, 'monitoring-role', {
-        name: `${props.name}-rds-monitoring`,
-        assumeRolePolicy: serviceAssumeRolePolicy('monitoring.rds.amazonaws.com'),
-      });
-      new IamRolePolicyAttachment(this, 'monitoring-role-policy', {
-        role: monitoringRole.name,
-        policyArn: managedPolicyArn('AmazonRDSEnhancedMonitoringRole'),
-      });
-      monitoringRoleArn = monitoringRole.arn;
-    }
+  /** The role Enhanced Monitoring publishes with, when it is on. */
+  private addMonitoringRole(name: string, monitoringInterval: number): string | undefined {
+    if (monitoringInterval === 0) return undefined;
+    const monitoringRole = new IamRole(this, 'monitoring-role', {
+      name: `${name}-rds-monitoring`,
+      assumeRolePolicy: serviceAssumeRolePolicy('monitoring.rds.amazonaws.com'),
+    });
+    new IamRolePolicyAttachment(this, 'monitoring-role-policy', {
+      role: monitoringRole.name,
+      policyArn: managedPolicyArn('AmazonRDSEnhancedMonitoringRole'),
+    });
+    return monitoringRole.arn;
+  }
 
-    const instance = (instanceId: string, az: string, promotionTier: number, maintenanceWindow: string, after?: RdsClusterInstance) =>
-      new RdsClusterInstance(this, instanceId, {
-        identifier: `${props.name}-${instanceId}`,
-        clusterIdentifier: this.cluster.id,
-        engine: 'aurora-mysql',
-        engineVersion: this.cluster.engineVersion,
-        instanceClass: props.instanceClass,
-        availabilityZone: az,
-        dbSubnetGroupName: subnetGroup.name,
-        publiclyAccessible: false,
-        autoMinorVersionUpgrade: true,
-        promotionTier,
-        copyTagsToSnapshot: true,
-        monitoringInterval,
-        monitoringRoleArn,
-        performanceInsightsEnabled: performanceInsights,
-        performanceInsightsKmsKeyId: performanceInsights ? props.encryptionKey.arn : undefined,
-        performanceInsightsRetentionPeriod: performanceInsights ? 7 : undefined,
-        preferredMaintenanceWindow: maintenanceWindow,
-        dependsOn: after ? [after] : undefined,
-      });
-
-    // Aurora makes the first instance the writer: readers wait for it, so the writer is in azs[0].
-    // Instances keep their own maintenance windows (AWS picks one at random when none is given):
-    // the readers in the first half of the cluster's window, the writer in the second.
-    this.writer = instance('writer', azs[0], 0, WRITER_MAINTENANCE_WINDOW);
-    this.readers = Array.from({ length: readerCount }, (_, i) => instance(`reader-${i + 1}`, azs[i + 1], 1, READER_MAINTENANCE_WINDOW, this.writer));
-
-    this.endpoint = this.cluster.endpoint;
-    this.readerEndpoint = this.cluster.readerEndpoint;
-    this.masterUserSecretArn = this.cluster.masterUserSecret.get(0).secretArn;
+  /** One instance of the cluster, pinned to an AZ, private, with its own maintenance window. */
+  private addInstance(
+    props: AuroraMysqlClusterProps,
+    settings: ClusterSettings,
+    shared: { subnetGroup: DbSubnetGroup; monitoringRoleArn?: string },
+    instance: { instanceId: string; az: string; promotionTier: number; maintenanceWindow: string; after?: RdsClusterInstance },
+  ): RdsClusterInstance {
+    const performanceInsights = settings.performanceInsights;
+    return new RdsClusterInstance(this, instance.instanceId, {
+      identifier: `${props.name}-${instance.instanceId}`,
+      clusterIdentifier: this.cluster.id,
+      engine: 'aurora-mysql',
+      engineVersion: this.cluster.engineVersion,
+      instanceClass: props.instanceClass,
+      availabilityZone: instance.az,
+      dbSubnetGroupName: shared.subnetGroup.name,
+      publiclyAccessible: false,
+      autoMinorVersionUpgrade: true,
+      promotionTier: instance.promotionTier,
+      copyTagsToSnapshot: true,
+      monitoringInterval: settings.monitoringInterval,
+      monitoringRoleArn: shared.monitoringRoleArn,
+      performanceInsightsEnabled: performanceInsights,
+      performanceInsightsKmsKeyId: performanceInsights ? props.encryptionKey.arn : undefined,
+      performanceInsightsRetentionPeriod: performanceInsights ? 7 : undefined,
+      preferredMaintenanceWindow: instance.maintenanceWindow,
+      dependsOn: instance.after ? [instance.after] : undefined,
+    });
   }
 
   /**
@@ -441,4 +441,53 @@ export class AuroraMysqlCluster extends Construct implements IConnectable {
       ];
     });
   }
+}
+
+type ClusterSettings = ReturnType<typeof withDefaults>;
+
+/** The props with their defaults, checked before anything is created. */
+function withDefaults(id: string, props: AuroraMysqlClusterProps) {
+  const readerCount = props.readerCount ?? 1;
+  const azs = props.network.availabilityZones;
+  if (!Number.isInteger(readerCount) || readerCount < 0) {
+    throw new Error(`AuroraMysqlCluster ${id}: readerCount is ${readerCount}; use a whole number, 0 or more`);
+  }
+  if (readerCount + 1 > azs.length) {
+    throw new Error(
+      `AuroraMysqlCluster ${id}: readerCount ${readerCount} needs ${readerCount + 1} AZs (one instance per AZ); the network has ${azs.length}. Lower readerCount or add AZs`,
+    );
+  }
+  const backtrackHours = props.backtrackWindowHours ?? 0;
+  if (backtrackHours < 0 || backtrackHours > 72) {
+    throw new Error(`AuroraMysqlCluster ${id}: backtrackWindowHours is ${backtrackHours}; use 0 (off) to 72`);
+  }
+  const monitoringInterval = props.monitoringIntervalSeconds ?? 60;
+  if (!MONITORING_INTERVALS.includes(monitoringInterval)) {
+    throw new Error(`AuroraMysqlCluster ${id}: monitoringIntervalSeconds is ${monitoringInterval}; use one of ${MONITORING_INTERVALS.join(', ')} (0 is off)`);
+  }
+  if (!AURORA_INSTANCE_CLASSES[props.instanceClass]) {
+    throw new Error(
+      `AuroraMysqlCluster ${id}: instanceClass ${props.instanceClass} has no memory and connection figures for its alarms; use one of ${Object.keys(AURORA_INSTANCE_CLASSES).join(', ')} or add it to AURORA_INSTANCE_CLASSES`,
+    );
+  }
+  const snapshot = props.restoreFromSnapshot;
+  if (snapshot !== undefined && !/^(arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:cluster-snapshot:)?[a-zA-Z][a-zA-Z0-9:-]{0,254}$/.test(snapshot)) {
+    throw new Error(
+      `AuroraMysqlCluster ${id}: restoreFromSnapshot "${snapshot}" is not a cluster snapshot identifier or ARN; find it with aws rds describe-db-cluster-snapshots --query 'DBClusterSnapshots[].DBClusterSnapshotIdentifier'`,
+    );
+  }
+  const performanceInsights = props.performanceInsights ?? supportsPerformanceInsights(props.instanceClass);
+  if (performanceInsights && !supportsPerformanceInsights(props.instanceClass)) {
+    throw new Error(
+      `AuroraMysqlCluster ${id}: performanceInsights is true, but Aurora MySQL has no Performance Insights on ${props.instanceClass}; use a db.t4g.medium or larger class, or leave performanceInsights unset`,
+    );
+  }
+  return {
+    readerCount,
+    backtrackHours,
+    monitoringInterval,
+    performanceInsights,
+    finalSnapshot: props.finalSnapshot ?? true,
+    logExports: [...(props.logExports ?? ['audit', 'error', 'slowquery'])],
+  };
 }
