@@ -131,53 +131,81 @@ export class WebServerFleet extends Construct implements IConnectable {
 
   constructor(scope: Construct, id: string, props: WebServerFleetProps) {
     super(scope, id);
+    validate(id, props);
     this.location = props.location;
     this.releases = props.releaseBucket;
     this.minInstances = props.minInstances;
-    if (props.minInstances < 1 || props.maxInstances < 2 * props.minInstances) {
-      throw new Error(
-        `WebServerFleet ${id}: maxInstances ${props.maxInstances} must be at least twice minInstances ${props.minInstances} (>= 1), so an instance refresh can launch a full new set before terminating`,
-      );
-    }
-    if (!/^[A-Za-z0-9._+-]{1,64}$/.test(props.initialReleaseVersion)) {
-      throw new Error(
-        `WebServerFleet ${id}: initialReleaseVersion "${props.initialReleaseVersion}" must be a version such as v1.0.0 (letters, digits, . _ + -)`,
-      );
-    }
     this.connections = new Connections(props.securityGroup ?? instanceSecurityGroup(this, 'instances', { name: props.name, vpc: props.network.vpc }));
     allowLoadBalancerToTargets(props.loadBalancer, this, Port.tcp(props.appPort));
     allowInstanceEgress(this.connections);
-    const t = props.timings;
     this.releaseBucket = props.releaseBucket.bucket;
-    this.warmupSeconds = (props.startupSeconds ?? 90) + t.healthySeconds;
-    // The script goes in raw (HCL would read its quotes and newlines) and Terraform puts the
-    // bucket's name, known only after apply, where the placeholder stands.
-    const bucketPlaceholder = '@release-bucket@';
+    this.warmupSeconds = (props.startupSeconds ?? 90) + props.timings.healthySeconds;
     const initialKey = `${RELEASE_PREFIX}/${props.initialReleaseVersion}.tar.gz`;
+    this.userData = this.renderUserData(props, initialKey);
+
+    const instances = this.addInstanceProfile(props);
+    this.instanceRole = instances.role;
+    this.launchTemplate = this.addLaunchTemplate(props, instances.profile);
+    // The release the default version installs; instances launch only once it is there.
+    const initialRelease = new S3Object(this, 'initial-release', {
+      bucket: this.releaseBucket.id,
+      key: initialKey,
+      source: props.initialRelease.path,
+      sourceHash: props.initialRelease.hash,
+      contentType: 'application/gzip',
+      // Encrypted with the bucket's key and versioned only once the bucket is set up.
+      dependsOn: props.releaseBucket.settings,
+    });
+    const failureAlarm = this.addRefreshFailureAlarm(props);
+    this.autoScalingGroup = this.addGroup(props, initialRelease);
+    this.refreshPreferences = {
+      MinHealthyPercentage: 100,
+      MaxHealthyPercentage: 200,
+      InstanceWarmup: this.warmupSeconds,
+      AutoRollback: true,
+      AlarmSpecification: { Alarms: [failureAlarm.alarmName] },
+      SkipMatching: false,
+    };
+    this.addTargetTracking(props);
+  }
+
+  /**
+   * The user data every instance boots with (base64): it installs the initial release from the
+   * release bucket. The script goes in raw (HCL would read its quotes and newlines) and Terraform puts
+   * the bucket's name, known only after apply, where the placeholder stands.
+   */
+  private renderUserData(props: WebServerFleetProps, initialKey: string): string {
+    const bucketPlaceholder = '@release-bucket@';
     const script = userData({
       releaseUri: `s3://${bucketPlaceholder}/${initialKey}`,
       region: props.location.region,
       port: props.appPort,
-      timings: t,
+      timings: props.timings,
       // The load balancer's nodes live in the public subnets: their X-Forwarded-For names the client.
       trustedProxies: props.network.publicSubnetCidrs,
       architecture: instanceArchitecture(props.instanceType),
     });
-    this.userData = Fn.base64encode(Fn.replace(Fn.rawString(script), bucketPlaceholder, this.releaseBucket.bucket));
+    return Fn.base64encode(Fn.replace(Fn.rawString(script), bucketPlaceholder, this.releaseBucket.bucket));
+  }
 
-    this.instanceRole = new IamRole(this, 'instance-role', {
+  /** The instances' role and profile: Session Manager and the release archives, nothing else. */
+  private addInstanceProfile(props: WebServerFleetProps) {
+    const role = new IamRole(this, 'instance-role', {
       name: `${props.name}-web-instance`,
       assumeRolePolicy: serviceAssumeRolePolicy('ec2.amazonaws.com'),
     });
-    new IamRolePolicyAttachment(this, 'session-manager', { role: this.instanceRole.name, policyArn: managedPolicyArn('AmazonSSMManagedInstanceCore') });
-    const readRelease = new InlinePolicy(this, 'read-release', { role: this.instanceRole, name: 'read-release' });
+    new IamRolePolicyAttachment(this, 'session-manager', { role: role.name, policyArn: managedPolicyArn('AmazonSSMManagedInstanceCore') });
+    const readRelease = new InlinePolicy(this, 'read-release', { role, name: 'read-release' });
     props.releaseBucket.grantObjects(readRelease, 'ReadReleaseArchives', 's3:GetObject', {
       prefix: `${RELEASE_PREFIX}/`,
       keySid: 'DecryptReleaseArchivesThroughS3',
     });
-    const profile = new IamInstanceProfile(this, 'instance-profile', { name: `${props.name}-web-instance`, role: this.instanceRole.name });
+    return { role, profile: new IamInstanceProfile(this, 'instance-profile', { name: `${props.name}-web-instance`, role: role.name }) };
+  }
 
-    this.launchTemplate = new LaunchTemplate(this, 'launch-template', {
+  /** IMDSv2 with a hop limit of 1, no public address, an encrypted gp3 root volume, detailed monitoring. */
+  private addLaunchTemplate(props: WebServerFleetProps, profile: IamInstanceProfile): LaunchTemplate {
+    return new LaunchTemplate(this, 'launch-template', {
       namePrefix: `${props.name}-`,
       imageId: AL2023_AMI,
       instanceType: props.instanceType,
@@ -202,20 +230,12 @@ export class WebServerFleet extends Construct implements IConnectable {
         ignoreChanges: ['image_id', 'user_data', 'description'],
       },
     });
+  }
 
-    // The release the default version installs; instances launch only once it is there.
-    const initialRelease = new S3Object(this, 'initial-release', {
-      bucket: this.releaseBucket.id,
-      key: initialKey,
-      source: props.initialRelease.path,
-      sourceHash: props.initialRelease.hash,
-      contentType: 'application/gzip',
-      // Encrypted with the bucket's key and versioned only once the bucket is set up.
-      dependsOn: props.releaseBucket.settings,
-    });
-
+  /** Targets answering 5xx: the alarm an instance refresh watches to roll back. */
+  private addRefreshFailureAlarm(props: WebServerFleetProps): CloudwatchMetricAlarm {
     const { loadBalancer, targetGroup } = props.loadBalancer;
-    const failureAlarm = new CloudwatchMetricAlarm(this, 'target-5xx', {
+    return new CloudwatchMetricAlarm(this, 'target-5xx', {
       alarmName: `${props.name}-target-5xx`,
       alarmDescription: 'Targets answer 5xx: fails a running instance refresh, which then rolls back',
       namespace: 'AWS/ApplicationELB',
@@ -228,8 +248,11 @@ export class WebServerFleet extends Construct implements IConnectable {
       comparisonOperator: 'GreaterThanOrEqualToThreshold',
       treatMissingData: 'notBreaching',
     });
+  }
 
-    this.autoScalingGroup = new AutoscalingGroup(this, 'group', {
+  /** The group in the application subnets behind the target group, checked by ELB health. */
+  private addGroup(props: WebServerFleetProps, initialRelease: S3Object): AutoscalingGroup {
+    return new AutoscalingGroup(this, 'group', {
       name: `${props.name}-web`,
       vpcZoneIdentifier: props.network.applicationSubnets.map((s) => s.id),
       minSize: props.minInstances,
@@ -238,7 +261,7 @@ export class WebServerFleet extends Construct implements IConnectable {
       healthCheckType: 'ELB',
       healthCheckGracePeriod: this.warmupSeconds,
       defaultInstanceWarmup: this.warmupSeconds,
-      targetGroupArns: [targetGroup.arn],
+      targetGroupArns: [props.loadBalancer.targetGroup.arn],
       // The first version; afterwards each release's refresh sets it (see the class comment).
       launchTemplate: { id: this.launchTemplate.id, version: `${this.launchTemplate.latestVersion}` },
       tag: [{ key: 'Name', value: `${props.name}-web`, propagateAtLaunch: true }],
@@ -256,16 +279,11 @@ export class WebServerFleet extends Construct implements IConnectable {
         ],
       },
     });
+  }
 
-    this.refreshPreferences = {
-      MinHealthyPercentage: 100,
-      MaxHealthyPercentage: 200,
-      InstanceWarmup: this.warmupSeconds,
-      AutoRollback: true,
-      AlarmSpecification: { Alarms: [failureAlarm.alarmName] },
-      SkipMatching: false,
-    };
-
+  /** Target tracking on requests per target or on CPU. */
+  private addTargetTracking(props: WebServerFleetProps) {
+    const { loadBalancer, targetGroup } = props.loadBalancer;
     new AutoscalingPolicy(this, 'target-tracking', {
       name: `${props.name}-${props.scaling.metric}`,
       autoscalingGroupName: this.autoScalingGroup.name,
@@ -460,4 +478,16 @@ export function userData(o: UserDataOptions): string {
     'echo "webapp-install: started $release"',
     '',
   ].join('\n');
+}
+
+/** Checks the props before anything is created. */
+function validate(id: string, props: WebServerFleetProps) {
+  if (props.minInstances < 1 || props.maxInstances < 2 * props.minInstances) {
+    throw new Error(
+      `WebServerFleet ${id}: maxInstances ${props.maxInstances} must be at least twice minInstances ${props.minInstances} (>= 1), so an instance refresh can launch a full new set before terminating`,
+    );
+  }
+  if (!/^[A-Za-z0-9._+-]{1,64}$/.test(props.initialReleaseVersion)) {
+    throw new Error(`WebServerFleet ${id}: initialReleaseVersion "${props.initialReleaseVersion}" must be a version such as v1.0.0 (letters, digits, . _ + -)`);
+  }
 }
