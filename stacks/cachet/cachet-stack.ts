@@ -21,6 +21,11 @@ export function cachetStackName(config: EnvironmentConfig): string {
   return `cachet-${config.name}`;
 }
 
+/** Prefix of the names of Cachet's resources, e.g. `statuspage-dev-cachet`. */
+function cachetNameStem(config: EnvironmentConfig): string {
+  return `${config.project}-${config.name}-cachet`;
+}
+
 /**
  * The Cachet status page in one environment: network, security groups, Aurora MySQL, the Beanstalk
  * application, its certificate and DNS name.
@@ -34,6 +39,7 @@ export class CachetStack extends EnvironmentStack {
     super(scope, cachetStackName(config), config);
     const name = `${config.project}-${config.name}`;
     const location = this.location;
+    const stem = cachetNameStem(config);
 
     const key = new EncryptionKey(this, 'data-key', {
       alias: name,
@@ -43,7 +49,6 @@ export class CachetStack extends EnvironmentStack {
       allowCloudWatchAlarms: true,
       allowEventBridgeRules: true,
     });
-
     this.network = new Network(this, 'network', {
       ...config.network,
       name,
@@ -51,15 +56,13 @@ export class CachetStack extends EnvironmentStack {
       flowLogEncryptionKey: key,
       forceDestroyBuckets: config.forceDestroyBuckets,
     });
-
     // The groups stay in the scope they had before the constructs took connections: a group's
     // address is a contract, and a new one would replace it (and, for the database, cut it off).
     const groups = new Construct(this, 'security-groups');
     const inVpc = { name, vpc: this.network.vpc };
-
     this.database = new AuroraMysqlCluster(this, 'database', {
       ...config.database,
-      name: `${name}-cachet`,
+      name: stem,
       network: this.network,
       securityGroup: AuroraMysqlCluster.securityGroup(groups, 'database', inVpc),
       encryptionKey: key,
@@ -67,79 +70,91 @@ export class CachetStack extends EnvironmentStack {
 
     const zone = ExistingHostedZone.fromZoneId(config.dns.hostedZoneId);
     const certificate = new DnsValidatedCertificate(this, 'certificate', { domainName: config.dns.domainName, hostedZone: zone });
-
-    const cachet = config.cachet;
-    const url = `https://${config.dns.domainName}`;
     const image = new ContainerImage(this, 'cachet-image', {
-      name: `${name}-cachet`,
+      name: stem,
       location,
       directory: CACHET_IMAGE_DIR,
       encryptionKey: key,
-      logRetentionDays: cachet.logRetentionDays,
+      logRetentionDays: config.cachet.logRetentionDays,
       forceDestroy: config.forceDestroyBuckets,
     });
     const databaseUser = new DatabaseApplicationUser(this, 'database-app-user', {
-      name: `${name}-cachet`,
+      name: stem,
       location,
       database: this.database,
       encryptionKey: key,
     });
-    this.app = new CachetBeanstalk(this, 'cachet', {
+    this.app = this.addCachet(config, { key, certificate, image, databaseUser, groups, inVpc });
+    // The rotation function runs in the web instances' group: the database stays reachable from
+    // that group only. Cachet's first start creates the user; the environment is ready once it serves.
+    databaseUser.addRotation({ network: this.network, runIn: this.app, after: [this.app.environment] });
+    new AliasRecord(this, 'status-page-name', { zone, recordName: config.dns.domainName, target: this.app.aliasTarget });
+    this.database.connections.allowDefaultPortFrom(this.app, { egress: 'To the database', ingress: 'Database port from the web instances only' });
+
+    const updates = this.addStatusPageUpdates(config, key);
+    this.addMonitoring(config, key, image, updates);
+    this.addOutputs(config, image, databaseUser);
+  }
+
+  private addCachet(
+    config: EnvironmentConfig,
+    parts: {
+      key: EncryptionKey;
+      certificate: DnsValidatedCertificate;
+      image: ContainerImage;
+      databaseUser: DatabaseApplicationUser;
+      groups: Construct;
+      inVpc: { name: string; vpc: Network['vpc'] };
+    },
+  ): CachetBeanstalk {
+    const cachet = config.cachet;
+    return new CachetBeanstalk(this, 'cachet', {
       ...cachet,
-      name: `${name}-cachet`,
-      location,
+      name: cachetNameStem(config),
+      location: this.location,
       network: this.network,
-      loadBalancerSecurityGroup: loadBalancerSecurityGroup(groups, 'load-balancer', inVpc),
-      instanceSecurityGroup: instanceSecurityGroup(groups, 'instances', inVpc),
-      certificate,
+      loadBalancerSecurityGroup: loadBalancerSecurityGroup(parts.groups, 'load-balancer', parts.inVpc),
+      instanceSecurityGroup: instanceSecurityGroup(parts.groups, 'instances', parts.inVpc),
+      certificate: parts.certificate,
       database: this.database,
-      databaseUser,
-      encryptionKey: key,
-      appUrl: url,
+      databaseUser: parts.databaseUser,
+      encryptionKey: parts.key,
+      appUrl: `https://${config.dns.domainName}`,
       setup: { siteName: cachet.siteName, adminEmail: cachet.adminEmail ?? `admin@${config.dns.domainName}` },
-      image,
+      image: parts.image,
       enableWaf: cachet.enableWaf,
       setupAllowedFrom: [cachet.setupCidr ?? cachet.ssh?.operatorCidr].filter((c): c is string => c !== undefined),
       forceDestroyBuckets: config.forceDestroyBuckets,
     });
+  }
 
-    // The rotation function runs in the web instances' group: the database stays reachable from
-    // that group only. Cachet's first start creates the user; the environment is ready once it serves.
-    databaseUser.addRotation({ network: this.network, runIn: this.app, after: [this.app.environment] });
-
-    new AliasRecord(this, 'status-page-name', {
-      zone,
-      recordName: config.dns.domainName,
-      target: this.app.aliasTarget,
-    });
-
-    this.database.connections.allowDefaultPortFrom(this.app, { egress: 'To the database', ingress: 'Database port from the web instances only' });
-
+  /** The function that shows the web app's alarms on the status page, when components are configured. */
+  private addStatusPageUpdates(config: EnvironmentConfig, key: EncryptionKey): StatusPageUpdates | undefined {
     const shown = config.statusPage.components;
-    const updates =
-      shown.length > 0
-        ? new StatusPageUpdates(this, 'status-page-updates', {
-            name: `${name}-cachet`,
-            location,
-            cachetUrl: url,
-            encryptionKey: key,
-            logRetentionDays: cachet.logRetentionDays,
-            components: shown.map((c) => ({ ...c, alarmName: webAlarmName(config, c.alarm) })),
-          })
-        : undefined;
-    if (updates) {
-      new TerraformOutput(this, 'status_page_token_secret_arn', {
-        value: updates.tokenSecret.arn,
-        description: "Put a Cachet user's API token here after Cachet's set-up (docs/operations.md)",
-      });
-      new TerraformOutput(this, 'status_page_dead_letter_queue', { value: updates.deadLetterQueue.url });
-    }
+    if (shown.length === 0) return undefined;
+    const updates = new StatusPageUpdates(this, 'status-page-updates', {
+      name: cachetNameStem(config),
+      location: this.location,
+      cachetUrl: `https://${config.dns.domainName}`,
+      encryptionKey: key,
+      logRetentionDays: config.cachet.logRetentionDays,
+      components: shown.map((c) => ({ ...c, alarmName: webAlarmName(config, c.alarm) })),
+    });
+    new TerraformOutput(this, 'status_page_token_secret_arn', {
+      value: updates.tokenSecret.arn,
+      description: "Put a Cachet user's API token here after Cachet's set-up (docs/operations.md)",
+    });
+    new TerraformOutput(this, 'status_page_dead_letter_queue', { value: updates.deadLetterQueue.url });
+    return updates;
+  }
 
+  /** The alarm topic and the dashboard: Cachet, the database, the network and the status-page function. */
+  private addMonitoring(config: EnvironmentConfig, key: EncryptionKey, image: ContainerImage, updates?: StatusPageUpdates) {
     const alarms = config.alarms;
-    const topic = new AlarmTopic(this, 'alarm-topic', { ...alarms, name: `${name}-cachet-alarms`, location, encryptionKey: key });
+    const topic = new AlarmTopic(this, 'alarm-topic', { ...alarms, name: `${cachetNameStem(config)}-alarms`, location: this.location, encryptionKey: key });
     const monitoring = new Monitoring(this, 'monitoring', {
-      name: `${name}-cachet`,
-      location,
+      name: cachetNameStem(config),
+      location: this.location,
       topic,
       metrics: [
         ...this.app.metrics(alarms),
@@ -150,8 +165,10 @@ export class CachetStack extends EnvironmentStack {
       failureEvents: [...image.failureEvents(), ...this.app.failureEvents()],
     });
     new TerraformOutput(this, 'dashboard_url', { value: monitoring.dashboardUrl, description: 'The CloudWatch dashboard of this stack' });
+  }
 
-    new TerraformOutput(this, 'status_page_url', { value: url, description: 'Public URL of the status page' });
+  private addOutputs(config: EnvironmentConfig, image: ContainerImage, databaseUser: DatabaseApplicationUser) {
+    new TerraformOutput(this, 'status_page_url', { value: `https://${config.dns.domainName}`, description: 'Public URL of the status page' });
     new TerraformOutput(this, 'beanstalk_cname', { value: this.app.cname, description: 'Beanstalk environment CNAME' });
     new TerraformOutput(this, 'database_writer_endpoint', { value: this.database.endpoint });
     new TerraformOutput(this, 'database_reader_endpoint', { value: this.database.readerEndpoint });
