@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { TerraformOutput } from 'cdktf';
+import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import type { EnvironmentConfig } from '../../config/schema';
 import { releaseTimings } from './release-timings';
 import { AliasRecord } from '../../constructs/alias-record';
@@ -12,7 +13,7 @@ import { PrivateBucket } from '../../constructs/private-bucket';
 import { PublicLoadBalancer } from '../../constructs/public-load-balancer';
 import { WebServerFleet } from './web-server-fleet';
 import { SourceBundle } from '../../constructs/source-bundle';
-import { ExistingHostedZone } from '../../constructs/hosted-zone';
+import { ExistingHostedZone, type IHostedZone } from '../../constructs/hosted-zone';
 import { AlarmTopic, Monitoring } from '../../constructs/monitoring';
 import { instanceSecurityGroup, loadBalancerSecurityGroup } from '../../constructs/web-tier';
 import { EnvironmentStack } from '../environment-stack';
@@ -51,7 +52,6 @@ export class WebStack extends EnvironmentStack {
     const web = config.webapp;
     const name = webNameStem(config);
     const location = this.location;
-    const timings = releaseTimings(web);
 
     const key = new EncryptionKey(this, 'data-key', {
       alias: name,
@@ -75,54 +75,80 @@ export class WebStack extends EnvironmentStack {
     const zone = ExistingHostedZone.fromZoneId(config.dns.hostedZoneId);
     const certificate = new DnsValidatedCertificate(this, 'certificate', { domainName: web.domainName, hostedZone: zone });
 
-    this.loadBalancer = new PublicLoadBalancer(this, 'load-balancer', {
-      name,
-      location,
-      network,
-      securityGroup: loadBalancerSecurityGroup(groups, 'load-balancer', inVpc),
-      certificate,
+    this.loadBalancer = this.addLoadBalancer(config, { network, key, certificate, securityGroup: loadBalancerSecurityGroup(groups, 'load-balancer', inVpc) });
+    const releases = new PrivateBucket(this, 'releases', { namePrefix: `${name}-releases-`, encryptionKey: key, forceDestroy: config.forceDestroyBuckets });
+    this.fleet = this.addFleet(config, { network, key, releases, securityGroup: instanceSecurityGroup(groups, 'instances', inVpc) });
+    new AliasRecord(this, 'app-name', { zone, recordName: web.domainName, target: this.loadBalancer.aliasTarget });
+
+    this.delivery = this.addDelivery(config, key);
+    const jenkins = web.delivery.enableJenkins ? web.delivery.jenkins : undefined;
+    if (jenkins) this.jenkins = this.addJenkins(config, jenkins, { network, key, zone });
+
+    this.addMonitoring(config, key, network);
+    this.addOutputs(config, releases);
+  }
+
+  /** The internet-facing load balancer: HTTPS with the certificate, HTTP redirected, WAF unless turned off. */
+  private addLoadBalancer(
+    config: EnvironmentConfig,
+    parts: { network: Network; key: EncryptionKey; certificate: DnsValidatedCertificate; securityGroup: SecurityGroup },
+  ): PublicLoadBalancer {
+    const web = config.webapp;
+    return new PublicLoadBalancer(this, 'load-balancer', {
+      name: webNameStem(config),
+      location: this.location,
+      network: parts.network,
+      securityGroup: parts.securityGroup,
+      certificate: parts.certificate,
       targetPort: web.appPort,
       healthCheck: web.healthCheck,
-      deregistrationDelaySeconds: timings.deregistrationDelaySeconds,
+      deregistrationDelaySeconds: releaseTimings(web).deregistrationDelaySeconds,
       deletionProtection: web.deletionProtection,
-      encryptionKey: key,
+      encryptionKey: parts.key,
       enableWaf: web.enableWaf,
       wafLogRetentionDays: web.network.flowLogRetentionDays,
       routingRules: web.routingRules,
       cognito: web.cognito,
       forceDestroyBuckets: config.forceDestroyBuckets,
     });
+  }
 
-    const releases = new PrivateBucket(this, 'releases', { namePrefix: `${name}-releases-`, encryptionKey: key, forceDestroy: config.forceDestroyBuckets });
+  /** The Auto Scaling group behind the load balancer, with the initial release built from app/. */
+  private addFleet(
+    config: EnvironmentConfig,
+    parts: { network: Network; key: EncryptionKey; releases: PrivateBucket; securityGroup: SecurityGroup },
+  ): WebServerFleet {
+    const web = config.webapp;
     const initialRelease = new SourceBundle(this, 'initial-release', {
       directory: initialReleaseDirectory(web.initialReleaseVersion, instanceArchitecture(web.instanceType)),
       format: 'tar.gz',
     });
-    this.fleet = new WebServerFleet(this, 'fleet', {
-      name,
-      location,
-      network,
-      securityGroup: instanceSecurityGroup(groups, 'instances', inVpc),
+    return new WebServerFleet(this, 'fleet', {
+      name: webNameStem(config),
+      location: this.location,
+      network: parts.network,
+      securityGroup: parts.securityGroup,
       loadBalancer: this.loadBalancer,
       instanceType: web.instanceType,
       minInstances: web.minInstances,
       maxInstances: web.maxInstances,
       appPort: web.appPort,
-      timings,
+      timings: releaseTimings(web),
       startupSeconds: web.startupSeconds,
-      releaseBucket: releases,
-      encryptionKey: key,
+      releaseBucket: parts.releases,
+      encryptionKey: parts.key,
       initialReleaseVersion: web.initialReleaseVersion,
       initialRelease,
       scaling: web.scaling,
     });
+  }
 
-    new AliasRecord(this, 'app-name', { zone, recordName: web.domainName, target: this.loadBalancer.aliasTarget });
-
-    const delivery = web.delivery;
-    this.delivery = new DeliveryPipeline(this, 'delivery', {
-      name,
-      location,
+  /** The pipeline that releases pushes to the environment's branch (approval in production by default). */
+  private addDelivery(config: EnvironmentConfig, key: EncryptionKey): DeliveryPipeline {
+    const delivery = config.webapp.delivery;
+    return new DeliveryPipeline(this, 'delivery', {
+      name: webNameStem(config),
+      location: this.location,
       source: delivery.source,
       branch: delivery.branch,
       environment: config.name,
@@ -137,37 +163,50 @@ export class WebStack extends EnvironmentStack {
       forceDestroyBuckets: config.forceDestroyBuckets,
       enablePullRequestReports: delivery.enablePullRequestReports,
     });
-    const jenkins = delivery.enableJenkins ? delivery.jenkins : undefined;
-    if (jenkins) {
-      this.jenkins = new JenkinsServer(this, 'jenkins', {
-        name,
-        network,
-        webhookCidrs: jenkins.webhookCidrs,
-        officeCidr: jenkins.officeCidr,
-        location,
-        domainName: jenkins.domainName,
-        hostedZone: zone,
-        deletionProtection: web.deletionProtection,
-        forceDestroyBuckets: config.forceDestroyBuckets,
-        webPort: jenkins.webPort,
-        instanceType: jenkins.instanceType,
-        encryptionKey: key,
-      });
-      this.fleet.grantRelease(this.jenkins);
-      new TerraformOutput(this, 'jenkins_url', { value: this.jenkins.url });
-    }
+  }
 
+  /** The optional Jenkins server, which may release to the fleet as the pipeline does. */
+  private addJenkins(
+    config: EnvironmentConfig,
+    jenkins: NonNullable<EnvironmentConfig['webapp']['delivery']['jenkins']>,
+    parts: { network: Network; key: EncryptionKey; zone: IHostedZone },
+  ): JenkinsServer {
+    const server = new JenkinsServer(this, 'jenkins', {
+      name: webNameStem(config),
+      network: parts.network,
+      webhookCidrs: jenkins.webhookCidrs,
+      officeCidr: jenkins.officeCidr,
+      location: this.location,
+      domainName: jenkins.domainName,
+      hostedZone: parts.zone,
+      deletionProtection: config.webapp.deletionProtection,
+      forceDestroyBuckets: config.forceDestroyBuckets,
+      webPort: jenkins.webPort,
+      instanceType: jenkins.instanceType,
+      encryptionKey: parts.key,
+    });
+    this.fleet.grantRelease(server);
+    new TerraformOutput(this, 'jenkins_url', { value: server.url });
+    return server;
+  }
+
+  /** The alarm topic and the dashboard: load balancer, fleet, network, and the pipeline's and fleet's failures. */
+  private addMonitoring(config: EnvironmentConfig, key: EncryptionKey, network: Network) {
+    const name = webNameStem(config);
     const alarms = config.alarms;
-    const topic = new AlarmTopic(this, 'alarm-topic', { ...alarms, name: `${name}-alarms`, location, encryptionKey: key });
+    const topic = new AlarmTopic(this, 'alarm-topic', { ...alarms, name: `${name}-alarms`, location: this.location, encryptionKey: key });
     const monitoring = new Monitoring(this, 'monitoring', {
       name,
-      location,
+      location: this.location,
       topic,
       metrics: [...this.loadBalancer.metrics(alarms), ...this.fleet.metrics(), ...network.metrics(alarms)],
       failureEvents: [...this.delivery.failureEvents(), ...this.fleet.failureEvents()],
     });
     new TerraformOutput(this, 'dashboard_url', { value: monitoring.dashboardUrl, description: 'The CloudWatch dashboard of this stack' });
+  }
 
+  private addOutputs(config: EnvironmentConfig, releases: PrivateBucket) {
+    const web = config.webapp;
     new TerraformOutput(this, 'app_url', { value: `https://${web.domainName}`, description: 'Public URL of the web app' });
     new TerraformOutput(this, 'alb_dns_name', { value: this.loadBalancer.aliasTarget.dnsName });
     new TerraformOutput(this, 'asg_name', { value: this.fleet.autoScalingGroup.name });
