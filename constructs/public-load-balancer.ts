@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import type { TerraformResource } from 'cdktf';
 import { DataAwsElbServiceAccount } from '@cdktf/provider-aws/lib/data-aws-elb-service-account';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
-import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
+import { LbListener, type LbListenerDefaultAction } from '@cdktf/provider-aws/lib/lb-listener';
 import { LbListenerRule } from '@cdktf/provider-aws/lib/lb-listener-rule';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
@@ -207,23 +207,7 @@ export class PublicLoadBalancer extends Construct implements IConnectable {
 
   constructor(scope: Construct, id: string, props: PublicLoadBalancerProps) {
     super(scope, id);
-    const hc = props.healthCheck;
-    if (hc.timeoutSeconds >= hc.intervalSeconds) {
-      throw new Error(`PublicLoadBalancer ${id}: healthCheck.timeoutSeconds ${hc.timeoutSeconds} must be below intervalSeconds ${hc.intervalSeconds}`);
-    }
-    if (props.deregistrationDelaySeconds < 0 || props.deregistrationDelaySeconds > 3600) {
-      throw new Error(`PublicLoadBalancer ${id}: deregistrationDelaySeconds ${props.deregistrationDelaySeconds} must be 0 to 3600`);
-    }
-    const priorities = (props.routingRules ?? []).map((r) => r.priority);
-    if (new Set(priorities).size !== priorities.length) {
-      throw new Error(`PublicLoadBalancer ${id}: routingRules priorities ${priorities.join(', ')} must be unique`);
-    }
-    for (const rule of props.routingRules ?? []) {
-      if (!rule.hostHeaders?.length && !rule.pathPatterns?.length) {
-        throw new Error(`PublicLoadBalancer ${id}: routing rule ${rule.priority} has neither hostHeaders nor pathPatterns; give at least one`);
-      }
-    }
-
+    validate(id, props);
     this.connections = new Connections(props.securityGroup ?? loadBalancerSecurityGroup(this, 'security-group', { name: props.name, vpc: props.network.vpc }));
     allowWebFromAnywhere(this.connections);
     if (props.cognito) {
@@ -231,6 +215,39 @@ export class PublicLoadBalancer extends Construct implements IConnectable {
       this.connections.allowToPeer(Peer.anyIpv4('identity-provider'), Port.tcp(443), 'HTTPS to the identity provider (Cognito token and user info endpoints)');
     }
 
+    this.loadBalancer = this.addLoadBalancer(props);
+    this.targetGroup = this.addTargetGroup(props);
+    new LbListener(this, 'http', {
+      loadBalancerArn: this.loadBalancer.arn,
+      port: 80,
+      protocol: 'HTTP',
+      defaultAction: [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }],
+    });
+    const forward = forwardActions(this.targetGroup, props.cognito);
+    const rules = props.routingRules ?? [];
+    this.httpsListener = new LbListener(this, 'https', {
+      loadBalancerArn: this.loadBalancer.arn,
+      port: 443,
+      protocol: 'HTTPS',
+      sslPolicy: TLS_POLICY,
+      certificateArn: props.certificate.certificateArn,
+      defaultAction: rules.length > 0 ? [NOT_FOUND] : forward,
+    });
+    this.forwarding = rules.length === 0 ? [this.httpsListener] : rules.map((rule) => this.addRoutingRule(rule, forward));
+
+    if (props.enableWaf ?? false) {
+      new RegionalWebAcl(this, 'waf', {
+        name: props.name,
+        resourceArn: this.loadBalancer.arn,
+        encryptionKey: props.encryptionKey,
+        logRetentionDays: props.wafLogRetentionDays,
+      });
+    }
+    this.aliasTarget = { dnsName: this.loadBalancer.dnsName, hostedZoneId: this.loadBalancer.zoneId };
+  }
+
+  /** The internet-facing ALB in the public subnets, dropping invalid headers, with access logs unless turned off. */
+  private addLoadBalancer(props: PublicLoadBalancerProps): Lb {
     let accessLogs: { bucket: string; enabled: boolean } | undefined;
     let accessLogsPolicy: TerraformResource | undefined;
     if (props.enableAccessLogs ?? true) {
@@ -238,8 +255,7 @@ export class PublicLoadBalancer extends Construct implements IConnectable {
       accessLogs = { bucket: logs.bucket.id, enabled: true };
       accessLogsPolicy = logs.policy;
     }
-
-    this.loadBalancer = new Lb(this, 'load-balancer', {
+    return new Lb(this, 'load-balancer', {
       name: props.name,
       loadBalancerType: 'application',
       internal: false,
@@ -254,8 +270,12 @@ export class PublicLoadBalancer extends Construct implements IConnectable {
       // "Access Denied for bucket": the policy that lets it write must exist first.
       dependsOn: accessLogsPolicy ? [accessLogsPolicy] : undefined,
     });
+  }
 
-    this.targetGroup = new LbTargetGroup(this, 'targets', {
+  /** The instances' target group and its health check (HTTP 200 on the path). */
+  private addTargetGroup(props: PublicLoadBalancerProps): LbTargetGroup {
+    const hc = props.healthCheck;
+    return new LbTargetGroup(this, 'targets', {
       namePrefix: 'web-',
       port: props.targetPort,
       protocol: 'HTTP',
@@ -275,66 +295,19 @@ export class PublicLoadBalancer extends Construct implements IConnectable {
       },
       lifecycle: { createBeforeDestroy: true },
     });
+  }
 
-    new LbListener(this, 'http', {
-      loadBalancerArn: this.loadBalancer.arn,
-      port: 80,
-      protocol: 'HTTP',
-      defaultAction: [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }],
+  /** A listener rule that forwards requests matching the rule's hosts and paths. */
+  private addRoutingRule(rule: RoutingRule, forward: LbListenerDefaultAction[]): LbListenerRule {
+    return new LbListenerRule(this, `rule-${rule.priority}`, {
+      listenerArn: this.httpsListener.arn,
+      priority: rule.priority,
+      action: forward,
+      condition: [
+        ...(rule.hostHeaders?.length ? [{ hostHeader: { values: [...rule.hostHeaders] } }] : []),
+        ...(rule.pathPatterns?.length ? [{ pathPattern: { values: [...rule.pathPatterns] } }] : []),
+      ],
     });
-
-    const auth = props.cognito;
-    const forward = [
-      ...(auth
-        ? [
-            {
-              type: 'authenticate-cognito',
-              order: 1,
-              authenticateCognito: { userPoolArn: auth.userPoolArn, userPoolClientId: auth.userPoolClientId, userPoolDomain: auth.userPoolDomain },
-            },
-          ]
-        : []),
-      { type: 'forward', order: auth ? 2 : 1, targetGroupArn: this.targetGroup.arn },
-    ];
-    const notFound = {
-      type: 'fixed-response',
-      fixedResponse: { contentType: 'application/json', statusCode: '404', messageBody: '{"error":{"status":404,"message":"no route"}}' },
-    };
-    const rules = props.routingRules ?? [];
-    this.httpsListener = new LbListener(this, 'https', {
-      loadBalancerArn: this.loadBalancer.arn,
-      port: 443,
-      protocol: 'HTTPS',
-      sslPolicy: TLS_POLICY,
-      certificateArn: props.certificate.certificateArn,
-      defaultAction: rules.length > 0 ? [notFound] : forward,
-    });
-    this.forwarding =
-      rules.length === 0
-        ? [this.httpsListener]
-        : rules.map(
-            (rule) =>
-              new LbListenerRule(this, `rule-${rule.priority}`, {
-                listenerArn: this.httpsListener.arn,
-                priority: rule.priority,
-                action: forward,
-                condition: [
-                  ...(rule.hostHeaders?.length ? [{ hostHeader: { values: [...rule.hostHeaders] } }] : []),
-                  ...(rule.pathPatterns?.length ? [{ pathPattern: { values: [...rule.pathPatterns] } }] : []),
-                ],
-              }),
-          );
-
-    if (props.enableWaf ?? false) {
-      new RegionalWebAcl(this, 'waf', {
-        name: props.name,
-        resourceArn: this.loadBalancer.arn,
-        encryptionKey: props.encryptionKey,
-        logRetentionDays: props.wafLogRetentionDays,
-      });
-    }
-
-    this.aliasTarget = { dnsName: this.loadBalancer.dnsName, hostedZoneId: this.loadBalancer.zoneId };
   }
 
   /**
@@ -382,4 +355,46 @@ export class PublicLoadBalancer extends Construct implements IConnectable {
       },
     ];
   }
+}
+
+/** Checks the props before anything is created. */
+function validate(id: string, props: PublicLoadBalancerProps) {
+  const hc = props.healthCheck;
+  if (hc.timeoutSeconds >= hc.intervalSeconds) {
+    throw new Error(`PublicLoadBalancer ${id}: healthCheck.timeoutSeconds ${hc.timeoutSeconds} must be below intervalSeconds ${hc.intervalSeconds}`);
+  }
+  if (props.deregistrationDelaySeconds < 0 || props.deregistrationDelaySeconds > 3600) {
+    throw new Error(`PublicLoadBalancer ${id}: deregistrationDelaySeconds ${props.deregistrationDelaySeconds} must be 0 to 3600`);
+  }
+  const priorities = (props.routingRules ?? []).map((r) => r.priority);
+  if (new Set(priorities).size !== priorities.length) {
+    throw new Error(`PublicLoadBalancer ${id}: routingRules priorities ${priorities.join(', ')} must be unique`);
+  }
+  for (const rule of props.routingRules ?? []) {
+    if (!rule.hostHeaders?.length && !rule.pathPatterns?.length) {
+      throw new Error(`PublicLoadBalancer ${id}: routing rule ${rule.priority} has neither hostHeaders nor pathPatterns; give at least one`);
+    }
+  }
+}
+
+/** What the HTTPS listener answers when routing rules are given and none matches. */
+const NOT_FOUND = {
+  type: 'fixed-response',
+  fixedResponse: { contentType: 'application/json', statusCode: '404', messageBody: '{"error":{"status":404,"message":"no route"}}' },
+};
+
+/** Forward to the targets, after signing in through Cognito when it is configured. */
+function forwardActions(targetGroup: LbTargetGroup, auth: PublicLoadBalancerProps['cognito']): LbListenerDefaultAction[] {
+  return [
+    ...(auth
+      ? [
+          {
+            type: 'authenticate-cognito',
+            order: 1,
+            authenticateCognito: { userPoolArn: auth.userPoolArn, userPoolClientId: auth.userPoolClientId, userPoolDomain: auth.userPoolDomain },
+          },
+        ]
+      : []),
+    { type: 'forward', order: auth ? 2 : 1, targetGroupArn: targetGroup.arn },
+  ];
 }
