@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import type { TerraformResource } from 'cdktf';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
@@ -7,6 +8,7 @@ import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketNotification } from '@cdktf/provider-aws/lib/s3-bucket-notification';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
 import type { EncryptionKey } from './encryption-key';
@@ -16,6 +18,9 @@ import { SourceBundle } from './source-bundle';
 import { buildEnvironment } from './platform';
 import { Grant, InlinePolicy, type IGrantable } from './grants';
 import type { FailureEvent } from './monitoring';
+
+/** Where the bundles go in the source bucket: an upload under it starts a build. */
+const SOURCE_PREFIX = 'image/';
 
 export interface ContainerImageProps {
   /** Name of the ECR repository and the build project (2-256 characters, lower case). */
@@ -64,17 +69,42 @@ export class ContainerImage extends Construct {
     if (!Number.isInteger(keep) || keep < 1) {
       throw new Error(`ContainerImage ${id}: keepImages is ${keep}; keep at least 1 image (the one running)`);
     }
-    const key = props.encryptionKey;
 
-    this.repository = new EcrRepository(this, 'repository', {
+    this.repository = this.addRepository(props, keep);
+    const source = new SourceBundle(this, 'source', { directory: props.directory });
+    this.tag = source.hash.slice(0, 16);
+    this.imageUri = `${this.repository.repositoryUrl}:${this.tag}`;
+    const sourceBucket = new PrivateBucket(this, 'source-bucket', {
+      namePrefix: `${props.name}-src-`,
+      encryptionKey: props.encryptionKey,
+      forceDestroy: props.forceDestroy,
+    });
+    const sourceKey = `${SOURCE_PREFIX}${source.hash}.zip`;
+    this.project = this.addBuildProject(props, sourceBucket, sourceKey);
+
+    // Upload -> S3 "Object Created" event -> EventBridge -> StartBuild.
+    const trigger = this.startBuildOnUpload(props, sourceBucket.bucket);
+    new S3Object(this, 'source-object', {
+      bucket: sourceBucket.bucket.id,
+      key: sourceKey,
+      source: source.path,
+      sourceHash: source.hash,
+      // The upload is what starts the build: everything on that path exists first.
+      dependsOn: [...sourceBucket.settings, ...trigger, this.project],
+    });
+  }
+
+  /** The repository: immutable tags, scanned on push, encrypted with the key, the newest `keep` images kept. */
+  private addRepository(props: ContainerImageProps, keep: number): EcrRepository {
+    const repository = new EcrRepository(this, 'repository', {
       name: props.name,
       imageTagMutability: 'IMMUTABLE',
       imageScanningConfiguration: { scanOnPush: true },
-      encryptionConfiguration: [{ encryptionType: 'KMS', kmsKey: key.arn }],
+      encryptionConfiguration: [{ encryptionType: 'KMS', kmsKey: props.encryptionKey.arn }],
       forceDelete: props.forceDestroy ?? false,
     });
     new EcrLifecyclePolicy(this, 'lifecycle', {
-      repository: this.repository.name,
+      repository: repository.name,
       policy: JSON.stringify({
         rules: [
           {
@@ -92,14 +122,12 @@ export class ContainerImage extends Construct {
         ],
       }),
     });
+    return repository;
+  }
 
-    const source = new SourceBundle(this, 'source', { directory: props.directory });
-    this.tag = source.hash.slice(0, 16);
-    this.imageUri = `${this.repository.repositoryUrl}:${this.tag}`;
-    const sourceBucket = new PrivateBucket(this, 'source-bucket', { namePrefix: `${props.name}-src-`, encryptionKey: key, forceDestroy: props.forceDestroy });
-    const bucket = sourceBucket.bucket;
-    const prefix = 'image/';
-
+  /** The privileged CodeBuild project that builds the bundle's Dockerfile and pushes the tag, with its role and logs. */
+  private addBuildProject(props: ContainerImageProps, sourceBucket: PrivateBucket, sourceKey: string): CodebuildProject {
+    const key = props.encryptionKey;
     const logGroup = new CloudwatchLogGroup(this, 'build-logs', {
       name: `/aws/codebuild/${props.name}-image`,
       retentionInDays: props.logRetentionDays ?? 30,
@@ -110,7 +138,10 @@ export class ContainerImage extends Construct {
       assumeRolePolicy: serviceAssumeRolePolicy('codebuild.amazonaws.com', props.location),
     });
     const buildPolicy = new InlinePolicy(this, 'build-policy', { role, name: 'build-and-push' });
-    sourceBucket.grantObjects(buildPolicy, 'ReadTheSource', ['s3:GetObject', 's3:GetObjectVersion'], { prefix, keySid: 'DecryptTheSourceThroughS3' });
+    sourceBucket.grantObjects(buildPolicy, 'ReadTheSource', ['s3:GetObject', 's3:GetObjectVersion'], {
+      prefix: SOURCE_PREFIX,
+      keySid: 'DecryptTheSourceThroughS3',
+    });
     buildPolicy.addToPrincipalPolicy([
       { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` },
       { Sid: 'LogInToEcr', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
@@ -130,13 +161,13 @@ export class ContainerImage extends Construct {
         Resource: this.repository.arn,
       },
     ]);
-    const project = new CodebuildProject(this, 'build', {
+    return new CodebuildProject(this, 'build', {
       name: `${props.name}-image`,
       description: `Builds ${props.name}'s image from its bundle and pushes it to ECR (buildspec.yml in the bundle)`,
       serviceRole: role.arn,
       buildTimeout: 30,
       encryptionKey: key.arn,
-      source: { type: 'S3', location: `${bucket.id}/${prefix}${source.hash}.zip`, buildspec: 'buildspec.yml' },
+      source: { type: 'S3', location: `${sourceBucket.bucket.id}/${sourceKey}`, buildspec: 'buildspec.yml' },
       artifacts: { type: 'NO_ARTIFACTS' },
       // Docker builds need the daemon CodeBuild only runs in privileged mode.
       environment: buildEnvironment({
@@ -148,9 +179,10 @@ export class ContainerImage extends Construct {
       }),
       logsConfig: { cloudwatchLogs: { status: 'ENABLED', groupName: logGroup.name }, s3Logs: { status: 'DISABLED' } },
     });
-    this.project = project;
+  }
 
-    // Upload -> S3 "Object Created" event -> EventBridge -> StartBuild.
+  /** The bucket's events go to EventBridge, whose rule starts the build on an upload under the prefix. Returns what the upload waits for. */
+  private startBuildOnUpload(props: ContainerImageProps, bucket: S3Bucket): TerraformResource[] {
     const notifications = new S3BucketNotification(this, 'source-events', { bucket: bucket.id, eventbridge: true });
     const rule = new CloudwatchEventRule(this, 'source-uploaded', {
       name: `${props.name}-image-source`,
@@ -158,7 +190,7 @@ export class ContainerImage extends Construct {
       eventPattern: JSON.stringify({
         source: ['aws.s3'],
         'detail-type': ['Object Created'],
-        detail: { bucket: { name: [bucket.bucket] }, object: { key: [{ prefix }] } },
+        detail: { bucket: { name: [bucket.bucket] }, object: { key: [{ prefix: SOURCE_PREFIX }] } },
       }),
     });
     const eventsRole = new IamRole(this, 'start-build-role', {
@@ -168,17 +200,10 @@ export class ContainerImage extends Construct {
     new IamRolePolicy(this, 'start-build-policy', {
       role: eventsRole.id,
       name: 'start-build',
-      policy: policyDocument([{ Sid: 'StartTheImageBuild', Effect: 'Allow', Action: 'codebuild:StartBuild', Resource: project.arn }]),
+      policy: policyDocument([{ Sid: 'StartTheImageBuild', Effect: 'Allow', Action: 'codebuild:StartBuild', Resource: this.project.arn }]),
     });
-    const target = new CloudwatchEventTarget(this, 'start-build', { rule: rule.name, arn: project.arn, roleArn: eventsRole.arn });
-    new S3Object(this, 'source-object', {
-      bucket: bucket.id,
-      key: `${prefix}${source.hash}.zip`,
-      source: source.path,
-      sourceHash: source.hash,
-      // The upload is what starts the build: everything on that path exists first.
-      dependsOn: [...sourceBucket.settings, notifications, target, project],
-    });
+    const target = new CloudwatchEventTarget(this, 'start-build', { rule: rule.name, arn: this.project.arn, roleArn: eventsRole.arn });
+    return [notifications, target];
   }
 
   /** A build of the image that failed or was stopped: the tag never appears, and consumers waiting for it time out. */
