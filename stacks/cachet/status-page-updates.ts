@@ -71,22 +71,8 @@ export class StatusPageUpdates extends Construct {
 
   constructor(scope: Construct, id: string, props: StatusPageUpdatesProps) {
     super(scope, id);
-    if (props.components.length === 0) throw new Error(`StatusPageUpdates ${id}: components is empty; map at least one alarm to a component`);
-    if (!/^https:\/\/[^\s/]+$/.test(props.cachetUrl)) {
-      throw new Error(`StatusPageUpdates ${id}: cachetUrl "${props.cachetUrl}" must be the status page's https:// origin, such as https://status.example.com`);
-    }
-    for (const c of props.components) {
-      if (!Number.isInteger(c.componentId) || c.componentId < 1) {
-        throw new Error(`StatusPageUpdates ${id}: componentId ${c.componentId} of ${c.alarmName} is not a Cachet component id (a whole number from 1)`);
-      }
-      const onComponent = props.components.filter((other) => other.componentId === c.componentId).length;
-      if (onComponent > MAX_ALARMS_PER_COMPONENT) {
-        throw new Error(
-          `StatusPageUpdates ${id}: component ${c.componentId} has ${onComponent} alarms; the function reads a component's alarms in one DescribeAlarms call of at most ${MAX_ALARMS_PER_COMPONENT}: split them over components`,
-        );
-      }
-    }
-    const { name, location, encryptionKey: key } = props;
+    validate(id, props);
+    const { name, encryptionKey: key } = props;
     const functionName = `${name}-status-page`;
 
     this.tokenSecret = new SecretsmanagerSecret(this, 'api-token', {
@@ -106,7 +92,14 @@ export class StatusPageUpdates extends Construct {
       retentionInDays: props.logRetentionDays ?? 30,
       kmsKeyId: key.arn,
     });
+    const role = this.addRole(props, functionName, logGroup);
+    this.function = this.addFunction(props, functionName, logGroup, role);
+    this.invokeOnAlarmChanges(props, functionName);
+  }
 
+  /** The function's role: its log, the token, the dead-letter queue and the mapped alarms' states. */
+  private addRole(props: StatusPageUpdatesProps, functionName: string, logGroup: CloudwatchLogGroup) {
+    const { location, encryptionKey: key } = props;
     const role = new IamRole(this, 'role', { name: functionName, assumeRolePolicy: serviceAssumeRolePolicy('lambda.amazonaws.com', location) });
     const policy = new InlinePolicy(this, 'policy', {
       role,
@@ -124,7 +117,16 @@ export class StatusPageUpdates extends Construct {
       ],
     });
     key.grantThroughService(policy, 'DecryptTheApiTokenThroughSecretsManager', 'secretsmanager');
+    return { role, policy };
+  }
 
+  /** The function, its code zipped from STATUS_PAGE_FUNCTION_DIR and the alarm-to-component mapping in its environment. */
+  private addFunction(
+    props: StatusPageUpdatesProps,
+    functionName: string,
+    logGroup: CloudwatchLogGroup,
+    { role, policy }: { role: IamRole; policy: InlinePolicy },
+  ): LambdaFunction {
     const code = new SourceBundle(this, 'code', { directory: STATUS_PAGE_FUNCTION_DIR, format: 'zip' });
     const mapping = Object.fromEntries(
       props.components.map((c) => [
@@ -132,7 +134,7 @@ export class StatusPageUpdates extends Construct {
         { componentId: c.componentId, status: COMPONENT_STATUSES[c.status], ...(c.incident ? { incident: c.incident } : {}) },
       ]),
     );
-    this.function = new LambdaFunction(this, 'function', {
+    return new LambdaFunction(this, 'function', {
       functionName,
       description: "Sets the status page's components from the web app's alarms",
       role: role.arn,
@@ -145,13 +147,16 @@ export class StatusPageUpdates extends Construct {
       // No reserved concurrency: Lambda keeps at least 10 executions unreserved, and a new account
       // may have only 10 in all, where any reservation fails the apply. A few alarm changes at a
       // time need no guarantee, and the account's pool bounds a flood.
-      kmsKeyArn: key.arn,
+      kmsKeyArn: props.encryptionKey.arn,
       environment: { variables: { CACHET_URL: props.cachetUrl, TOKEN_SECRET_ARN: this.tokenSecret.arn, COMPONENTS: JSON.stringify(mapping) } },
       deadLetterConfig: { targetArn: this.deadLetterQueue.arn },
       loggingConfig: { logFormat: 'Text', logGroup: logGroup.name },
       dependsOn: [logGroup, policy.resource],
     });
+  }
 
+  /** The mapped alarms' state changes invoke the function (retried for a day, then dead-lettered). */
+  private invokeOnAlarmChanges(props: StatusPageUpdatesProps, functionName: string) {
     const rule = new CloudwatchEventRule(this, 'alarm-changes', {
       name: `${functionName}-alarm-changes`,
       description: 'State changes of the alarms the status page shows',
@@ -218,5 +223,24 @@ export class StatusPageUpdates extends Construct {
         alarm: { comparison: 'GreaterThanThreshold', threshold: 0, evaluationPeriods: 1, treatMissingData: 'notBreaching' },
       },
     ];
+  }
+}
+
+/** Checks the props before anything is created. */
+function validate(id: string, props: StatusPageUpdatesProps) {
+  if (props.components.length === 0) throw new Error(`StatusPageUpdates ${id}: components is empty; map at least one alarm to a component`);
+  if (!/^https:\/\/[^\s/]+$/.test(props.cachetUrl)) {
+    throw new Error(`StatusPageUpdates ${id}: cachetUrl "${props.cachetUrl}" must be the status page's https:// origin, such as https://status.example.com`);
+  }
+  for (const c of props.components) {
+    if (!Number.isInteger(c.componentId) || c.componentId < 1) {
+      throw new Error(`StatusPageUpdates ${id}: componentId ${c.componentId} of ${c.alarmName} is not a Cachet component id (a whole number from 1)`);
+    }
+    const onComponent = props.components.filter((other) => other.componentId === c.componentId).length;
+    if (onComponent > MAX_ALARMS_PER_COMPONENT) {
+      throw new Error(
+        `StatusPageUpdates ${id}: component ${c.componentId} has ${onComponent} alarms; the function reads a component's alarms in one DescribeAlarms call of at most ${MAX_ALARMS_PER_COMPONENT}: split them over components`,
+      );
+    }
   }
 }
