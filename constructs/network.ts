@@ -89,15 +89,8 @@ export class Network extends Construct {
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
+    validate(id, props);
     const azs = props.availabilityZones;
-    if (azs.length < 2) {
-      throw new Error(`Network ${id}: availabilityZones has ${azs.length} entries; give at least two for high availability`);
-    }
-    for (const tier of ['publicSubnetCidrs', 'applicationSubnetCidrs', 'dataSubnetCidrs'] as const) {
-      if (props[tier].length !== azs.length) {
-        throw new Error(`Network ${id}: ${tier} has ${props[tier].length} blocks for ${azs.length} AZs; give one per AZ`);
-      }
-    }
     this.availabilityZones = azs;
     const name = props.name;
 
@@ -107,42 +100,20 @@ export class Network extends Construct {
       enableDnsHostnames: true,
       tags: { Name: name },
     });
-
     // The default security group allows all traffic between its members; with no rule blocks,
     // Terraform removes every rule it has.
     new DefaultSecurityGroup(this, 'default-security-group', {
       vpcId: this.vpc.id,
       tags: { Name: `${name}-default-unused` },
     });
-
     const igw = new InternetGateway(this, 'internet-gateway', { vpcId: this.vpc.id, tags: { Name: name } });
 
-    const subnets = (tier: string, cidrs: readonly string[]) =>
-      azs.map(
-        (az, i) =>
-          new Subnet(this, `${tier}-${az}`, {
-            vpcId: this.vpc.id,
-            cidrBlock: cidrs[i],
-            availabilityZone: az,
-            mapPublicIpOnLaunch: false,
-            tags: { Name: `${name}-${tier}-${az}`, Tier: tier },
-          }),
-      );
-    this.publicSubnets = subnets('public', props.publicSubnetCidrs);
+    this.publicSubnets = this.addSubnets(name, 'public', props.publicSubnetCidrs);
     this.publicSubnetCidrs = props.publicSubnetCidrs;
-    this.applicationSubnets = subnets('application', props.applicationSubnetCidrs);
-    this.dataSubnets = subnets('data', props.dataSubnetCidrs);
+    this.applicationSubnets = this.addSubnets(name, 'application', props.applicationSubnetCidrs);
+    this.dataSubnets = this.addSubnets(name, 'data', props.dataSubnetCidrs);
 
-    const publicRoutes = new RouteTable(this, 'public-routes', { vpcId: this.vpc.id, tags: { Name: `${name}-public` } });
-    new Route(this, 'public-default-route', {
-      routeTableId: publicRoutes.id,
-      destinationCidrBlock: '0.0.0.0/0',
-      gatewayId: igw.id,
-    });
-    this.publicSubnets.forEach((subnet, i) => {
-      new RouteTableAssociation(this, `public-${azs[i]}-routes`, { subnetId: subnet.id, routeTableId: publicRoutes.id });
-    });
-
+    this.routePublicSubnets(name, igw);
     const natCount = (props.natGateways ?? 'one-per-az') === 'single' ? 1 : azs.length;
     this.natGateways = azs.slice(0, natCount).map((az, i) => {
       const eip = new Eip(this, `nat-${az}-address`, { domain: 'vpc', tags: { Name: `${name}-nat-${az}` } });
@@ -153,21 +124,7 @@ export class Network extends Construct {
         dependsOn: [igw],
       });
     });
-
-    const applicationRoutes = this.applicationSubnets.map((subnet, i) => {
-      const az = azs[i];
-      const routes = new RouteTable(this, `application-${az}-routes`, {
-        vpcId: this.vpc.id,
-        tags: { Name: `${name}-application-${az}` },
-      });
-      new Route(this, `application-${az}-default-route`, {
-        routeTableId: routes.id,
-        destinationCidrBlock: '0.0.0.0/0',
-        natGatewayId: this.natGateways[Math.min(i, natCount - 1)].id,
-      });
-      new RouteTableAssociation(this, `application-${az}-association`, { subnetId: subnet.id, routeTableId: routes.id });
-      return routes;
-    });
+    const applicationRoutes = this.routeApplicationSubnets(name);
     if (props.enableS3GatewayEndpoint ?? true) {
       // The data tier stays without any route out of the VPC, S3 included.
       this.s3Endpoint = new VpcEndpoint(this, 's3-endpoint', {
@@ -178,7 +135,6 @@ export class Network extends Construct {
         tags: { Name: `${name}-s3` },
       });
     }
-
     // Data subnets only have the implicit local route: no way in or out of the VPC.
     const dataRoutes = new RouteTable(this, 'data-routes', { vpcId: this.vpc.id, tags: { Name: `${name}-data` } });
     this.dataSubnets.forEach((subnet, i) => {
@@ -187,6 +143,51 @@ export class Network extends Construct {
 
     if ((props.flowLogDestination ?? 'cloud-watch-logs') === 's3') this.createFlowLogBucket(name, props);
     else this.createFlowLogs(name, props);
+  }
+
+  /** One subnet of a tier per AZ, in AZ order; none gives instances a public address. */
+  private addSubnets(name: string, tier: string, cidrs: readonly string[]): Subnet[] {
+    return this.availabilityZones.map(
+      (az, i) =>
+        new Subnet(this, `${tier}-${az}`, {
+          vpcId: this.vpc.id,
+          cidrBlock: cidrs[i],
+          availabilityZone: az,
+          mapPublicIpOnLaunch: false,
+          tags: { Name: `${name}-${tier}-${az}`, Tier: tier },
+        }),
+    );
+  }
+
+  /** The public subnets share one route table, out through the internet gateway. */
+  private routePublicSubnets(name: string, igw: InternetGateway) {
+    const publicRoutes = new RouteTable(this, 'public-routes', { vpcId: this.vpc.id, tags: { Name: `${name}-public` } });
+    new Route(this, 'public-default-route', {
+      routeTableId: publicRoutes.id,
+      destinationCidrBlock: '0.0.0.0/0',
+      gatewayId: igw.id,
+    });
+    this.publicSubnets.forEach((subnet, i) => {
+      new RouteTableAssociation(this, `public-${this.availabilityZones[i]}-routes`, { subnetId: subnet.id, routeTableId: publicRoutes.id });
+    });
+  }
+
+  /** Each application subnet has its own route table, out through its AZ's NAT gateway (or the only one). */
+  private routeApplicationSubnets(name: string): RouteTable[] {
+    return this.applicationSubnets.map((subnet, i) => {
+      const az = this.availabilityZones[i];
+      const routes = new RouteTable(this, `application-${az}-routes`, {
+        vpcId: this.vpc.id,
+        tags: { Name: `${name}-application-${az}` },
+      });
+      new Route(this, `application-${az}-default-route`, {
+        routeTableId: routes.id,
+        destinationCidrBlock: '0.0.0.0/0',
+        natGatewayId: this.natGateways[Math.min(i, this.natGateways.length - 1)].id,
+      });
+      new RouteTableAssociation(this, `application-${az}-association`, { subnetId: subnet.id, routeTableId: routes.id });
+      return routes;
+    });
   }
 
   /**
@@ -301,5 +302,18 @@ export class Network extends Construct {
         },
       ];
     });
+  }
+}
+
+/** Checks the props before anything is created. */
+function validate(id: string, props: NetworkProps) {
+  const azs = props.availabilityZones;
+  if (azs.length < 2) {
+    throw new Error(`Network ${id}: availabilityZones has ${azs.length} entries; give at least two for high availability`);
+  }
+  for (const tier of ['publicSubnetCidrs', 'applicationSubnetCidrs', 'dataSubnetCidrs'] as const) {
+    if (props[tier].length !== azs.length) {
+      throw new Error(`Network ${id}: ${tier} has ${props[tier].length} blocks for ${azs.length} AZs; give one per AZ`);
+    }
   }
 }
