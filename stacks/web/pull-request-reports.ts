@@ -103,13 +103,18 @@ export class PullRequestReports extends Construct {
       dependsOn: [policy.resource],
     });
 
+    this.startOnPullRequests(props, projectName);
+  }
+
+  /** Opening a pull request into the branch, or moving its source branch, starts the project on the source commit. */
+  private startOnPullRequests(props: PullRequestReportsProps, projectName: string) {
     const rule = new CloudwatchEventRule(this, 'on-pull-request', {
       name: projectName,
       description: `Starts ${projectName} when a pull request into ${props.branch} opens or its source branch moves`,
       eventPattern: JSON.stringify({
         source: ['aws.codecommit'],
         'detail-type': ['CodeCommit Pull Request State Change'],
-        resources: [repository.arn],
+        resources: [props.repository.arn],
         detail: {
           event: ['pullRequestCreated', 'pullRequestSourceBranchUpdated'],
           destinationReference: [`refs/heads/${props.branch}`],
@@ -118,7 +123,7 @@ export class PullRequestReports extends Construct {
     });
     const eventsRole = new IamRole(this, 'events-role', {
       name: `${projectName}-start`,
-      assumeRolePolicy: serviceAssumeRolePolicy('events.amazonaws.com', location),
+      assumeRolePolicy: serviceAssumeRolePolicy('events.amazonaws.com', props.location),
     });
     new InlinePolicy(this, 'events-policy', {
       role: eventsRole,
