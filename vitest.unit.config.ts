@@ -44,6 +44,7 @@ export default defineConfig({
             '__tests__/package-lock.test.ts',
             '__tests__/summary-reporter.test.ts',
             '__tests__/setup.test.ts',
+            '__tests__/constructors.test.ts',
             '__tests__/vitest-unit-config.test.ts',
             '__tests__/tools/docs.test.ts',
             '__tests__/bench/**/*.test.ts',
