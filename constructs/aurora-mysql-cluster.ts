@@ -172,7 +172,22 @@ export interface AuroraAlarmThresholds {
  * customer-managed key; TLS required; logs exported to encrypted log groups with retention.
  * No password ever passes through Terraform.
  */
-export class AuroraMysqlCluster extends Construct implements IConnectable {
+/**
+ * What a client of a MySQL database needs: where it is, its schema, the master secret that makes
+ * users, and who may reach it (`connections`). AuroraMysqlCluster is one; an RDS Proxy in front of
+ * it could be another.
+ */
+export interface IDatabase extends IConnectable {
+  /** Writer endpoint (DNS name). */
+  readonly endpoint: string;
+  readonly port: number;
+  /** The schema created with the database. */
+  readonly databaseName: string;
+  /** ARN of the Secrets Manager secret with the master user's credentials (JSON: username, password). */
+  readonly masterUserSecretArn: string;
+}
+
+export class AuroraMysqlCluster extends Construct implements IDatabase {
   /** A group for a database cluster, `<name>-<id>`; `connections` adds its rules. */
   static securityGroup(scope: Construct, id: string, props: { readonly name: string; readonly vpc: Vpc }): SecurityGroup {
     return projectSecurityGroup(scope, id, { name: `${props.name}-${id}`, vpc: props.vpc, description: 'Database: its port from the web instances only' });

@@ -4,7 +4,7 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretRotation } from '@cdktf/provider-aws/lib/secretsmanager-secret-rotation';
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import { ServerlessapplicationrepositoryCloudformationStack } from '@cdktf/provider-aws/lib/serverlessapplicationrepository-cloudformation-stack';
-import type { AuroraMysqlCluster } from './aurora-mysql-cluster';
+import type { IDatabase } from './aurora-mysql-cluster';
 import type { IConnectable } from './connections';
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
@@ -28,7 +28,7 @@ export interface DatabaseApplicationUserProps {
   readonly name: string;
   readonly location: AwsLocation;
   /** The cluster the user is in; its RDS-managed master secret makes and rotates the user. */
-  readonly database: AuroraMysqlCluster;
+  readonly database: IDatabase;
   /** Encrypts the secret (the stack's key, which the master secret uses too). */
   readonly encryptionKey: EncryptionKey;
   /**

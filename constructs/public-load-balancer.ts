@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import type { TerraformResource } from 'cdktf';
+import type { ITerraformDependable, TerraformResource } from 'cdktf';
 import { DataAwsElbServiceAccount } from '@cdktf/provider-aws/lib/data-aws-elb-service-account';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { LbListener, type LbListenerDefaultAction } from '@cdktf/provider-aws/lib/lb-listener';
@@ -192,7 +192,22 @@ export function albAccessLogBucket(
  * delay come from the caller (derived from one config). Invalid header fields are dropped; access
  * logs, deletion protection and WAF are on by option.
  */
-export class PublicLoadBalancer extends Construct implements IConnectable {
+/**
+ * What instances behind a load balancer need of it: its allowances (`connections`), the target group
+ * they register in, CloudWatch's dimensions for both, and what attaches that group to the load
+ * balancer (scaling on requests per target is refused before).
+ */
+export interface ILoadBalancer extends IConnectable {
+  readonly targetGroupArn: string;
+  /** CloudWatch's `LoadBalancer` dimension (`app/<name>/<id>`). */
+  readonly loadBalancerArnSuffix: string;
+  /** CloudWatch's `TargetGroup` dimension. */
+  readonly targetGroupArnSuffix: string;
+  /** The listener, or its rules, that forward to the target group. */
+  readonly forwarding: readonly ITerraformDependable[];
+}
+
+export class PublicLoadBalancer extends Construct implements ILoadBalancer {
   /** Allow the targets' group from here: `loadBalancer.connections.allowTo(fleet, port, ...)`. */
   public readonly connections: Connections;
   public readonly loadBalancer: Lb;
@@ -244,6 +259,18 @@ export class PublicLoadBalancer extends Construct implements IConnectable {
       });
     }
     this.aliasTarget = { dnsName: this.loadBalancer.dnsName, hostedZoneId: this.loadBalancer.zoneId };
+  }
+
+  public get targetGroupArn(): string {
+    return this.targetGroup.arn;
+  }
+
+  public get loadBalancerArnSuffix(): string {
+    return this.loadBalancer.arnSuffix;
+  }
+
+  public get targetGroupArnSuffix(): string {
+    return this.targetGroup.arnSuffix;
   }
 
   /** The internet-facing ALB in the public subnets, dropping invalid headers, with access logs unless turned off. */

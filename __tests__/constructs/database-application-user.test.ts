@@ -32,6 +32,27 @@ describe('DatabaseApplicationUser', () => {
     );
   });
 
+  it('serves any IDatabase, an RDS Proxy in front of the cluster say, from its endpoint, port, schema and master secret', () => {
+    // GIVEN a database that is not an AuroraMysqlCluster
+    const stack = emptyStack();
+    const { key, network } = addTestDatabase(stack);
+    const proxy = {
+      endpoint: 'proxy.proxy-abc.eu-west-1.rds.amazonaws.com',
+      port: 3306,
+      databaseName: 'status',
+      masterUserSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:master-AbCdEf',
+      connections: new Connections(projectSecurityGroup(stack, 'proxy', { name: 'test-proxy', vpc: network.vpc, description: 'proxy' })),
+    };
+    // WHEN the user is made in it
+    new DatabaseApplicationUser(stack, 'app-user', { name: 'test', location: TEST_LOCATION, database: proxy, encryptionKey: key });
+    // THEN its secret names that database
+    const [value] = resourceList(synth(stack).json, 'aws_secretsmanager_secret_version');
+    expect(value.secret_string_wo).toContain(
+      '"host" = "proxy.proxy-abc.eu-west-1.rds.amazonaws.com", "port" = 3306, "dbname" = "status", "username" = "cachet_app"',
+    );
+    expect(value.secret_string_wo).toContain('"masterarn" = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:master-AbCdEf"');
+  });
+
   it('creates no rotation until asked', () => {
     expect(resourceList(build(), 'aws_secretsmanager_secret_rotation')).toHaveLength(0);
   });

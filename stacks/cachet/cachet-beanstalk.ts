@@ -13,7 +13,7 @@ import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import type { AliasTarget } from '../../constructs/alias-record';
-import type { AuroraMysqlCluster } from '../../constructs/aurora-mysql-cluster';
+import type { IDatabase } from '../../constructs/aurora-mysql-cluster';
 import type { DatabaseApplicationUser } from '../../constructs/database-application-user';
 import { Connections, Port, type IConnectable } from '../../constructs/connections';
 import type { ContainerImage } from '../../constructs/container-image';
@@ -91,7 +91,7 @@ export interface CachetBeanstalkProps {
   /** Validated ACM certificate for the HTTPS listener. */
   readonly certificate: ICertificate;
   /** Cachet's database: host, name and the RDS-managed master secret (for the schema step) come from it. */
-  readonly database: AuroraMysqlCluster;
+  readonly database: IDatabase;
   /** The database user Cachet serves as (its secret, rotated by alternating users). */
   readonly databaseUser: DatabaseApplicationUser;
   /** Encrypts the APP_KEY secret. */

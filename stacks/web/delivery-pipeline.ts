@@ -15,7 +15,7 @@ import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import type { EncryptionKey } from '../../constructs/encryption-key';
 import { policyDocument, serviceAssumeRolePolicy, type AwsLocation } from '../../constructs/policy';
 import { PrivateBucket } from '../../constructs/private-bucket';
-import { type WebServerFleet } from './web-server-fleet';
+import type { IReleaseTarget } from './web-server-fleet';
 import { AL2023_AMI_PARAMETER, buildEnvironment } from '../../constructs/platform';
 import { GIT_BRANCH } from '../../constructs/validation';
 import type { FailureEvent } from '../../constructs/monitoring';
@@ -39,7 +39,7 @@ export interface DeliveryPipelineProps {
   /** The environment's name (its pull request reports cover its stacks). */
   readonly environment: string;
   /** The fleet the Deploy action releases to (its template, group, bucket and refresh preferences). */
-  readonly fleet: WebServerFleet;
+  readonly fleet: IReleaseTarget;
   /** Customer-managed key for artifacts, build output, logs and the repository; also the fleet's release bucket key. */
   readonly encryptionKey: EncryptionKey;
   /**
@@ -376,11 +376,11 @@ function gitHubSource(branch: string, fullRepositoryId: string, connection: Code
 }
 
 /** What the deploy script (app/deployspec.yml) needs of the fleet it releases to. */
-function deployVariables(fleet: WebServerFleet, timeoutMinutes: number): CodebuildProjectEnvironmentEnvironmentVariable[] {
+function deployVariables(fleet: IReleaseTarget, timeoutMinutes: number): CodebuildProjectEnvironmentEnvironmentVariable[] {
   return [
-    { name: 'RELEASE_BUCKET', value: fleet.releaseBucket.bucket },
-    { name: 'ASG_NAME', value: fleet.autoScalingGroup.name },
-    { name: 'LAUNCH_TEMPLATE_ID', value: fleet.launchTemplate.id },
+    { name: 'RELEASE_BUCKET', value: fleet.releaseBucketName },
+    { name: 'ASG_NAME', value: fleet.autoScalingGroupName },
+    { name: 'LAUNCH_TEMPLATE_ID', value: fleet.launchTemplateId },
     { name: 'USER_DATA', value: fleet.userData },
     { name: 'AMI_PARAMETER', value: AL2023_AMI_PARAMETER },
     { name: 'REFRESH_PREFERENCES', value: Fn.jsonencode(fleet.refreshPreferences) },

@@ -17,7 +17,7 @@ import type { EncryptionKey } from '../../constructs/encryption-key';
 import type { Network } from '../../constructs/network';
 import type { PrivateBucket } from '../../constructs/private-bucket';
 import { managedPolicyArn, serviceAssumeRolePolicy, type AwsLocation } from '../../constructs/policy';
-import type { PublicLoadBalancer } from '../../constructs/public-load-balancer';
+import type { ILoadBalancer } from '../../constructs/public-load-balancer';
 import type { SourceBundle } from '../../constructs/source-bundle';
 import {
   AL2023_AMI,
@@ -46,7 +46,7 @@ export interface WebServerFleetProps {
    */
   readonly securityGroup?: SecurityGroup;
   /** The group registers in its target group (and takes the app port from it); request-count scaling waits for its listener. */
-  readonly loadBalancer: PublicLoadBalancer;
+  readonly loadBalancer: ILoadBalancer;
   readonly instanceType: string;
   readonly minInstances: number;
   /** Must leave room for the refresh surge: at least twice minInstances. */
@@ -94,6 +94,24 @@ export interface RefreshPreferences {
 }
 
 /**
+ * What a release goes to (the delivery pipeline's deploy project, or Jenkins): the bucket archives
+ * are published to, the group and launch template an instance refresh moves, the user data and
+ * refresh preferences each release uses, and the grant to do all of it.
+ */
+export interface IReleaseTarget {
+  /** Name of the bucket release archives are published to. */
+  readonly releaseBucketName: string;
+  readonly autoScalingGroupName: string;
+  readonly launchTemplateId: string;
+  /** The user data (base64) Terraform wants; each release names its archive in it. */
+  readonly userData: string;
+  /** How a release's instance refresh runs (StartInstanceRefresh's Preferences). */
+  readonly refreshPreferences: RefreshPreferences;
+  /** Lets `grantee` publish a release and refresh the group to it. */
+  grantRelease(grantee: IGrantable): Grant;
+}
+
+/**
  * The EC2 side of the web tier: a launch template (AL2023, IMDSv2 only with hop limit 1, encrypted
  * gp3, no public IP, least-privilege profile with Session Manager) whose user data installs one
  * release; an Auto Scaling group across the private subnets with ELB health checks and target
@@ -108,7 +126,7 @@ export interface RefreshPreferences {
  * group's template version, and starts no refresh of its own (its refresh would move the group's
  * version before refreshing, leaving a rollback nothing to return to).
  */
-export class WebServerFleet extends Construct implements IConnectable {
+export class WebServerFleet extends Construct implements IConnectable, IReleaseTarget {
   /** The instances' allowances. */
   public readonly connections: Connections;
   public readonly launchTemplate: LaunchTemplate;
@@ -167,6 +185,18 @@ export class WebServerFleet extends Construct implements IConnectable {
       SkipMatching: false,
     };
     this.addTargetTracking(props);
+  }
+
+  public get releaseBucketName(): string {
+    return this.releaseBucket.bucket;
+  }
+
+  public get autoScalingGroupName(): string {
+    return this.autoScalingGroup.name;
+  }
+
+  public get launchTemplateId(): string {
+    return this.launchTemplate.id;
   }
 
   /**
@@ -234,13 +264,13 @@ export class WebServerFleet extends Construct implements IConnectable {
 
   /** Targets answering 5xx: the alarm an instance refresh watches to roll back. */
   private addRefreshFailureAlarm(props: WebServerFleetProps): CloudwatchMetricAlarm {
-    const { loadBalancer, targetGroup } = props.loadBalancer;
+    const { loadBalancer } = props;
     return new CloudwatchMetricAlarm(this, 'target-5xx', {
       alarmName: `${props.name}-target-5xx`,
       alarmDescription: 'Targets answer 5xx: fails a running instance refresh, which then rolls back',
       namespace: 'AWS/ApplicationELB',
       metricName: 'HTTPCode_Target_5XX_Count',
-      dimensions: { LoadBalancer: loadBalancer.arnSuffix, TargetGroup: targetGroup.arnSuffix },
+      dimensions: { LoadBalancer: loadBalancer.loadBalancerArnSuffix, TargetGroup: loadBalancer.targetGroupArnSuffix },
       statistic: 'Sum',
       period: 60,
       evaluationPeriods: 2,
@@ -261,7 +291,7 @@ export class WebServerFleet extends Construct implements IConnectable {
       healthCheckType: 'ELB',
       healthCheckGracePeriod: this.warmupSeconds,
       defaultInstanceWarmup: this.warmupSeconds,
-      targetGroupArns: [props.loadBalancer.targetGroup.arn],
+      targetGroupArns: [props.loadBalancer.targetGroupArn],
       // The first version; afterwards each release's refresh sets it (see the class comment).
       launchTemplate: { id: this.launchTemplate.id, version: `${this.launchTemplate.latestVersion}` },
       tag: [{ key: 'Name', value: `${props.name}-web`, propagateAtLaunch: true }],
@@ -283,7 +313,7 @@ export class WebServerFleet extends Construct implements IConnectable {
 
   /** Target tracking on requests per target or on CPU. */
   private addTargetTracking(props: WebServerFleetProps) {
-    const { loadBalancer, targetGroup } = props.loadBalancer;
+    const { loadBalancer } = props;
     new AutoscalingPolicy(this, 'target-tracking', {
       name: `${props.name}-${props.scaling.metric}`,
       autoscalingGroupName: this.autoScalingGroup.name,
@@ -291,13 +321,13 @@ export class WebServerFleet extends Construct implements IConnectable {
       estimatedInstanceWarmup: this.warmupSeconds,
       // ALBRequestCountPerTarget is refused until the target group is attached to the load balancer
       // (through its listener or rules), which the provider does not know by itself.
-      dependsOn: props.loadBalancer.forwarding,
+      dependsOn: [...loadBalancer.forwarding],
       targetTrackingConfiguration: {
         targetValue: props.scaling.target,
         predefinedMetricSpecification:
           props.scaling.metric === 'cpu'
             ? { predefinedMetricType: 'ASGAverageCPUUtilization' }
-            : { predefinedMetricType: 'ALBRequestCountPerTarget', resourceLabel: `${loadBalancer.arnSuffix}/${targetGroup.arnSuffix}` },
+            : { predefinedMetricType: 'ALBRequestCountPerTarget', resourceLabel: `${loadBalancer.loadBalancerArnSuffix}/${loadBalancer.targetGroupArnSuffix}` },
       },
     });
   }

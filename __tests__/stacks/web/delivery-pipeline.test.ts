@@ -3,6 +3,8 @@ import { projectPath } from '../../../project';
 import { describe, expect, it } from 'vitest';
 import { CodebuildProject } from '@cdktf/provider-aws/lib/codebuild-project';
 import { DeliveryPipeline, type DeliveryPipelineProps } from '../../../stacks/web/delivery-pipeline';
+import type { IReleaseTarget } from '../../../stacks/web/web-server-fleet';
+import { Grant } from '../../../constructs/grants';
 import { addTestFleet, emptyStack, policyStatements, resourceList, synth, TEST_LOCATION, type Json } from '../../helpers/synth';
 
 function build(props: Partial<DeliveryPipelineProps> = {}) {
@@ -199,6 +201,40 @@ describe('DeliveryPipeline IAM', () => {
     // pipeline, build, deploy, push events; the pull request reports' build and events
     expect(trusts.length).toBe(6);
     for (const r of trusts) expect(r.assume_role_policy).toContain('"aws:SourceAccount" = "123456789012"');
+  });
+});
+
+describe('DeliveryPipeline release target', () => {
+  it('releases to any IReleaseTarget, by the names and the grant it gives', () => {
+    // GIVEN a target that is not a WebServerFleet
+    const granted: string[] = [];
+    const target: IReleaseTarget = {
+      releaseBucketName: 'other-releases',
+      autoScalingGroupName: 'other-group',
+      launchTemplateId: 'lt-0123456789abcdef0',
+      userData: 'IyEvYmluL3No',
+      refreshPreferences: {
+        MinHealthyPercentage: 100,
+        MaxHealthyPercentage: 200,
+        InstanceWarmup: 60,
+        AutoRollback: true,
+        AlarmSpecification: { Alarms: [] },
+        SkipMatching: false,
+      },
+      grantRelease: (grantee) => {
+        granted.push('deploy');
+        return Grant.addToPrincipal(grantee, [{ Sid: 'ReleaseToTheOtherGroup', Effect: 'Allow', Action: 'autoscaling:StartInstanceRefresh', Resource: '*' }]);
+      },
+    };
+    // WHEN the pipeline releases to it
+    const deploy = project(build({ fleet: target }).json, 'deploy');
+    // THEN the deploy project names it and holds what it granted
+    expect([variable(deploy, 'RELEASE_BUCKET'), variable(deploy, 'ASG_NAME'), variable(deploy, 'LAUNCH_TEMPLATE_ID')]).toEqual([
+      'other-releases',
+      'other-group',
+      'lt-0123456789abcdef0',
+    ]);
+    expect(granted).toEqual(['deploy']);
   });
 });
 
