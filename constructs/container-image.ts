@@ -7,12 +7,11 @@ import { CodebuildProject } from '@cdktf/provider-aws/lib/codebuild-project';
 import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketNotification } from '@cdktf/provider-aws/lib/s3-bucket-notification';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
 import type { EncryptionKey } from './encryption-key';
-import { policyDocument, serviceAssumeRolePolicy, type AwsLocation } from './policy';
+import { serviceAssumeRolePolicy, type AwsLocation } from './policy';
 import { PrivateBucket } from './private-bucket';
 import { SourceBundle } from './source-bundle';
 import { buildEnvironment } from './platform';
@@ -197,10 +196,10 @@ export class ContainerImage extends Construct {
       name: `${props.name}-image-start`,
       assumeRolePolicy: serviceAssumeRolePolicy('events.amazonaws.com', props.location),
     });
-    new IamRolePolicy(this, 'start-build-policy', {
-      role: eventsRole.id,
+    new InlinePolicy(this, 'start-build-policy', {
+      role: eventsRole,
       name: 'start-build',
-      policy: policyDocument([{ Sid: 'StartTheImageBuild', Effect: 'Allow', Action: 'codebuild:StartBuild', Resource: this.project.arn }]),
+      statements: [{ Sid: 'StartTheImageBuild', Effect: 'Allow', Action: 'codebuild:StartBuild', Resource: this.project.arn }],
     });
     const target = new CloudwatchEventTarget(this, 'start-build', { rule: rule.name, arn: this.project.arn, roleArn: eventsRole.arn });
     return [notifications, target];

@@ -4,7 +4,6 @@ import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-g
 import { Eip } from '@cdktf/provider-aws/lib/eip';
 import { FlowLog } from '@cdktf/provider-aws/lib/flow-log';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway';
 import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway';
 import { Route } from '@cdktf/provider-aws/lib/route';
@@ -16,7 +15,8 @@ import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import type { EncryptionKey } from './encryption-key';
 import type { MetricDefinition } from './monitoring';
 import { PrivateBucket } from './private-bucket';
-import { policyDocument, serviceAssumeRolePolicy, type AwsLocation } from './policy';
+import { serviceAssumeRolePolicy, type AwsLocation } from './policy';
+import { InlinePolicy } from './grants';
 
 export type NatGatewayMode = 'one-per-az' | 'single';
 
@@ -248,16 +248,16 @@ export class Network extends Construct {
       name: `${name}-vpc-flow-logs`,
       assumeRolePolicy: serviceAssumeRolePolicy('vpc-flow-logs.amazonaws.com', props.location),
     });
-    new IamRolePolicy(this, 'flow-log-policy', {
-      role: role.id,
+    new InlinePolicy(this, 'flow-log-policy', {
+      role,
       name: 'write-flow-log-group',
-      policy: policyDocument([
+      statements: [
         {
           Effect: 'Allow',
           Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
           Resource: [logGroup.arn, `${logGroup.arn}:*`],
         },
-      ]),
+      ],
     });
     new FlowLog(this, 'flow-log', {
       vpcId: this.vpc.id,

@@ -1,8 +1,11 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { Grant, InlinePolicy } from '../../constructs/grants';
 import { serviceAssumeRolePolicy, type PolicyStatement } from '../../constructs/policy';
 import { emptyStack, policyStatements, recordingGrantee, resourceList, synth } from '../helpers/synth';
+import { projectPath } from '../../project';
 
 const statement = (sid: string): PolicyStatement => ({ Sid: sid, Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${sid.toLowerCase()}/*` });
 
@@ -58,5 +61,18 @@ describe('Grant', () => {
     const grant = Grant.combine(Grant.addToPrincipal(grantee, [statement('A')]), Grant.addToPrincipal(grantee, [statement('B')]));
     expect(grant.statements).toEqual(grantee.statements);
     expect(grant.statements.map((s) => s.Sid)).toEqual(['A', 'B']);
+  });
+});
+
+describe('inline policies in constructs and stacks', () => {
+  it('are all written through InlinePolicy, which checks their Sids (no raw IamRolePolicy)', () => {
+    const files = ['constructs', 'stacks'].flatMap((dir) =>
+      readdirSync(projectPath(dir), { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => join(dir, f)),
+    );
+    const raw = files.filter((f) => f !== join('constructs', 'grants.ts') && /new IamRolePolicy\(/.test(readFileSync(projectPath(f), 'utf8')));
+    expect(files.length).toBeGreaterThan(20);
+    expect(raw).toEqual([]);
   });
 });

@@ -10,10 +10,9 @@ import { CodecommitRepository } from '@cdktf/provider-aws/lib/codecommit-reposit
 import { CodeconnectionsConnection } from '@cdktf/provider-aws/lib/codeconnections-connection';
 import { Codepipeline, type CodepipelineStage, type CodepipelineStageAction } from '@cdktf/provider-aws/lib/codepipeline';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import type { EncryptionKey } from '../../constructs/encryption-key';
-import { policyDocument, serviceAssumeRolePolicy, type AwsLocation } from '../../constructs/policy';
+import { serviceAssumeRolePolicy, type AwsLocation } from '../../constructs/policy';
 import { PrivateBucket } from '../../constructs/private-bucket';
 import type { IReleaseTarget } from './web-server-fleet';
 import { AL2023_AMI_PARAMETER, buildEnvironment } from '../../constructs/platform';
@@ -305,10 +304,10 @@ export class DeliveryPipeline extends Construct {
       name: `${props.name}-on-push`,
       assumeRolePolicy: serviceAssumeRolePolicy('events.amazonaws.com', props.location),
     });
-    new IamRolePolicy(this, 'events-policy', {
-      role: eventsRole.id,
+    new InlinePolicy(this, 'events-policy', {
+      role: eventsRole,
       name: 'start-pipeline',
-      policy: policyDocument([{ Sid: 'StartThePipeline', Effect: 'Allow', Action: 'codepipeline:StartPipelineExecution', Resource: this.pipeline.arn }]),
+      statements: [{ Sid: 'StartThePipeline', Effect: 'Allow', Action: 'codepipeline:StartPipelineExecution', Resource: this.pipeline.arn }],
     });
     new CloudwatchEventTarget(this, 'start-pipeline', { rule: rule.name, arn: this.pipeline.arn, roleArn: eventsRole.arn });
   }
