@@ -1,5 +1,5 @@
 import type { Construct } from 'constructs';
-import { Lazy } from 'cdktf';
+import { Lazy, type ITerraformDependable } from 'cdktf';
 import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { policyDocument, type PolicyStatement } from './policy';
@@ -11,23 +11,35 @@ export interface IGrantable {
 
 /** A principal's own policy, which grants add statements to. */
 export interface IPrincipal {
-  addToPrincipalPolicy(statements: readonly PolicyStatement[]): void;
+  /** Adds `statements`; returns the resources that hold them (the policy), for `dependsOn`. */
+  addToPrincipalPolicy(statements: readonly PolicyStatement[]): readonly ITerraformDependable[];
 }
 
-/** What a `grant*` method gave: the statements it added to the grantee's policy. */
+/**
+ * What a `grant*` method gave: the statements it added to the grantee's policy, and the resources
+ * that hold them. A resource that needs the permission in force when it is created (a function that
+ * runs at once, an environment whose instances boot with it) depends on it:
+ * `dependsOn: [...grant.dependables]`.
+ */
 export class Grant {
   /** Adds `statements` to the grantee's policy and records them. */
   static addToPrincipal(grantee: IGrantable, statements: readonly PolicyStatement[]): Grant {
-    grantee.grantPrincipal.addToPrincipalPolicy(statements);
-    return new Grant(statements);
+    return new Grant(statements, grantee.grantPrincipal.addToPrincipalPolicy(statements));
   }
 
-  /** One grant holding the statements of several. */
+  /** One grant holding the statements and resources of several. */
   static combine(...grants: readonly Grant[]): Grant {
-    return new Grant(grants.flatMap((g) => g.statements));
+    const dependables = grants.flatMap((g) => g.dependables);
+    return new Grant(
+      grants.flatMap((g) => g.statements),
+      dependables.filter((d, i) => dependables.indexOf(d) === i),
+    );
   }
 
-  private constructor(public readonly statements: readonly PolicyStatement[]) {}
+  private constructor(
+    public readonly statements: readonly PolicyStatement[],
+    public readonly dependables: readonly ITerraformDependable[],
+  ) {}
 }
 
 export interface InlinePolicyProps {
@@ -62,7 +74,7 @@ export class InlinePolicy implements IGrantable, IPrincipal {
    * names one grant: a different statement under a Sid already used is refused ("In IAM, the Sid
    * value must be unique within a JSON policy", IAM JSON policy reference, Sid).
    */
-  addToPrincipalPolicy(statements: readonly PolicyStatement[]): void {
+  addToPrincipalPolicy(statements: readonly PolicyStatement[]): readonly ITerraformDependable[] {
     const sameGrant = (a: PolicyStatement, b: PolicyStatement) => JSON.stringify({ ...a, Sid: undefined }) === JSON.stringify({ ...b, Sid: undefined });
     for (const statement of statements) {
       if (this.statements.some((s) => sameGrant(s, statement))) continue;
@@ -76,6 +88,7 @@ export class InlinePolicy implements IGrantable, IPrincipal {
       name: this.props.name,
       policy: Lazy.stringValue({ produce: () => policyDocument(this.statements) }),
     });
+    return [this.policy];
   }
 
   /** The policy resource, for `dependsOn`. @throws when nothing has been granted yet */

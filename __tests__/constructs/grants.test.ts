@@ -62,6 +62,20 @@ describe('Grant', () => {
     expect(grant.statements).toEqual(grantee.statements);
     expect(grant.statements.map((s) => s.Sid)).toEqual(['A', 'B']);
   });
+
+  it('can be depended on: a resource that needs it waits for the policy holding it', () => {
+    // GIVEN two grants to one inline policy
+    const stack = emptyStack();
+    const role = new IamRole(stack, 'role', { name: 'r', assumeRolePolicy: serviceAssumeRolePolicy('lambda.amazonaws.com') });
+    const policy = new InlinePolicy(stack, 'policy', { role, name: 'p' });
+    const grant = Grant.combine(Grant.addToPrincipal(policy, [statement('A')]), Grant.addToPrincipal(policy, [statement('B')]));
+    // WHEN a resource depends on the grant
+    new IamRole(stack, 'after', { name: 'a', assumeRolePolicy: serviceAssumeRolePolicy('lambda.amazonaws.com'), dependsOn: [...grant.dependables] });
+    // THEN it depends on the policy resource, once
+    expect(grant.dependables).toEqual([policy.resource]);
+    const after = resourceList(synth(stack).json, 'aws_iam_role').find((r) => r.name === 'a')!;
+    expect(after.depends_on).toEqual([expect.stringMatching(/^aws_iam_role_policy\.policy/)]);
+  });
 });
 
 describe('inline policies in constructs and stacks', () => {

@@ -235,5 +235,13 @@ export function policyStatements(policy: string): Json[] {
 /** A grantee that records the statements granted to it, in order. */
 export function recordingGrantee(): IGrantable & { readonly statements: PolicyStatement[] } {
   const statements: PolicyStatement[] = [];
-  return { statements, grantPrincipal: { addToPrincipalPolicy: (added) => statements.push(...added) } };
+  return {
+    statements,
+    grantPrincipal: {
+      addToPrincipalPolicy: (added) => {
+        statements.push(...added);
+        return [];
+      },
+    },
+  };
 }

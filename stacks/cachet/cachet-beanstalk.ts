@@ -36,7 +36,7 @@ import { SourceBundle } from '../../constructs/source-bundle';
 import { DEFAULT_MANAGED_RULE_GROUPS, RegionalWebAcl, SQL_INJECTION_RULE_GROUP } from '../../constructs/web-acl';
 import { projectPath } from '../../project';
 import { TLS_POLICY } from '../../constructs/platform';
-import { InlinePolicy } from '../../constructs/grants';
+import { InlinePolicy, type IGrantable, type IPrincipal } from '../../constructs/grants';
 
 /** The port the instances serve on (the container's 8000 is published on it). */
 export const CACHET_INSTANCE_PORT = 80;
@@ -382,9 +382,11 @@ function applicationEnvironment({ props, appKeySecretArn, adminSecretArn, access
  * health with CloudWatch streaming, CPU-based autoscaling, full-capacity deployments and managed
  * platform updates. APP_KEY and the database password reach the container from Secrets Manager.
  */
-export class CachetBeanstalk extends Construct implements IConnectable {
+export class CachetBeanstalk extends Construct implements IConnectable, IGrantable {
   /** The instances' allowances: `database.connections.allowDefaultPortFrom(cachet, ...)`. */
   public readonly connections: Connections;
+  /** The instances' permissions: a grant to Cachet goes into the instance role's `granted` policy, made on the first grant (the environment does not wait for it; running instances get it as IAM applies it). */
+  public readonly grantPrincipal: IPrincipal;
   /** The load balancer's allowances. */
   public readonly loadBalancerConnections: Connections;
   public readonly application: ElasticBeanstalkApplication;
@@ -407,6 +409,7 @@ export class CachetBeanstalk extends Construct implements IConnectable {
     this.appKeySecretArn = secrets.appKey.arn;
     this.adminSecretArn = secrets.admin.arn;
     const instances = this.addInstanceProfile(props, secrets, release.bundles);
+    this.grantPrincipal = new InlinePolicy(this, 'instance-grants', { role: instances.role, name: 'granted' });
 
     const vpc = { name: props.name, vpc: props.network.vpc };
     this.loadBalancerConnections = new Connections(props.loadBalancerSecurityGroup ?? loadBalancerSecurityGroup(this, 'load-balancer', vpc));
@@ -581,7 +584,7 @@ export class CachetBeanstalk extends Construct implements IConnectable {
       name: `${props.name}-beanstalk-instance`,
       role: instanceRole.name,
     });
-    return { profile, dependables: [instancePolicy.resource, profile, ...instanceRolePolicies] };
+    return { role: instanceRole, profile, dependables: [instancePolicy.resource, profile, ...instanceRolePolicies] };
   }
 
   /** WAF in front of Beanstalk's load balancer: `/setup` for `setupAllowedFrom` only, then AWS's managed groups. */

@@ -27,7 +27,7 @@ import {
   instanceArchitecture,
   type Architecture,
 } from '../../constructs/platform';
-import { Grant, InlinePolicy, type IGrantable } from '../../constructs/grants';
+import { Grant, InlinePolicy, type IGrantable, type IPrincipal } from '../../constructs/grants';
 import type { FailureEvent, MetricDefinition } from '../../constructs/monitoring';
 
 /** Key prefix of release archives in the release bucket. */
@@ -126,9 +126,11 @@ export interface IReleaseTarget {
  * group's template version, and starts no refresh of its own (its refresh would move the group's
  * version before refreshing, leaving a rollback nothing to return to).
  */
-export class WebServerFleet extends Construct implements IConnectable, IReleaseTarget {
+export class WebServerFleet extends Construct implements IConnectable, IGrantable, IReleaseTarget {
   /** The instances' allowances. */
   public readonly connections: Connections;
+  /** The instances' permissions: a grant to the fleet goes into the instance role's `granted` policy, made on the first grant (the group does not wait for it; running instances get it as IAM applies it). */
+  public readonly grantPrincipal: IPrincipal;
   public readonly launchTemplate: LaunchTemplate;
   public readonly autoScalingGroup: AutoscalingGroup;
   /** Role of the instances; whoever writes template versions may pass it to EC2. */
@@ -163,6 +165,7 @@ export class WebServerFleet extends Construct implements IConnectable, IReleaseT
 
     const instances = this.addInstanceProfile(props);
     this.instanceRole = instances.role;
+    this.grantPrincipal = new InlinePolicy(this, 'instance-grants', { role: instances.role, name: 'granted' });
     this.launchTemplate = this.addLaunchTemplate(props, instances.profile);
     // The release the default version installs; instances launch only once it is there.
     const initialRelease = new S3Object(this, 'initial-release', {

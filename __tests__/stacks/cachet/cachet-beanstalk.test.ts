@@ -13,15 +13,17 @@ import {
 } from '../../../stacks/cachet/cachet-beanstalk';
 import { ContainerImage } from '../../../constructs/container-image';
 import { DatabaseApplicationUser } from '../../../constructs/database-application-user';
-import { addTestDatabase, emptyStack, resourceList, synth, TEST_LOCATION, type Json } from '../../helpers/synth';
+import { addTestDatabase, emptyStack, policyStatements, resourceList, synth, TEST_LOCATION, type Json } from '../../helpers/synth';
+import { Grant } from '../../../constructs/grants';
+import type { PolicyStatement } from '../../../constructs/policy';
 import { TLS_POLICY } from '../../../constructs/platform';
 
-function build(props: Partial<CachetBeanstalkProps> = {}) {
+function build(props: Partial<CachetBeanstalkProps> = {}, after?: (cachet: CachetBeanstalk) => void) {
   const stack = emptyStack();
   const { key, network, database } = addTestDatabase(stack);
   const databaseUser = new DatabaseApplicationUser(stack, 'db-user', { name: 'test-cachet', location: TEST_LOCATION, database, encryptionKey: key });
   const image = new ContainerImage(stack, 'image', { name: 'test-cachet', location: TEST_LOCATION, directory: CACHET_IMAGE_DIR, encryptionKey: key });
-  new CachetBeanstalk(stack, 'cachet', {
+  const cachet = new CachetBeanstalk(stack, 'cachet', {
     name: 'test-cachet',
     location: TEST_LOCATION,
     network,
@@ -36,6 +38,7 @@ function build(props: Partial<CachetBeanstalkProps> = {}) {
     instanceType: 't3.small',
     ...props,
   });
+  after?.(cachet);
   return synth(stack).json;
 }
 
@@ -360,5 +363,25 @@ describe('the Cachet source bundle', () => {
   it('runs every prebuild step on configuration deployments too (a confighook for each hook)', () => {
     const names = (dir: string) => readdirSync(join(CACHET_BUNDLE_DIR, dir)).sort();
     expect(names('.platform/confighooks/prebuild')).toEqual(names('.platform/hooks/prebuild'));
+  });
+});
+
+describe('CachetBeanstalk permissions', () => {
+  const extra: PolicyStatement = {
+    Sid: 'SendMail',
+    Effect: 'Allow',
+    Action: 'ses:SendEmail',
+    Resource: 'arn:aws:ses:eu-west-1:123456789012:identity/example.com',
+  };
+  const granted = (json: Json) => resourceList(json, 'aws_iam_role_policy').find((p) => p.name === 'granted');
+
+  it('has no granted policy until something is granted to it', () => {
+    expect(granted(build())).toBeUndefined();
+  });
+
+  it("takes a grant into the instance role's granted policy", () => {
+    const policy = granted(build({}, (cachet) => Grant.addToPrincipal(cachet, [extra])))!;
+    expect(policy.role).toMatch(/aws_iam_role\.cachet_instance-role_\w+\.id/);
+    expect(policyStatements(policy.policy)).toEqual([extra]);
   });
 });

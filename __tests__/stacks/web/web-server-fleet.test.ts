@@ -7,7 +7,9 @@ import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { releaseTimings } from '../../../stacks/web/release-timings';
 import { userData, type WebServerFleetProps } from '../../../stacks/web/web-server-fleet';
 import { initialReleaseDirectory } from '../../../stacks/web/webapp-release';
-import { addTestFleet, config, emptyStack, resourceList, synth, TEST_BUILD_VERSION, type Json } from '../../helpers/synth';
+import { addTestFleet, config, emptyStack, policyStatements, resourceList, synth, TEST_BUILD_VERSION, type Json } from '../../helpers/synth';
+import { Grant } from '../../../constructs/grants';
+import type { PolicyStatement } from '../../../constructs/policy';
 import { AL2023_AMI } from '../../../constructs/platform';
 
 const timings = releaseTimings(config('staging').webapp);
@@ -198,5 +200,25 @@ describe('WebServerFleet Auto Scaling group', () => {
     [{ initialReleaseVersion: '../v1' }, /initialReleaseVersion "\.\.\/v1" must be a version such as v1\.0\.0/],
   ])('refuses %j', (props, error) => {
     expect(() => buildFleet(props)).toThrow(error);
+  });
+});
+
+describe('WebServerFleet permissions', () => {
+  const extra: PolicyStatement = { Sid: 'ReadTheJobQueue', Effect: 'Allow', Action: 'sqs:ReceiveMessage', Resource: 'arn:aws:sqs:eu-west-1:123456789012:jobs' };
+  const policies = (granted: boolean) => {
+    const stack = emptyStack();
+    const { fleet } = addTestFleet(stack);
+    if (granted) Grant.addToPrincipal(fleet, [extra]);
+    return resourceList(synth(stack).json, 'aws_iam_role_policy');
+  };
+
+  it('has no granted policy until something is granted to it', () => {
+    expect(policies(false).map((p) => p.name)).not.toContain('granted');
+  });
+
+  it("takes a grant into the instance role's granted policy", () => {
+    const granted = policies(true).find((p) => p.name === 'granted')!;
+    expect(granted.role).toMatch(/aws_iam_role\.fleet_instance-role_\w+\.id/);
+    expect(policyStatements(granted.policy)).toEqual([extra]);
   });
 });
