@@ -11,7 +11,7 @@ import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketNotification } from '@cdktf/provider-aws/lib/s3-bucket-notification';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
 import type { EncryptionKey } from './encryption-key';
-import { serviceAssumeRolePolicy, type AwsLocation } from './policy';
+import { serviceAssumeRolePolicy, locationOf } from './policy';
 import { PrivateBucket } from './private-bucket';
 import { SourceBundle } from './source-bundle';
 import { buildEnvironment } from './platform';
@@ -24,7 +24,6 @@ const SOURCE_PREFIX = 'image/';
 export interface ContainerImageProps {
   /** Name of the ECR repository and the build project (2-256 characters, lower case). */
   readonly name: string;
-  readonly location: AwsLocation;
   /** A directory with a Dockerfile and the buildspec.yml that builds and pushes it. */
   readonly directory: string;
   /** Encrypts the repository's images, the source bundles and the build's logs. */
@@ -134,7 +133,7 @@ export class ContainerImage extends Construct {
     });
     const role = new IamRole(this, 'build-role', {
       name: `${props.name}-image-build`,
-      assumeRolePolicy: serviceAssumeRolePolicy('codebuild.amazonaws.com', props.location),
+      assumeRolePolicy: serviceAssumeRolePolicy('codebuild.amazonaws.com', locationOf(this)),
     });
     const buildPolicy = new InlinePolicy(this, 'build-policy', { role, name: 'build-and-push' });
     sourceBucket.grantObjects(buildPolicy, 'ReadTheSource', ['s3:GetObject', 's3:GetObjectVersion'], {
@@ -194,7 +193,7 @@ export class ContainerImage extends Construct {
     });
     const eventsRole = new IamRole(this, 'start-build-role', {
       name: `${props.name}-image-start`,
-      assumeRolePolicy: serviceAssumeRolePolicy('events.amazonaws.com', props.location),
+      assumeRolePolicy: serviceAssumeRolePolicy('events.amazonaws.com', locationOf(this)),
     });
     new InlinePolicy(this, 'start-build-policy', {
       role: eventsRole,

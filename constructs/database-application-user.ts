@@ -8,7 +8,7 @@ import type { IDatabase } from './aurora-mysql-cluster';
 import type { IConnectable } from './connections';
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
-import type { AwsLocation } from './policy';
+import { locationOf } from './policy';
 
 /**
  * AWS's rotation function for MySQL by alternating users (the Serverless Application Repository's
@@ -26,7 +26,6 @@ const USERNAME = /^[a-z][a-z0-9_]{0,9}$/;
 export interface DatabaseApplicationUserProps {
   /** Stem of the secret and function names. */
   readonly name: string;
-  readonly location: AwsLocation;
   /** The cluster the user is in; its RDS-managed master secret makes and rotates the user. */
   readonly database: IDatabase;
   /** Encrypts the secret (the stack's key, which the master secret uses too). */
@@ -123,7 +122,8 @@ export class DatabaseApplicationUser extends Construct {
     if (!Number.isInteger(days) || days < 1 || days > 1000) {
       throw new Error(`DatabaseApplicationUser ${this.node.id}: rotation days ${days} must be a whole number from 1 to 1000 (Secrets Manager's range)`);
     }
-    const { name, location, database, encryptionKey } = this.props;
+    const { name, database, encryptionKey } = this.props;
+    const location = locationOf(this);
     const application = new ServerlessapplicationrepositoryCloudformationStack(this, 'rotation-application', {
       name: `${name}-db-rotation`,
       applicationId: MYSQL_MULTI_USER_ROTATION.applicationId,

@@ -1,15 +1,13 @@
 import { Construct } from 'constructs';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import { policyDocument, type AwsLocation, type PolicyStatement } from './policy';
+import { policyDocument, type PolicyStatement, locationOf } from './policy';
 import { Grant, type IGrantable } from './grants';
 
 export interface EncryptionKeyProps {
   /** Alias name without the `alias/` prefix, e.g. `statuspage-dev`. */
   readonly alias: string;
   readonly description: string;
-  /** Account and region: the key policy delegates to this account's IAM. */
-  readonly location: AwsLocation;
   /**
    * Let CloudWatch Logs in this account and region encrypt log groups with the key.
    * @default false
@@ -51,7 +49,7 @@ export class EncryptionKey extends Construct {
     if (!Number.isInteger(deletionWindowDays) || deletionWindowDays < 7 || deletionWindowDays > 30) {
       throw new Error(`EncryptionKey ${id}: deletionWindowDays is ${deletionWindowDays}; KMS accepts a whole number from 7 to 30`);
     }
-    const { accountId, region } = props.location;
+    const { accountId, region } = locationOf(this);
     const statements: PolicyStatement[] = [
       {
         Sid: 'AccountIamAdministersAndUsesKey',

@@ -16,7 +16,7 @@ import type { IHostedZone } from './hosted-zone';
 import { Connections, Peer, Port, projectSecurityGroup, type IConnectable } from './connections';
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
-import { managedPolicyArn, serviceAssumeRolePolicy, type AwsLocation } from './policy';
+import { managedPolicyArn, serviceAssumeRolePolicy } from './policy';
 import { albAccessLogBucket } from './public-load-balancer';
 import { AL2023_AMI, TLS_POLICY } from './platform';
 import { InlinePolicy, type IGrantable, type IPrincipal } from './grants';
@@ -35,7 +35,6 @@ export const JENKINS_WEBHOOK_PATH = '/github-webhook/*';
 
 export interface JenkinsServerProps {
   readonly name: string;
-  readonly location: AwsLocation;
   /** The load balancer goes in the network's public subnets, Jenkins in its first application subnet. */
   readonly network: Network;
   /** GitHub's webhook source blocks; each /16 or narrower, at most 4: they reach the webhook path only. */
@@ -161,7 +160,7 @@ export class JenkinsServer extends Construct implements IConnectable, IGrantable
     lbConnections.allowTo(this, Port.tcp(webPort), { egress: "To Jenkins' web port", ingress: "Jenkins' web port from its load balancer" });
 
     const certificate = new DnsValidatedCertificate(this, 'certificate', { domainName: props.domainName, hostedZone: props.hostedZone });
-    const logs = albAccessLogBucket(this, { name: `${props.name}-ci`, location: props.location, forceDestroy: props.forceDestroyBuckets });
+    const logs = albAccessLogBucket(this, { name: `${props.name}-ci`, forceDestroy: props.forceDestroyBuckets });
     const loadBalancer = new Lb(this, 'load-balancer', {
       // An ALB name takes 32 characters: the stem's 28 and "-ci".
       name: `${props.name}-ci`,

@@ -8,7 +8,7 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import type { EncryptionKey } from './encryption-key';
-import { policyDocument, type AwsLocation } from './policy';
+import { policyDocument, locationOf } from './policy';
 import { EMAIL_ADDRESS, HTTPS_URL } from './validation';
 
 /**
@@ -76,7 +76,6 @@ export interface FailureEvent {
 export interface AlarmTopicProps {
   /** The topic's name. */
   readonly name: string;
-  readonly location: AwsLocation;
   /** Encrypts messages at rest; its policy must let CloudWatch use it (`allowCloudWatchAlarms`). */
   readonly encryptionKey: EncryptionKey;
   /** @default - none: the alarms notify nobody (synth says so) */
@@ -109,7 +108,7 @@ export class AlarmTopic extends Construct {
     for (const url of endpoints) {
       if (!HTTPS_URL.test(url)) throw new Error(`AlarmTopic ${id}: httpsEndpoints: "${url}" is not an https:// URL (SNS delivers alarms over HTTPS only here)`);
     }
-    const { accountId, region } = props.location;
+    const { accountId, region } = locationOf(this);
     this.topic = new SnsTopic(this, 'topic', { name: props.name, kmsMasterKeyId: props.encryptionKey.arn });
     this.arn = this.topic.arn;
     new SnsTopicPolicy(this, 'policy', {
@@ -184,7 +183,6 @@ class NotifyTopic implements IAspect {
 export interface MonitoringProps {
   /** Prefix of alarm names and the dashboard's name. */
   readonly name: string;
-  readonly location: AwsLocation;
   readonly topic: AlarmTopic;
   /** The metrics: each is drawn on the dashboard, and alarmed when it has an `alarm`. */
   readonly metrics: readonly MetricDefinition[];
@@ -236,11 +234,12 @@ export class Monitoring extends Construct {
 
     for (const event of props.failureEvents ?? []) props.topic.notifyOn(event);
 
+    const { region } = locationOf(this);
     this.dashboard = new CloudwatchDashboard(this, 'dashboard', {
       dashboardName: props.name,
-      dashboardBody: JSON.stringify(dashboardBody(props.metrics, props.location.region)),
+      dashboardBody: JSON.stringify(dashboardBody(props.metrics, region)),
     });
-    this.dashboardUrl = `https://${props.location.region}.console.aws.amazon.com/cloudwatch/home?region=${props.location.region}#dashboards/dashboard/${props.name}`;
+    this.dashboardUrl = `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${props.name}`;
     Aspects.of(TerraformStack.of(this)).add(new NotifyTopic(props.topic.arn));
   }
 }

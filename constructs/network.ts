@@ -15,7 +15,7 @@ import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import type { EncryptionKey } from './encryption-key';
 import type { MetricDefinition } from './monitoring';
 import { PrivateBucket } from './private-bucket';
-import { serviceAssumeRolePolicy, type AwsLocation } from './policy';
+import { serviceAssumeRolePolicy, locationOf } from './policy';
 import { InlinePolicy } from './grants';
 
 export type NatGatewayMode = 'one-per-az' | 'single';
@@ -26,7 +26,6 @@ export type FlowLogDestination = 'cloud-watch-logs' | 's3';
 export interface NetworkProps {
   /** Name prefix for tags and named resources. */
   readonly name: string;
-  readonly location: AwsLocation;
   readonly vpcCidr: string;
   /** Explicit AZ names, at least two. */
   readonly availabilityZones: readonly string[];
@@ -129,7 +128,7 @@ export class Network extends Construct {
       // The data tier stays without any route out of the VPC, S3 included.
       this.s3Endpoint = new VpcEndpoint(this, 's3-endpoint', {
         vpcId: this.vpc.id,
-        serviceName: `com.amazonaws.${props.location.region}.s3`,
+        serviceName: `com.amazonaws.${locationOf(this).region}.s3`,
         vpcEndpointType: 'Gateway',
         routeTableIds: applicationRoutes.map((r) => r.id),
         tags: { Name: `${name}-s3` },
@@ -196,7 +195,7 @@ export class Network extends Construct {
    * log sources only (confused-deputy conditions).
    */
   private createFlowLogBucket(name: string, props: NetworkProps): void {
-    const { accountId, region } = props.location;
+    const { accountId, region } = locationOf(this);
     const fromThisAccount = {
       StringEquals: { 'aws:SourceAccount': accountId },
       ArnLike: { 'aws:SourceArn': `arn:aws:logs:${region}:${accountId}:*` },
@@ -246,7 +245,7 @@ export class Network extends Construct {
     });
     const role = new IamRole(this, 'flow-log-role', {
       name: `${name}-vpc-flow-logs`,
-      assumeRolePolicy: serviceAssumeRolePolicy('vpc-flow-logs.amazonaws.com', props.location),
+      assumeRolePolicy: serviceAssumeRolePolicy('vpc-flow-logs.amazonaws.com', locationOf(this)),
     });
     new InlinePolicy(this, 'flow-log-policy', {
       role,

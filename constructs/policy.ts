@@ -1,9 +1,27 @@
+import type { IConstruct } from 'constructs';
 import { Fn } from 'cdktf';
 
 /** Where a construct lives: the account and region used in ARNs and service principals. */
 export interface AwsLocation {
   readonly accountId: string;
   readonly region: string;
+}
+
+/**
+ * The construct context key a stack gives its account and region under (EnvironmentStack sets it;
+ * tests set it on their stack). Constructs read it with `locationOf`, as aws-cdk's read `Stack.of`.
+ */
+export const LOCATION_CONTEXT = 'cdktf-aws-systems:location';
+
+/** The account and region a construct's resources go in: the nearest enclosing scope's LOCATION_CONTEXT. */
+export function locationOf(scope: IConstruct): AwsLocation {
+  const location = scope.node.tryGetContext(LOCATION_CONTEXT) as AwsLocation | undefined;
+  if (location === undefined) {
+    throw new Error(
+      `${scope.node.path}: no account and region in its scope; build it in an EnvironmentStack, or set the "${LOCATION_CONTEXT}" context ({ accountId, region }) on its stack before adding constructs`,
+    );
+  }
+  return location;
 }
 
 export interface PolicyStatement {

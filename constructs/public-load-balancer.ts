@@ -9,7 +9,7 @@ import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import type { AliasTarget } from './alias-record';
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
-import type { AwsLocation, PolicyStatement } from './policy';
+import { type PolicyStatement, locationOf } from './policy';
 import { Connections, Peer, Port, type IConnectable } from './connections';
 import { allowWebFromAnywhere, loadBalancerSecurityGroup } from './web-tier';
 import type { ICertificate } from './dns-validated-certificate';
@@ -108,7 +108,6 @@ export function loadBalancerMetrics(loadBalancer: string, t: LoadBalancerAlarmTh
 
 export interface PublicLoadBalancerProps {
   readonly name: string;
-  readonly location: AwsLocation;
   /** The load balancer goes in the network's public subnets. */
   readonly network: Network;
   /**
@@ -159,11 +158,9 @@ export interface PublicLoadBalancerProps {
  * ALB logs support SSE-S3 only. Make the load balancer depend on `policy`: ELB writes a test object
  * at once, and provider 5.x does not retry "Access Denied for bucket".
  */
-export function albAccessLogBucket(
-  scope: Construct,
-  props: { readonly name: string; readonly location: AwsLocation; readonly forceDestroy?: boolean },
-): PrivateBucket {
-  const elbAccount = new DataAwsElbServiceAccount(scope, 'elb-account', { region: props.location.region });
+export function albAccessLogBucket(scope: Construct, props: { readonly name: string; readonly forceDestroy?: boolean }): PrivateBucket {
+  const location = locationOf(scope);
+  const elbAccount = new DataAwsElbServiceAccount(scope, 'elb-account', { region: location.region });
   return new PrivateBucket(scope, 'access-logs', {
     namePrefix: `${props.name}-alb-logs-`,
     forceDestroy: props.forceDestroy,
@@ -173,14 +170,14 @@ export function albAccessLogBucket(
         Effect: 'Allow',
         Principal: { AWS: elbAccount.arn },
         Action: 's3:PutObject',
-        Resource: `${bucket.arn}/AWSLogs/${props.location.accountId}/*`,
+        Resource: `${bucket.arn}/AWSLogs/${location.accountId}/*`,
       },
       {
         Sid: 'ElbLogDeliveryWritesAccessLogs',
         Effect: 'Allow',
         Principal: { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' },
         Action: 's3:PutObject',
-        Resource: `${bucket.arn}/AWSLogs/${props.location.accountId}/*`,
+        Resource: `${bucket.arn}/AWSLogs/${location.accountId}/*`,
       },
     ],
   });
@@ -278,7 +275,7 @@ export class PublicLoadBalancer extends Construct implements ILoadBalancer {
     let accessLogs: { bucket: string; enabled: boolean } | undefined;
     let accessLogsPolicy: TerraformResource | undefined;
     if (props.enableAccessLogs ?? true) {
-      const logs = albAccessLogBucket(this, { name: props.name, location: props.location, forceDestroy: props.forceDestroyBuckets });
+      const logs = albAccessLogBucket(this, { name: props.name, forceDestroy: props.forceDestroyBuckets });
       accessLogs = { bucket: logs.bucket.id, enabled: true };
       accessLogsPolicy = logs.policy;
     }

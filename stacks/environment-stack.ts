@@ -2,6 +2,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { Aspects, CloudBackend, type IAspect, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformResource, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import type { EnvironmentConfig, StateConfig } from '../config/schema';
+import { LOCATION_CONTEXT, type AwsLocation } from '../constructs/policy';
 
 /** The local state file of a stack in a region, in the project root: `terraform.<stack>.<region>.tfstate`. */
 export function localStateFileName(stackName: string, region: string): string {
@@ -70,6 +71,8 @@ export class EnvironmentStack extends TerraformStack {
   constructor(scope: Construct, id: string, config: EnvironmentConfig) {
     super(scope, id);
     this.config = config;
+    // Every construct in the stack reads its account and region from here (locationOf).
+    this.node.setContext(LOCATION_CONTEXT, this.location);
     new AwsProvider(this, 'aws', {
       region: config.region,
       allowedAccountIds: [config.accountId],
@@ -89,8 +92,8 @@ export class EnvironmentStack extends TerraformStack {
     if (config.production) Aspects.of(this).add(new PreventDestroy());
   }
 
-  /** Account and region, for ARNs and service principals. */
-  get location(): { accountId: string; region: string } {
+  /** Account and region, for ARNs and service principals (the stack's constructs read it with `locationOf`). */
+  get location(): AwsLocation {
     return { accountId: this.config.accountId, region: this.config.region };
   }
 }

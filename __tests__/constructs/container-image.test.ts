@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { CACHET_IMAGE_DIR } from '../../stacks/cachet/cachet-beanstalk';
 import { ContainerImage, type ContainerImageProps } from '../../constructs/container-image';
 import { EncryptionKey } from '../../constructs/encryption-key';
-import { emptyStack, resourceList, synth, TEST_LOCATION, type Json, recordingGrantee } from '../helpers/synth';
+import { emptyStack, resourceList, synth, type Json, recordingGrantee } from '../helpers/synth';
 
 function build(props: Partial<ContainerImageProps> = {}) {
   const stack = emptyStack();
-  const key = new EncryptionKey(stack, 'key', { alias: 'test', description: 'test', location: TEST_LOCATION, allowCloudWatchLogs: true });
-  const image = new ContainerImage(stack, 'image', { name: 'test-cachet', location: TEST_LOCATION, directory: CACHET_IMAGE_DIR, encryptionKey: key, ...props });
+  const key = new EncryptionKey(stack, 'key', { alias: 'test', description: 'test', allowCloudWatchLogs: true });
+  const image = new ContainerImage(stack, 'image', { name: 'test-cachet', directory: CACHET_IMAGE_DIR, encryptionKey: key, ...props });
   return { image, json: synth(stack).json as Json };
 }
 

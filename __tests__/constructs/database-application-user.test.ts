@@ -7,12 +7,12 @@ import {
   type RotationOptions,
 } from '../../constructs/database-application-user';
 import { projectSecurityGroup } from '../../constructs/connections';
-import { addTestDatabase, emptyStack, resourceList, synth, TEST_LOCATION } from '../helpers/synth';
+import { addTestDatabase, emptyStack, resourceList, synth } from '../helpers/synth';
 
 function build(props: Partial<DatabaseApplicationUserProps> = {}, rotation?: Partial<RotationOptions>) {
   const stack = emptyStack();
   const { key, network, database } = addTestDatabase(stack);
-  const user = new DatabaseApplicationUser(stack, 'app-user', { name: 'test', location: TEST_LOCATION, database, encryptionKey: key, ...props });
+  const user = new DatabaseApplicationUser(stack, 'app-user', { name: 'test', database, encryptionKey: key, ...props });
   if (rotation) {
     const web = new Connections(projectSecurityGroup(stack, 'web', { name: 'test-web', vpc: network.vpc, description: 'web' }));
     user.addRotation({ network, runIn: web, ...rotation });
@@ -44,7 +44,7 @@ describe('DatabaseApplicationUser', () => {
       connections: new Connections(projectSecurityGroup(stack, 'proxy', { name: 'test-proxy', vpc: network.vpc, description: 'proxy' })),
     };
     // WHEN the user is made in it
-    new DatabaseApplicationUser(stack, 'app-user', { name: 'test', location: TEST_LOCATION, database: proxy, encryptionKey: key });
+    new DatabaseApplicationUser(stack, 'app-user', { name: 'test', database: proxy, encryptionKey: key });
     // THEN its secret names that database
     const [value] = resourceList(synth(stack).json, 'aws_secretsmanager_secret_version');
     expect(value.secret_string_wo).toContain(

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { EncryptionKey, type EncryptionKeyProps } from '../../constructs/encryption-key';
-import { emptyStack, resourceList, synth, TEST_LOCATION, recordingGrantee } from '../helpers/synth';
+import { emptyStack, resourceList, synth, recordingGrantee } from '../helpers/synth';
 
 function build(props: Partial<EncryptionKeyProps> = {}) {
   const stack = emptyStack();
-  new EncryptionKey(stack, 'key', { alias: 'test', description: 'test', location: TEST_LOCATION, ...props });
+  new EncryptionKey(stack, 'key', { alias: 'test', description: 'test', ...props });
   return synth(stack);
 }
 
@@ -38,7 +38,7 @@ describe('EncryptionKey', () => {
 });
 
 describe('EncryptionKey.grantThroughService', () => {
-  const key = new EncryptionKey(emptyStack(), 'key', { alias: 'test', description: 'test', location: TEST_LOCATION });
+  const key = new EncryptionKey(emptyStack(), 'key', { alias: 'test', description: 'test' });
 
   it.each([
     [{}, 'kms:Decrypt'],

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { ExistingHostedZone } from '../../constructs/hosted-zone';
 import { JENKINS_WEBHOOK_PATH, JenkinsServer, jenkinsUserData, type JenkinsServerProps } from '../../constructs/jenkins-server';
-import { addTestNetwork, emptyStack, policyStatements, resourceList, synth, TEST_LOCATION } from '../helpers/synth';
+import { addTestNetwork, emptyStack, policyStatements, resourceList, synth } from '../helpers/synth';
 import { AL2023_AMI } from '../../constructs/platform';
 
 const WEBHOOKS = ['192.30.252.0/22', '185.199.108.0/22'];
@@ -13,7 +13,6 @@ function build(props: Partial<JenkinsServerProps> = {}, grant?: (jenkins: Jenkin
   const { key, network } = addTestNetwork(stack);
   const jenkins = new JenkinsServer(stack, 'jenkins', {
     name: 'test',
-    location: TEST_LOCATION,
     network,
     webhookCidrs: WEBHOOKS,
     officeCidr: OFFICE,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { EncryptionKey } from '../../constructs/encryption-key';
 import { AlarmTopic, dashboardBody, Monitoring, type FailureEvent, type MetricDefinition } from '../../constructs/monitoring';
-import { emptyStack, policyStatements, resourceList, resources, synth, TEST_LOCATION } from '../helpers/synth';
+import { emptyStack, policyStatements, resourceList, resources, synth } from '../helpers/synth';
 
 const metric = (id: string, alarmed = true): MetricDefinition => ({
   id,
@@ -31,13 +31,11 @@ function build(props: { emailAddresses?: string[]; httpsEndpoints?: string[]; me
   const key = new EncryptionKey(stack, 'key', {
     alias: 't',
     description: 't',
-    location: TEST_LOCATION,
     allowCloudWatchAlarms: true,
     allowEventBridgeRules: true,
   });
   const topic = new AlarmTopic(stack, 'topic', {
     name: 't-alarms',
-    location: TEST_LOCATION,
     encryptionKey: key,
     emailAddresses: props.emailAddresses,
     httpsEndpoints: props.httpsEndpoints,
@@ -46,7 +44,6 @@ function build(props: { emailAddresses?: string[]; httpsEndpoints?: string[]; me
   new CloudwatchMetricAlarm(stack, 'elsewhere', { alarmName: 'other', comparisonOperator: 'GreaterThanThreshold', evaluationPeriods: 1, threshold: 1 });
   const monitoring = new Monitoring(stack, 'monitoring', {
     name: 't',
-    location: TEST_LOCATION,
     topic,
     metrics: props.metrics ?? [metric('a'), metric('b', false)],
     failureEvents: props.failureEvents,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FlowLog } from '@cdktf/provider-aws/lib/flow-log';
 import { EncryptionKey } from '../../constructs/encryption-key';
 import { Network, type NetworkProps } from '../../constructs/network';
-import { addTestNetwork, emptyStack, policyStatements, resourceList, resources, synth, TEST_AZS, TEST_LOCATION } from '../helpers/synth';
+import { addTestNetwork, emptyStack, policyStatements, resourceList, resources, synth, TEST_AZS } from '../helpers/synth';
 
 /** The test network with some props changed, synthesized. */
 function networkWith(props: Partial<NetworkProps>) {
@@ -159,10 +159,9 @@ describe('Network', () => {
     ['dataSubnetCidrs', { dataSubnetCidrs: ['10.0.64.0/24'] }, /dataSubnetCidrs has 1 blocks for 2 AZs; give one per AZ/],
   ])('refuses a bad %s', (_field, patch, error) => {
     const stack = emptyStack();
-    const key = new EncryptionKey(stack, 'key', { alias: 't', description: 't', location: TEST_LOCATION });
+    const key = new EncryptionKey(stack, 'key', { alias: 't', description: 't' });
     const props = {
       name: 't',
-      location: TEST_LOCATION,
       vpcCidr: '10.0.0.0/16',
       availabilityZones: ['eu-west-1a', 'eu-west-1b'],
       publicSubnetCidrs: ['10.0.0.0/24', '10.0.1.0/24'],

@@ -3,11 +3,11 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { EncryptionKey } from '../../constructs/encryption-key';
 import { bucketPrefix, PrivateBucket } from '../../constructs/private-bucket';
-import { emptyStack, resourceList, synth, TEST_LOCATION, recordingGrantee } from '../helpers/synth';
+import { emptyStack, resourceList, synth, recordingGrantee } from '../helpers/synth';
 
 function build(withKey: boolean, noncurrentVersionExpirationDays?: number) {
   const stack = emptyStack();
-  const encryptionKey = withKey ? new EncryptionKey(stack, 'key', { alias: 't', description: 't', location: TEST_LOCATION }) : undefined;
+  const encryptionKey = withKey ? new EncryptionKey(stack, 'key', { alias: 't', description: 't' }) : undefined;
   new PrivateBucket(stack, 'bucket', { namePrefix: 'test-', encryptionKey, noncurrentVersionExpirationDays });
   return synth(stack);
 }
@@ -77,7 +77,7 @@ describe('PrivateBucket', () => {
 
   it('refuses the AWS-managed key beside a customer-managed one', () => {
     const stack = emptyStack();
-    const encryptionKey = new EncryptionKey(stack, 'key', { alias: 't', description: 't', location: TEST_LOCATION });
+    const encryptionKey = new EncryptionKey(stack, 'key', { alias: 't', description: 't' });
     expect(() => new PrivateBucket(stack, 'bucket', { namePrefix: 'a-', encryptionKey, awsManagedKey: true })).toThrow(
       /awsManagedKey and encryptionKey both given/,
     );
@@ -96,7 +96,7 @@ describe('PrivateBucket', () => {
 
 describe('PrivateBucket.grantObjects', () => {
   const stack = emptyStack();
-  const key = new EncryptionKey(stack, 'key', { alias: 'test', description: 'test', location: TEST_LOCATION });
+  const key = new EncryptionKey(stack, 'key', { alias: 'test', description: 'test' });
   const plain = new PrivateBucket(stack, 'plain', { namePrefix: 'plain-' });
   const encrypted = new PrivateBucket(stack, 'encrypted', { namePrefix: 'encrypted-', encryptionKey: key });
 

@@ -3,11 +3,11 @@ import { Wafv2WebAclLoggingConfiguration } from '@cdktf/provider-aws/lib/wafv2-w
 import { EncryptionKey } from '../../constructs/encryption-key';
 import { DEFAULT_MANAGED_RULE_GROUPS, RegionalWebAcl, type RegionalWebAclProps } from '../../constructs/web-acl';
 import { wafAction, type WafRequest } from '../helpers/waf';
-import { emptyStack, resourceList, synth, TEST_LOCATION } from '../helpers/synth';
+import { emptyStack, resourceList, synth } from '../helpers/synth';
 
 function build(props: Partial<RegionalWebAclProps> = {}) {
   const stack = emptyStack();
-  const encryptionKey = new EncryptionKey(stack, 'key', { alias: 't', description: 't', location: TEST_LOCATION, allowCloudWatchLogs: true });
+  const encryptionKey = new EncryptionKey(stack, 'key', { alias: 't', description: 't', allowCloudWatchLogs: true });
   new RegionalWebAcl(stack, 'waf', {
     name: 'test',
     resourceArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/x/1',

@@ -12,7 +12,7 @@ export type EnvironmentFileContent = Omit<EnvironmentConfigInput, 'name'>;
 import { AuroraMysqlCluster } from '../../constructs/aurora-mysql-cluster';
 import { EncryptionKey } from '../../constructs/encryption-key';
 import type { IGrantable } from '../../constructs/grants';
-import type { PolicyStatement } from '../../constructs/policy';
+import { LOCATION_CONTEXT, type PolicyStatement } from '../../constructs/policy';
 import { Network, type NetworkProps } from '../../constructs/network';
 import { PrivateBucket } from '../../constructs/private-bucket';
 import { PublicLoadBalancer, type PublicLoadBalancerProps } from '../../constructs/public-load-balancer';
@@ -47,9 +47,11 @@ export function resourceList(json: Json, type: string): Json[] {
   return Object.values(resources(json, type));
 }
 
-/** A stack with nothing in it but what a test adds. */
+/** A stack with nothing in it but what a test adds, in TEST_LOCATION's account and region. */
 export function emptyStack(): TerraformStack {
-  return new TerraformStack(Testing.app(), 'test');
+  const stack = new TerraformStack(Testing.app(), 'test');
+  stack.node.setContext(LOCATION_CONTEXT, TEST_LOCATION);
+  return stack;
 }
 
 export const TEST_LOCATION = { accountId: '123456789012', region: 'eu-west-1' } as const;
@@ -60,12 +62,10 @@ export function addTestNetwork(stack: TerraformStack, natGateways: 'one-per-az' 
   const key = new EncryptionKey(stack, 'key', {
     alias: 'test',
     description: 'test',
-    location: TEST_LOCATION,
     allowCloudWatchLogs: true,
   });
   const network = new Network(stack, 'network', {
     name: 'test',
-    location: TEST_LOCATION,
     vpcCidr: '10.0.0.0/16',
     availabilityZones: TEST_AZS,
     publicSubnetCidrs: ['10.0.0.0/24', '10.0.1.0/24', '10.0.2.0/24'],
@@ -96,7 +96,6 @@ export function addTestLoadBalancer(stack: TerraformStack, props: Partial<Public
   const { key, network } = addTestNetwork(stack);
   const alb = new PublicLoadBalancer(stack, 'alb', {
     name: 'test-web',
-    location: TEST_LOCATION,
     network,
     certificate: { certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/test' },
     targetPort: 8080,
@@ -156,7 +155,6 @@ export function addTestFleet(stack: TerraformStack, props: Partial<WebServerFlee
   const releases = new PrivateBucket(stack, 'releases', { namePrefix: 'test-releases-', encryptionKey: key });
   const fleet = new WebServerFleet(stack, 'fleet', {
     name: 'test',
-    location: TEST_LOCATION,
     network,
     loadBalancer: alb,
     instanceType: 't3.micro',

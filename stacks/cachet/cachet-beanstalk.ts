@@ -20,7 +20,7 @@ import type { ContainerImage } from '../../constructs/container-image';
 import type { ICertificate } from '../../constructs/dns-validated-certificate';
 import type { EncryptionKey } from '../../constructs/encryption-key';
 import type { Network } from '../../constructs/network';
-import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy, type AwsLocation } from '../../constructs/policy';
+import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy, locationOf } from '../../constructs/policy';
 import { PrivateBucket } from '../../constructs/private-bucket';
 import type { FailureEvent, MetricDefinition } from '../../constructs/monitoring';
 import { albAccessLogBucket, loadBalancerMetrics, type LoadBalancerAlarmThresholds } from '../../constructs/public-load-balancer';
@@ -69,7 +69,6 @@ export type DeploymentPolicy = 'RollingWithAdditionalBatch' | 'Immutable';
 export interface CachetBeanstalkProps {
   /** Name of the application and environment (4-40 characters). */
   readonly name: string;
-  readonly location: AwsLocation;
   /** Instances go in the application subnets, the load balancer in the public subnets. */
   readonly network: Network;
   /**
@@ -420,7 +419,7 @@ export class CachetBeanstalk extends Construct implements IConnectable, IGrantab
     allowInstanceEgress(this.connections);
     // Access logs (SSE-S3, the only encryption ALB logs take): the bundle's .ebextensions/load-balancer.config
     // sets the load balancer's attributes and reads this bucket from a custom option.
-    const accessLogs = albAccessLogBucket(this, { name: props.name, location: props.location, forceDestroy: props.forceDestroyBuckets });
+    const accessLogs = albAccessLogBucket(this, { name: props.name, forceDestroy: props.forceDestroyBuckets });
 
     this.environment = new ElasticBeanstalkEnvironment(this, 'environment', {
       name: props.name,
@@ -446,7 +445,7 @@ export class CachetBeanstalk extends Construct implements IConnectable, IGrantab
     });
     this.cname = this.environment.cname;
 
-    const zone = new DataAwsElasticBeanstalkHostedZone(this, 'hosted-zone', { region: props.location.region });
+    const zone = new DataAwsElasticBeanstalkHostedZone(this, 'hosted-zone', { region: locationOf(this).region });
     this.aliasTarget = { dnsName: this.environment.cname, hostedZoneId: zone.id };
 
     if (props.enableWaf ?? true) this.addWebAcl(props, sizing.logRetentionDays);
@@ -545,6 +544,7 @@ export class CachetBeanstalk extends Construct implements IConnectable, IGrantab
    * must wait for.
    */
   private addInstanceProfile(props: CachetBeanstalkProps, secrets: { appKey: SecretsmanagerSecret; admin: SecretsmanagerSecret }, bundles: PrivateBucket) {
+    const { accountId, region } = locationOf(this);
     const instanceRole = new IamRole(this, 'instance-role', {
       name: `${props.name}-beanstalk-instance`,
       assumeRolePolicy: serviceAssumeRolePolicy('ec2.amazonaws.com'),
@@ -572,7 +572,7 @@ export class CachetBeanstalk extends Construct implements IConnectable, IGrantab
           Sid: 'KeepInstanceMetadataFromContainers',
           Effect: 'Allow',
           Action: 'ec2:ModifyInstanceMetadataOptions',
-          Resource: `arn:aws:ec2:${props.location.region}:${props.location.accountId}:instance/*`,
+          Resource: `arn:aws:ec2:${region}:${accountId}:instance/*`,
           Condition: { StringEquals: { 'aws:ResourceTag/elasticbeanstalk:environment-name': props.name } },
         },
       ],

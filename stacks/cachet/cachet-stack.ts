@@ -38,13 +38,11 @@ export class CachetStack extends EnvironmentStack {
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, cachetStackName(config), config);
     const name = `${config.project}-${config.name}`;
-    const location = this.location;
     const stem = cachetNameStem(config);
 
     const key = new EncryptionKey(this, 'data-key', {
       alias: name,
       description: `Data at rest of ${name}: database, secrets, logs`,
-      location,
       allowCloudWatchLogs: true,
       allowCloudWatchAlarms: true,
       allowEventBridgeRules: true,
@@ -52,7 +50,6 @@ export class CachetStack extends EnvironmentStack {
     this.network = new Network(this, 'network', {
       ...config.network,
       name,
-      location,
       flowLogEncryptionKey: key,
       forceDestroyBuckets: config.forceDestroyBuckets,
     });
@@ -72,7 +69,6 @@ export class CachetStack extends EnvironmentStack {
     const certificate = new DnsValidatedCertificate(this, 'certificate', { domainName: config.dns.domainName, hostedZone: zone });
     const image = new ContainerImage(this, 'cachet-image', {
       name: stem,
-      location,
       directory: CACHET_IMAGE_DIR,
       encryptionKey: key,
       logRetentionDays: config.cachet.logRetentionDays,
@@ -80,7 +76,6 @@ export class CachetStack extends EnvironmentStack {
     });
     const databaseUser = new DatabaseApplicationUser(this, 'database-app-user', {
       name: stem,
-      location,
       database: this.database,
       encryptionKey: key,
     });
@@ -111,7 +106,6 @@ export class CachetStack extends EnvironmentStack {
     return new CachetBeanstalk(this, 'cachet', {
       ...cachet,
       name: cachetNameStem(config),
-      location: this.location,
       network: this.network,
       loadBalancerSecurityGroup: loadBalancerSecurityGroup(parts.groups, 'load-balancer', parts.inVpc),
       instanceSecurityGroup: instanceSecurityGroup(parts.groups, 'instances', parts.inVpc),
@@ -134,7 +128,6 @@ export class CachetStack extends EnvironmentStack {
     if (shown.length === 0) return undefined;
     const updates = new StatusPageUpdates(this, 'status-page-updates', {
       name: cachetNameStem(config),
-      location: this.location,
       cachetUrl: `https://${config.dns.domainName}`,
       encryptionKey: key,
       logRetentionDays: config.cachet.logRetentionDays,
@@ -151,10 +144,9 @@ export class CachetStack extends EnvironmentStack {
   /** The alarm topic and the dashboard: Cachet, the database, the network and the status-page function. */
   private addMonitoring(config: EnvironmentConfig, key: EncryptionKey, image: ContainerImage, updates?: StatusPageUpdates) {
     const alarms = config.alarms;
-    const topic = new AlarmTopic(this, 'alarm-topic', { ...alarms, name: `${cachetNameStem(config)}-alarms`, location: this.location, encryptionKey: key });
+    const topic = new AlarmTopic(this, 'alarm-topic', { ...alarms, name: `${cachetNameStem(config)}-alarms`, encryptionKey: key });
     const monitoring = new Monitoring(this, 'monitoring', {
       name: cachetNameStem(config),
-      location: this.location,
       topic,
       metrics: [
         ...this.app.metrics(alarms),

@@ -11,7 +11,7 @@ import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import type { EncryptionKey } from '../../constructs/encryption-key';
 import { InlinePolicy } from '../../constructs/grants';
 import type { MetricDefinition } from '../../constructs/monitoring';
-import { policyDocument, serviceAssumeRolePolicy, type AwsLocation } from '../../constructs/policy';
+import { policyDocument, serviceAssumeRolePolicy, locationOf } from '../../constructs/policy';
 import { SourceBundle } from '../../constructs/source-bundle';
 import { projectPath } from '../../project';
 
@@ -39,7 +39,6 @@ export interface StatusPageComponent {
 
 export interface StatusPageUpdatesProps {
   readonly name: string;
-  readonly location: AwsLocation;
   /** The status page's base URL, e.g. `https://status.example.com`. */
   readonly cachetUrl: string;
   readonly components: readonly StatusPageComponent[];
@@ -99,7 +98,8 @@ export class StatusPageUpdates extends Construct {
 
   /** The function's role: its log, the token, the dead-letter queue and the mapped alarms' states. */
   private addRole(props: StatusPageUpdatesProps, functionName: string, logGroup: CloudwatchLogGroup) {
-    const { location, encryptionKey: key } = props;
+    const { encryptionKey: key } = props;
+    const location = locationOf(this);
     const role = new IamRole(this, 'role', { name: functionName, assumeRolePolicy: serviceAssumeRolePolicy('lambda.amazonaws.com', location) });
     const policy = new InlinePolicy(this, 'policy', {
       role,

@@ -12,7 +12,7 @@ import { Codepipeline, type CodepipelineStage, type CodepipelineStageAction } fr
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import type { EncryptionKey } from '../../constructs/encryption-key';
-import { serviceAssumeRolePolicy, type AwsLocation } from '../../constructs/policy';
+import { serviceAssumeRolePolicy, locationOf } from '../../constructs/policy';
 import { PrivateBucket } from '../../constructs/private-bucket';
 import type { IReleaseTarget } from './web-server-fleet';
 import { AL2023_AMI_PARAMETER, buildEnvironment } from '../../constructs/platform';
@@ -31,7 +31,6 @@ export type DeliverySource =
 export interface DeliveryPipelineProps {
   /** Prefix of every name, e.g. `statuspage-dev-web`. */
   readonly name: string;
-  readonly location: AwsLocation;
   readonly source: DeliverySource;
   /** The branch whose pushes release to this environment. */
   readonly branch: string;
@@ -112,7 +111,8 @@ export class DeliveryPipeline extends Construct {
   constructor(scope: Construct, id: string, props: DeliveryPipelineProps) {
     super(scope, id);
     const { timeoutMinutes, approvals } = withDefaults(id, props);
-    const { name, location, encryptionKey: key } = props;
+    const { name, encryptionKey: key } = props;
+    const location = locationOf(this);
 
     const artifactStore = new PrivateBucket(this, 'artifacts', {
       namePrefix: `${name}-artifacts-`,
@@ -212,7 +212,6 @@ export class DeliveryPipeline extends Construct {
   private addPullRequestReports(props: DeliveryPipelineProps, repository: CodecommitRepository): PullRequestReports {
     return new PullRequestReports(this, 'pull-request-reports', {
       name: props.name,
-      location: props.location,
       repository,
       branch: props.branch,
       environment: props.environment,
@@ -268,7 +267,7 @@ export class DeliveryPipeline extends Construct {
   ) {
     const role = new IamRole(this, `${kind}-role`, {
       name: `${props.name}-${kind}`,
-      assumeRolePolicy: serviceAssumeRolePolicy('codebuild.amazonaws.com', props.location),
+      assumeRolePolicy: serviceAssumeRolePolicy('codebuild.amazonaws.com', locationOf(this)),
     });
     const policy = new InlinePolicy(this, `${kind}-policy`, { role, name: kind });
     useArtifacts(policy);
@@ -302,7 +301,7 @@ export class DeliveryPipeline extends Construct {
     });
     const eventsRole = new IamRole(this, 'events-role', {
       name: `${props.name}-on-push`,
-      assumeRolePolicy: serviceAssumeRolePolicy('events.amazonaws.com', props.location),
+      assumeRolePolicy: serviceAssumeRolePolicy('events.amazonaws.com', locationOf(this)),
     });
     new InlinePolicy(this, 'events-policy', {
       role: eventsRole,

@@ -8,7 +8,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import type { EncryptionKey } from '../../constructs/encryption-key';
 import { InlinePolicy } from '../../constructs/grants';
 import { buildEnvironment } from '../../constructs/platform';
-import { serviceAssumeRolePolicy, type AwsLocation } from '../../constructs/policy';
+import { serviceAssumeRolePolicy, locationOf } from '../../constructs/policy';
 import { GIT_BRANCH } from '../../constructs/validation';
 
 /** The buildspec, in the repository: what the build runs. */
@@ -17,7 +17,6 @@ export const PULL_REQUEST_BUILDSPEC = 'buildspecs/pull-request-report.yml';
 export interface PullRequestReportsProps {
   /** Prefix of every name, e.g. `statuspage-dev-web`. */
   readonly name: string;
-  readonly location: AwsLocation;
   /** The repository whose pull requests get a report; the build clones it. */
   readonly repository: CodecommitRepository;
   /** Pull requests into this branch get a report. */
@@ -63,7 +62,8 @@ export class PullRequestReports extends Construct {
     if (!GIT_BRANCH.test(props.branch)) {
       throw new Error(`PullRequestReports ${id}: branch "${props.branch}" is not a git branch name; use a name such as dev, staging or main`);
     }
-    const { name, location, repository, encryptionKey: key } = props;
+    const { name, repository, encryptionKey: key } = props;
+    const location = locationOf(this);
     const projectName = `${name}-pull-requests`;
 
     const logGroup = new CloudwatchLogGroup(this, 'logs', {
@@ -123,7 +123,7 @@ export class PullRequestReports extends Construct {
     });
     const eventsRole = new IamRole(this, 'events-role', {
       name: `${projectName}-start`,
-      assumeRolePolicy: serviceAssumeRolePolicy('events.amazonaws.com', props.location),
+      assumeRolePolicy: serviceAssumeRolePolicy('events.amazonaws.com', locationOf(this)),
     });
     new InlinePolicy(this, 'events-policy', {
       role: eventsRole,

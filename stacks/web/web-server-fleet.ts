@@ -16,7 +16,7 @@ import type { ReleaseTimings } from './release-timings';
 import type { EncryptionKey } from '../../constructs/encryption-key';
 import type { Network } from '../../constructs/network';
 import type { PrivateBucket } from '../../constructs/private-bucket';
-import { managedPolicyArn, serviceAssumeRolePolicy, type AwsLocation } from '../../constructs/policy';
+import { managedPolicyArn, serviceAssumeRolePolicy, locationOf, type AwsLocation } from '../../constructs/policy';
 import type { ILoadBalancer } from '../../constructs/public-load-balancer';
 import type { SourceBundle } from '../../constructs/source-bundle';
 import {
@@ -37,7 +37,6 @@ export type ScalingMetric = { readonly metric: 'requests-per-target'; readonly t
 
 export interface WebServerFleetProps {
   readonly name: string;
-  readonly location: AwsLocation;
   /** Instances go in the network's application (private) subnets, across its AZs. */
   readonly network: Network;
   /**
@@ -152,7 +151,7 @@ export class WebServerFleet extends Construct implements IConnectable, IGrantabl
   constructor(scope: Construct, id: string, props: WebServerFleetProps) {
     super(scope, id);
     validate(id, props);
-    this.location = props.location;
+    this.location = locationOf(this);
     this.releases = props.releaseBucket;
     this.minInstances = props.minInstances;
     this.connections = new Connections(props.securityGroup ?? instanceSecurityGroup(this, 'instances', { name: props.name, vpc: props.network.vpc }));
@@ -211,7 +210,7 @@ export class WebServerFleet extends Construct implements IConnectable, IGrantabl
     const bucketPlaceholder = '@release-bucket@';
     const script = userData({
       releaseUri: `s3://${bucketPlaceholder}/${initialKey}`,
-      region: props.location.region,
+      region: this.location.region,
       port: props.appPort,
       timings: props.timings,
       // The load balancer's nodes live in the public subnets: their X-Forwarded-For names the client.

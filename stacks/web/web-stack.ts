@@ -51,12 +51,10 @@ export class WebStack extends EnvironmentStack {
     super(scope, webStackName(config), config);
     const web = config.webapp;
     const name = webNameStem(config);
-    const location = this.location;
 
     const key = new EncryptionKey(this, 'data-key', {
       alias: name,
       description: `Data at rest of ${name}: releases, pipeline artifacts, repository, logs`,
-      location,
       allowCloudWatchLogs: true,
       allowCloudWatchAlarms: true,
       allowEventBridgeRules: true,
@@ -64,7 +62,6 @@ export class WebStack extends EnvironmentStack {
     const network = new Network(this, 'network', {
       ...web.network,
       name,
-      location,
       flowLogEncryptionKey: key,
       forceDestroyBuckets: config.forceDestroyBuckets,
     });
@@ -96,7 +93,6 @@ export class WebStack extends EnvironmentStack {
     const web = config.webapp;
     return new PublicLoadBalancer(this, 'load-balancer', {
       name: webNameStem(config),
-      location: this.location,
       network: parts.network,
       securityGroup: parts.securityGroup,
       certificate: parts.certificate,
@@ -125,7 +121,6 @@ export class WebStack extends EnvironmentStack {
     });
     return new WebServerFleet(this, 'fleet', {
       name: webNameStem(config),
-      location: this.location,
       network: parts.network,
       securityGroup: parts.securityGroup,
       loadBalancer: this.loadBalancer,
@@ -148,7 +143,6 @@ export class WebStack extends EnvironmentStack {
     const delivery = config.webapp.delivery;
     return new DeliveryPipeline(this, 'delivery', {
       name: webNameStem(config),
-      location: this.location,
       source: delivery.source,
       branch: delivery.branch,
       environment: config.name,
@@ -176,7 +170,6 @@ export class WebStack extends EnvironmentStack {
       network: parts.network,
       webhookCidrs: jenkins.webhookCidrs,
       officeCidr: jenkins.officeCidr,
-      location: this.location,
       domainName: jenkins.domainName,
       hostedZone: parts.zone,
       deletionProtection: config.webapp.deletionProtection,
@@ -194,10 +187,9 @@ export class WebStack extends EnvironmentStack {
   private addMonitoring(config: EnvironmentConfig, key: EncryptionKey, network: Network) {
     const name = webNameStem(config);
     const alarms = config.alarms;
-    const topic = new AlarmTopic(this, 'alarm-topic', { ...alarms, name: `${name}-alarms`, location: this.location, encryptionKey: key });
+    const topic = new AlarmTopic(this, 'alarm-topic', { ...alarms, name: `${name}-alarms`, encryptionKey: key });
     const monitoring = new Monitoring(this, 'monitoring', {
       name,
-      location: this.location,
       topic,
       metrics: [...this.loadBalancer.metrics(alarms), ...this.fleet.metrics(), ...network.metrics(alarms)],
       failureEvents: [...this.delivery.failureEvents(), ...this.fleet.failureEvents()],

@@ -13,7 +13,7 @@ import {
 } from '../../../stacks/cachet/cachet-beanstalk';
 import { ContainerImage } from '../../../constructs/container-image';
 import { DatabaseApplicationUser } from '../../../constructs/database-application-user';
-import { addTestDatabase, emptyStack, policyStatements, resourceList, synth, TEST_LOCATION, type Json } from '../../helpers/synth';
+import { addTestDatabase, emptyStack, policyStatements, resourceList, synth, type Json } from '../../helpers/synth';
 import { Grant } from '../../../constructs/grants';
 import type { PolicyStatement } from '../../../constructs/policy';
 import { TLS_POLICY } from '../../../constructs/platform';
@@ -21,11 +21,10 @@ import { TLS_POLICY } from '../../../constructs/platform';
 function build(props: Partial<CachetBeanstalkProps> = {}, after?: (cachet: CachetBeanstalk) => void) {
   const stack = emptyStack();
   const { key, network, database } = addTestDatabase(stack);
-  const databaseUser = new DatabaseApplicationUser(stack, 'db-user', { name: 'test-cachet', location: TEST_LOCATION, database, encryptionKey: key });
-  const image = new ContainerImage(stack, 'image', { name: 'test-cachet', location: TEST_LOCATION, directory: CACHET_IMAGE_DIR, encryptionKey: key });
+  const databaseUser = new DatabaseApplicationUser(stack, 'db-user', { name: 'test-cachet', database, encryptionKey: key });
+  const image = new ContainerImage(stack, 'image', { name: 'test-cachet', directory: CACHET_IMAGE_DIR, encryptionKey: key });
   const cachet = new CachetBeanstalk(stack, 'cachet', {
     name: 'test-cachet',
-    location: TEST_LOCATION,
     network,
     certificate: { certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/test' },
     database,

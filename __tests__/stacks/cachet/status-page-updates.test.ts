@@ -8,7 +8,7 @@ import { EncryptionKey } from '../../../constructs/encryption-key';
 import { CachetStack } from '../../../stacks/cachet/cachet-stack';
 import { STATUS_PAGE_FUNCTION_DIR, StatusPageUpdates, type StatusPageUpdatesProps } from '../../../stacks/cachet/status-page-updates';
 import { webAlarmName, WebStack } from '../../../stacks/web/web-stack';
-import { config, emptyStack, policyStatements, resourceList, resources, synth, TEST_LOCATION, type Json } from '../../helpers/synth';
+import { config, emptyStack, policyStatements, resourceList, resources, synth, type Json } from '../../helpers/synth';
 
 const dev = config('dev');
 const cachetDev = (): Json => JSON.parse(Testing.synth(new CachetStack(Testing.app(), dev)));
@@ -115,10 +115,9 @@ describe('the status page shows the web app alarms', () => {
 describe('StatusPageUpdates refuses', () => {
   const build = (props: Partial<StatusPageUpdatesProps>) => {
     const stack = emptyStack();
-    const key = new EncryptionKey(stack, 'key', { alias: 't', description: 't', location: TEST_LOCATION });
+    const key = new EncryptionKey(stack, 'key', { alias: 't', description: 't' });
     new StatusPageUpdates(stack, 'updates', {
       name: 't',
-      location: TEST_LOCATION,
       cachetUrl: 'https://status.example.com',
       encryptionKey: key,
       components: [{ alarmName: 'a', componentId: 1, status: 'major-outage' }],

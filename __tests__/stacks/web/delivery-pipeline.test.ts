@@ -5,14 +5,13 @@ import { CodebuildProject } from '@cdktf/provider-aws/lib/codebuild-project';
 import { DeliveryPipeline, type DeliveryPipelineProps } from '../../../stacks/web/delivery-pipeline';
 import type { IReleaseTarget } from '../../../stacks/web/web-server-fleet';
 import { Grant } from '../../../constructs/grants';
-import { addTestFleet, emptyStack, policyStatements, resourceList, synth, TEST_LOCATION, type Json } from '../../helpers/synth';
+import { addTestFleet, emptyStack, policyStatements, resourceList, synth, type Json } from '../../helpers/synth';
 
 function build(props: Partial<DeliveryPipelineProps> = {}) {
   const stack = emptyStack();
   const { key, fleet } = addTestFleet(stack);
   new DeliveryPipeline(stack, 'delivery', {
     name: 'test-web',
-    location: TEST_LOCATION,
     source: { provider: 'codecommit', repositoryName: 'webapp' },
     branch: 'staging',
     environment: 'staging',

@@ -7,15 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { EncryptionKey } from '../../../constructs/encryption-key';
 import { projectPath } from '../../../project';
 import { PULL_REQUEST_BUILDSPEC, PullRequestReports, type PullRequestReportsProps } from '../../../stacks/web/pull-request-reports';
-import { emptyStack, policyStatements, resourceList, synth, TEST_LOCATION, type Json } from '../../helpers/synth';
+import { emptyStack, policyStatements, resourceList, synth, type Json } from '../../helpers/synth';
 
 function build(props: Partial<PullRequestReportsProps> = {}) {
   const stack = emptyStack();
-  const encryptionKey = new EncryptionKey(stack, 'key', { alias: 'test', description: 'test key', location: TEST_LOCATION });
+  const encryptionKey = new EncryptionKey(stack, 'key', { alias: 'test', description: 'test key' });
   const repository = new CodecommitRepository(stack, 'repository', { repositoryName: 'webapp' });
   new PullRequestReports(stack, 'reports', {
     name: 'test-web',
-    location: TEST_LOCATION,
     repository,
     branch: 'staging',
     environment: 'staging',
