@@ -581,7 +581,7 @@ const environmentObjectSchema = z
       .boolean()
       .default(false)
       .describe(
-        'Let `terraform destroy` delete buckets with what is in them (releases, artifacts, logs, bundles). Without it a destroy stops at BucketNotEmpty; refused in production.',
+        'Let `terraform destroy` delete buckets and image repositories with what is in them (releases, artifacts, logs, bundles, images), by an aspect on every stack of the environment but its bootstrap stack. Without it a destroy stops at BucketNotEmpty; refused in production.',
       ),
     tags: z.record(z.string()).default({}).describe('Extra default tags for every resource.'),
   })

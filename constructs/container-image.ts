@@ -35,11 +35,6 @@ export interface ContainerImageProps {
    * @default 30
    */
   readonly keepImages?: number;
-  /**
-   * Let `terraform destroy` delete the repository with its images and the source bucket with its bundles.
-   * @default false
-   */
-  readonly forceDestroy?: boolean;
 }
 
 /**
@@ -75,7 +70,6 @@ export class ContainerImage extends Construct {
     const sourceBucket = new PrivateBucket(this, 'source-bucket', {
       namePrefix: `${props.name}-src-`,
       encryptionKey: props.encryptionKey,
-      forceDestroy: props.forceDestroy,
     });
     const sourceKey = `${SOURCE_PREFIX}${source.hash}.zip`;
     this.project = this.addBuildProject(props, sourceBucket, sourceKey);
@@ -99,7 +93,8 @@ export class ContainerImage extends Construct {
       imageTagMutability: 'IMMUTABLE',
       imageScanningConfiguration: { scanOnPush: true },
       encryptionConfiguration: [{ encryptionType: 'KMS', kmsKey: props.encryptionKey.arn }],
-      forceDelete: props.forceDestroy ?? false,
+      // A destroy leaves a repository with images in place, unless DestroyWithContents applies.
+      forceDelete: false,
     });
     new EcrLifecyclePolicy(this, 'lifecycle', {
       repository: repository.name,

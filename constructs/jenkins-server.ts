@@ -56,11 +56,6 @@ export interface JenkinsServerProps {
    * @default true
    */
   readonly deletionProtection?: boolean;
-  /**
-   * Let a destroy delete the access-log bucket with its logs.
-   * @default false
-   */
-  readonly forceDestroyBuckets?: boolean;
   /** Key for the root volume. */
   readonly encryptionKey: EncryptionKey;
 }
@@ -160,7 +155,7 @@ export class JenkinsServer extends Construct implements IConnectable, IGrantable
     lbConnections.allowTo(this, Port.tcp(webPort), { egress: "To Jenkins' web port", ingress: "Jenkins' web port from its load balancer" });
 
     const certificate = new DnsValidatedCertificate(this, 'certificate', { domainName: props.domainName, hostedZone: props.hostedZone });
-    const logs = albAccessLogBucket(this, { name: `${props.name}-ci`, forceDestroy: props.forceDestroyBuckets });
+    const logs = albAccessLogBucket(this, { name: `${props.name}-ci` });
     const loadBalancer = new Lb(this, 'load-balancer', {
       // An ALB name takes 32 characters: the stem's 28 and "-ci".
       name: `${props.name}-ci`,

@@ -56,11 +56,6 @@ export interface NetworkProps {
    */
   readonly flowLogDestination?: FlowLogDestination;
   /**
-   * Let a destroy delete the flow-log bucket with its logs (`s3` destination only).
-   * @default false
-   */
-  readonly forceDestroyBuckets?: boolean;
-  /**
    * An S3 gateway endpoint on the application tier's routes: the instances reach S3 (releases,
    * bundles, ECR's image layers, Amazon Linux's package repositories) without the NAT gateways,
    * which charge for each GB they process. The endpoint itself is free.
@@ -204,7 +199,6 @@ export class Network extends Construct {
       namePrefix: `${name}-flow-logs-`,
       expirationDays: props.flowLogRetentionDays ?? 90,
       noncurrentVersionExpirationDays: 1,
-      forceDestroy: props.forceDestroyBuckets,
       policyStatements: (bucket) => [
         {
           Sid: 'LogDeliveryWritesFlowLogs',

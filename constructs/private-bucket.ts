@@ -58,13 +58,6 @@ export interface PrivateBucketProps {
    * @default - none
    */
   readonly policyStatements?: (bucket: S3Bucket) => PolicyStatement[];
-  /**
-   * Let `terraform destroy` delete the bucket with every object version in it. Without it, a
-   * bucket that anything wrote to (a release, a log, an artifact) stops the destroy with
-   * BucketNotEmpty. For environments whose data may go: never prod.
-   * @default false
-   */
-  readonly forceDestroy?: boolean;
 }
 
 /**
@@ -101,7 +94,8 @@ export class PrivateBucket extends Construct {
     }
     this.bucket = new S3Bucket(this, 'bucket', {
       ...(props.bucketName !== undefined ? { bucket: props.bucketName } : { bucketPrefix: bucketPrefix(props.namePrefix!) }),
-      forceDestroy: props.forceDestroy ?? false,
+      // A destroy leaves a bucket with objects in place, unless DestroyWithContents applies.
+      forceDestroy: false,
     });
     const bucket = this.bucket.id;
 

@@ -144,11 +144,6 @@ export interface PublicLoadBalancerProps {
   readonly routingRules?: readonly RoutingRule[];
   /** @default - no authentication at the load balancer */
   readonly cognito?: CognitoAuthentication;
-  /**
-   * Let `terraform destroy` delete the access log bucket with the logs in it (see PrivateBucket).
-   * @default false
-   */
-  readonly forceDestroyBuckets?: boolean;
 }
 
 /**
@@ -158,12 +153,11 @@ export interface PublicLoadBalancerProps {
  * ALB logs support SSE-S3 only. Make the load balancer depend on `policy`: ELB writes a test object
  * at once, and provider 5.x does not retry "Access Denied for bucket".
  */
-export function albAccessLogBucket(scope: Construct, props: { readonly name: string; readonly forceDestroy?: boolean }): PrivateBucket {
+export function albAccessLogBucket(scope: Construct, props: { readonly name: string }): PrivateBucket {
   const location = locationOf(scope);
   const elbAccount = new DataAwsElbServiceAccount(scope, 'elb-account', { region: location.region });
   return new PrivateBucket(scope, 'access-logs', {
     namePrefix: `${props.name}-alb-logs-`,
-    forceDestroy: props.forceDestroy,
     policyStatements: (bucket): PolicyStatement[] => [
       {
         Sid: 'ElbWritesAccessLogs',
@@ -275,7 +269,7 @@ export class PublicLoadBalancer extends Construct implements ILoadBalancer {
     let accessLogs: { bucket: string; enabled: boolean } | undefined;
     let accessLogsPolicy: TerraformResource | undefined;
     if (props.enableAccessLogs ?? true) {
-      const logs = albAccessLogBucket(this, { name: props.name, forceDestroy: props.forceDestroyBuckets });
+      const logs = albAccessLogBucket(this, { name: props.name });
       accessLogs = { bucket: logs.bucket.id, enabled: true };
       accessLogsPolicy = logs.policy;
     }

@@ -33,8 +33,9 @@ export class BootstrapStack extends EnvironmentStack {
         `BootstrapStack ${config.name}: state.backend is ${state.backend}; the bootstrap stack creates an S3 state bucket, for state.backend s3 only`,
       );
     }
-    // The provider in the bucket's region; the stack's own state local.
-    super(scope, bootstrapStackName(config), { ...config, region: state.region, state: { backend: 'local' } });
+    // The provider in the bucket's region; the stack's own state local; and never emptied by a
+    // destroy, whatever the environment's forceDestroyBuckets.
+    super(scope, bootstrapStackName(config), { ...config, region: state.region, state: { backend: 'local' }, forceDestroyBuckets: false });
     this.stateBucket = new PrivateBucket(this, 'state', {
       bucketName: state.bucket,
       // Terraform's S3 backend sets each state object's encryption itself (state.kmsKeyId, else SSE-S3).

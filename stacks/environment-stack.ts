@@ -3,6 +3,7 @@ import { Aspects, CloudBackend, type IAspect, LocalBackend, NamedCloudWorkspace,
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import type { EnvironmentConfig, StateConfig } from '../config/schema';
 import { LOCATION_CONTEXT, type AwsLocation } from '../constructs/policy';
+import { DestroyWithContents } from '../constructs/removal';
 
 /** The local state file of a stack in a region, in the project root: `terraform.<stack>.<region>.tfstate`. */
 export function localStateFileName(stackName: string, region: string): string {
@@ -90,6 +91,8 @@ export class EnvironmentStack extends TerraformStack {
     });
     configureStateBackend(this, id, config.state, config.region);
     if (config.production) Aspects.of(this).add(new PreventDestroy());
+    // `forceDestroyBuckets`: a destroy empties the stack's buckets and repositories first.
+    if (config.forceDestroyBuckets) Aspects.of(this).add(new DestroyWithContents());
   }
 
   /** Account and region, for ARNs and service principals (the stack's constructs read it with `locationOf`). */

@@ -1,3 +1,5 @@
+import { Aspects } from 'cdktf';
+import { DestroyWithContents } from '../../constructs/removal';
 import { describe, expect, it } from 'vitest';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
@@ -84,12 +86,12 @@ describe('PrivateBucket', () => {
   });
 
   it.each([
-    [undefined, false],
-    [false, false],
-    [true, true],
-  ])('with forceDestroy %s lets a destroy delete what it holds: %s', (forceDestroy, expected) => {
+    ['without', false],
+    ['with', true],
+  ])('%s DestroyWithContents on its stack, lets a destroy delete what it holds: %s', (aspect, expected) => {
     const stack = emptyStack();
-    new PrivateBucket(stack, 'bucket', { namePrefix: 'test-', forceDestroy });
+    if (aspect === 'with') Aspects.of(stack).add(new DestroyWithContents());
+    new PrivateBucket(stack, 'bucket', { namePrefix: 'test-' });
     expect(resourceList(synth(stack).json, 'aws_s3_bucket')[0].force_destroy).toBe(expected);
   });
 });

@@ -16,7 +16,7 @@ const json = build();
 const one = (type: string) => resourceList(json, type)[0];
 
 describe('BootstrapStack', () => {
-  it('creates the bucket state.bucket names, in state.region, in the environment account only', () => {
+  it('creates the bucket state.bucket names, in state.region, in the environment account only, never emptied by a destroy (dev has forceDestroyBuckets)', () => {
     expect(one('aws_s3_bucket')).toMatchObject({ bucket: S3_STATE.bucket, force_destroy: false });
     expect(json.provider.aws[0]).toMatchObject({ region: 'eu-central-1', allowed_account_ids: [config('dev').accountId] });
   });

@@ -150,11 +150,6 @@ export interface CachetBeanstalkProps {
    * @default - nobody
    */
   readonly setupAllowedFrom?: readonly string[];
-  /**
-   * Let `terraform destroy` delete the source bundle and access log buckets with their objects (see PrivateBucket).
-   * @default false
-   */
-  readonly forceDestroyBuckets?: boolean;
 }
 
 /** The application version's label: `cachet-<bundle hash, 16 hex digits>-<image tag>-k<APP_KEY version>`. */
@@ -419,7 +414,7 @@ export class CachetBeanstalk extends Construct implements IConnectable, IGrantab
     allowInstanceEgress(this.connections);
     // Access logs (SSE-S3, the only encryption ALB logs take): the bundle's .ebextensions/load-balancer.config
     // sets the load balancer's attributes and reads this bucket from a custom option.
-    const accessLogs = albAccessLogBucket(this, { name: props.name, forceDestroy: props.forceDestroyBuckets });
+    const accessLogs = albAccessLogBucket(this, { name: props.name });
 
     this.environment = new ElasticBeanstalkEnvironment(this, 'environment', {
       name: props.name,
@@ -458,7 +453,7 @@ export class CachetBeanstalk extends Construct implements IConnectable, IGrantab
    */
   private addApplication(props: CachetBeanstalkProps, appKeyVersion: number) {
     // SSE-S3: Beanstalk reads bundles with its own credentials and documents no KMS bundles.
-    const bundles = new PrivateBucket(this, 'bundles', { namePrefix: `${props.name}-bundles-`, forceDestroy: props.forceDestroyBuckets });
+    const bundles = new PrivateBucket(this, 'bundles', { namePrefix: `${props.name}-bundles-` });
     const source = new SourceBundle(this, 'bundle-source', { directory: CACHET_BUNDLE_DIR });
     const bundle = new S3Object(this, 'bundle', {
       bucket: bundles.bucket.id,

@@ -51,7 +51,6 @@ export class CachetStack extends EnvironmentStack {
       ...config.network,
       name,
       flowLogEncryptionKey: key,
-      forceDestroyBuckets: config.forceDestroyBuckets,
     });
     // The groups stay in the scope they had before the constructs took connections: a group's
     // address is a contract, and a new one would replace it (and, for the database, cut it off).
@@ -72,7 +71,6 @@ export class CachetStack extends EnvironmentStack {
       directory: CACHET_IMAGE_DIR,
       encryptionKey: key,
       logRetentionDays: config.cachet.logRetentionDays,
-      forceDestroy: config.forceDestroyBuckets,
     });
     const databaseUser = new DatabaseApplicationUser(this, 'database-app-user', {
       name: stem,
@@ -118,7 +116,6 @@ export class CachetStack extends EnvironmentStack {
       image: parts.image,
       enableWaf: cachet.enableWaf,
       setupAllowedFrom: [cachet.setupCidr ?? cachet.ssh?.operatorCidr].filter((c): c is string => c !== undefined),
-      forceDestroyBuckets: config.forceDestroyBuckets,
     });
   }
 

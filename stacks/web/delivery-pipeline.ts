@@ -71,11 +71,6 @@ export interface DeliveryPipelineProps {
    */
   readonly refreshTimeoutMinutes?: number;
   /**
-   * Let `terraform destroy` delete the artifact bucket with the artifacts in it (see PrivateBucket).
-   * @default false
-   */
-  readonly forceDestroyBuckets?: boolean;
-  /**
    * A report on every pull request into the branch (PullRequestReports). CodeCommit sources only.
    * @default - true with a CodeCommit source
    */
@@ -119,7 +114,6 @@ export class DeliveryPipeline extends Construct {
       encryptionKey: key,
       expirationDays: props.artifactRetentionDays ?? 30,
       noncurrentVersionExpirationDays: 1,
-      forceDestroy: props.forceDestroyBuckets,
     });
     this.artifactBucket = artifactStore.bucket;
     const logGroup = new CloudwatchLogGroup(this, 'logs', {

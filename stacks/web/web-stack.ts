@@ -63,7 +63,6 @@ export class WebStack extends EnvironmentStack {
       ...web.network,
       name,
       flowLogEncryptionKey: key,
-      forceDestroyBuckets: config.forceDestroyBuckets,
     });
     // The groups stay in the scope they had before the constructs took connections: a group's
     // address is a contract, and a new one would replace it.
@@ -73,7 +72,7 @@ export class WebStack extends EnvironmentStack {
     const certificate = new DnsValidatedCertificate(this, 'certificate', { domainName: web.domainName, hostedZone: zone });
 
     this.loadBalancer = this.addLoadBalancer(config, { network, key, certificate, securityGroup: loadBalancerSecurityGroup(groups, 'load-balancer', inVpc) });
-    const releases = new PrivateBucket(this, 'releases', { namePrefix: `${name}-releases-`, encryptionKey: key, forceDestroy: config.forceDestroyBuckets });
+    const releases = new PrivateBucket(this, 'releases', { namePrefix: `${name}-releases-`, encryptionKey: key });
     this.fleet = this.addFleet(config, { network, key, releases, securityGroup: instanceSecurityGroup(groups, 'instances', inVpc) });
     new AliasRecord(this, 'app-name', { zone, recordName: web.domainName, target: this.loadBalancer.aliasTarget });
 
@@ -105,7 +104,6 @@ export class WebStack extends EnvironmentStack {
       wafLogRetentionDays: web.network.flowLogRetentionDays,
       routingRules: web.routingRules,
       cognito: web.cognito,
-      forceDestroyBuckets: config.forceDestroyBuckets,
     });
   }
 
@@ -154,7 +152,6 @@ export class WebStack extends EnvironmentStack {
       logRetentionDays: delivery.buildLogRetentionDays,
       buildImage: delivery.buildImage,
       refreshTimeoutMinutes: delivery.refreshTimeoutMinutes,
-      forceDestroyBuckets: config.forceDestroyBuckets,
       enablePullRequestReports: delivery.enablePullRequestReports,
     });
   }
@@ -173,7 +170,6 @@ export class WebStack extends EnvironmentStack {
       domainName: jenkins.domainName,
       hostedZone: parts.zone,
       deletionProtection: config.webapp.deletionProtection,
-      forceDestroyBuckets: config.forceDestroyBuckets,
       webPort: jenkins.webPort,
       instanceType: jenkins.instanceType,
       encryptionKey: parts.key,
