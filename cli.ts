@@ -63,3 +63,25 @@ export function selectedEnvironments(parsed: ParsedCommandLine): string[] {
     process.exit(2);
   }
 }
+
+/** An error class whose message is the whole story: bad input the tool names, with the fix. */
+export type InputErrorClass = abstract new (...args: never[]) => Error;
+
+/**
+ * The exit handling every script shares: runs `main` and exits with the code it returns (0 when it
+ * returns nothing). An error of one of `inputErrors` prints `<tool>: <message>` and exits 2, as a bad
+ * argument does; any other error prints its message, without a stack trace, and exits 1.
+ */
+export function runMain(tool: string, main: () => number | void | Promise<number | void>, inputErrors: readonly InputErrorClass[] = []): void {
+  Promise.resolve()
+    .then(main)
+    .then(
+      (code) => process.exit(code ?? 0),
+      (error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        const input = inputErrors.some((kind) => error instanceof kind);
+        process.stderr.write(`${input ? `${tool}: ` : ''}${message}\n`);
+        process.exit(input ? 2 : 1);
+      },
+    );
+}

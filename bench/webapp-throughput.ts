@@ -15,7 +15,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildRelease } from '../tools/drill';
-import { numberValue, parseCommandLine, stringValue } from '../cli';
+import { numberValue, parseCommandLine, runMain, stringValue } from '../cli';
 import { freeLoopbackPort as freePort } from '../harness/net';
 import { BENCHMARKS_PATH, takeBenchLock, writeBenchmarkSection } from './report';
 
@@ -249,12 +249,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (e) => {
-      console.error(e.message);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMain('bench:webapp', main);

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { STATUS_PAGE_FUNCTION_RUNTIME } from '../stacks/cachet/status-page-updates';
-import { parseCommandLine } from '../cli';
+import { parseCommandLine, runMain } from '../cli';
 
 /** The Lambda runtime the function is deployed on, and the Node release of it the suite runs it with. */
 export const LAMBDA_NODE = {
@@ -68,10 +68,7 @@ pinned digest); does nothing when it is there. npm test runs it first.
 
 if (require.main === module) {
   parseCommandLine(USAGE, {});
-  try {
+  runMain('lambda-node', () => {
     installLambdaNode((line) => console.log(line));
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exit(1);
-  }
+  });
 }

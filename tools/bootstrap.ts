@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { ConfigError, loadEnvironments } from '../config/load';
-import { parseCommandLine, selectedEnvironments } from '../cli';
+import { parseCommandLine, runMain, selectedEnvironments } from '../cli';
 import { offlineTerraformEnv, planOffline, synthesizeBootstraps, terraform } from '../harness/offline-terraform';
 import { writeMirrorCliConfig } from '../harness/terraform-mirror';
 import { projectPath } from '../project';
@@ -84,12 +84,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMain('bootstrap', main);

@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BuildspecError, runCodeBuild } from '../harness/codebuild/runner';
+import { runMain } from '../cli';
 
 const USAGE = `usage: npm run codebuild -- <buildspec> [options]
 
@@ -61,37 +62,28 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  try {
-    if (positionals.length !== 1) throw new BuildspecError(`give exactly one buildspec (got ${positionals.length})`);
-    const minutes = Number(values['timeout-minutes'] ?? 30);
-    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 480)
-      throw new BuildspecError(`--timeout-minutes ${values['timeout-minutes']}: use a whole number from 1 to 480`);
-    const result = await runCodeBuild({
-      buildspec: positionals[0],
-      repository: resolve(values.repository ?? '.'),
-      revision: values.revision,
-      gitClone: values['git-clone'],
-      secondarySources: pairs(values.secondary, '--secondary'),
-      variables: pairs(values.env, '--env'),
-      image: values.image,
-      artifactsDir: resolve(values.out ?? 'codebuild.out'),
-      timeoutMs: minutes * 60_000,
-      onLog: (line) => console.log(line),
-    });
-    console.log(`\n${result.status}: ${positionals[0]} at ${result.resolvedSourceVersion.slice(0, 12)}`);
-    for (const p of result.phases) console.log(`  ${p.phase.padEnd(16)} ${p.status.padEnd(9)} ${(p.ms / 1000).toFixed(1)} s`);
-    if (result.failure) console.log(`  ${result.failure}`);
-    if (result.artifacts.length) console.log(`artifacts in ${resolve(values.out ?? 'codebuild.out')}: ${result.artifacts.join(', ')}`);
-    return result.status === 'SUCCEEDED' ? 0 : 1;
-  } catch (error) {
-    if (error instanceof BuildspecError) {
-      console.error(`codebuild: ${error.message}`);
-      return 2;
-    }
-    throw error;
-  }
+  if (positionals.length !== 1) throw new BuildspecError(`give exactly one buildspec (got ${positionals.length})`);
+  const minutes = Number(values['timeout-minutes'] ?? 30);
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 480)
+    throw new BuildspecError(`--timeout-minutes ${values['timeout-minutes']}: use a whole number from 1 to 480`);
+  const result = await runCodeBuild({
+    buildspec: positionals[0],
+    repository: resolve(values.repository ?? '.'),
+    revision: values.revision,
+    gitClone: values['git-clone'],
+    secondarySources: pairs(values.secondary, '--secondary'),
+    variables: pairs(values.env, '--env'),
+    image: values.image,
+    artifactsDir: resolve(values.out ?? 'codebuild.out'),
+    timeoutMs: minutes * 60_000,
+    onLog: (line) => console.log(line),
+  });
+  console.log(`\n${result.status}: ${positionals[0]} at ${result.resolvedSourceVersion.slice(0, 12)}`);
+  for (const p of result.phases) console.log(`  ${p.phase.padEnd(16)} ${p.status.padEnd(9)} ${(p.ms / 1000).toFixed(1)} s`);
+  if (result.failure) console.log(`  ${result.failure}`);
+  if (result.artifacts.length) console.log(`artifacts in ${resolve(values.out ?? 'codebuild.out')}: ${result.artifacts.join(', ')}`);
+  return result.status === 'SUCCEEDED' ? 0 : 1;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
-}
+// Bad input (BuildspecError) exits 2 naming it; a failed build exits 1.
+if (require.main === module) runMain('codebuild', () => main(process.argv.slice(2)), [BuildspecError]);

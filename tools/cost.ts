@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { environmentNames, loadEnvironments } from '../config/load';
 import { synthesizeAll } from '../harness/offline-terraform';
-import { parseCommandLine, selectedEnvironments, stringValue } from '../cli';
+import { parseCommandLine, runMain, selectedEnvironments, stringValue } from '../cli';
 import { estimateStack, money, PRICES_PATH, readPriceTable, total, type CostLine, type PriceTable } from './cost/estimate';
 import { refreshPrices } from './cost/refresh';
 import { projectPath } from '../project';
@@ -79,9 +79,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().catch((error: Error) => {
-    console.error(error.message);
-    process.exit(1);
-  });
-}
+if (require.main === module) runMain('cost', main);

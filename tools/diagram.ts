@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, loadEnvironments, selectEnvironments } from '../config/load';
-import { parseCommandLine, stringValue } from '../cli';
+import { parseCommandLine, runMain, stringValue } from '../cli';
 import { synthesizeAll, type Json } from '../harness/offline-terraform';
 
 const ROOT = resolve(__dirname, '..');
@@ -232,11 +232,12 @@ DOT, Mermaid and SVG, into docs/diagrams/ (tracked files: review the diff) or DI
 if (require.main === module) {
   const args = parseCommandLine(USAGE, { options: { env: { type: 'string' }, out: { type: 'string' } } });
   const out = resolve(stringValue(args, 'out') ?? DIAGRAM_DIR);
-  try {
-    const files = writeDiagrams(selectEnvironments(stringValue(args, 'env'), process.env), out);
-    console.log(files.map((f) => `wrote ${f}`).join('\n'));
-  } catch (error) {
-    console.error(`diagram: ${(error as Error).message}`);
-    process.exit(error instanceof ConfigError ? 2 : 1);
-  }
+  runMain(
+    'diagram',
+    () => {
+      const files = writeDiagrams(selectEnvironments(stringValue(args, 'env'), process.env), out);
+      console.log(files.map((f) => `wrote ${f}`).join('\n'));
+    },
+    [ConfigError],
+  );
 }

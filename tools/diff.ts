@@ -15,7 +15,7 @@ import type { EnvironmentConfig } from '../config/schema';
 import type { Json } from '../harness/offline-terraform';
 import { projectPath } from '../project';
 import { plannedStacks } from '../stacks';
-import { parseCommandLine, selectedEnvironments, stringValue } from '../cli';
+import { parseCommandLine, runMain, selectedEnvironments, stringValue } from '../cli';
 import { estimateStack, money, readPriceTable, total, type CostLine, type PriceTable } from './cost/estimate';
 
 const USAGE = `usage: npm run diff -- [<stack>...] [--env NAMES] [--base <git ref>] [--report FILE]
@@ -235,11 +235,4 @@ function main(): void {
   }
 }
 
-if (require.main === module) {
-  try {
-    main();
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n`);
-    process.exit(1);
-  }
-}
+if (require.main === module) runMain('diff', main);

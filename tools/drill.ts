@@ -24,7 +24,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { environmentNames, loadEnvironments } from '../config/load';
 import { releaseTimings } from '../stacks/web/release-timings';
-import { numberValue, parseCommandLine, stringValue } from '../cli';
+import { numberValue, parseCommandLine, runMain, stringValue } from '../cli';
 import { freeLoopbackPort as freePort } from '../harness/net';
 import { takeBenchLock, writeBenchmarkSection } from '../bench/report';
 
@@ -611,12 +611,4 @@ export function summarize(reports: readonly DrillReport[]): string[] {
   ];
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (error) => {
-      console.error(error.message);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMain('drill', main);

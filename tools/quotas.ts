@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { environmentNames, loadEnvironments } from '../config/load';
 import { synthesizeAll } from '../harness/offline-terraform';
-import { parseCommandLine, selectedEnvironments } from '../cli';
+import { parseCommandLine, runMain, selectedEnvironments } from '../cli';
 import {
   QUOTA_KEYS,
   quotaFindings,
@@ -90,9 +90,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().catch((error: Error) => {
-    console.error(error.message);
-    process.exit(1);
-  });
-}
+if (require.main === module) runMain('quotas', main);

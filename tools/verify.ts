@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { checkServerIdentity, connect as tlsConnect, rootCertificates, type PeerCertificate } from 'node:tls';
 import { writeMirrorCliConfig } from '../harness/terraform-mirror';
 import { CACHET_READINESS_PATH } from '../stacks/cachet/cachet-beanstalk';
+import { runMain } from '../cli';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -414,23 +415,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.log(usage);
     return 0;
   }
-  try {
-    const args = parseArgs(argv);
-    if (args.outputsFile && !existsSync(args.outputsFile))
-      throw new VerifyInputError(`--outputs ${args.outputsFile} does not exist; give a file written by terraform output -json`);
-    const outputs = args.outputsFile ? parseOutputs(readFileSync(args.outputsFile, 'utf8'), args.outputsFile) : terraformOutputs(args.stack);
-    const results = await verify({ ...args, outputs });
-    console.log(args.json ? JSON.stringify({ stack: args.stack, passed: results.every((r) => r.ok), results }, null, 2) : formatTable(results));
-    return results.every((r) => r.ok) ? 0 : 1;
-  } catch (error) {
-    if (error instanceof VerifyInputError) {
-      console.error(`verify: ${error.message}`);
-      return 2;
-    }
-    throw error;
-  }
+  const args = parseArgs(argv);
+  if (args.outputsFile && !existsSync(args.outputsFile))
+    throw new VerifyInputError(`--outputs ${args.outputsFile} does not exist; give a file written by terraform output -json`);
+  const outputs = args.outputsFile ? parseOutputs(readFileSync(args.outputsFile, 'utf8'), args.outputsFile) : terraformOutputs(args.stack);
+  const results = await verify({ ...args, outputs });
+  console.log(args.json ? JSON.stringify({ stack: args.stack, passed: results.every((r) => r.ok), results }, null, 2) : formatTable(results));
+  return results.every((r) => r.ok) ? 0 : 1;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
-}
+// Bad input (VerifyInputError) exits 2 naming it; a failed check exits 1.
+if (require.main === module) runMain('verify', () => main(process.argv.slice(2)), [VerifyInputError]);

@@ -8,7 +8,7 @@ import { DescribeDBEngineVersionsCommand, RDSClient } from '@aws-sdk/client-rds'
 import { ElasticBeanstalkClient, ListAvailableSolutionStacksCommand } from '@aws-sdk/client-elastic-beanstalk';
 import { environmentNames, loadEnvironments } from '../config/load';
 import type { EnvironmentConfig } from '../config/schema';
-import { parseCommandLine, selectedEnvironments } from '../cli';
+import { parseCommandLine, runMain, selectedEnvironments } from '../cli';
 
 const USAGE = `usage: npm run versions [-- --env NAMES]
 
@@ -105,9 +105,4 @@ async function main(): Promise<void> {
   if (stale) process.exit(1);
 }
 
-if (require.main === module) {
-  main().catch((error: Error) => {
-    console.error(error.message);
-    process.exit(1);
-  });
-}
+if (require.main === module) runMain('versions', main);

@@ -3,7 +3,7 @@
 // before doing anything.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -135,5 +135,28 @@ describe('npm run plan -- <stack> --offline', () => {
     const result = await run('plan', ['cachet-qa', '--offline']);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/unknown stack "cachet-qa"; stacks are <system>-<environment>, e.g. cachet-dev, web-dev/);
+  });
+});
+
+describe('runMain, the exit handling every script shares', () => {
+  /** A script whose main does `body`, run as a script is. */
+  async function script(body: string) {
+    const file = join(mkdtempSync(join(tmpdir(), 'run-main-')), 'tool.ts');
+    writeFileSync(
+      file,
+      `import { runMain } from ${JSON.stringify(join(ROOT, 'cli'))};\nclass BadInput extends Error {}\nvoid BadInput;\nrunMain('tool', async () => { ${body} }, [BadInput]);\n`,
+    );
+    return runProcess(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, timeout: 120_000 });
+  }
+
+  it.each([
+    ['returns a code', 3, 'return 3;', ''],
+    ['returns nothing', 0, 'console.log("done");', ''],
+    ['throws bad input', 2, 'throw new BadInput("--x 7 is not a size; give 1 to 5");', 'tool: --x 7 is not a size; give 1 to 5\n'],
+    ['fails otherwise', 1, 'throw new Error("the server said no");', 'the server said no\n'],
+  ])('when main %s, exits %i, the message alone on stderr', async (_, status, body, stderr) => {
+    const result = await script(body);
+    expect(result.status).toBe(status);
+    expect(result.stderr).toBe(stderr);
   });
 });
