@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorClientConfig, emulatorCliEnv, startEmulator, VENV_BIN, type Emulator } from '../../../harness/emulator';
 import { cachetEnv, connectOnce } from '../../helpers/cachet-php';
 import { startMariaDb, sqlString, type MariaDb } from '../../helpers/mariadb';
+import { runProcess } from '../../helpers/process';
 
 const REFRESHER = resolve(__dirname, '../../../assets/cachet/.platform/cachet/cachet-db-secret');
 const UPSTREAM = resolve(__dirname, '../../fixtures/cachethq-docker-2.3.15');
@@ -176,7 +177,7 @@ const SEED = 20261123;
 const CASES = passwords(SEED, 24);
 
 /** cachethq/Docker 2.3.15's own line, read from its entry point, run on its .env template as upstream does. */
-function upstreamEnvLine(password: string): string | Error {
+async function upstreamEnvLine(password: string): Promise<string | Error> {
   const entrypoint = readFileSync(join(UPSTREAM, 'entrypoint.sh'), 'utf8');
   const line = entrypoint
     .split('\n')
@@ -184,10 +185,9 @@ function upstreamEnvLine(password: string): string | Error {
     .trim();
   const env = join(mkdtempSync(join(tmpdir(), 'upstream-env-')), '.env');
   writeFileSync(env, readFileSync(join(UPSTREAM, 'env.docker')));
-  const result = spawnSync('bash', ['-c', `set -o errexit -o nounset -o pipefail\n${line.replace('/var/www/html/.env', '"$ENV_FILE"')}`], {
+  const result = await runProcess('bash', ['-c', `set -o errexit -o nounset -o pipefail\n${line.replace('/var/www/html/.env', '"$ENV_FILE"')}`], {
     env: { PATH: process.env.PATH!, DB_PASSWORD: password, ENV_FILE: env },
     cwd: dirname(env), // sed's "w" flag, which some passwords spell, writes files here
-    encoding: 'utf8',
   });
   if (result.status !== 0) return new Error(result.stderr.trim());
   return readFileSync(env, 'utf8')
@@ -207,15 +207,16 @@ describe('every password RDS may generate', () => {
     expect(failures).toEqual([]);
   }, 300_000);
 
-  it("breaks on upstream's sed path for some of the same passwords (control)", () => {
+  it("breaks on upstream's sed path for some of the same passwords (control)", async () => {
     // The upstream entry point writes DB_PASSWORD into .env with sed: after a "," the rest is read as
     // sed flags (an unknown one aborts the container under errexit; "p", "w" and "g" cut the password
     // short), "&" and "\" come out changed.
-    const broken = CASES.filter((password) => upstreamEnvLine(password) !== `DB_PASSWORD="${password}"`);
-    expect(upstreamEnvLine('ab,cd')).toBeInstanceOf(Error);
-    expect(upstreamEnvLine('pw,pw')).toBe('DB_PASSWORD="pw"');
-    expect(upstreamEnvLine('pw&pw')).toBe('DB_PASSWORD="pw{{DB_PASSWORD}}pw"');
-    expect(upstreamEnvLine('plain-password')).toBe('DB_PASSWORD="plain-password"');
+    const lines = await Promise.all(CASES.map(upstreamEnvLine));
+    const broken = CASES.filter((password, i) => lines[i] !== `DB_PASSWORD="${password}"`);
+    expect(await upstreamEnvLine('ab,cd')).toBeInstanceOf(Error);
+    expect(await upstreamEnvLine('pw,pw')).toBe('DB_PASSWORD="pw"');
+    expect(await upstreamEnvLine('pw&pw')).toBe('DB_PASSWORD="pw{{DB_PASSWORD}}pw"');
+    expect(await upstreamEnvLine('plain-password')).toBe('DB_PASSWORD="plain-password"');
     expect(broken.length).toBeGreaterThan(CASES.length / 4);
   });
 });
