@@ -2,8 +2,6 @@ import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { RdsCluster } from '@cdktf/provider-aws/lib/rds-cluster';
 import { RdsClusterInstance } from '@cdktf/provider-aws/lib/rds-cluster-instance';
 import { RdsClusterParameterGroup } from '@cdktf/provider-aws/lib/rds-cluster-parameter-group';
@@ -13,7 +11,7 @@ import { Connections, Port, projectSecurityGroup, type IConnectable } from './co
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
 import type { MetricDefinition } from './monitoring';
-import { managedPolicyArn, serviceAssumeRolePolicy } from './policy';
+import { ServiceRole } from './grants';
 
 export type AuroraLogType = 'audit' | 'error' | 'general' | 'slowquery';
 
@@ -337,15 +335,13 @@ export class AuroraMysqlCluster extends Construct implements IDatabase {
   /** The role Enhanced Monitoring publishes with, when it is on. */
   private addMonitoringRole(name: string, monitoringInterval: number): string | undefined {
     if (monitoringInterval === 0) return undefined;
-    const monitoringRole = new IamRole(this, 'monitoring-role', {
+    const { role } = new ServiceRole(this, 'monitoring-role', {
       name: `${name}-rds-monitoring`,
-      assumeRolePolicy: serviceAssumeRolePolicy('monitoring.rds.amazonaws.com'),
+      service: 'monitoring.rds.amazonaws.com',
+      sourceAccountOnly: false,
+      managedPolicies: [{ id: 'monitoring-role-policy', policy: 'AmazonRDSEnhancedMonitoringRole' }],
     });
-    new IamRolePolicyAttachment(this, 'monitoring-role-policy', {
-      role: monitoringRole.name,
-      policyArn: managedPolicyArn('AmazonRDSEnhancedMonitoringRole'),
-    });
-    return monitoringRole.arn;
+    return role.arn;
   }
 
   /** One instance of the cluster, pinned to an AZ, private, with its own maintenance window. */

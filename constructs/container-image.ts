@@ -6,16 +6,14 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { CodebuildProject } from '@cdktf/provider-aws/lib/codebuild-project';
 import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketNotification } from '@cdktf/provider-aws/lib/s3-bucket-notification';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
 import type { EncryptionKey } from './encryption-key';
-import { serviceAssumeRolePolicy, locationOf } from './policy';
 import { PrivateBucket } from './private-bucket';
 import { SourceBundle } from './source-bundle';
 import { buildEnvironment } from './platform';
-import { Grant, InlinePolicy, type IGrantable } from './grants';
+import { Grant, ServiceRole, type IGrantable } from './grants';
 import type { FailureEvent } from './monitoring';
 
 /** Where the bundles go in the source bucket: an upload under it starts a build. */
@@ -126,11 +124,12 @@ export class ContainerImage extends Construct {
       retentionInDays: props.logRetentionDays ?? 30,
       kmsKeyId: key.arn,
     });
-    const role = new IamRole(this, 'build-role', {
+    const role = new ServiceRole(this, 'build-role', {
       name: `${props.name}-image-build`,
-      assumeRolePolicy: serviceAssumeRolePolicy('codebuild.amazonaws.com', locationOf(this)),
+      service: 'codebuild.amazonaws.com',
+      inlinePolicy: { id: 'build-policy', name: 'build-and-push' },
     });
-    const buildPolicy = new InlinePolicy(this, 'build-policy', { role, name: 'build-and-push' });
+    const buildPolicy = role.policy;
     sourceBucket.grantObjects(buildPolicy, 'ReadTheSource', ['s3:GetObject', 's3:GetObjectVersion'], {
       prefix: SOURCE_PREFIX,
       keySid: 'DecryptTheSourceThroughS3',
@@ -157,7 +156,7 @@ export class ContainerImage extends Construct {
     return new CodebuildProject(this, 'build', {
       name: `${props.name}-image`,
       description: `Builds ${props.name}'s image from its bundle and pushes it to ECR (buildspec.yml in the bundle)`,
-      serviceRole: role.arn,
+      serviceRole: role.role.arn,
       buildTimeout: 30,
       encryptionKey: key.arn,
       source: { type: 'S3', location: `${sourceBucket.bucket.id}/${sourceKey}`, buildspec: 'buildspec.yml' },
@@ -186,16 +185,16 @@ export class ContainerImage extends Construct {
         detail: { bucket: { name: [bucket.bucket] }, object: { key: [{ prefix: SOURCE_PREFIX }] } },
       }),
     });
-    const eventsRole = new IamRole(this, 'start-build-role', {
+    const eventsRole = new ServiceRole(this, 'start-build-role', {
       name: `${props.name}-image-start`,
-      assumeRolePolicy: serviceAssumeRolePolicy('events.amazonaws.com', locationOf(this)),
+      service: 'events.amazonaws.com',
+      inlinePolicy: {
+        id: 'start-build-policy',
+        name: 'start-build',
+        statements: [{ Sid: 'StartTheImageBuild', Effect: 'Allow', Action: 'codebuild:StartBuild', Resource: this.project.arn }],
+      },
     });
-    new InlinePolicy(this, 'start-build-policy', {
-      role: eventsRole,
-      name: 'start-build',
-      statements: [{ Sid: 'StartTheImageBuild', Effect: 'Allow', Action: 'codebuild:StartBuild', Resource: this.project.arn }],
-    });
-    const target = new CloudwatchEventTarget(this, 'start-build', { rule: rule.name, arn: this.project.arn, roleArn: eventsRole.arn });
+    const target = new CloudwatchEventTarget(this, 'start-build', { rule: rule.name, arn: this.project.arn, roleArn: eventsRole.role.arn });
     return [notifications, target];
   }
 

@@ -1,8 +1,9 @@
 import type { Construct } from 'constructs';
 import { Lazy, type ITerraformDependable } from 'cdktf';
-import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { policyDocument, type PolicyStatement } from './policy';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { locationOf, managedPolicyArn, policyDocument, serviceAssumeRolePolicy, type AwsManagedPolicy, type PolicyStatement } from './policy';
 
 /** Whatever can be given permissions: it has a principal whose policy takes statements. */
 export interface IGrantable {
@@ -95,5 +96,65 @@ export class InlinePolicy implements IGrantable, IPrincipal {
   get resource(): IamRolePolicy {
     if (!this.policy) throw new Error(`InlinePolicy ${this.id}: has no statements yet, so no policy resource`);
     return this.policy;
+  }
+}
+
+export interface ServiceRoleProps {
+  /** The role's name in IAM. */
+  readonly name: string;
+  /** The service principal that assumes it, e.g. `codebuild.amazonaws.com`. */
+  readonly service: string;
+  /**
+   * Let only this account's use of the service assume it (`aws:SourceAccount`, the confused-deputy
+   * guard). EC2 and RDS Enhanced Monitoring send no source account: turn it off for them.
+   * @default true
+   */
+  readonly sourceAccountOnly?: boolean;
+  /**
+   * AWS managed policies attached to the role, each with its attachment's construct id.
+   * @default - none
+   */
+  readonly managedPolicies?: readonly { readonly id: string; readonly policy: AwsManagedPolicy }[];
+  /**
+   * The inline policy grants go into: its construct id, its name on the role, and the role's own
+   * statements (InlinePolicy).
+   * @default - no inline policy; the role cannot be granted to
+   */
+  readonly inlinePolicy?: { readonly id: string; readonly name: string; readonly statements?: readonly PolicyStatement[] };
+}
+
+/**
+ * An IAM role a service assumes, with its managed policies and the inline policy its grants go
+ * into: the pairing every part of the systems makes. Like InlinePolicy, it adds its resources to
+ * `scope` under the ids it is given (the role as `id`), so a part moved onto it keeps every address.
+ */
+export class ServiceRole implements IGrantable {
+  public readonly role: IamRole;
+  /** The managed policies' attachments, for `dependsOn`. */
+  public readonly attachments: readonly IamRolePolicyAttachment[];
+  public readonly grantPrincipal: IPrincipal;
+  private readonly inline?: InlinePolicy;
+
+  constructor(scope: Construct, id: string, props: ServiceRoleProps) {
+    const guard = (props.sourceAccountOnly ?? true) ? locationOf(scope) : undefined;
+    this.role = new IamRole(scope, id, { name: props.name, assumeRolePolicy: serviceAssumeRolePolicy(props.service, guard) });
+    this.attachments = (props.managedPolicies ?? []).map(
+      ({ id: attachmentId, policy }) => new IamRolePolicyAttachment(scope, attachmentId, { role: this.role.name, policyArn: managedPolicyArn(policy) }),
+    );
+    if (props.inlinePolicy) {
+      const { id: policyId, ...policy } = props.inlinePolicy;
+      this.inline = new InlinePolicy(scope, policyId, { role: this.role, ...policy });
+    }
+    this.grantPrincipal = this.inline ?? {
+      addToPrincipalPolicy: () => {
+        throw new Error(`ServiceRole ${id}: has no inlinePolicy, so nothing can be granted to it; give it one`);
+      },
+    };
+  }
+
+  /** The inline policy, for what must wait for its statements. @throws when the role has none */
+  get policy(): InlinePolicy {
+    if (!this.inline) throw new Error(`ServiceRole ${this.role.friendlyUniqueId}: has no inlinePolicy`);
+    return this.inline;
   }
 }

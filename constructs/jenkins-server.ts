@@ -1,7 +1,5 @@
 import { Construct } from 'constructs';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
@@ -16,10 +14,9 @@ import type { IHostedZone } from './hosted-zone';
 import { Connections, Peer, Port, projectSecurityGroup, type IConnectable } from './connections';
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
-import { managedPolicyArn, serviceAssumeRolePolicy } from './policy';
 import { albAccessLogBucket } from './public-load-balancer';
 import { AL2023_AMI, TLS_POLICY } from './platform';
-import { InlinePolicy, type IGrantable, type IPrincipal } from './grants';
+import { type IGrantable, type IPrincipal, ServiceRole } from './grants';
 
 /** The widest block Jenkins may take connections from: GitHub's webhook blocks and an office are narrower. */
 export const JENKINS_WIDEST_PREFIX = 16;
@@ -108,9 +105,14 @@ export class JenkinsServer extends Construct implements IConnectable, IGrantable
     this.connections.allowToPeer(Peer.anyIpv4(), Port.tcp(443), 'HTTPS to GitHub, AWS APIs and the Jenkins plugin site', 'https-out');
     const site = this.loadBalance(props, webPort);
 
-    const role = new IamRole(this, 'role', { name: `${props.name}-jenkins`, assumeRolePolicy: serviceAssumeRolePolicy('ec2.amazonaws.com') });
-    new IamRolePolicyAttachment(this, 'session-manager', { role: role.name, policyArn: managedPolicyArn('AmazonSSMManagedInstanceCore') });
-    this.grantPrincipal = new InlinePolicy(this, 'jobs', { role, name: 'jobs' });
+    const { role, policy } = new ServiceRole(this, 'role', {
+      name: `${props.name}-jenkins`,
+      service: 'ec2.amazonaws.com',
+      sourceAccountOnly: false,
+      managedPolicies: [{ id: 'session-manager', policy: 'AmazonSSMManagedInstanceCore' }],
+      inlinePolicy: { id: 'jobs', name: 'jobs' },
+    });
+    this.grantPrincipal = policy;
     const profile = new IamInstanceProfile(this, 'profile', { name: `${props.name}-jenkins`, role: role.name });
 
     // The template carries only the AMI, so that it resolves through SSM at launch without the

@@ -3,7 +3,6 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
 import { Eip } from '@cdktf/provider-aws/lib/eip';
 import { FlowLog } from '@cdktf/provider-aws/lib/flow-log';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway';
 import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway';
 import { Route } from '@cdktf/provider-aws/lib/route';
@@ -15,8 +14,8 @@ import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import type { EncryptionKey } from './encryption-key';
 import type { MetricDefinition } from './monitoring';
 import { PrivateBucket } from './private-bucket';
-import { serviceAssumeRolePolicy, locationOf } from './policy';
-import { InlinePolicy } from './grants';
+import { locationOf } from './policy';
+import { ServiceRole } from './grants';
 
 export type NatGatewayMode = 'one-per-az' | 'single';
 
@@ -237,20 +236,20 @@ export class Network extends Construct {
       retentionInDays: props.flowLogRetentionDays ?? 90,
       kmsKeyId: props.flowLogEncryptionKey.arn,
     });
-    const role = new IamRole(this, 'flow-log-role', {
+    const { role } = new ServiceRole(this, 'flow-log-role', {
       name: `${name}-vpc-flow-logs`,
-      assumeRolePolicy: serviceAssumeRolePolicy('vpc-flow-logs.amazonaws.com', locationOf(this)),
-    });
-    new InlinePolicy(this, 'flow-log-policy', {
-      role,
-      name: 'write-flow-log-group',
-      statements: [
-        {
-          Effect: 'Allow',
-          Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-          Resource: [logGroup.arn, `${logGroup.arn}:*`],
-        },
-      ],
+      service: 'vpc-flow-logs.amazonaws.com',
+      inlinePolicy: {
+        id: 'flow-log-policy',
+        name: 'write-flow-log-group',
+        statements: [
+          {
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+            Resource: [logGroup.arn, `${logGroup.arn}:*`],
+          },
+        ],
+      },
     });
     new FlowLog(this, 'flow-log', {
       vpcId: this.vpc.id,

@@ -2,9 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { Grant, InlinePolicy } from '../../constructs/grants';
+import { Grant, InlinePolicy, ServiceRole, type ServiceRoleProps } from '../../constructs/grants';
 import { serviceAssumeRolePolicy, type PolicyStatement } from '../../constructs/policy';
-import { emptyStack, policyStatements, recordingGrantee, resourceList, synth } from '../helpers/synth';
+import { emptyStack, policyStatements, recordingGrantee, resourceList, resources, synth } from '../helpers/synth';
 import { projectPath } from '../../project';
 
 const statement = (sid: string): PolicyStatement => ({ Sid: sid, Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${sid.toLowerCase()}/*` });
@@ -88,5 +88,56 @@ describe('inline policies in constructs and stacks', () => {
     const raw = files.filter((f) => f !== join('constructs', 'grants.ts') && /new IamRolePolicy\(/.test(readFileSync(projectPath(f), 'utf8')));
     expect(files.length).toBeGreaterThan(20);
     expect(raw).toEqual([]);
+  });
+});
+
+describe('ServiceRole', () => {
+  function build(props: Partial<ServiceRoleProps> = {}) {
+    const stack = emptyStack();
+    const role = new ServiceRole(stack, 'builder', {
+      name: 'builder',
+      service: 'codebuild.amazonaws.com',
+      inlinePolicy: { id: 'builder-policy', name: 'build' },
+      ...props,
+    });
+    return { stack, role };
+  }
+  const trust = (stack: ReturnType<typeof emptyStack>) => policyStatements(resourceList(synth(stack).json, 'aws_iam_role')[0].assume_role_policy);
+
+  it("lets only the stack account's use of the service assume it, by default", () => {
+    expect(trust(build().stack)).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'codebuild.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+      },
+    ]);
+  });
+
+  it('leaves the guard out for a service that sends no source account (EC2)', () => {
+    expect(trust(build({ service: 'ec2.amazonaws.com', sourceAccountOnly: false }).stack)[0].Condition).toBeUndefined();
+  });
+
+  it('attaches its managed policies under the ids given', () => {
+    const { stack } = build({ managedPolicies: [{ id: 'session-manager', policy: 'AmazonSSMManagedInstanceCore' }] });
+    const attachments = resources(synth(stack).json, 'aws_iam_role_policy_attachment');
+    expect(Object.keys(attachments)).toEqual([expect.stringMatching(/^session-manager/)]);
+    expect(Object.values(attachments)[0].policy_arn).toBe('arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore');
+  });
+
+  it('takes grants into its inline policy, under the id given', () => {
+    const { stack, role } = build();
+    Grant.addToPrincipal(role, [statement('Granted')]);
+    const policies = resources(synth(stack).json, 'aws_iam_role_policy');
+    expect(Object.keys(policies)).toEqual([expect.stringMatching(/^builder-policy/)]);
+    expect(policyStatements(Object.values(policies)[0].policy).map((s) => s.Sid)).toEqual(['Granted']);
+  });
+
+  it('refuses a grant without an inline policy, naming the fix', () => {
+    const { role } = build({ inlinePolicy: undefined });
+    expect(() => Grant.addToPrincipal(role, [statement('Granted')])).toThrow(
+      /ServiceRole builder: has no inlinePolicy, so nothing can be granted to it; give it one/,
+    );
   });
 });

@@ -20,7 +20,7 @@ import type { ContainerImage } from '../../constructs/container-image';
 import type { ICertificate } from '../../constructs/dns-validated-certificate';
 import type { EncryptionKey } from '../../constructs/encryption-key';
 import type { Network } from '../../constructs/network';
-import { managedPolicyArn, policyDocument, serviceAssumeRolePolicy, locationOf } from '../../constructs/policy';
+import { managedPolicyArn, policyDocument, locationOf } from '../../constructs/policy';
 import { PrivateBucket } from '../../constructs/private-bucket';
 import type { FailureEvent, MetricDefinition } from '../../constructs/monitoring';
 import { albAccessLogBucket, loadBalancerMetrics, type LoadBalancerAlarmThresholds } from '../../constructs/public-load-balancer';
@@ -36,7 +36,7 @@ import { SourceBundle } from '../../constructs/source-bundle';
 import { DEFAULT_MANAGED_RULE_GROUPS, RegionalWebAcl, SQL_INJECTION_RULE_GROUP } from '../../constructs/web-acl';
 import { projectPath } from '../../project';
 import { TLS_POLICY } from '../../constructs/platform';
-import { InlinePolicy, type IGrantable, type IPrincipal } from '../../constructs/grants';
+import { InlinePolicy, type IGrantable, type IPrincipal, ServiceRole } from '../../constructs/grants';
 
 /** The port the instances serve on (the container's 8000 is published on it). */
 export const CACHET_INSTANCE_PORT = 80;
@@ -540,46 +540,46 @@ export class CachetBeanstalk extends Construct implements IConnectable, IGrantab
    */
   private addInstanceProfile(props: CachetBeanstalkProps, secrets: { appKey: SecretsmanagerSecret; admin: SecretsmanagerSecret }, bundles: PrivateBucket) {
     const { accountId, region } = locationOf(this);
-    const instanceRole = new IamRole(this, 'instance-role', {
-      name: `${props.name}-beanstalk-instance`,
-      assumeRolePolicy: serviceAssumeRolePolicy('ec2.amazonaws.com'),
-    });
     // WebTier: bundle download, log and health publishing; SSMManagedInstanceCore: Session Manager
-    // instead of SSH.
-    const instanceRolePolicies = (['AWSElasticBeanstalkWebTier', 'AmazonSSMManagedInstanceCore'] as const).map(
-      (policy) => new IamRolePolicyAttachment(this, `instance-role-${policy}`, { role: instanceRole.name, policyArn: managedPolicyArn(policy) }),
-    );
-    // The database secret is read by the instance's refresher (.platform/cachet/cachet-db-secret),
-    // APP_KEY by Beanstalk at boot; the image is pulled by Beanstalk with this profile.
-    const instancePolicy = new InlinePolicy(this, 'instance-secrets', {
-      role: instanceRole,
-      name: 'read-cachet-secrets',
-      statements: [
-        {
-          Sid: 'ReadCachetSecrets',
-          Effect: 'Allow',
-          Action: 'secretsmanager:GetSecretValue',
-          Resource: [secrets.appKey.arn, secrets.admin.arn, props.databaseUser.secretArn, props.database.masterUserSecretArn],
-        },
-        {
-          // The bundle's 05-cachet-imds.sh lowers the hop limit to 1, out of the container's reach;
-          // only on this environment's instances (Beanstalk tags each with its environment's name).
-          Sid: 'KeepInstanceMetadataFromContainers',
-          Effect: 'Allow',
-          Action: 'ec2:ModifyInstanceMetadataOptions',
-          Resource: `arn:aws:ec2:${region}:${accountId}:instance/*`,
-          Condition: { StringEquals: { 'aws:ResourceTag/elasticbeanstalk:environment-name': props.name } },
-        },
-      ],
+    // instead of SSH. The database secret is read by the instance's refresher
+    // (.platform/cachet/cachet-db-secret), APP_KEY by Beanstalk at boot; the image is pulled by
+    // Beanstalk with this profile. EC2 sends no source account to guard on.
+    const instance = new ServiceRole(this, 'instance-role', {
+      name: `${props.name}-beanstalk-instance`,
+      service: 'ec2.amazonaws.com',
+      sourceAccountOnly: false,
+      managedPolicies: (['AWSElasticBeanstalkWebTier', 'AmazonSSMManagedInstanceCore'] as const).map((policy) => ({ id: `instance-role-${policy}`, policy })),
+      inlinePolicy: {
+        id: 'instance-secrets',
+        name: 'read-cachet-secrets',
+        statements: [
+          {
+            Sid: 'ReadCachetSecrets',
+            Effect: 'Allow',
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: [secrets.appKey.arn, secrets.admin.arn, props.databaseUser.secretArn, props.database.masterUserSecretArn],
+          },
+          {
+            // The bundle's 05-cachet-imds.sh lowers the hop limit to 1, out of the container's reach;
+            // only on this environment's instances (Beanstalk tags each with its environment's name).
+            Sid: 'KeepInstanceMetadataFromContainers',
+            Effect: 'Allow',
+            Action: 'ec2:ModifyInstanceMetadataOptions',
+            Resource: `arn:aws:ec2:${region}:${accountId}:instance/*`,
+            Condition: { StringEquals: { 'aws:ResourceTag/elasticbeanstalk:environment-name': props.name } },
+          },
+        ],
+      },
     });
+    const instancePolicy = instance.policy;
     props.encryptionKey.grantThroughService(instancePolicy, 'DecryptSecretsThroughSecretsManager', 'secretsmanager');
     bundles.grantObjects(instancePolicy, 'ReadSourceBundles', 's3:GetObject');
     props.image.grantPull(instancePolicy);
     const profile = new IamInstanceProfile(this, 'instance-profile', {
       name: `${props.name}-beanstalk-instance`,
-      role: instanceRole.name,
+      role: instance.role.name,
     });
-    return { role: instanceRole, profile, dependables: [instancePolicy.resource, profile, ...instanceRolePolicies] };
+    return { role: instance.role, profile, dependables: [instancePolicy.resource, profile, ...instance.attachments] };
   }
 
   /** WAF in front of Beanstalk's load balancer: `/setup` for `setupAllowedFrom` only, then AWS's managed groups. */

@@ -9,9 +9,9 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import type { EncryptionKey } from '../../constructs/encryption-key';
-import { InlinePolicy } from '../../constructs/grants';
+import { InlinePolicy, ServiceRole } from '../../constructs/grants';
 import type { MetricDefinition } from '../../constructs/monitoring';
-import { policyDocument, serviceAssumeRolePolicy, locationOf } from '../../constructs/policy';
+import { policyDocument, locationOf } from '../../constructs/policy';
 import { SourceBundle } from '../../constructs/source-bundle';
 import { projectPath } from '../../project';
 
@@ -100,21 +100,24 @@ export class StatusPageUpdates extends Construct {
   private addRole(props: StatusPageUpdatesProps, functionName: string, logGroup: CloudwatchLogGroup) {
     const { encryptionKey: key } = props;
     const location = locationOf(this);
-    const role = new IamRole(this, 'role', { name: functionName, assumeRolePolicy: serviceAssumeRolePolicy('lambda.amazonaws.com', location) });
-    const policy = new InlinePolicy(this, 'policy', {
-      role,
-      name: 'update-status-page',
-      statements: [
-        { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` },
-        { Sid: 'ReadTheApiToken', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: this.tokenSecret.arn },
-        { Sid: 'DeadLetterUndeliveredEvents', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: this.deadLetterQueue.arn },
-        {
-          Sid: 'ReadTheMappedAlarmsStates',
-          Effect: 'Allow',
-          Action: 'cloudwatch:DescribeAlarms',
-          Resource: props.components.map((c) => `arn:aws:cloudwatch:${location.region}:${location.accountId}:alarm:${c.alarmName}`),
-        },
-      ],
+    const { role, policy } = new ServiceRole(this, 'role', {
+      name: functionName,
+      service: 'lambda.amazonaws.com',
+      inlinePolicy: {
+        id: 'policy',
+        name: 'update-status-page',
+        statements: [
+          { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` },
+          { Sid: 'ReadTheApiToken', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: this.tokenSecret.arn },
+          { Sid: 'DeadLetterUndeliveredEvents', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: this.deadLetterQueue.arn },
+          {
+            Sid: 'ReadTheMappedAlarmsStates',
+            Effect: 'Allow',
+            Action: 'cloudwatch:DescribeAlarms',
+            Resource: props.components.map((c) => `arn:aws:cloudwatch:${location.region}:${location.accountId}:alarm:${c.alarmName}`),
+          },
+        ],
+      },
     });
     key.grantThroughService(policy, 'DecryptTheApiTokenThroughSecretsManager', 'secretsmanager');
     return { role, policy };

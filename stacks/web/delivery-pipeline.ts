@@ -9,16 +9,14 @@ import { CodecommitApprovalRuleTemplateAssociation } from '@cdktf/provider-aws/l
 import { CodecommitRepository } from '@cdktf/provider-aws/lib/codecommit-repository';
 import { CodeconnectionsConnection } from '@cdktf/provider-aws/lib/codeconnections-connection';
 import { Codepipeline, type CodepipelineStage, type CodepipelineStageAction } from '@cdktf/provider-aws/lib/codepipeline';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import type { EncryptionKey } from '../../constructs/encryption-key';
-import { serviceAssumeRolePolicy, locationOf } from '../../constructs/policy';
 import { PrivateBucket } from '../../constructs/private-bucket';
 import type { IReleaseTarget } from './web-server-fleet';
 import { AL2023_AMI_PARAMETER, buildEnvironment } from '../../constructs/platform';
 import { GIT_BRANCH } from '../../constructs/validation';
 import type { FailureEvent } from '../../constructs/monitoring';
-import { InlinePolicy, type IGrantable } from '../../constructs/grants';
+import { InlinePolicy, type IGrantable, ServiceRole } from '../../constructs/grants';
 import { PullRequestReports } from './pull-request-reports';
 
 /** Where the pipeline takes its source from. */
@@ -107,7 +105,6 @@ export class DeliveryPipeline extends Construct {
     super(scope, id);
     const { timeoutMinutes, approvals } = withDefaults(id, props);
     const { name, encryptionKey: key } = props;
-    const location = locationOf(this);
 
     const artifactStore = new PrivateBucket(this, 'artifacts', {
       namePrefix: `${name}-artifacts-`,
@@ -123,11 +120,11 @@ export class DeliveryPipeline extends Construct {
     });
 
     // The pipeline's role; each part below grants it what that part needs.
-    const pipelineRole = new IamRole(this, 'pipeline-role', {
+    const { role: pipelineRole, policy: pipelinePolicy } = new ServiceRole(this, 'pipeline-role', {
       name: `${name}-pipeline`,
-      assumeRolePolicy: serviceAssumeRolePolicy('codepipeline.amazonaws.com', location),
+      service: 'codepipeline.amazonaws.com',
+      inlinePolicy: { id: 'pipeline-policy', name: 'pipeline' },
     });
-    const pipelinePolicy = new InlinePolicy(this, 'pipeline-policy', { role: pipelineRole, name: 'pipeline' });
 
     let sourceAction: CodepipelineStageAction;
     if (props.source.provider === 'codecommit') {
@@ -259,11 +256,11 @@ export class DeliveryPipeline extends Construct {
     variables: CodebuildProjectEnvironmentEnvironmentVariable[],
     { props, logGroup, useArtifacts }: { props: DeliveryPipelineProps; logGroup: CloudwatchLogGroup; useArtifacts: (grantee: IGrantable) => void },
   ) {
-    const role = new IamRole(this, `${kind}-role`, {
+    const { role, policy } = new ServiceRole(this, `${kind}-role`, {
       name: `${props.name}-${kind}`,
-      assumeRolePolicy: serviceAssumeRolePolicy('codebuild.amazonaws.com', locationOf(this)),
+      service: 'codebuild.amazonaws.com',
+      inlinePolicy: { id: `${kind}-policy`, name: kind },
     });
-    const policy = new InlinePolicy(this, `${kind}-policy`, { role, name: kind });
     useArtifacts(policy);
     policy.addToPrincipalPolicy([{ Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` }]);
     const project = new CodebuildProject(this, kind, {
@@ -293,14 +290,14 @@ export class DeliveryPipeline extends Construct {
         detail: { event: ['referenceCreated', 'referenceUpdated'], referenceType: ['branch'], referenceName: [props.branch] },
       }),
     });
-    const eventsRole = new IamRole(this, 'events-role', {
+    const { role: eventsRole } = new ServiceRole(this, 'events-role', {
       name: `${props.name}-on-push`,
-      assumeRolePolicy: serviceAssumeRolePolicy('events.amazonaws.com', locationOf(this)),
-    });
-    new InlinePolicy(this, 'events-policy', {
-      role: eventsRole,
-      name: 'start-pipeline',
-      statements: [{ Sid: 'StartThePipeline', Effect: 'Allow', Action: 'codepipeline:StartPipelineExecution', Resource: this.pipeline.arn }],
+      service: 'events.amazonaws.com',
+      inlinePolicy: {
+        id: 'events-policy',
+        name: 'start-pipeline',
+        statements: [{ Sid: 'StartThePipeline', Effect: 'Allow', Action: 'codepipeline:StartPipelineExecution', Resource: this.pipeline.arn }],
+      },
     });
     new CloudwatchEventTarget(this, 'start-pipeline', { rule: rule.name, arn: this.pipeline.arn, roleArn: eventsRole.arn });
   }

@@ -4,11 +4,9 @@ import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { CodebuildProject } from '@cdktf/provider-aws/lib/codebuild-project';
 import type { CodecommitRepository } from '@cdktf/provider-aws/lib/codecommit-repository';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import type { EncryptionKey } from '../../constructs/encryption-key';
-import { InlinePolicy } from '../../constructs/grants';
+import { ServiceRole } from '../../constructs/grants';
 import { buildEnvironment } from '../../constructs/platform';
-import { serviceAssumeRolePolicy, locationOf } from '../../constructs/policy';
 import { GIT_BRANCH } from '../../constructs/validation';
 
 /** The buildspec, in the repository: what the build runs. */
@@ -63,7 +61,6 @@ export class PullRequestReports extends Construct {
       throw new Error(`PullRequestReports ${id}: branch "${props.branch}" is not a git branch name; use a name such as dev, staging or main`);
     }
     const { name, repository, encryptionKey: key } = props;
-    const location = locationOf(this);
     const projectName = `${name}-pull-requests`;
 
     const logGroup = new CloudwatchLogGroup(this, 'logs', {
@@ -71,8 +68,11 @@ export class PullRequestReports extends Construct {
       retentionInDays: props.logRetentionDays ?? 90,
       kmsKeyId: key.arn,
     });
-    const role = new IamRole(this, 'role', { name: projectName, assumeRolePolicy: serviceAssumeRolePolicy('codebuild.amazonaws.com', location) });
-    const policy = new InlinePolicy(this, 'policy', { role, name: 'pull-request-report' });
+    const { role, policy } = new ServiceRole(this, 'role', {
+      name: projectName,
+      service: 'codebuild.amazonaws.com',
+      inlinePolicy: { id: 'policy', name: 'pull-request-report' },
+    });
     policy.addToPrincipalPolicy([
       { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` },
       { Sid: 'CloneTheRepository', Effect: 'Allow', Action: 'codecommit:GitPull', Resource: repository.arn },
@@ -121,14 +121,14 @@ export class PullRequestReports extends Construct {
         },
       }),
     });
-    const eventsRole = new IamRole(this, 'events-role', {
+    const { role: eventsRole } = new ServiceRole(this, 'events-role', {
       name: `${projectName}-start`,
-      assumeRolePolicy: serviceAssumeRolePolicy('events.amazonaws.com', locationOf(this)),
-    });
-    new InlinePolicy(this, 'events-policy', {
-      role: eventsRole,
-      name: 'start-report',
-      statements: [{ Sid: 'StartTheReport', Effect: 'Allow', Action: 'codebuild:StartBuild', Resource: this.project.arn }],
+      service: 'events.amazonaws.com',
+      inlinePolicy: {
+        id: 'events-policy',
+        name: 'start-report',
+        statements: [{ Sid: 'StartTheReport', Effect: 'Allow', Action: 'codebuild:StartBuild', Resource: this.project.arn }],
+      },
     });
     // The target's input is StartBuild's request: the source commit, and the pull request's variables.
     const variable = (variableName: string) => ({ name: variableName, value: `<${variableName}>`, type: 'PLAINTEXT' });

@@ -5,7 +5,6 @@ import { AutoscalingPolicy } from '@cdktf/provider-aws/lib/autoscaling-policy';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
@@ -16,7 +15,7 @@ import type { ReleaseTimings } from './release-timings';
 import type { EncryptionKey } from '../../constructs/encryption-key';
 import type { Network } from '../../constructs/network';
 import type { PrivateBucket } from '../../constructs/private-bucket';
-import { managedPolicyArn, serviceAssumeRolePolicy, locationOf, type AwsLocation } from '../../constructs/policy';
+import { locationOf, type AwsLocation } from '../../constructs/policy';
 import type { ILoadBalancer } from '../../constructs/public-load-balancer';
 import type { SourceBundle } from '../../constructs/source-bundle';
 import {
@@ -27,7 +26,7 @@ import {
   instanceArchitecture,
   type Architecture,
 } from '../../constructs/platform';
-import { Grant, InlinePolicy, type IGrantable, type IPrincipal } from '../../constructs/grants';
+import { Grant, InlinePolicy, type IGrantable, type IPrincipal, ServiceRole } from '../../constructs/grants';
 import type { FailureEvent, MetricDefinition } from '../../constructs/monitoring';
 
 /** Key prefix of release archives in the release bucket. */
@@ -222,12 +221,14 @@ export class WebServerFleet extends Construct implements IConnectable, IGrantabl
 
   /** The instances' role and profile: Session Manager and the release archives, nothing else. */
   private addInstanceProfile(props: WebServerFleetProps) {
-    const role = new IamRole(this, 'instance-role', {
+    // EC2 sends no source account to guard on.
+    const { role, policy: readRelease } = new ServiceRole(this, 'instance-role', {
       name: `${props.name}-web-instance`,
-      assumeRolePolicy: serviceAssumeRolePolicy('ec2.amazonaws.com'),
+      service: 'ec2.amazonaws.com',
+      sourceAccountOnly: false,
+      managedPolicies: [{ id: 'session-manager', policy: 'AmazonSSMManagedInstanceCore' }],
+      inlinePolicy: { id: 'read-release', name: 'read-release' },
     });
-    new IamRolePolicyAttachment(this, 'session-manager', { role: role.name, policyArn: managedPolicyArn('AmazonSSMManagedInstanceCore') });
-    const readRelease = new InlinePolicy(this, 'read-release', { role, name: 'read-release' });
     props.releaseBucket.grantObjects(readRelease, 'ReadReleaseArchives', 's3:GetObject', {
       prefix: `${RELEASE_PREFIX}/`,
       keySid: 'DecryptReleaseArchivesThroughS3',
