@@ -192,7 +192,7 @@ function withDefaults(id: string, props: CachetBeanstalkProps) {
 /** What the environment's option settings are made of: the props and the resources made for them. */
 interface SettingsInput {
   readonly props: CachetBeanstalkProps;
-  readonly sizing: ReturnType<typeof withDefaults>;
+  readonly resolved: ReturnType<typeof withDefaults>;
   readonly serviceRoleArn: string;
   readonly instanceProfileName: string;
   readonly instanceSecurityGroupId: string;
@@ -260,7 +260,7 @@ function instanceSettings({ props, instanceProfileName, instanceSecurityGroupId 
 }
 
 /** Load balancer: our security group, HTTPS with a modern policy (port 80 redirects, see the bundle). */
-function loadBalancerSettings({ props, sizing, loadBalancerSecurityGroupId }: SettingsInput): ElasticBeanstalkEnvironmentSetting[] {
+function loadBalancerSettings({ props, resolved, loadBalancerSecurityGroupId }: SettingsInput): ElasticBeanstalkEnvironmentSetting[] {
   return [
     setting('aws:elbv2:loadbalancer', 'SecurityGroups', loadBalancerSecurityGroupId),
     setting('aws:elbv2:loadbalancer', 'ManagedSecurityGroup', loadBalancerSecurityGroupId),
@@ -270,7 +270,7 @@ function loadBalancerSettings({ props, sizing, loadBalancerSecurityGroupId }: Se
     setting('aws:elbv2:listener:443', 'SSLPolicy', TLS_POLICY),
     setting('aws:elasticbeanstalk:environment:process:default', 'Port', CACHET_INSTANCE_PORT),
     setting('aws:elasticbeanstalk:environment:process:default', 'Protocol', 'HTTP'),
-    setting('aws:elasticbeanstalk:environment:process:default', 'HealthCheckPath', sizing.healthCheckPath),
+    setting('aws:elasticbeanstalk:environment:process:default', 'HealthCheckPath', resolved.healthCheckPath),
     setting('aws:elasticbeanstalk:environment:process:default', 'MatcherHTTPCode', '200'),
     setting('aws:elasticbeanstalk:environment:process:default', 'HealthCheckInterval', 15),
     setting('aws:elasticbeanstalk:environment:process:default', 'HealthyThresholdCount', 3),
@@ -280,37 +280,37 @@ function loadBalancerSettings({ props, sizing, loadBalancerSecurityGroupId }: Se
 }
 
 /** Health: enhanced reporting, the environment's health published as a CloudWatch metric, logs streamed. */
-function healthSettings({ sizing }: SettingsInput): ElasticBeanstalkEnvironmentSetting[] {
+function healthSettings({ resolved }: SettingsInput): ElasticBeanstalkEnvironmentSetting[] {
   return [
     setting('aws:elasticbeanstalk:healthreporting:system', 'SystemType', 'enhanced'),
     setting('aws:elasticbeanstalk:healthreporting:system', 'EnhancedHealthAuthEnabled', true),
     setting('aws:elasticbeanstalk:healthreporting:system', 'ConfigDocument', HEALTH_CONFIG_DOCUMENT),
     setting('aws:elasticbeanstalk:cloudwatch:logs', 'StreamLogs', true),
     setting('aws:elasticbeanstalk:cloudwatch:logs', 'DeleteOnTerminate', false),
-    setting('aws:elasticbeanstalk:cloudwatch:logs', 'RetentionInDays', sizing.logRetentionDays),
+    setting('aws:elasticbeanstalk:cloudwatch:logs', 'RetentionInDays', resolved.logRetentionDays),
     setting('aws:elasticbeanstalk:cloudwatch:logs:health', 'HealthStreamingEnabled', true),
     setting('aws:elasticbeanstalk:cloudwatch:logs:health', 'DeleteOnTerminate', false),
-    setting('aws:elasticbeanstalk:cloudwatch:logs:health', 'RetentionInDays', sizing.logRetentionDays),
+    setting('aws:elasticbeanstalk:cloudwatch:logs:health', 'RetentionInDays', resolved.logRetentionDays),
   ];
 }
 
 /** Capacity and scaling on CPU. */
-function capacitySettings({ sizing }: SettingsInput): ElasticBeanstalkEnvironmentSetting[] {
+function capacitySettings({ resolved }: SettingsInput): ElasticBeanstalkEnvironmentSetting[] {
   return [
-    setting('aws:autoscaling:asg', 'MinSize', sizing.minInstances),
-    setting('aws:autoscaling:asg', 'MaxSize', sizing.maxInstances),
+    setting('aws:autoscaling:asg', 'MinSize', resolved.minInstances),
+    setting('aws:autoscaling:asg', 'MaxSize', resolved.maxInstances),
     setting('aws:autoscaling:trigger', 'MeasureName', 'CPUUtilization'),
     setting('aws:autoscaling:trigger', 'Statistic', 'Average'),
     setting('aws:autoscaling:trigger', 'Unit', 'Percent'),
     setting('aws:autoscaling:trigger', 'Period', 1),
     setting('aws:autoscaling:trigger', 'BreachDuration', 5),
-    setting('aws:autoscaling:trigger', 'UpperThreshold', sizing.scaleOut),
-    setting('aws:autoscaling:trigger', 'LowerThreshold', sizing.scaleIn),
+    setting('aws:autoscaling:trigger', 'UpperThreshold', resolved.scaleOut),
+    setting('aws:autoscaling:trigger', 'LowerThreshold', resolved.scaleIn),
   ];
 }
 
 /** Releases and configuration changes keep full capacity in service. */
-function deploymentSettings({ sizing: { deploymentPolicy } }: SettingsInput): ElasticBeanstalkEnvironmentSetting[] {
+function deploymentSettings({ resolved: { deploymentPolicy } }: SettingsInput): ElasticBeanstalkEnvironmentSetting[] {
   return [
     setting('aws:elasticbeanstalk:command', 'DeploymentPolicy', deploymentPolicy),
     ...(deploymentPolicy === 'RollingWithAdditionalBatch'
@@ -396,10 +396,10 @@ export class CachetBeanstalk extends Construct implements IConnectable, IGrantab
 
   constructor(scope: Construct, id: string, props: CachetBeanstalkProps) {
     super(scope, id);
-    const sizing = withDefaults(id, props);
-    const release = this.addApplication(props, sizing.appKeyVersion);
+    const resolved = withDefaults(id, props);
+    const release = this.addApplication(props, resolved.appKeyVersion);
     this.application = release.application;
-    const secrets = this.addSecrets(props, sizing.appKeyVersion);
+    const secrets = this.addSecrets(props, resolved.appKeyVersion);
     this.appKeySecretArn = secrets.appKey.arn;
     this.adminSecretArn = secrets.admin.arn;
     const instances = this.addInstanceProfile(props, secrets, release.bundles);
@@ -424,7 +424,7 @@ export class CachetBeanstalk extends Construct implements IConnectable, IGrantab
       versionLabel: release.version.name,
       setting: environmentSettings({
         props,
-        sizing,
+        resolved,
         serviceRoleArn: release.serviceRole.arn,
         instanceProfileName: instances.profile.name,
         instanceSecurityGroupId: this.connections.securityGroup.id,
@@ -443,7 +443,7 @@ export class CachetBeanstalk extends Construct implements IConnectable, IGrantab
     const zone = new DataAwsElasticBeanstalkHostedZone(this, 'hosted-zone', { region: locationOf(this).region });
     this.aliasTarget = { dnsName: this.environment.cname, hostedZoneId: zone.id };
 
-    if (props.enableWaf ?? true) this.addWebAcl(props, sizing.logRetentionDays);
+    if (props.enableWaf ?? true) this.addWebAcl(props, resolved.logRetentionDays);
     this.addHealthAlarm(props.name);
   }
 
