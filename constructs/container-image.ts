@@ -43,7 +43,16 @@ export interface ContainerImageProps {
  * key). Consumers wait for the tag (see the Cachet bundle's prebuild hook) and pull it with their
  * own role (`grantPull`).
  */
-export class ContainerImage extends Construct {
+/** What a consumer of an image needs: what to run, its tag, and the grant to pull it. */
+export interface IContainerImage {
+  /** `<registry>/<repository>:<tag>`: what to run. */
+  readonly imageUri: string;
+  readonly tag: string;
+  /** Lets a role pull the image. */
+  grantPull(grantee: IGrantable): Grant;
+}
+
+export class ContainerImage extends Construct implements IContainerImage {
   public readonly repository: EcrRepository;
   /** `<account>.dkr.ecr.<region>.amazonaws.com/<name>:<tag>`: what to run. */
   public readonly imageUri: string;

@@ -69,7 +69,14 @@ export interface RotationOptions {
  * Application Repository into the VPC, creates the clone with the same grants and changes passwords
  * with the master secret.
  */
-export class DatabaseApplicationUser extends Construct {
+/** What an application needs of its database user: the name, and the secret its password is read from. */
+export interface IDatabaseUser {
+  readonly username: string;
+  /** ARN of the secret holding the user's credentials (rotated in place). */
+  readonly secretArn: string;
+}
+
+export class DatabaseApplicationUser extends Construct implements IDatabaseUser {
   public readonly secret: SecretsmanagerSecret;
   public readonly username: string;
   private readonly props: DatabaseApplicationUserProps;

@@ -14,9 +14,9 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import type { AliasTarget } from '../../constructs/alias-record';
 import type { IDatabase } from '../../constructs/aurora-mysql-cluster';
-import type { DatabaseApplicationUser } from '../../constructs/database-application-user';
+import type { IDatabaseUser } from '../../constructs/database-application-user';
 import { Connections, Port, type IConnectable } from '../../constructs/connections';
-import type { ContainerImage } from '../../constructs/container-image';
+import type { IContainerImage } from '../../constructs/container-image';
 import type { ICertificate } from '../../constructs/dns-validated-certificate';
 import type { EncryptionKey } from '../../constructs/encryption-key';
 import type { Network } from '../../constructs/network';
@@ -92,7 +92,7 @@ export interface CachetBeanstalkProps {
   /** Cachet's database: host, name and the RDS-managed master secret (for the schema step) come from it. */
   readonly database: IDatabase;
   /** The database user Cachet serves as (its secret, rotated by alternating users). */
-  readonly databaseUser: DatabaseApplicationUser;
+  readonly databaseUser: IDatabaseUser;
   /** Encrypts the APP_KEY secret. */
   readonly encryptionKey: EncryptionKey;
   /** Public URL of the status page, e.g. `https://status.example.com`. */
@@ -104,7 +104,7 @@ export interface CachetBeanstalkProps {
    */
   readonly setup: { readonly siteName: string; readonly adminEmail: string };
   /** Cachet's image (assets/cachet-image), built into the stack's ECR repository. */
-  readonly image: ContainerImage;
+  readonly image: IContainerImage;
   /**
    * Amazon Linux 2023 Docker solution stack a new environment starts on. Managed platform updates
    * move it on afterwards, so later changes to this value are ignored.

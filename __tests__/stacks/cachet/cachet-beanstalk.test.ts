@@ -14,7 +14,7 @@ import {
 import { ContainerImage } from '../../../constructs/container-image';
 import { DatabaseApplicationUser } from '../../../constructs/database-application-user';
 import { addTestDatabase, emptyStack, policyStatements, resourceList, synth, type Json } from '../../helpers/synth';
-import { Grant } from '../../../constructs/grants';
+import { Grant, type IGrantable } from '../../../constructs/grants';
 import type { PolicyStatement } from '../../../constructs/policy';
 import { TLS_POLICY } from '../../../constructs/platform';
 
@@ -382,5 +382,26 @@ describe('CachetBeanstalk permissions', () => {
     const policy = granted(build({}, (cachet) => Grant.addToPrincipal(cachet, [extra])))!;
     expect(policy.role).toMatch(/aws_iam_role\.cachet_instance-role_\w+\.id/);
     expect(policyStatements(policy.policy)).toEqual([extra]);
+  });
+});
+
+describe('CachetBeanstalk image', () => {
+  it('runs any IContainerImage: the version label and CACHET_IMAGE name it, and the instances pull it with its grant', () => {
+    // GIVEN an image built elsewhere (not a ContainerImage)
+    const image = {
+      imageUri: '210987654321.dkr.ecr.eu-west-1.amazonaws.com/cachet:feedc0de12345678',
+      tag: 'feedc0de12345678',
+      grantPull: (grantee: IGrantable) =>
+        Grant.addToPrincipal(grantee, [
+          { Sid: 'PullTheSharedImage', Effect: 'Allow', Action: 'ecr:BatchGetImage', Resource: 'arn:aws:ecr:eu-west-1:210987654321:repository/cachet' },
+        ]),
+    };
+    // WHEN Cachet runs it
+    const json = build({ image });
+    // THEN the environment names it and the instance role may pull it
+    expect(option(json, 'aws:elasticbeanstalk:application:environment', 'CACHET_IMAGE')).toBe(image.imageUri);
+    expect(resourceList(json, 'aws_elastic_beanstalk_application_version')[0].name).toMatch(/-feedc0de12345678-k1$/);
+    const secrets = resourceList(json, 'aws_iam_role_policy').find((p) => p.name === 'read-cachet-secrets')!;
+    expect(policyStatements(secrets.policy).map((st) => st.Sid)).toContain('PullTheSharedImage');
   });
 });
