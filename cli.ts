@@ -74,7 +74,7 @@ export type InputErrorClass = abstract new (...args: never[]) => Error;
  */
 export function runMain(tool: string, main: () => number | void | Promise<number | void>, inputErrors: readonly InputErrorClass[] = []): void {
   Promise.resolve()
-    .then(main)
+    .then(() => main())
     .then(
       (code) => process.exit(code ?? 0),
       (error: unknown) => {
