@@ -30,10 +30,9 @@ export class Grant {
 
   /** One grant holding the statements and resources of several. */
   static combine(...grants: readonly Grant[]): Grant {
-    const dependables = grants.flatMap((g) => g.dependables);
     return new Grant(
       grants.flatMap((g) => g.statements),
-      dependables.filter((d, i) => dependables.indexOf(d) === i),
+      [...new Set(grants.flatMap((g) => g.dependables))],
     );
   }
 
