@@ -13,6 +13,8 @@ import { join, resolve } from 'node:path';
 import { checkServerIdentity, connect as tlsConnect, rootCertificates, type PeerCertificate } from 'node:tls';
 import { writeMirrorCliConfig } from '../harness/terraform-mirror';
 import { CACHET_READINESS_PATH } from '../stacks/cachet/cachet-beanstalk';
+import { SYSTEMS, type SystemName } from '../stacks';
+import { ENVIRONMENT_NAME } from '../config/schema';
 import { runMain } from '../cli';
 
 const ROOT = resolve(__dirname, '..');
@@ -56,16 +58,18 @@ export interface CheckResult {
 /** Raised inside a check: a wrong answer (no retry), as opposed to a network error (retried). */
 class CheckFailure extends Error {}
 
-/** The outputs each system's checks read. */
-const REQUIRED_OUTPUTS = {
+/** The outputs each system's checks read: a system verify does not know fails the type check here. */
+const REQUIRED_OUTPUTS: Record<SystemName, readonly string[]> = {
   web: ['app_url', 'alb_dns_name', 'min_instances'],
   cachet: ['status_page_url', 'beanstalk_cname', 'database_writer_endpoint', 'database_port'],
-} as const;
+};
 
-export function systemOf(stack: string): keyof typeof REQUIRED_OUTPUTS {
-  const system = /^(cachet|web)-[a-z]+$/.exec(stack)?.[1];
-  if (!system) throw new VerifyInputError(`stack "${stack}" is not one of ours; give cachet-<env> or web-<env>, e.g. web-dev`);
-  return system as keyof typeof REQUIRED_OUTPUTS;
+/** The system a stack name (`<system>-<env>`) belongs to, from the systems stacks/index.ts declares. */
+export function systemOf(stack: string): SystemName {
+  const systems = Object.keys(SYSTEMS) as SystemName[];
+  const system = systems.find((s) => stack.startsWith(`${s}-`) && ENVIRONMENT_NAME.test(stack.slice(s.length + 1)));
+  if (!system) throw new VerifyInputError(`stack "${stack}" is not one of ours; give ${systems.map((s) => `${s}-<env>`).join(' or ')}, e.g. web-dev`);
+  return system;
 }
 
 /** Runs every check of the stack's system; never throws for a failing check. */
