@@ -400,6 +400,18 @@ export class AuroraMysqlCluster extends Construct implements IDatabase {
           alarm: { comparison: 'GreaterThanThreshold', threshold: t.cpuPercent, evaluationPeriods: 5, treatMissingData: 'missing' },
         },
         {
+          id: `db-deadlocks-${id}`,
+          group: 'Database',
+          title: `${id}: deadlocks per second`,
+          namespace: rds,
+          metricName: 'Deadlocks',
+          dimensions,
+          statistic: 'Maximum',
+          period: 60,
+          description: `Transactions on the ${id === 'writer' ? 'writer' : 'readers'} deadlock: look at Performance Insights' waits and the recent release`,
+          alarm: { comparison: 'GreaterThanThreshold', threshold: 0, evaluationPeriods: 5, treatMissingData: 'notBreaching' },
+        },
+        {
           id: `db-freeable-memory-${id}`,
           group: 'Database',
           title: `${id}: freeable memory (lowest)`,

@@ -97,11 +97,18 @@ describe('database alarms', () => {
     expect(rds.map((a) => a.alarm_name).filter((n) => /reader-\d/.test(n))).toEqual([]);
   });
 
+  it.each(['WRITER', 'READER'])('alarms on deadlocks that last five minutes on the %s', (role) => {
+    const json = stacks.find(([name]) => name === 'cachet-prod')![1];
+    const deadlocks = resourceList(json, 'aws_cloudwatch_metric_alarm').filter((a) => a.metric_name === 'Deadlocks' && a.dimensions?.Role === role);
+    expect(deadlocks).toEqual([expect.objectContaining({ comparison_operator: 'GreaterThanThreshold', threshold: 0, evaluation_periods: 5, period: 60 })]);
+  });
+
   it('watches the busiest reader and the worst replica lag among the readers', () => {
     const json = stacks.find(([name]) => name === 'cachet-prod')![1];
     const readers = resourceList(json, 'aws_cloudwatch_metric_alarm').filter((a) => a.dimensions?.Role === 'READER');
     expect(Object.fromEntries(readers.map((a) => [a.metric_name, a.statistic]))).toEqual({
       CPUUtilization: 'Maximum',
+      Deadlocks: 'Maximum',
       FreeableMemory: 'Minimum',
       DatabaseConnections: 'Maximum',
       AuroraReplicaLag: 'Maximum',
