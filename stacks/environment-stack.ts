@@ -51,6 +51,14 @@ export function configureStateBackend(stack: TerraformStack, stackName: string, 
  * holds the application's code. docs/operations.md ("Destroy and restore") takes them out of the
  * state before a deliberate destroy, so they stay.
  */
+/**
+ * The Terraform every stack needs: write-only arguments (`secret_string_wo`, which keep APP_KEY and
+ * the generated passwords out of the state) arrived in 1.11, and the S3 backend's lock file in 1.10.
+ * Written into each stack, so an older Terraform (a Terraform Cloud workspace pinned to one, say)
+ * stops at init with the version it needs, instead of failing on an unknown argument.
+ */
+export const TERRAFORM_REQUIRED_VERSION = '>= 1.11';
+
 export const RETAINED_IN_PRODUCTION: readonly string[] = ['aws_kms_key', 'aws_codecommit_repository'];
 
 class PreventDestroy implements IAspect {
@@ -90,6 +98,7 @@ export class EnvironmentStack extends TerraformStack {
       ],
     });
     configureStateBackend(this, id, config.state, config.region);
+    this.addOverride('terraform.required_version', TERRAFORM_REQUIRED_VERSION);
     if (config.production) Aspects.of(this).add(new PreventDestroy());
     // `forceDestroyBuckets`: a destroy empties the stack's buckets and repositories first.
     if (config.forceDestroyBuckets) Aspects.of(this).add(new DestroyWithContents());

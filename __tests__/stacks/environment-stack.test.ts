@@ -71,6 +71,10 @@ describe('EnvironmentStack provider', () => {
     }
   });
 
+  it('requires the Terraform that has write-only arguments (1.11), so an older one stops at init', () => {
+    expect(build({ backend: 'local' }).json.terraform.required_version).toBe('>= 1.11');
+  });
+
   it('pins the provider version the bindings were generated for', () => {
     const { json } = build({ backend: 'local' });
     expect(json.terraform.required_providers.aws.version).toBe('5.100.0');
