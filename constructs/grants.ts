@@ -134,7 +134,11 @@ export class ServiceRole implements IGrantable {
   public readonly grantPrincipal: IPrincipal;
   private readonly inline?: InlinePolicy;
 
-  constructor(scope: Construct, id: string, props: ServiceRoleProps) {
+  constructor(
+    scope: Construct,
+    private readonly id: string,
+    props: ServiceRoleProps,
+  ) {
     const guard = (props.sourceAccountOnly ?? true) ? locationOf(scope) : undefined;
     this.role = new IamRole(scope, id, { name: props.name, assumeRolePolicy: serviceAssumeRolePolicy(props.service, guard) });
     this.attachments = (props.managedPolicies ?? []).map(
@@ -153,7 +157,7 @@ export class ServiceRole implements IGrantable {
 
   /** The inline policy, for what must wait for its statements. @throws when the role has none */
   get policy(): InlinePolicy {
-    if (!this.inline) throw new Error(`ServiceRole ${this.role.friendlyUniqueId}: has no inlinePolicy`);
+    if (!this.inline) throw new Error(`ServiceRole ${this.id}: has no inlinePolicy; give it one`);
     return this.inline;
   }
 }

@@ -12,6 +12,7 @@ import { ConfigError, environmentNames, loadEnvironments } from '../config/load'
 import type { EnvironmentConfig } from '../config/schema';
 import { buildStacks, SYSTEMS, type SystemName } from '../stacks';
 import { BootstrapStack } from '../stacks/bootstrap-stack';
+import { TERRAFORM_REQUIRED_VERSION } from '../stacks/environment-stack';
 import { findProviderMirror, MIRROR_CANDIDATES, MIRROR_VARIABLE, pinnedAwsProviderVersion, writeMirrorCliConfig } from './terraform-mirror';
 
 /** Synthesized or planned Terraform JSON, read ad hoc by key. */
@@ -114,7 +115,8 @@ export async function terraformExit(
     return { stdout, stderr, code: 0 };
   } catch (caught) {
     const error = caught as { code?: number | string; stdout?: string; stderr?: string; message: string };
-    if (error.code === 'ENOENT') throw new Error('terraform is not on PATH; install Terraform >= 1.11 (the suite needs it)', { cause: caught });
+    if (error.code === 'ENOENT')
+      throw new Error(`terraform is not on PATH; install Terraform ${TERRAFORM_REQUIRED_VERSION} (the suite needs it)`, { cause: caught });
     if (typeof error.code === 'number' && alsoAccept.includes(error.code)) return { stdout: error.stdout ?? '', stderr: error.stderr ?? '', code: error.code };
     throw new Error(`terraform ${args.join(' ')} failed in ${dir}:\n${error.stderr || error.stdout || error.message}`, { cause: caught });
   }

@@ -46,12 +46,6 @@ export function configureStateBackend(stack: TerraformStack, stackName: string, 
 }
 
 /**
- * What a production destroy keeps (Terraform's `prevent_destroy`): the KMS keys, without which the
- * final database snapshot, the backups and the releases cannot be read, and the repository that
- * holds the application's code. docs/operations.md ("Destroy and restore") takes them out of the
- * state before a deliberate destroy, so they stay.
- */
-/**
  * The Terraform every stack needs: write-only arguments (`secret_string_wo`, which keep APP_KEY and
  * the generated passwords out of the state) arrived in 1.11, and the S3 backend's lock file in 1.10.
  * Written into each stack, so an older Terraform (a Terraform Cloud workspace pinned to one, say)
@@ -59,6 +53,12 @@ export function configureStateBackend(stack: TerraformStack, stackName: string, 
  */
 export const TERRAFORM_REQUIRED_VERSION = '>= 1.11';
 
+/**
+ * What a production destroy keeps (Terraform's `prevent_destroy`): the KMS keys, without which the
+ * final database snapshot, the backups and the releases cannot be read, and the repository that
+ * holds the application's code. docs/operations.md ("Destroy and restore") takes them out of the
+ * state before a deliberate destroy, so they stay.
+ */
 export const RETAINED_IN_PRODUCTION: readonly string[] = ['aws_kms_key', 'aws_codecommit_repository'];
 
 class PreventDestroy implements IAspect {

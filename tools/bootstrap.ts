@@ -11,6 +11,7 @@ import { parseCommandLine, runMain, selectedEnvironments } from '../cli';
 import { offlineTerraformEnv, planOffline, synthesizeBootstraps, terraform } from '../harness/offline-terraform';
 import { writeMirrorCliConfig } from '../harness/terraform-mirror';
 import { projectPath } from '../project';
+import { TERRAFORM_REQUIRED_VERSION } from '../stacks/environment-stack';
 
 const USAGE = `usage: npm run bootstrap -- --env <name> [--offline] [-- <terraform apply flags>]
 
@@ -78,7 +79,7 @@ async function main(): Promise<number> {
     ['apply', ...passthrough],
   ]) {
     const result = spawnSync('terraform', step, { cwd: dir, stdio: 'inherit', env });
-    if (result.error) throw new Error(`terraform is not on PATH; install Terraform >= 1.11 (${result.error.message})`);
+    if (result.error) throw new Error(`terraform is not on PATH; install Terraform ${TERRAFORM_REQUIRED_VERSION} (${result.error.message})`);
     if (result.status !== 0) return result.status ?? 1;
   }
   return 0;

@@ -15,7 +15,7 @@ import type { ReleaseTimings } from './release-timings';
 import type { EncryptionKey } from '../../constructs/encryption-key';
 import type { Network } from '../../constructs/network';
 import type { PrivateBucket } from '../../constructs/private-bucket';
-import { locationOf, type AwsLocation } from '../../constructs/policy';
+import { locationOf } from '../../constructs/policy';
 import type { ILoadBalancer } from '../../constructs/public-load-balancer';
 import type { SourceBundle } from '../../constructs/source-bundle';
 import {
@@ -143,14 +143,12 @@ export class WebServerFleet extends Construct implements IConnectable, IGrantabl
    */
   public readonly userData: string;
   public readonly warmupSeconds: number;
-  private readonly location: AwsLocation;
   private readonly releases: PrivateBucket;
   private readonly minInstances: number;
 
   constructor(scope: Construct, id: string, props: WebServerFleetProps) {
     super(scope, id);
     validate(id, props);
-    this.location = locationOf(this);
     this.releases = props.releaseBucket;
     this.minInstances = props.minInstances;
     this.connections = new Connections(props.securityGroup ?? instanceSecurityGroup(this, 'instances', { name: props.name, vpc: props.network.vpc }));
@@ -209,7 +207,7 @@ export class WebServerFleet extends Construct implements IConnectable, IGrantabl
     const bucketPlaceholder = '@release-bucket@';
     const script = userData({
       releaseUri: `s3://${bucketPlaceholder}/${initialKey}`,
-      region: this.location.region,
+      region: locationOf(this).region,
       port: props.appPort,
       timings: props.timings,
       // The load balancer's nodes live in the public subnets: their X-Forwarded-For names the client.
@@ -342,7 +340,7 @@ export class WebServerFleet extends Construct implements IConnectable, IGrantabl
    * IAM cannot scope, are the only `*`.
    */
   public grantRelease(grantee: IGrantable): Grant {
-    const { accountId, region } = this.location;
+    const { accountId, region } = locationOf(this);
     const ec2 = `arn:aws:ec2:${region}:${accountId}`;
     const templateArn = `${ec2}:launch-template/${this.launchTemplate.id}`;
     const publish = this.releases.grantObjects(grantee, 'PublishReleases', 's3:PutObject', {
