@@ -482,6 +482,25 @@ const quotasSchema = z
   )
   .strict();
 
+const pipelineSchema = z
+  .object({
+    enabled: z
+      .boolean()
+      .optional()
+      .describe(
+        'The infrastructure pipeline (stack `pipeline-<env>`, applied by `npm run bootstrap`): every push to `branch` is planned (validate, checkov), approved where `requireApproval` says, and applied from the saved plan; a schedule checks the stacks for drift. Source: `webapp.delivery.source`. Needs `state.backend: s3`. @default - true with S3 state',
+      ),
+    branch: gitBranch.optional().describe('The branch whose pushes the pipeline applies to this environment. @default - `webapp.delivery.branch`'),
+    requireApproval: z.boolean().optional().describe('A manual approval, showing the plan summary, before Apply. @default - `production`'),
+    driftSchedule: z
+      .string()
+      .regex(/^(rate|cron)\(.+\)$/, 'must be an EventBridge schedule expression such as rate(1 day) or cron(0 6 * * ? *)')
+      .default('rate(1 day)')
+      .describe('When the drift check runs (an EventBridge schedule expression, UTC).'),
+    buildLogRetentionDays: logRetentionDays.default(90).describe('Days the plan, apply and drift logs are kept.'),
+  })
+  .strict();
+
 const stateSchema = z.discriminatedUnion('backend', [
   z.object({ backend: z.literal('local').describe('State files beside the project (terraform.<stack>.<region>.tfstate); refused in production.') }).strict(),
   z
@@ -558,6 +577,9 @@ const environmentObjectSchema = z
     database: databaseSchema.describe("Cachet's Aurora MySQL cluster."),
     cachet: cachetSchema.describe('Cachet on Elastic Beanstalk.'),
     webapp: webappSchema.describe("The Go web app: its web tier stack, and the drill's health check and drain."),
+    pipeline: pipelineSchema
+      .default({})
+      .describe("The infrastructure pipeline: plan, approval and apply of this environment's stacks on every push, and drift checks."),
     state: stateSchema
       .default({ backend: 'local' })
       .describe(
@@ -600,6 +622,7 @@ export type CachetConfig = EnvironmentConfig['cachet'];
 export type StateConfig = EnvironmentConfig['state'];
 export type WebappConfig = EnvironmentConfig['webapp'];
 export type DeliveryConfig = WebappConfig['delivery'];
+export type PipelineConfig = EnvironmentConfig['pipeline'];
 
 type Ctx = z.RefinementCtx;
 
@@ -623,6 +646,13 @@ function checkCrossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
   checkDatabase(c, ctx);
   checkCachet(c, ctx);
   checkWebapp(c, ctx);
+  if (c.pipeline.enabled && c.state.backend !== 's3') {
+    issue(
+      ctx,
+      ['pipeline', 'enabled'],
+      `is true with state.backend ${c.state.backend}: the pipeline's builds share the state with everyone else only through S3; set state: { backend: s3, bucket, region } (npm run bootstrap creates the bucket) or leave pipeline.enabled unset`,
+    );
+  }
 }
 
 function checkWebapp(c: EnvironmentConfig, ctx: Ctx): void {

@@ -24,11 +24,13 @@ export function locationOf(scope: IConstruct): AwsLocation {
   return location;
 }
 
-export interface PolicyStatement {
+/** One statement: `Action`, or `NotAction` (every action but these; for Deny statements). */
+export type PolicyStatement = StatementBody & ({ readonly Action: string | string[] } | { readonly NotAction: string | string[] });
+
+interface StatementBody {
   readonly Sid?: string;
   readonly Effect: 'Allow' | 'Deny';
   readonly Principal?: Record<string, string | string[]>;
-  readonly Action: string | string[];
   readonly Resource?: string | string[];
   readonly Condition?: Record<string, Record<string, string | string[] | boolean>>;
 }
@@ -65,6 +67,7 @@ export const AWS_MANAGED_POLICY_PATHS = {
   AWSElasticBeanstalkEnhancedHealth: '/service-role/',
   AWSElasticBeanstalkManagedUpdatesCustomerRolePolicy: '/',
   AWSElasticBeanstalkWebTier: '/',
+  ReadOnlyAccess: '/',
 } as const;
 
 export type AwsManagedPolicy = keyof typeof AWS_MANAGED_POLICY_PATHS;

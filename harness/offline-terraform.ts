@@ -12,6 +12,7 @@ import { ConfigError, environmentNames, loadEnvironments } from '../config/load'
 import type { EnvironmentConfig } from '../config/schema';
 import { buildStacks, SYSTEMS, type SystemName } from '../stacks';
 import { BootstrapStack } from '../stacks/bootstrap-stack';
+import { hasInfrastructurePipeline, PipelineStack } from '../stacks/pipeline/pipeline-stack';
 import { TERRAFORM_REQUIRED_VERSION } from '../stacks/environment-stack';
 import { findProviderMirror, MIRROR_CANDIDATES, MIRROR_VARIABLE, pinnedAwsProviderVersion, writeMirrorCliConfig } from './terraform-mirror';
 
@@ -64,15 +65,18 @@ export function synthesizeAll(
 }
 
 /**
- * The bootstrap stack (the state bucket) of each of `configs` with S3 state, synthesized into
- * `outdir` (a fresh directory by default): what `npm run bootstrap` applies.
+ * What `npm run bootstrap` applies for each of `configs` with S3 state, in order: the bootstrap
+ * stack (the state bucket), then the pipeline stack where the environment has one, synthesized into
+ * `outdir` (a fresh directory by default).
  */
 export function synthesizeBootstraps(
   configs: readonly EnvironmentConfig[] = loadEnvironments(environmentNames()),
   outdir = mkdtempSync(join(tmpdir(), 'cdktf-bootstrap-')),
 ): SynthesizedStack[] {
   const app = new App({ outdir });
-  const stacks = configs.filter((c) => c.state.backend === 's3').map((c) => new BootstrapStack(app, c));
+  const stacks = configs
+    .filter((c) => c.state.backend === 's3')
+    .flatMap((c) => [new BootstrapStack(app, c), ...(hasInfrastructurePipeline(c) ? [new PipelineStack(app, c)] : [])]);
   app.synth();
   return stacks.map((stack) => ({ name: stack.node.id, dir: join(outdir, 'stacks', stack.node.id), config: stack.config }));
 }

@@ -13,7 +13,8 @@ import { planAllOffline, synthesizeAll, synthesizeBootstraps, type Json, type Of
 import { parseCommandLine } from '../cli';
 
 const ROOT = resolve(__dirname, '..');
-export const CHECKOV = join(ROOT, '.venv', 'bin', 'checkov');
+/** The pinned checkov of .venv (tools/setup-python.sh), unless CHECKOV names another (a build image's own). */
+export const CHECKOV = process.env.CHECKOV || join(ROOT, '.venv', 'bin', 'checkov');
 export const SKIPS_FILE = join(ROOT, 'policy', 'checkov-skips.json');
 
 const skipSchema = z

@@ -12,12 +12,12 @@ export const SYSTEMS = {
 } as const;
 export type SystemName = keyof typeof SYSTEMS;
 
-/** The systems `--system` names, each checked (every system when none is named). */
-export function selectSystems(names: readonly string[] | undefined): SystemName[] {
+/** The systems `flag` names, each checked (every system when none is named). */
+export function selectSystems(names: readonly string[] | undefined, flag = '--system'): SystemName[] {
   const known = Object.keys(SYSTEMS);
   if (!names?.length) return known as SystemName[];
   for (const name of names) {
-    if (!known.includes(name)) throw new ConfigError(`--system: unknown system "${name}"; use ${known.join(' or ')}`);
+    if (!known.includes(name)) throw new ConfigError(`${flag}: unknown system "${name}"; use ${known.join(' or ')}`);
   }
   return [...new Set(names)] as SystemName[];
 }

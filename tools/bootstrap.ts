@@ -1,9 +1,11 @@
 // `npm run bootstrap -- --env <name> [--offline] [-- terraform apply flags]`: creates what an
-// environment with `state.backend: s3` needs before its first deploy, the state bucket
-// (stacks/bootstrap-stack.ts), with your AWS credentials: synthesizes `bootstrap-<env>` into
-// cdktf.out.bootstrap/, then `terraform init` and `terraform apply` there (apply shows the plan and
-// asks). Its own state stays in the project root (terraform.bootstrap-<env>.<region>.tfstate).
-// `--offline` plans it without an AWS account instead, as `npm run plan -- <stack> --offline` does.
+// environment with `state.backend: s3` needs before its first deploy, with your AWS credentials: the
+// state bucket (stacks/bootstrap-stack.ts), then the infrastructure pipeline where the environment
+// has one (stacks/pipeline/pipeline-stack.ts, its state in that bucket). Synthesizes them into
+// cdktf.out.bootstrap/, then `terraform init` and `terraform apply` in each, in that order (apply
+// shows the plan and asks). The bucket's own state stays in the project root
+// (terraform.bootstrap-<env>.<region>.tfstate). `--offline` plans both without an AWS account
+// instead, as `npm run plan -- <stack> --offline` does.
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { ConfigError, loadEnvironments } from '../config/load';
@@ -15,10 +17,11 @@ import { TERRAFORM_REQUIRED_VERSION } from '../stacks/environment-stack';
 
 const USAGE = `usage: npm run bootstrap -- --env <name> [--offline] [-- <terraform apply flags>]
 
-Creates the S3 state bucket an environment names in state.bucket (state.backend: s3), before its
-first deploy: synthesizes bootstrap-<env> into cdktf.out.bootstrap/ and runs terraform init and
-apply there with your AWS credentials (apply shows the plan and asks). Its own state is
-terraform.bootstrap-<env>.<region>.tfstate in the project root: keep it with the other local state.
+Creates the S3 state bucket an environment names in state.bucket (state.backend: s3), then its
+infrastructure pipeline (pipeline.enabled, the default with S3 state), before its first deploy:
+synthesizes bootstrap-<env> and pipeline-<env> into cdktf.out.bootstrap/ and runs terraform init
+and apply in each with your AWS credentials (apply shows the plan and asks). The bucket's own state
+is terraform.bootstrap-<env>.<region>.tfstate in the project root: keep it with the other local state.
   --env NAME   the environment (one)
   --offline    plan only: no AWS account needed (dummy credentials); prints the plan
   -h, --help   this text, and nothing else
@@ -63,24 +66,29 @@ async function main(): Promise<number> {
   // never reach a real apply.
   const outdir = projectPath(BOOTSTRAP_OUTDIR);
   rmSync(outdir, { recursive: true, force: true });
-  const [stack] = synthesizeBootstraps([config], outdir);
-  const dir = stack.dir;
+  const stacks = synthesizeBootstraps([config], outdir);
   if (args.values.offline) {
     const env = offlineTerraformEnv();
-    await planOffline(stack, env);
-    process.stdout.write(await terraform(dir, env, ['show', '-no-color', 'offline.tfplan']));
+    for (const stack of stacks) {
+      await planOffline(stack, env);
+      process.stdout.write(`# ${stack.name}\n${await terraform(stack.dir, env, ['show', '-no-color', 'offline.tfplan'])}`);
+    }
     return 0;
   }
   const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: '1' };
   const cliConfig = writeMirrorCliConfig();
   if (cliConfig) env.TF_CLI_CONFIG_FILE = cliConfig;
-  for (const step of [
-    ['init', '-input=false'],
-    ['apply', ...passthrough],
-  ]) {
-    const result = spawnSync('terraform', step, { cwd: dir, stdio: 'inherit', env });
-    if (result.error) throw new Error(`terraform is not on PATH; install Terraform ${TERRAFORM_REQUIRED_VERSION} (${result.error.message})`);
-    if (result.status !== 0) return result.status ?? 1;
+  // In order: the pipeline's state lives in the bucket the first creates.
+  for (const stack of stacks) {
+    process.stdout.write(`# ${stack.name}\n`);
+    for (const step of [
+      ['init', '-input=false'],
+      ['apply', ...passthrough],
+    ]) {
+      const result = spawnSync('terraform', step, { cwd: stack.dir, stdio: 'inherit', env });
+      if (result.error) throw new Error(`terraform is not on PATH; install Terraform ${TERRAFORM_REQUIRED_VERSION} (${result.error.message})`);
+      if (result.status !== 0) return result.status ?? 1;
+    }
   }
   return 0;
 }

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { environmentNames, loadEnvironments } from '../config/load';
-import { synthesizeAll } from '../harness/offline-terraform';
+import { synthesizeAll, synthesizeBootstraps } from '../harness/offline-terraform';
 import { parseCommandLine, runMain, selectedEnvironments, stringValue } from '../cli';
 import { estimateStack, money, PRICES_PATH, readPriceTable, total, type CostLine, type PriceTable } from './cost/estimate';
 import { refreshPrices } from './cost/refresh';
@@ -26,7 +26,8 @@ const range = (min: number, max: number) => (min === max ? money(min) : `${money
 export function costReport(names: readonly string[], table: PriceTable): string {
   const configs = loadEnvironments(environmentNames()).filter((c) => names.includes(c.name));
   const out = [`Monthly estimate, on-demand ${table.currency} in ${table.region}; prices of ${table.date} (${table.source}).`];
-  const stacks = synthesizeAll(configs);
+  // The systems' stacks, and what npm run bootstrap applies (the state bucket, the infrastructure pipeline).
+  const stacks = [...synthesizeAll(configs), ...synthesizeBootstraps(configs)];
   for (const config of configs) {
     const lines: CostLine[] = [];
     out.push(

@@ -72,7 +72,7 @@ describe('ContainerImage', () => {
   it('grants pulling from its repository', () => {
     const grantee = recordingGrantee();
     image.grantPull(grantee);
-    expect(grantee.statements.map((s) => s.Action)).toEqual([
+    expect(grantee.statements.map((s) => 'Action' in s && s.Action)).toEqual([
       'ecr:GetAuthorizationToken',
       ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:DescribeImages', 'ecr:GetDownloadUrlForLayer'],
     ]);

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { environmentNames } from '../../config/load';
 import { AWS_MANAGED_POLICY_PATHS, managedPolicyArn, type AwsManagedPolicy } from '../../constructs/policy';
 import { awsManagedPolicyArns } from '../../harness/aws-managed-policies';
+import { PipelineStack } from '../../stacks/pipeline/pipeline-stack';
 import { WebStack } from '../../stacks/web/web-stack';
 import { config, shippedStacks, WITH_JENKINS } from '../helpers/synth';
 
@@ -20,6 +21,7 @@ const managedArnsIn = (text: string) => [...new Set(text.match(/arn:aws:iam::aws
 const synthesized: [string, string][] = [
   ...(await Promise.all(environmentNames().map((env) => shippedStacks(env)))).flat().map(([id, text]): [string, string] => [id, text]),
   ['web-dev with Jenkins', Testing.synth(new WebStack(Testing.app(), config('dev', WITH_JENKINS)))],
+  ['pipeline-prod', Testing.synth(new PipelineStack(Testing.app(), config('prod')))],
 ];
 
 describe('AWS managed policies', () => {
@@ -41,7 +43,7 @@ describe('AWS managed policies', () => {
     expect(unknown).toEqual([]);
   });
 
-  it('the stacks attach at least the policies the Beanstalk roles and the instances need', () => {
+  it("the stacks attach every policy the list names (the Beanstalk roles, the instances, the pipeline's read-only roles)", () => {
     const all = new Set(synthesized.flatMap(([, text]) => managedArnsIn(text)));
     expect([...all].sort()).toEqual(
       Object.keys(AWS_MANAGED_POLICY_PATHS)

@@ -1,7 +1,7 @@
 // Construct ids are a contract: a resource's Terraform address is built from its construct path, so
 // renaming a construct id or moving a construct to another parent makes Terraform destroy and
 // recreate the resource. This test holds every stack's addresses (each shipped example environment,
-// and the web stack with Jenkins on) to the recorded list; an environment added by a file builds the
+// the web stack with Jenkins on, and production's bootstrap and pipeline stacks) to the recorded list; an environment added by a file builds the
 // same construct paths, so it needs no list of its own. A new resource is added to the list on purpose:
 // UPDATE_ADDRESSES=1 npx vitest run __tests__/stacks/resource-addresses.test.ts
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,8 @@ import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { projectPath } from '../../project';
 import { buildStacks } from '../../stacks';
+import { BootstrapStack } from '../../stacks/bootstrap-stack';
+import { PipelineStack } from '../../stacks/pipeline/pipeline-stack';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { config, emptyStack, shippedStacks, WITH_JENKINS, type Json } from '../helpers/synth';
 import { environmentNames } from '../../config/load';
@@ -49,6 +51,9 @@ async function synthesizedStacks(): Promise<Record<string, Json>> {
   for (const stack of buildStacks(Testing.app(), [config('dev', WITH_JENKINS)]).filter((s) => s.node.id.startsWith('web-'))) {
     out[`${stack.node.id}+jenkins`] = JSON.parse(Testing.synth(stack));
   }
+  // What npm run bootstrap applies: the state bucket and the infrastructure pipeline.
+  const app = Testing.app();
+  for (const stack of [new BootstrapStack(app, config('prod')), new PipelineStack(app, config('prod'))]) out[stack.node.id] = JSON.parse(Testing.synth(stack));
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
 

@@ -46,6 +46,7 @@ describe('npm run scripts', () => {
         'bench:webapp',
         'bootstrap',
         'bench:unit',
+        'infra',
         'codebuild',
         'deploy',
         'destroy',
@@ -102,6 +103,11 @@ describe('npm run scripts', () => {
     ['bootstrap', ['--env', 'dev'], /environments\/dev\.yaml has state\.backend local; the bootstrap creates the S3 state bucket/],
     ['bootstrap', ['--env', 'dev,prod'], /--env names 2 environments; bootstrap one at a time/],
     ['bootstrap', ['--env', 'prod', '--offline', '--', '-auto-approve'], /--offline plans only/],
+    ['infra', ['deploy'], /unknown step "deploy"; use plan, apply or drift/],
+    ['infra', ['plan', '--env', 'dev,prod'], /2 environments selected; name one with --env/],
+    ['infra', ['drift', '--env', 'dev', '--systems', 'jenkins'], /--systems: unknown system "jenkins"; use cachet or web/],
+    ['infra', ['apply', '--env', 'dev'], /apply takes --plans \(and --out\), not --env or --systems/],
+    ['infra', ['apply', '--plans', '/nonexistent'], /--plans \/nonexistent holds no saved plan/],
   ])('npm run %s -- %j is refused before anything runs', async (name, args, message) => {
     const result = await run(name, args);
     expect(result.status).toBe(2);

@@ -42,6 +42,8 @@ export interface Phase {
 export interface Buildspec {
   readonly shell: 'bash' | '/bin/sh';
   readonly variables: Readonly<Record<string, string>>;
+  /** Variables whose values at the end of the build go to the pipeline (`#{namespace.NAME}`). */
+  readonly exportedVariables: readonly string[];
   readonly phases: Partial<Record<PhaseName, Phase>>;
   readonly artifacts?: { readonly files: readonly string[]; readonly baseDirectory?: string; readonly discardPaths: boolean };
 }
@@ -79,7 +81,7 @@ export function parseBuildspec(text: string): Buildspec {
     throw new BuildspecError(`version is ${JSON.stringify(doc.version)}; this runner (like the pipeline's buildspecs) uses version 0.2`);
 
   const env = doc.env === undefined ? {} : mapping(doc.env, 'env');
-  onlyKeys(env, ['shell', 'variables'], 'env');
+  onlyKeys(env, ['shell', 'variables', 'exported-variables'], 'env');
   const shell = (env.shell ?? 'bash') as string;
   if (shell !== 'bash' && shell !== '/bin/sh') throw new BuildspecError(`env.shell is "${shell}"; use bash or /bin/sh`);
   const variables = env.variables === undefined ? {} : mapping(env.variables, 'env.variables');
@@ -87,6 +89,11 @@ export function parseBuildspec(text: string): Buildspec {
     if (!VARIABLE_NAME.test(name)) throw new BuildspecError(`env.variables.${name} is not a variable name`);
     if (name.startsWith('CODEBUILD_')) throw new BuildspecError(`env.variables.${name}: names starting with CODEBUILD_ are reserved for CodeBuild`);
     if (typeof value !== 'string') throw new BuildspecError(`env.variables.${name} must be a string`);
+  }
+
+  const exportedVariables = env['exported-variables'] ?? [];
+  if (!Array.isArray(exportedVariables) || exportedVariables.some((name) => typeof name !== 'string' || !VARIABLE_NAME.test(name))) {
+    throw new BuildspecError('env.exported-variables must be a list of variable names');
   }
 
   const phasesDoc = mapping(doc.phases, 'phases');
@@ -118,7 +125,7 @@ export function parseBuildspec(text: string): Buildspec {
     if (discard !== 'yes' && discard !== 'no') throw new BuildspecError(`artifacts.discard-paths is "${discard}"; use yes or no`);
     artifacts = { files, baseDirectory: a['base-directory'] as string | undefined, discardPaths: discard === 'yes' };
   }
-  return { shell: shell as Buildspec['shell'], variables: variables as Record<string, string>, phases, artifacts };
+  return { shell: shell as Buildspec['shell'], variables: variables as Record<string, string>, exportedVariables, phases, artifacts };
 }
 
 /** Runtimes per image, from `runtimes.json`. */
@@ -208,6 +215,8 @@ export interface CodeBuildResult {
   readonly srcDir: string;
   readonly resolvedSourceVersion: string;
   readonly runtimes: Readonly<Record<string, string>>;
+  /** The exported variables' values at the end of the build (unset ones are absent). */
+  readonly exportedVariables: Readonly<Record<string, string>>;
   /** The whole build log. */
   readonly log: string;
 }
@@ -294,6 +303,18 @@ class BuildShell {
       child.stderr!.on('data', (d: Buffer) => this.log(d.toString()));
       child.once('close', (code, signal) => resolveCommand(code ?? (signal ? 128 : 1)));
     });
+  }
+
+  /** The value a variable holds for the next command, or undefined when it is unset. */
+  async value(name: string): Promise<string | undefined> {
+    let out = '';
+    const script = `. '${this.state}'\nif [ -n "\${${name}+set}" ]; then printf 'set:%s' "$${name}"; fi`;
+    await new Promise<void>((done) => {
+      const child = spawn(this.shell === 'bash' ? 'bash' : '/bin/sh', ['-c', script], { env: this.env, stdio: ['ignore', 'pipe', 'ignore'] });
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.once('close', () => done());
+    });
+    return out.startsWith('set:') ? out.slice(4) : undefined;
   }
 
   /** Sets a variable for the commands that follow, as CodeBuild does between phases. */
@@ -428,10 +449,16 @@ export async function runCodeBuild(options: CodeBuildRunOptions): Promise<CodeBu
     );
     if (uploadFailure) failure ??= `Phase UPLOAD_ARTIFACTS: ${uploadFailure}`;
   }
+  const exportedVariables: Record<string, string> = {};
+  for (const name of spec.exportedVariables) {
+    const value = await shell.value(name);
+    if (value !== undefined) exportedVariables[name] = value;
+  }
   return {
     status: failure ? 'FAILED' : 'SUCCEEDED',
     phases,
     failure,
+    exportedVariables,
     artifacts: [...new Set(artifacts)].sort(),
     srcDir,
     resolvedSourceVersion: commit,

@@ -21,7 +21,7 @@ import { initialReleaseDirectory } from './webapp-release';
 import { instanceArchitecture } from '../../constructs/platform';
 
 /** The stem of the web stack's resource names, `<project>-<name>-web`. */
-function webNameStem(config: EnvironmentConfig): string {
+export function webNameStem(config: EnvironmentConfig): string {
   return `${config.project}-${config.name}-web`;
 }
 

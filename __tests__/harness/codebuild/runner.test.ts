@@ -34,6 +34,7 @@ describe('buildspec parsing', () => {
     ['version: 0.2\nenv: {parameter-store: {A: /a}}\nphases: {build: {commands: [true]}}', /env\.parameter-store/],
     ['version: 0.2\nenv: {variables: {CODEBUILD_X: a}}\nphases: {build: {commands: [true]}}', /CODEBUILD_X.*reserved/],
     ['version: 0.2\nphases: {build: {commands: [true]}}\nartifacts: {files: []}', /artifacts\.files/],
+    ['version: 0.2\nenv: {exported-variables: [A-B]}\nphases: {build: {commands: [true]}}', /env\.exported-variables/],
   ])('refuses %j naming the field', (text, message) => {
     expect(() => parseBuildspec(text)).toThrow(message);
   });
@@ -168,6 +169,15 @@ describe('commands as CodeBuild runs them (each its own script; the directory an
       'version: 0.2\nenv:\n  variables:\n    STAGE: spec\n    KEEP: kept\nphases:\n  build:\n    commands:\n      - test "$STAGE/$KEEP" = project/kept\n';
     expect((await run(spec, { variables: { STAGE: 'project' } })).status).toBe('SUCCEEDED');
     expect((await run(spec)).status).toBe('FAILED');
+  });
+
+  it('exports the values its exported variables hold at the end of the build, and not unset ones', async () => {
+    // WHEN a build sets one exported variable in build and changes it in post_build, and leaves another unset
+    const build = await run(
+      'version: 0.2\nenv:\n  exported-variables: [SUMMARY, NEVER_SET]\nphases:\n  build:\n    commands:\n      - SUMMARY="first"\n  post_build:\n    commands:\n      - SUMMARY="web-dev 1 to add; it\'s here"\n',
+    );
+    // THEN the pipeline gets the last value, and nothing for the unset one
+    expect(build.exportedVariables).toEqual({ SUMMARY: "web-dev 1 to add; it's here" });
   });
 
   it('gives secondary sources their own directory variable', async () => {
