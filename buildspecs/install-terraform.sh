@@ -7,7 +7,10 @@ version=1.11.4
 sha256=1ce994251c00281d6845f0f268637ba50c0005657eb3cf096b92f753b42ef4dc
 dest=${TERRAFORM_INSTALL_DIR:-/usr/local/bin}
 
-if command -v terraform >/dev/null && terraform version 2>/dev/null | head -1 | grep -qx "Terraform v${version}"; then
+# Read whole, not piped into head: under pipefail, terraform killed by SIGPIPE when head stops
+# reading would fail the check on a busy machine and start a download.
+current=$(CHECKPOINT_DISABLE=1 terraform version 2>/dev/null || true)
+if [ "${current%%$'\n'*}" = "Terraform v${version}" ]; then
   echo "install-terraform: Terraform ${version} is already on PATH"
   exit 0
 fi

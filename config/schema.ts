@@ -488,9 +488,8 @@ const pipelineSchema = z
       .boolean()
       .optional()
       .describe(
-        'The infrastructure pipeline (stack `pipeline-<env>`, applied by `npm run bootstrap`): every push to `branch` is planned (validate, checkov), approved where `requireApproval` says, and applied from the saved plan; a schedule checks the stacks for drift. Source: `webapp.delivery.source`. Needs `state.backend: s3`. @default - true with S3 state',
+        'The infrastructure pipeline (stack `pipeline-<env>`, applied by `npm run bootstrap`): every push to `webapp.delivery.branch` (the branch the web app releases from, so both run the same commit) is planned (validate, checkov), approved where `requireApproval` says, and applied from the saved plan; a schedule checks the stacks for drift. Source: `webapp.delivery.source`. Needs `state.backend: s3`. @default - true with S3 state',
       ),
-    branch: gitBranch.optional().describe('The branch whose pushes the pipeline applies to this environment. @default - `webapp.delivery.branch`'),
     requireApproval: z.boolean().optional().describe('A manual approval, showing the plan summary, before Apply. @default - `production`'),
     driftSchedule: z
       .string()

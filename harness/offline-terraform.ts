@@ -81,16 +81,22 @@ export function synthesizeBootstraps(
   return stacks.map((stack) => ({ name: stack.node.id, dir: join(outdir, 'stacks', stack.node.id), config: stack.config }));
 }
 
-/** Terraform CLI settings for the mirror; fails loudly (never skips) when Terraform or the mirror is missing. */
-export function offlineTerraformEnv(): NodeJS.ProcessEnv {
+/**
+ * Terraform CLI settings for the mirror; fails loudly (never skips) when the mirror is missing,
+ * unless `registry` lets Terraform install the pinned provider from the registry instead (a build
+ * machine online, such as the pull request report's CodeBuild image).
+ */
+export function offlineTerraformEnv(options: { readonly registry?: boolean } = {}): NodeJS.ProcessEnv {
+  const unattended = { TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1' };
   const cliConfig = writeMirrorCliConfig(join(mkdtempSync(join(tmpdir(), 'tfrc-')), 'mirror.tfrc'));
   if (!cliConfig || !findProviderMirror()) {
+    if (options.registry) return { ...process.env, ...unattended };
     throw new Error(
       `No local mirror of hashicorp/aws ${pinnedAwsProviderVersion()} (looked in $${MIRROR_VARIABLE}, ${MIRROR_CANDIDATES.join(', ')}). ` +
         'The offline suite needs it: set TF_PROVIDER_MIRROR to the mirror directory.',
     );
   }
-  return { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1' };
+  return { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, ...unattended };
 }
 
 export interface OfflineResult {
@@ -162,8 +168,7 @@ export async function offlinePlanText(stackName: string): Promise<string> {
 }
 
 /** Runs `planOffline` over all stacks, `concurrency` at a time. */
-export async function planAllOffline(stacks: SynthesizedStack[], concurrency = 2): Promise<OfflineResult[]> {
-  const env = offlineTerraformEnv();
+export async function planAllOffline(stacks: SynthesizedStack[], concurrency = 2, env = offlineTerraformEnv()): Promise<OfflineResult[]> {
   const results: OfflineResult[] = new Array(stacks.length);
   let next = 0;
   const worker = async () => {

@@ -2,15 +2,15 @@
 // stack, with waivers only from policy/checkov-skips.json. `npm run policy` prints the table and
 // exits non-zero on any failed check; the test suite asserts the same.
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import { glob } from './glob';
 import { environmentNames, loadEnvironments, parseEnvironmentConfig, readEnvironmentFile } from '../config/load';
 import type { EnvironmentConfig } from '../config/schema';
-import { planAllOffline, synthesizeAll, synthesizeBootstraps, type Json, type OfflineResult } from './offline-terraform';
-import { parseCommandLine } from '../cli';
+import { offlineTerraformEnv, planAllOffline, synthesizeAll, synthesizeBootstraps, type Json, type OfflineResult } from './offline-terraform';
+import { parseCommandLine, selectedEnvironments, stringValue } from '../cli';
 
 const ROOT = resolve(__dirname, '..');
 /** The pinned checkov of .venv (tools/setup-python.sh), unless CHECKOV names another (a build image's own). */
@@ -166,11 +166,11 @@ export interface PolicyGateResult {
  * Synthesizes and plans every stack offline, and the web stack once more with the optional Jenkins
  * server on (so its resources are gated and its waivers are used); scans the plans; applies the waivers.
  */
-export async function runPolicyGate(): Promise<PolicyGateResult> {
+export async function runPolicyGate(env = offlineTerraformEnv()): Promise<PolicyGateResult> {
   const configs = loadEnvironments(environmentNames());
   const [results, [jenkins]] = await Promise.all([
-    planAllOffline([...synthesizeAll(configs), ...synthesizeBootstraps(configs)]),
-    planAllOffline(synthesizeAll([withJenkins(configs)], ['web']), 1),
+    planAllOffline([...synthesizeAll(configs), ...synthesizeBootstraps(configs)], 2, env),
+    planAllOffline(synthesizeAll([withJenkins(configs)], ['web']), 1, env),
   ]);
   const skips = loadSkips();
   const [mainFindings, variantFindings] = await Promise.all([runCheckov(results.map((r) => r.planFile)), runCheckov([jenkins.planFile])]);
@@ -185,22 +185,65 @@ export async function runPolicyGate(): Promise<PolicyGateResult> {
   };
 }
 
-const USAGE = `usage: npm run policy
+/** The systems' stacks of `configs` (a pull request's environment), planned and scanned, waivers applied. */
+export async function scanEnvironments(configs: readonly EnvironmentConfig[], env = offlineTerraformEnv()): Promise<Finding[]> {
+  const results = await planAllOffline(synthesizeAll(configs), 2, env);
+  return applySkips(await runCheckov(results.map((r) => r.planFile)), loadSkips(), productionOf(results)).findings;
+}
 
-Synthesizes and plans every stack offline (the bootstrap stacks of environments with S3 state too,
-and the web stack once more with the optional Jenkins server on), scans the plans with checkov and prints every failed or waived finding and a summary
-per stack (exit 1 on a failed check or an unused waiver).
-Waivers: policy/checkov-skips.json.
-  -h, --help  this text, and nothing else`;
+/**
+ * The scan as a pull request report section: a headline with the count of unwaived failures, each
+ * failure, and the count per stack (waived findings only counted: their reasons are in the waivers file).
+ */
+export function reportSection(findings: readonly Finding[]): string {
+  const failed = findings
+    .filter((f) => f.result === 'failed')
+    .sort((a, b) => `${a.stack}${a.checkId}${a.resource}`.localeCompare(`${b.stack}${b.checkId}${b.resource}`));
+  const headline =
+    failed.length === 0
+      ? 'no unwaived failure'
+      : `${failed.length} unwaived failure${failed.length === 1 ? '' : 's'} (the pipeline's Plan action refuses the change)`;
+  const lines = [`## checkov: ${headline}`, ''];
+  if (failed.length > 0) {
+    lines.push('| stack | check | resource | what it checks |', '|---|---|---|---|');
+    for (const f of failed) lines.push(`| ${f.stack} | ${f.checkId} | ${f.resource} | ${f.checkName} |`);
+    lines.push('');
+  }
+  lines.push('| stack | passed | failed | waived |', '|---|---|---|---|');
+  for (const [stack, s] of Object.entries(summarize(findings)).sort()) lines.push(`| ${stack} | ${s.passed} | ${s.failed} | ${s.skipped} |`);
+  return `${lines.join('\n')}\n`;
+}
+
+const USAGE = `usage: npm run policy [-- --env NAMES] [--report FILE]
+
+Synthesizes and plans every stack offline (the bootstrap and pipeline stacks of environments with S3
+state too, and the web stack once more with the optional Jenkins server on), scans the plans with
+checkov and prints every failed or waived finding and a summary per stack (exit 1 on a failed check
+or an unused waiver). Waivers: policy/checkov-skips.json. Without a local provider mirror, Terraform
+installs the pinned provider from the registry.
+  --env NAMES    only the systems' stacks of these environments (comma-separated), as a pull request
+                 report scans them; waivers for other stacks are not judged (exit 1 on a failed check)
+  --report FILE  also write the result to FILE as a Markdown section headed "## checkov: ..."
+  CHECKOV        (environment) a checkov to run instead of .venv's, which is then not set up
+  -h, --help     this text, and nothing else`;
 
 if (require.main === module) {
-  parseCommandLine(USAGE, {});
+  const args = parseCommandLine(USAGE, { options: { env: { type: 'string' }, report: { type: 'string' } } });
+  const selected = stringValue(args, 'env') === undefined ? undefined : selectedEnvironments(args);
+  const configs = selected ? loadEnvironments(selected) : [];
   // checkov runs from .venv: set it up (a no-op when it is current) only once the arguments are good.
-  const setup = spawnSync('bash', [join(__dirname, '..', 'tools', 'setup-python.sh')], { stdio: 'inherit' });
-  if (setup.status !== 0) process.exit(setup.status ?? 1);
-  runPolicyGate().then(({ findings: all, jenkinsFindings, unused }) => {
-    const findings = [...all, ...jenkinsFindings];
+  if (!process.env.CHECKOV) {
+    const setup = spawnSync('bash', [join(__dirname, '..', 'tools', 'setup-python.sh')], { stdio: 'inherit' });
+    if (setup.status !== 0) process.exit(setup.status ?? 1);
+  }
+  const env = offlineTerraformEnv({ registry: true });
+  const scan = selected
+    ? scanEnvironments(configs, env).then((findings) => ({ findings, unused: [] as Skip[] }))
+    : runPolicyGate(env).then(({ findings, jenkinsFindings, unused }) => ({ findings: [...findings, ...jenkinsFindings], unused }));
+  scan.then(({ findings, unused }) => {
     console.log(formatReport(findings));
+    const report = stringValue(args, 'report');
+    if (report) writeFileSync(report, reportSection(findings));
     for (const s of unused) console.log(`\nunused waiver: ${s.id} (${s.reason})`);
     const failed = findings.filter((f) => f.result === 'failed').length;
     console.log(

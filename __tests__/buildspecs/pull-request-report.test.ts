@@ -30,6 +30,9 @@ function variables(pr: PullRequest, stand: CodeCommitComments): Record<string, s
     AWS_MAX_ATTEMPTS: '1',
     // npm ci from this machine's cache (CI has just filled it); CodeBuild's comes from the registry.
     npm_config_prefer_offline: 'true',
+    // checkov from .venv (CodeBuild's is installed by tools/setup-python.sh); Terraform and its
+    // provider from this machine (CodeBuild's from HashiCorp by install-terraform.sh, and the registry).
+    CHECKOV: join(VENV_BIN, 'checkov'),
   };
 }
 
@@ -84,8 +87,19 @@ describe('the pull request report build', () => {
       /## web-dev: 0 to add, 1 to change, 0 to remove\n\n```diff\n~ aws_launch_template\.fleet_launch-template_\w+\n {4}instance_type: "t3\.micro" -> "t3\.small"\n```/,
     );
     expect(content).toMatch(/Monthly estimate: .* \(\+\$[\d.]+ to \+\$[\d.]+ a month\)/);
-    // The environment's other stack: no change; no other environment's stacks.
-    expect(content.match(/^## .*$/gm)).toEqual(['## cachet-dev: no change', '## web-dev: 0 to add, 1 to change, 0 to remove']);
+    // The environment's other stack: no change; no other environment's stacks; then checkov's result.
+    expect(content.match(/^## .*$/gm)).toEqual([
+      '## cachet-dev: no change',
+      '## web-dev: 0 to add, 1 to change, 0 to remove',
+      '## checkov: no unwaived failure',
+    ]);
+  });
+
+  it("gives checkov's result on the environment's stacks with the change: a count per stack", () => {
+    const section = stand.comments[0].content.slice(stand.comments[0].content.indexOf('## checkov:'));
+    expect(section).toMatch(/^\| stack \| passed \| failed \| waived \|$/m);
+    expect(section.match(/^\| (cachet-dev|web-dev) \| \d+ \| 0 \| \d+ \|$/gm)).toHaveLength(2);
+    expect(section).not.toMatch(/\| (cachet|web)-(staging|prod) \|/);
   });
 });
 

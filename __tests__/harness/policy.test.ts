@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applySkips, formatReport, loadSkips, summarize, type Finding, type Skip } from '../../harness/policy';
+import { applySkips, formatReport, loadSkips, reportSection, summarize, type Finding, type Skip } from '../../harness/policy';
 
 const finding = (stack: string, checkId: string, resource: string, result: Finding['result'] = 'failed'): Finding => ({
   stack,
@@ -90,5 +90,32 @@ describe('report', () => {
     expect(report).toContain('| a | CKV_AWS_2 | r2 | failed | a check |');
     expect(report).toContain('| b | CKV_AWS_3 | r3 | skipped | reviewed reason |');
     expect(report).not.toContain('CKV_AWS_1 |');
+  });
+});
+
+describe('the pull request section', () => {
+  it('heads with the count of unwaived failures and lists each, then counts per stack', () => {
+    // GIVEN one failure, one waived finding and one pass
+    const findings = [
+      finding('web-dev', 'CKV_AWS_18', 'aws_s3_bucket.b', 'failed'),
+      { ...finding('web-dev', 'CKV_AWS_144', 'aws_s3_bucket.b', 'skipped'), reason: 'a reason' },
+      finding('cachet-dev', 'CKV_AWS_1', 'aws_vpc.v', 'passed'),
+    ];
+    // WHEN
+    const section = reportSection(findings);
+    // THEN
+    expect(section.split('\n').slice(0, 5)).toEqual([
+      "## checkov: 1 unwaived failure (the pipeline's Plan action refuses the change)",
+      '',
+      '| stack | check | resource | what it checks |',
+      '|---|---|---|---|',
+      '| web-dev | CKV_AWS_18 | aws_s3_bucket.b | a check |',
+    ]);
+    expect(section).toContain('| cachet-dev | 1 | 0 | 0 |\n| web-dev | 0 | 1 | 1 |');
+    expect(section).not.toContain('a reason');
+  });
+
+  it('says so when nothing fails', () => {
+    expect(reportSection([finding('web-dev', 'CKV_AWS_1', 'aws_vpc.v', 'passed')])).toMatch(/^## checkov: no unwaived failure\n\n\| stack \| passed/);
   });
 });

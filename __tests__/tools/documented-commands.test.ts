@@ -58,17 +58,18 @@ function documentedCommands(): DocumentedCommand[] {
 
 /**
  * What the test does with a command: `run` it in the fresh clones; or check its script and options
- * only, because it needs an AWS `account`, is `long` (minutes of load), or is the `suite` itself
+ * only, because it needs an AWS `account` (or the accounts' repositories, as promote does), is `long`
+ * (minutes of load), or is the `suite` itself
  * (npm test and .ci/run run it; `npm run policy` prints runPolicyGate, which the offline Terraform
- * test runs, so its plans and scan are not made twice). A command with a placeholder (`<stack>`, `[...]`, `a|b`, `...`) is
+ * test runs, so its plans and scan are not made twice; with `--env`, the pull request report test runs it). A command with a placeholder (`<stack>`, `[...]`, `a|b`, `...`) is
  * a form: its script and options are checked.
  */
 type Kind = 'run' | 'account' | 'long' | 'suite';
 const KINDS: readonly { readonly pattern: RegExp; readonly kind: Kind }[] = [
-  { pattern: /^npm (test|install|ci)$|^npm run (test:unit|test:go|lint|policy)$|^npx vitest run /, kind: 'suite' },
+  { pattern: /^npm (test|install|ci)$|^npm run (test:unit|test:go|lint|policy)$|^npm run policy -- --env |^npx vitest run /, kind: 'suite' },
   {
     pattern:
-      /--applied|--refresh|deployspec|^npm run (plan -- \S+|plan\|deploy\|destroy|deploy|destroy|verify|versions)$|^npm run (deploy|destroy|verify|versions) |^npm run bootstrap( -- --env \S+( \[--offline\])?)?$|^npm run infra\b|cdktf (plan|deploy|diff|destroy)\b/,
+      /--applied|--refresh|deployspec|^npm run (plan -- \S+|plan\|deploy\|destroy|deploy|destroy|verify|versions)$|^npm run (deploy|destroy|verify|versions) |^npm run bootstrap( -- --env \S+( \[--offline\])?)?$|^npm run (infra|promote)\b|cdktf (plan|deploy|diff|destroy)\b/,
     kind: 'account',
   },
   { pattern: /^npm run (drill|bench|bench:webapp)\b/, kind: 'long' },

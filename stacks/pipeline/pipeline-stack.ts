@@ -50,7 +50,8 @@ export class PipelineStack extends EnvironmentStack {
         delivery.source.provider === 'codecommit'
           ? { provider: 'codecommit', repositoryName: delivery.source.repositoryName, repositoryKeyAlias: webNameStem(config) }
           : delivery.source,
-      branch: config.pipeline.branch ?? delivery.branch,
+      // The web app's branch: a push releases the app and applies the infrastructure of the same commit.
+      branch: delivery.branch,
       stacks: Object.values(SYSTEMS).map((system) => system.stackName(config)),
       resourceTypes: Object.keys(DEPLOY_SERVICES),
       state: config.state,
