@@ -13,6 +13,15 @@ import { buildEnvironment } from '../../constructs/platform';
 import { locationOf, type PolicyStatement } from '../../constructs/policy';
 import { PrivateBucket } from '../../constructs/private-bucket';
 import { GIT_BRANCH } from '../../constructs/validation';
+import {
+  CODECOMMIT_SOURCE_ACTIONS,
+  codeCommitSourceAction,
+  gitHubPushTrigger,
+  gitHubSourceAction,
+  SOURCE_OUTPUT,
+  SOURCE_VARIABLES,
+  startOnPush,
+} from '../pipeline-source';
 import { deployServices, environmentGuard } from './deploy-permissions';
 
 /** Where the pipeline takes the repository's code: the web stack's CodeCommit repository, or GitHub. */
@@ -84,10 +93,8 @@ export const INFRASTRUCTURE_BUILDSPECS = {
 /** The CloudWatch namespace of the drift check's `Drift` datum, per stack. */
 export const driftNamespace = (name: string) => `${name}/Infrastructure`;
 
-const SOURCE_OUTPUT = 'SourceOutput';
 /** The Plan action's artifact: the Apply action finds it at `$CODEBUILD_SRC_DIR_plan`. */
 const PLAN_OUTPUT = 'plan';
-const SOURCE_VARIABLES = 'SourceVariables';
 const PLAN_VARIABLES = 'PlanVariables';
 
 /**
@@ -144,13 +151,19 @@ export class InfrastructurePipeline extends Construct {
       executionMode: 'QUEUED',
       roleArn: pipelineRole.arn,
       artifactStore: [{ type: 'S3', location: this.artifacts.bucket.bucket, encryptionKey: { type: 'KMS', id: key.arn } }],
-      stage: stages(this.sourceAction(connection), plan, apply, props.requireApproval ? props.environment : undefined),
-      trigger:
+      stage: stages(
         props.source.provider === 'github'
-          ? [{ providerType: 'CodeStarSourceConnection', gitConfiguration: { sourceActionName: 'Source', push: [{ branches: { includes: [props.branch] } }] } }]
-          : undefined,
+          ? gitHubSourceAction(connection!.arn, props.source.fullRepositoryId, props.branch)
+          : codeCommitSourceAction(props.source.repositoryName, props.branch),
+        plan,
+        apply,
+        props.requireApproval ? props.environment : undefined,
+      ),
+      trigger: props.source.provider === 'github' ? gitHubPushTrigger(props.branch) : undefined,
     });
-    if (props.source.provider === 'codecommit') this.startOnPush(props.source.repositoryName);
+    if (props.source.provider === 'codecommit') {
+      startOnPush(this, { name, branch: props.branch, repositoryArn: this.repositoryArn(props.source.repositoryName), pipelineArn: this.pipeline.arn });
+    }
 
     this.driftProject = this.addDriftCheck(connection);
     this.addAlarms();
@@ -296,8 +309,14 @@ export class InfrastructurePipeline extends Construct {
     ]);
   }
 
+  /** The web stack's repository, by name: this stack does not hold it. */
+  private repositoryArn(repositoryName: string): string {
+    const { accountId, region } = locationOf(this);
+    return `arn:aws:codecommit:${region}:${accountId}:${repositoryName}`;
+  }
+
   /** Reading the repository: CodeCommit and its key (by alias, through CodeCommit), or the connection. */
-  private readSource(policy: InlinePolicy, connection: CodeconnectionsConnection | undefined, actions = CODECOMMIT_PIPELINE_ACTIONS): void {
+  private readSource(policy: InlinePolicy, connection: CodeconnectionsConnection | undefined, actions = CODECOMMIT_SOURCE_ACTIONS): void {
     const { source } = this.props;
     if (source.provider === 'github') {
       policy.addToPrincipalPolicy([
@@ -312,7 +331,7 @@ export class InfrastructurePipeline extends Construct {
     }
     const { accountId, region } = locationOf(this);
     policy.addToPrincipalPolicy([
-      { Sid: 'ReadTheRepository', Effect: 'Allow', Action: actions, Resource: `arn:aws:codecommit:${region}:${accountId}:${source.repositoryName}` },
+      { Sid: 'ReadTheRepository', Effect: 'Allow', Action: actions, Resource: this.repositoryArn(source.repositoryName) },
       {
         Sid: 'DecryptTheRepositoryThroughCodeCommit',
         Effect: 'Allow',
@@ -324,49 +343,6 @@ export class InfrastructurePipeline extends Construct {
         },
       },
     ]);
-  }
-
-  private sourceAction(connection: CodeconnectionsConnection | undefined): CodepipelineStageAction {
-    const { source, branch } = this.props;
-    const common = { name: 'Source', category: 'Source', owner: 'AWS', version: '1', namespace: SOURCE_VARIABLES, outputArtifacts: [SOURCE_OUTPUT] };
-    if (source.provider === 'github') {
-      return {
-        ...common,
-        provider: 'CodeStarSourceConnection',
-        configuration: { ConnectionArn: connection!.arn, FullRepositoryId: source.fullRepositoryId, BranchName: branch, OutputArtifactFormat: 'CODE_ZIP' },
-      };
-    }
-    return {
-      ...common,
-      provider: 'CodeCommit',
-      configuration: { RepositoryName: source.repositoryName, BranchName: branch, PollForSourceChanges: 'false', OutputArtifactFormat: 'CODE_ZIP' },
-    };
-  }
-
-  /** A push to the branch starts the pipeline (EventBridge, with a role that may start only it). */
-  private startOnPush(repositoryName: string): void {
-    const { accountId, region } = locationOf(this);
-    const { name, branch } = this.props;
-    const rule = new CloudwatchEventRule(this, 'on-push', {
-      name: `${name}-on-push`,
-      description: `Starts ${name} on pushes to ${branch}`,
-      eventPattern: JSON.stringify({
-        source: ['aws.codecommit'],
-        'detail-type': ['CodeCommit Repository State Change'],
-        resources: [`arn:aws:codecommit:${region}:${accountId}:${repositoryName}`],
-        detail: { event: ['referenceCreated', 'referenceUpdated'], referenceType: ['branch'], referenceName: [branch] },
-      }),
-    });
-    const { role } = new ServiceRole(this, 'on-push-role', {
-      name: `${name}-on-push`,
-      service: 'events.amazonaws.com',
-      inlinePolicy: {
-        id: 'on-push-policy',
-        name: 'start-pipeline',
-        statements: [{ Sid: 'StartThePipeline', Effect: 'Allow', Action: 'codepipeline:StartPipelineExecution', Resource: this.pipeline.arn }],
-      },
-    });
-    new CloudwatchEventTarget(this, 'start-pipeline', { rule: rule.name, arn: this.pipeline.arn, roleArn: role.arn });
   }
 
   /** The drift check: a project on the branch's head, run on the schedule, publishing a datum per stack. */
@@ -486,15 +462,6 @@ export class InfrastructurePipeline extends Construct {
     ];
   }
 }
-
-const CODECOMMIT_PIPELINE_ACTIONS = [
-  'codecommit:GetBranch',
-  'codecommit:GetCommit',
-  'codecommit:GetRepository',
-  'codecommit:UploadArchive',
-  'codecommit:GetUploadArchiveStatus',
-  'codecommit:CancelUploadArchive',
-];
 
 /** `statuspage-prod-` of `statuspage-prod-infra`: the stem every name of the environment starts with. */
 function namePrefixOf(name: string): string {

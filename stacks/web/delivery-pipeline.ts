@@ -1,7 +1,5 @@
 import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
-import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
-import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { CodebuildProject, type CodebuildProjectEnvironmentEnvironmentVariable } from '@cdktf/provider-aws/lib/codebuild-project';
 import { CodecommitApprovalRuleTemplate } from '@cdktf/provider-aws/lib/codecommit-approval-rule-template';
@@ -18,6 +16,15 @@ import { GIT_BRANCH } from '../../constructs/validation';
 import type { FailureEvent } from '../../constructs/monitoring';
 import { InlinePolicy, type IGrantable, ServiceRole } from '../../constructs/grants';
 import { PullRequestReports } from './pull-request-reports';
+import {
+  CODECOMMIT_SOURCE_ACTIONS,
+  codeCommitSourceAction,
+  gitHubPushTrigger,
+  gitHubSourceAction,
+  SOURCE_OUTPUT,
+  SOURCE_VARIABLES,
+  startOnPush,
+} from '../pipeline-source';
 
 /** Where the pipeline takes its source from. */
 export type DeliverySource =
@@ -75,11 +82,8 @@ export interface DeliveryPipelineProps {
   readonly enablePullRequestReports?: boolean;
 }
 
-/** Artifact names; the Deploy action finds the build output at `$CODEBUILD_SRC_DIR_BuildOutput`. */
-const SOURCE_OUTPUT = 'SourceOutput';
+/** The Deploy action finds the build output at `$CODEBUILD_SRC_DIR_BuildOutput`. */
 const BUILD_OUTPUT = 'BuildOutput';
-/** Namespace of the source action's variables; `#{SourceVariables.CommitId}` is the release version. */
-const SOURCE_VARIABLES = 'SourceVariables';
 
 /**
  * The delivery pipeline of one environment: a push to the environment's branch runs
@@ -155,10 +159,7 @@ export class DeliveryPipeline extends Construct {
       roleArn: pipelineRole.arn,
       artifactStore: [{ type: 'S3', location: this.artifactBucket.bucket, encryptionKey: { type: 'KMS', id: key.arn } }],
       stage: pipelineStages(sourceAction, buildProject, deploy.project, props.requireApproval ? name : undefined),
-      trigger:
-        props.source.provider === 'github'
-          ? [{ providerType: 'CodeStarSourceConnection', gitConfiguration: { sourceActionName: 'Source', push: [{ branches: { includes: [props.branch] } }] } }]
-          : undefined,
+      trigger: props.source.provider === 'github' ? gitHubPushTrigger(props.branch) : undefined,
     });
     pipelinePolicy.addToPrincipalPolicy([
       {
@@ -174,7 +175,7 @@ export class DeliveryPipeline extends Construct {
         Resource: [buildProject.arn, deploy.project.arn],
       },
     ]);
-    if (this.repository) this.startOnPush(props, this.repository);
+    if (this.repository) startOnPush(this, { name: props.name, branch: props.branch, repositoryArn: this.repository.arn, pipelineArn: this.pipeline.arn });
   }
 
   /** The CodeCommit repository, with the approvals a pull request into the branch needs. */
@@ -214,38 +215,9 @@ export class DeliveryPipeline extends Construct {
 
   /** The Source action on the repository's branch; the pipeline may read the repository and its key. */
   private codeCommitSource(branch: string, repository: CodecommitRepository, pipelinePolicy: InlinePolicy, key: EncryptionKey): CodepipelineStageAction {
-    pipelinePolicy.addToPrincipalPolicy([
-      {
-        Sid: 'ReadTheRepository',
-        Effect: 'Allow',
-        Action: [
-          'codecommit:GetBranch',
-          'codecommit:GetCommit',
-          'codecommit:GetRepository',
-          'codecommit:UploadArchive',
-          'codecommit:GetUploadArchiveStatus',
-          'codecommit:CancelUploadArchive',
-        ],
-        Resource: repository.arn,
-      },
-    ]);
+    pipelinePolicy.addToPrincipalPolicy([{ Sid: 'ReadTheRepository', Effect: 'Allow', Action: CODECOMMIT_SOURCE_ACTIONS, Resource: repository.arn }]);
     key.grantThroughService(pipelinePolicy, 'DecryptTheRepositoryThroughCodeCommit', 'codecommit');
-    return {
-      name: 'Source',
-      category: 'Source',
-      owner: 'AWS',
-      provider: 'CodeCommit',
-      version: '1',
-      namespace: SOURCE_VARIABLES,
-      outputArtifacts: [SOURCE_OUTPUT],
-      // EventBridge starts the pipeline (startOnPush); polling would be slower and cost more.
-      configuration: {
-        RepositoryName: repository.repositoryName,
-        BranchName: branch,
-        PollForSourceChanges: 'false',
-        OutputArtifactFormat: 'CODE_ZIP',
-      },
-    };
+    return codeCommitSourceAction(repository.repositoryName, branch);
   }
 
   /** A CodeBuild project with its role: the artifacts and its logs; the caller grants `policy` the rest. */
@@ -276,30 +248,6 @@ export class DeliveryPipeline extends Construct {
       logsConfig: { cloudwatchLogs: { status: 'ENABLED', groupName: logGroup.name, streamName: kind }, s3Logs: { status: 'DISABLED' } },
     });
     return { project, policy };
-  }
-
-  /** A push to the branch starts the pipeline (EventBridge, with a role that may start only it). */
-  private startOnPush(props: DeliveryPipelineProps, repository: CodecommitRepository) {
-    const rule = new CloudwatchEventRule(this, 'on-push', {
-      name: `${props.name}-on-push`,
-      description: `Starts ${props.name} on pushes to ${props.branch}`,
-      eventPattern: JSON.stringify({
-        source: ['aws.codecommit'],
-        'detail-type': ['CodeCommit Repository State Change'],
-        resources: [repository.arn],
-        detail: { event: ['referenceCreated', 'referenceUpdated'], referenceType: ['branch'], referenceName: [props.branch] },
-      }),
-    });
-    const { role: eventsRole } = new ServiceRole(this, 'events-role', {
-      name: `${props.name}-on-push`,
-      service: 'events.amazonaws.com',
-      inlinePolicy: {
-        id: 'events-policy',
-        name: 'start-pipeline',
-        statements: [{ Sid: 'StartThePipeline', Effect: 'Allow', Action: 'codepipeline:StartPipelineExecution', Resource: this.pipeline.arn }],
-      },
-    });
-    new CloudwatchEventTarget(this, 'start-pipeline', { rule: rule.name, arn: this.pipeline.arn, roleArn: eventsRole.arn });
   }
 
   /** A release that failed in any stage (build, approval refused, deploy): the fleet still runs the last release. */
@@ -352,16 +300,7 @@ function gitHubSource(branch: string, fullRepositoryId: string, connection: Code
       Resource: connection.arn,
     },
   ]);
-  return {
-    name: 'Source',
-    category: 'Source',
-    owner: 'AWS',
-    provider: 'CodeStarSourceConnection',
-    version: '1',
-    namespace: SOURCE_VARIABLES,
-    outputArtifacts: [SOURCE_OUTPUT],
-    configuration: { ConnectionArn: connection.arn, FullRepositoryId: fullRepositoryId, BranchName: branch, OutputArtifactFormat: 'CODE_ZIP' },
-  };
+  return gitHubSourceAction(connection.arn, fullRepositoryId, branch);
 }
 
 /** What the deploy script (app/deployspec.yml) needs of the fleet it releases to. */

@@ -1,0 +1,77 @@
+// The Source side both pipelines share (the web app's, stacks/web/delivery-pipeline.ts, and the
+// infrastructure's, stacks/pipeline/infrastructure-pipeline.ts): the Source action on a CodeCommit or
+// GitHub branch, what reading CodeCommit takes, and the EventBridge rule that starts a pipeline on a
+// push. One push to an environment's branch starts both on the same commit.
+import type { Construct } from 'constructs';
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
+import type { CodepipelineStageAction, CodepipelineTrigger } from '@cdktf/provider-aws/lib/codepipeline';
+import { ServiceRole } from '../constructs/grants';
+
+/** The Source action's output artifact. */
+export const SOURCE_OUTPUT = 'SourceOutput';
+/** Namespace of the Source action's variables; `#{SourceVariables.CommitId}` is the commit. */
+export const SOURCE_VARIABLES = 'SourceVariables';
+
+/** What a pipeline's role needs of a CodeCommit repository for a Source action (CODE_ZIP). */
+export const CODECOMMIT_SOURCE_ACTIONS = [
+  'codecommit:GetBranch',
+  'codecommit:GetCommit',
+  'codecommit:GetRepository',
+  'codecommit:UploadArchive',
+  'codecommit:GetUploadArchiveStatus',
+  'codecommit:CancelUploadArchive',
+];
+
+const SOURCE = { name: 'Source', category: 'Source', owner: 'AWS', version: '1', namespace: SOURCE_VARIABLES, outputArtifacts: [SOURCE_OUTPUT] };
+
+/** The Source action on a CodeCommit branch; EventBridge starts the pipeline (`startOnPush`): polling would be slower and cost more. */
+export function codeCommitSourceAction(repositoryName: string, branch: string): CodepipelineStageAction {
+  return {
+    ...SOURCE,
+    provider: 'CodeCommit',
+    configuration: { RepositoryName: repositoryName, BranchName: branch, PollForSourceChanges: 'false', OutputArtifactFormat: 'CODE_ZIP' },
+  };
+}
+
+/** The Source action on a GitHub branch through a CodeConnections connection. */
+export function gitHubSourceAction(connectionArn: string, fullRepositoryId: string, branch: string): CodepipelineStageAction {
+  return {
+    ...SOURCE,
+    provider: 'CodeStarSourceConnection',
+    configuration: { ConnectionArn: connectionArn, FullRepositoryId: fullRepositoryId, BranchName: branch, OutputArtifactFormat: 'CODE_ZIP' },
+  };
+}
+
+/** A V2 pipeline's trigger on pushes to the branch, for a GitHub source. */
+export function gitHubPushTrigger(branch: string): CodepipelineTrigger[] {
+  return [{ providerType: 'CodeStarSourceConnection', gitConfiguration: { sourceActionName: 'Source', push: [{ branches: { includes: [branch] } }] } }];
+}
+
+/**
+ * A push to the branch of the repository starts the pipeline: an EventBridge rule named
+ * `<name>-on-push`, with a role that may start only that pipeline (ids `on-push`, `events-role`,
+ * `events-policy`, `start-pipeline` in `scope`).
+ */
+export function startOnPush(scope: Construct, props: { name: string; branch: string; repositoryArn: string; pipelineArn: string }): void {
+  const rule = new CloudwatchEventRule(scope, 'on-push', {
+    name: `${props.name}-on-push`,
+    description: `Starts ${props.name} on pushes to ${props.branch}`,
+    eventPattern: JSON.stringify({
+      source: ['aws.codecommit'],
+      'detail-type': ['CodeCommit Repository State Change'],
+      resources: [props.repositoryArn],
+      detail: { event: ['referenceCreated', 'referenceUpdated'], referenceType: ['branch'], referenceName: [props.branch] },
+    }),
+  });
+  const { role } = new ServiceRole(scope, 'events-role', {
+    name: `${props.name}-on-push`,
+    service: 'events.amazonaws.com',
+    inlinePolicy: {
+      id: 'events-policy',
+      name: 'start-pipeline',
+      statements: [{ Sid: 'StartThePipeline', Effect: 'Allow', Action: 'codepipeline:StartPipelineExecution', Resource: props.pipelineArn }],
+    },
+  });
+  new CloudwatchEventTarget(scope, 'start-pipeline', { rule: rule.name, arn: props.pipelineArn, roleArn: role.arn });
+}
