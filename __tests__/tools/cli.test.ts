@@ -48,6 +48,7 @@ describe('npm run scripts', () => {
         'bench:unit',
         'infra',
         'promote',
+        'tfc:upload',
         'codebuild',
         'deploy',
         'destroy',

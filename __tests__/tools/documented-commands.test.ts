@@ -69,7 +69,7 @@ const KINDS: readonly { readonly pattern: RegExp; readonly kind: Kind }[] = [
   { pattern: /^npm (test|install|ci)$|^npm run (test:unit|test:go|lint|policy)$|^npm run policy -- --env |^npx vitest run /, kind: 'suite' },
   {
     pattern:
-      /--applied|--refresh|deployspec|^npm run (plan -- \S+|plan\|deploy\|destroy|deploy|destroy|verify|versions)$|^npm run (deploy|destroy|verify|versions) |^npm run bootstrap( -- --env \S+( \[--offline\])?)?$|^npm run (infra|promote)\b|cdktf (plan|deploy|diff|destroy)\b/,
+      /--applied|--refresh|deployspec|^npm run (plan -- \S+|plan\|deploy\|destroy|deploy|destroy|verify|versions)$|^npm run (deploy|destroy|verify|versions) |^npm run bootstrap( -- --env \S+( \[--offline\])?)?$|^npm run (infra|promote|tfc:upload)\b|cdktf (plan|deploy|diff|destroy)\b/,
     kind: 'account',
   },
   { pattern: /^npm run (drill|bench|bench:webapp)\b/, kind: 'long' },
