@@ -18,7 +18,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError, loadEnvironments } from '../config/load';
 import { parseCommandLine, runMain, selectedEnvironments, stringValue } from '../cli';
 import type { Json } from '../harness/offline-terraform';
-import { applySkips, formatReport, loadSkips, runCheckov } from '../harness/policy';
+import { applySkips, loadSkips, reportSection, runCheckov } from '../harness/policy';
 import { writeMirrorCliConfig } from '../harness/terraform-mirror';
 import { projectPath } from '../project';
 import { selectSystems } from '../stacks';
@@ -162,7 +162,7 @@ async function plan(environment: string, systems: readonly string[], out: string
   const [config] = loadEnvironments([environment]);
   const { findings } = applySkips(await runCheckov(stacks.map((s) => join(s.dir, `${s.name}.plan.json`))), loadSkips(), () => config.production);
   const failed = findings.filter((f) => f.result === 'failed').length;
-  const summary = [`# Plan of ${environment}`, formatPlans(plans), '## checkov', formatReport(findings)].join('\n\n');
+  const summary = [`# Plan of ${environment}`, formatPlans(plans), reportSection(findings).trimEnd()].join('\n\n');
   writeFileSync(join(out, 'plan-summary.md'), `${summary}\n`);
   writeFileSync(join(out, 'plan-summary.txt'), `${approvalLine(plans, failed)}\n`);
   // The artifact carries configuration, plan and lock file; the apply installs the providers again.
