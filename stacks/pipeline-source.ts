@@ -7,6 +7,7 @@ import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import type { CodepipelineStageAction, CodepipelineTrigger } from '@cdktf/provider-aws/lib/codepipeline';
 import { ServiceRole } from '../constructs/grants';
+import type { FailureEvent } from '../constructs/monitoring';
 
 /** The Source action's output artifact. */
 export const SOURCE_OUTPUT = 'SourceOutput';
@@ -74,4 +75,22 @@ export function startOnPush(scope: Construct, props: { name: string; branch: str
     },
   });
   new CloudwatchEventTarget(scope, 'start-pipeline', { rule: rule.name, arn: props.pipelineArn, roleArn: role.arn });
+}
+
+/**
+ * A failed execution of the pipeline, for its topic (`AlarmTopic.notifyOn`): `<what> failed:
+ * pipeline <pipeline>, execution <execution>, at <time>. <then>`.
+ */
+export function pipelineFailed(id: string, description: string, pipelineName: string, what: string, then: string): FailureEvent {
+  return {
+    id,
+    description,
+    pattern: {
+      source: ['aws.codepipeline'],
+      'detail-type': ['CodePipeline Pipeline Execution State Change'],
+      detail: { pipeline: [pipelineName], state: ['FAILED'] },
+    },
+    message: `${what} failed: pipeline <pipeline>, execution <execution>, at <time>. ${then}`,
+    paths: { pipeline: '$.detail.pipeline', execution: '$.detail.execution-id', time: '$.time' },
+  };
 }

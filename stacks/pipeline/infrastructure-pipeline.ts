@@ -18,6 +18,7 @@ import {
   codeCommitSourceAction,
   gitHubPushTrigger,
   gitHubSourceAction,
+  pipelineFailed,
   SOURCE_OUTPUT,
   SOURCE_VARIABLES,
   startOnPush,
@@ -447,18 +448,13 @@ export class InfrastructurePipeline extends Construct {
   /** A run that failed (plan, checkov, approval refused, apply): the environment keeps what it ran. */
   public failureEvents(): FailureEvent[] {
     return [
-      {
-        id: 'infra-failed',
-        description: 'An infrastructure pipeline run failed',
-        pattern: {
-          source: ['aws.codepipeline'],
-          'detail-type': ['CodePipeline Pipeline Execution State Change'],
-          detail: { pipeline: [this.pipeline.name], state: ['FAILED'] },
-        },
-        message:
-          'Infrastructure run failed: pipeline <pipeline>, execution <execution>, at <time>. Nothing after the failed action was applied; its build log says why (aws codepipeline get-pipeline-execution).',
-        paths: { pipeline: '$.detail.pipeline', execution: '$.detail.execution-id', time: '$.time' },
-      },
+      pipelineFailed(
+        'infra-failed',
+        'An infrastructure pipeline run failed',
+        this.pipeline.name,
+        'Infrastructure run',
+        'Nothing after the failed action was applied; its build log says why (aws codepipeline get-pipeline-execution).',
+      ),
     ];
   }
 }

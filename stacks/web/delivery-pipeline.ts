@@ -21,6 +21,7 @@ import {
   codeCommitSourceAction,
   gitHubPushTrigger,
   gitHubSourceAction,
+  pipelineFailed,
   SOURCE_OUTPUT,
   SOURCE_VARIABLES,
   startOnPush,
@@ -253,18 +254,13 @@ export class DeliveryPipeline extends Construct {
   /** A release that failed in any stage (build, approval refused, deploy): the fleet still runs the last release. */
   public failureEvents(): FailureEvent[] {
     return [
-      {
-        id: 'pipeline-failed',
-        description: 'A release of the web app failed',
-        pattern: {
-          source: ['aws.codepipeline'],
-          'detail-type': ['CodePipeline Pipeline Execution State Change'],
-          detail: { pipeline: [this.pipeline.name], state: ['FAILED'] },
-        },
-        message:
-          'Release failed: pipeline <pipeline>, execution <execution>, at <time>. The fleet still runs the last release; the failed action and its build log are in the execution (aws codepipeline get-pipeline-execution).',
-        paths: { pipeline: '$.detail.pipeline', execution: '$.detail.execution-id', time: '$.time' },
-      },
+      pipelineFailed(
+        'pipeline-failed',
+        'A release of the web app failed',
+        this.pipeline.name,
+        'Release',
+        'The fleet still runs the last release; the failed action and its build log are in the execution (aws codepipeline get-pipeline-execution).',
+      ),
     ];
   }
 }
