@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import type { TerraformResource } from 'cdktf';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
-import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
+import { roleTarget } from './event-target';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { CodebuildProject } from '@cdktf/provider-aws/lib/codebuild-project';
 import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy';
@@ -194,16 +194,15 @@ export class ContainerImage extends Construct implements IContainerImage {
         detail: { bucket: { name: [bucket.bucket] }, object: { key: [{ prefix: SOURCE_PREFIX }] } },
       }),
     });
-    const eventsRole = new ServiceRole(this, 'start-build-role', {
-      name: `${props.name}-image-start`,
-      service: 'events.amazonaws.com',
-      inlinePolicy: {
-        id: 'start-build-policy',
-        name: 'start-build',
-        statements: [{ Sid: 'StartTheImageBuild', Effect: 'Allow', Action: 'codebuild:StartBuild', Resource: this.project.arn }],
-      },
+    const target = roleTarget(this, {
+      rule,
+      arn: this.project.arn,
+      action: 'codebuild:StartBuild',
+      ids: { role: 'start-build-role', policy: 'start-build-policy', target: 'start-build' },
+      roleName: `${props.name}-image-start`,
+      policyName: 'start-build',
+      sid: 'StartTheImageBuild',
     });
-    const target = new CloudwatchEventTarget(this, 'start-build', { rule: rule.name, arn: this.project.arn, roleArn: eventsRole.role.arn });
     return [notifications, target];
   }
 

@@ -4,9 +4,9 @@
 // push. One push to an environment's branch starts both on the same commit.
 import type { Construct } from 'constructs';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
-import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
-import type { CodepipelineStageAction, CodepipelineTrigger } from '@cdktf/provider-aws/lib/codepipeline';
-import { ServiceRole } from '../constructs/grants';
+import type { CodebuildProject } from '@cdktf/provider-aws/lib/codebuild-project';
+import type { CodepipelineStage, CodepipelineStageAction, CodepipelineTrigger } from '@cdktf/provider-aws/lib/codepipeline';
+import { roleTarget } from '../constructs/event-target';
 import type { FailureEvent } from '../constructs/monitoring';
 
 /** The Source action's output artifact. */
@@ -65,16 +65,15 @@ export function startOnPush(scope: Construct, props: { name: string; branch: str
       detail: { event: ['referenceCreated', 'referenceUpdated'], referenceType: ['branch'], referenceName: [props.branch] },
     }),
   });
-  const { role } = new ServiceRole(scope, 'events-role', {
-    name: `${props.name}-on-push`,
-    service: 'events.amazonaws.com',
-    inlinePolicy: {
-      id: 'events-policy',
-      name: 'start-pipeline',
-      statements: [{ Sid: 'StartThePipeline', Effect: 'Allow', Action: 'codepipeline:StartPipelineExecution', Resource: props.pipelineArn }],
-    },
+  roleTarget(scope, {
+    rule,
+    arn: props.pipelineArn,
+    action: 'codepipeline:StartPipelineExecution',
+    ids: { role: 'events-role', policy: 'events-policy', target: 'start-pipeline' },
+    roleName: `${props.name}-on-push`,
+    policyName: 'start-pipeline',
+    sid: 'StartThePipeline',
   });
-  new CloudwatchEventTarget(scope, 'start-pipeline', { rule: rule.name, arn: props.pipelineArn, roleArn: role.arn });
 }
 
 /**
@@ -93,4 +92,34 @@ export function pipelineFailed(id: string, description: string, pipelineName: st
     message: `${what} failed: pipeline <pipeline>, execution <execution>, at <time>. ${then}`,
     paths: { pipeline: '$.detail.pipeline', execution: '$.detail.execution-id', time: '$.time' },
   };
+}
+
+const AWS_ACTION = { owner: 'AWS', version: '1' };
+
+/** A stage of one CodeBuild action, both named `name`: its input artifacts (the first the primary), outputs, variables' namespace and configuration beyond the project. */
+export function codeBuildStage(
+  name: string,
+  project: CodebuildProject,
+  io: { readonly inputs: string[]; readonly outputs?: string[]; readonly namespace?: string; readonly configuration?: Readonly<Record<string, string>> },
+): CodepipelineStage {
+  return {
+    name,
+    action: [
+      {
+        name,
+        category: 'Build',
+        ...AWS_ACTION,
+        provider: 'CodeBuild',
+        namespace: io.namespace,
+        inputArtifacts: io.inputs,
+        outputArtifacts: io.outputs,
+        configuration: { ProjectName: project.name, ...io.configuration },
+      },
+    ],
+  };
+}
+
+/** The manual approval stage, `Approve`, showing `customData` to the approver; a refusal fails the run there. */
+export function approvalStage(customData: string): CodepipelineStage {
+  return { name: 'Approve', action: [{ name: 'Approve', category: 'Approval', ...AWS_ACTION, provider: 'Manual', configuration: { CustomData: customData } }] };
 }

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
-import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
+import { roleTarget } from '../../constructs/event-target';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { CodebuildProject, type CodebuildProjectSource } from '@cdktf/provider-aws/lib/codebuild-project';
@@ -14,6 +14,8 @@ import { locationOf, type PolicyStatement } from '../../constructs/policy';
 import { PrivateBucket } from '../../constructs/private-bucket';
 import { GIT_BRANCH } from '../../constructs/validation';
 import {
+  approvalStage,
+  codeBuildStage,
   CODECOMMIT_SOURCE_ACTIONS,
   codeCommitSourceAction,
   gitHubPushTrigger,
@@ -395,16 +397,15 @@ export class InfrastructurePipeline extends Construct {
       description: `Runs the drift check of ${this.props.environment}`,
       scheduleExpression: this.props.driftSchedule ?? 'rate(1 day)',
     });
-    const { role: eventsRole } = new ServiceRole(this, 'drift-schedule-role', {
-      name: `${name}-drift-start`,
-      service: 'events.amazonaws.com',
-      inlinePolicy: {
-        id: 'drift-schedule-policy',
-        name: 'start-drift-check',
-        statements: [{ Sid: 'StartTheDriftCheck', Effect: 'Allow', Action: 'codebuild:StartBuild', Resource: project.arn }],
-      },
+    roleTarget(this, {
+      rule: schedule,
+      arn: project.arn,
+      action: 'codebuild:StartBuild',
+      ids: { role: 'drift-schedule-role', policy: 'drift-schedule-policy', target: 'start-drift-check' },
+      roleName: `${name}-drift-start`,
+      policyName: 'start-drift-check',
+      sid: 'StartTheDriftCheck',
     });
-    new CloudwatchEventTarget(this, 'start-drift-check', { rule: schedule.name, arn: project.arn, roleArn: eventsRole.arn });
     return project;
   }
 
@@ -481,55 +482,12 @@ function validate(id: string, props: InfrastructurePipelineProps): void {
 
 /** Source -> Plan -> [Approve, when `approvalFor` names the environment] -> Apply. */
 function stages(source: CodepipelineStageAction, plan: CodebuildProject, apply: CodebuildProject, approvalFor?: string): CodepipelineStage[] {
-  const action = { owner: 'AWS', version: '1' };
+  const approval = `Apply commit #{${SOURCE_VARIABLES}.CommitId} to ${approvalFor}: #{${PLAN_VARIABLES}.PLAN_SUMMARY}. The whole plan is in the Plan action's log.`;
   return [
     { name: 'Source', action: [source] },
-    {
-      name: 'Plan',
-      action: [
-        {
-          name: 'Plan',
-          category: 'Build',
-          ...action,
-          provider: 'CodeBuild',
-          namespace: PLAN_VARIABLES,
-          inputArtifacts: [SOURCE_OUTPUT],
-          outputArtifacts: [PLAN_OUTPUT],
-          configuration: { ProjectName: plan.name },
-        },
-      ],
-    },
-    ...(approvalFor === undefined
-      ? []
-      : [
-          {
-            name: 'Approve',
-            action: [
-              {
-                name: 'Approve',
-                category: 'Approval',
-                ...action,
-                provider: 'Manual',
-                configuration: {
-                  CustomData: `Apply commit #{${SOURCE_VARIABLES}.CommitId} to ${approvalFor}: #{${PLAN_VARIABLES}.PLAN_SUMMARY}. The whole plan is in the Plan action's log.`,
-                },
-              },
-            ],
-          },
-        ]),
-    {
-      name: 'Apply',
-      action: [
-        {
-          name: 'Apply',
-          category: 'Build',
-          ...action,
-          provider: 'CodeBuild',
-          // The source first (the primary: npm ci, verify), then the saved plans at $CODEBUILD_SRC_DIR_plan.
-          inputArtifacts: [SOURCE_OUTPUT, PLAN_OUTPUT],
-          configuration: { ProjectName: apply.name, PrimarySource: SOURCE_OUTPUT },
-        },
-      ],
-    },
+    codeBuildStage('Plan', plan, { inputs: [SOURCE_OUTPUT], outputs: [PLAN_OUTPUT], namespace: PLAN_VARIABLES }),
+    ...(approvalFor === undefined ? [] : [approvalStage(approval)]),
+    // The source first (the primary: npm ci, verify), then the saved plans at $CODEBUILD_SRC_DIR_plan.
+    codeBuildStage('Apply', apply, { inputs: [SOURCE_OUTPUT, PLAN_OUTPUT], configuration: { PrimarySource: SOURCE_OUTPUT } }),
   ];
 }

@@ -17,6 +17,8 @@ import type { FailureEvent } from '../../constructs/monitoring';
 import { InlinePolicy, type IGrantable, ServiceRole } from '../../constructs/grants';
 import { PullRequestReports } from './pull-request-reports';
 import {
+  approvalStage,
+  codeBuildStage,
   CODECOMMIT_SOURCE_ACTIONS,
   codeCommitSourceAction,
   gitHubPushTrigger,
@@ -315,52 +317,11 @@ function deployVariables(fleet: IReleaseTarget, timeoutMinutes: number): Codebui
 /** Source -> Build -> [Approve, when `approvalFor` names the environment] -> Deploy; both CodeBuild actions get VERSION = the commit. */
 function pipelineStages(source: CodepipelineStageAction, build: CodebuildProject, deploy: CodebuildProject, approvalFor?: string): CodepipelineStage[] {
   const version = JSON.stringify([{ name: 'VERSION', value: `#{${SOURCE_VARIABLES}.CommitId}`, type: 'PLAINTEXT' }]);
-  const action = { owner: 'AWS', version: '1' };
   return [
     { name: 'Source', action: [source] },
-    {
-      name: 'Build',
-      action: [
-        {
-          name: 'Build',
-          category: 'Build',
-          ...action,
-          provider: 'CodeBuild',
-          inputArtifacts: [SOURCE_OUTPUT],
-          outputArtifacts: [BUILD_OUTPUT],
-          configuration: { ProjectName: build.name, EnvironmentVariables: version },
-        },
-      ],
-    },
-    ...(approvalFor === undefined
-      ? []
-      : [
-          {
-            name: 'Approve',
-            action: [
-              {
-                name: 'Approve',
-                category: 'Approval',
-                ...action,
-                provider: 'Manual',
-                configuration: { CustomData: `Release commit #{${SOURCE_VARIABLES}.CommitId} to ${approvalFor}?` },
-              },
-            ],
-          },
-        ]),
-    {
-      name: 'Deploy',
-      action: [
-        {
-          name: 'Deploy',
-          category: 'Build',
-          ...action,
-          provider: 'CodeBuild',
-          // The source holds the deploy script; the build output holds the archive.
-          inputArtifacts: [SOURCE_OUTPUT, BUILD_OUTPUT],
-          configuration: { ProjectName: deploy.name, PrimarySource: SOURCE_OUTPUT, EnvironmentVariables: version },
-        },
-      ],
-    },
+    codeBuildStage('Build', build, { inputs: [SOURCE_OUTPUT], outputs: [BUILD_OUTPUT], configuration: { EnvironmentVariables: version } }),
+    ...(approvalFor === undefined ? [] : [approvalStage(`Release commit #{${SOURCE_VARIABLES}.CommitId} to ${approvalFor}?`)]),
+    // The source holds the deploy script; the build output holds the archive.
+    codeBuildStage('Deploy', deploy, { inputs: [SOURCE_OUTPUT, BUILD_OUTPUT], configuration: { PrimarySource: SOURCE_OUTPUT, EnvironmentVariables: version } }),
   ];
 }

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
-import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
+import { roleTarget } from '../../constructs/event-target';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { CodebuildProject } from '@cdktf/provider-aws/lib/codebuild-project';
 import type { CodecommitRepository } from '@cdktf/provider-aws/lib/codecommit-repository';
@@ -121,21 +121,16 @@ export class PullRequestReports extends Construct {
         },
       }),
     });
-    const { role: eventsRole } = new ServiceRole(this, 'events-role', {
-      name: `${projectName}-start`,
-      service: 'events.amazonaws.com',
-      inlinePolicy: {
-        id: 'events-policy',
-        name: 'start-report',
-        statements: [{ Sid: 'StartTheReport', Effect: 'Allow', Action: 'codebuild:StartBuild', Resource: this.project.arn }],
-      },
-    });
     // The target's input is StartBuild's request: the source commit, and the pull request's variables.
     const variable = (variableName: string) => ({ name: variableName, value: `<${variableName}>`, type: 'PLAINTEXT' });
-    new CloudwatchEventTarget(this, 'start-report', {
-      rule: rule.name,
+    roleTarget(this, {
+      rule,
       arn: this.project.arn,
-      roleArn: eventsRole.arn,
+      action: 'codebuild:StartBuild',
+      ids: { role: 'events-role', policy: 'events-policy', target: 'start-report' },
+      roleName: `${projectName}-start`,
+      policyName: 'start-report',
+      sid: 'StartTheReport',
       inputTransformer: {
         inputPaths: {
           PULL_REQUEST_ID: '$.detail.pullRequestId',
