@@ -221,6 +221,14 @@ const deliverySchema = z
               .string()
               .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be owner/repository, e.g. example/webapp')
               .describe('`owner/repository` on GitHub.'),
+            pullRequestAuthors: z
+              .array(z.number().int().positive('must be a GitHub user id (the `id` of https://api.github.com/users/<login>)'))
+              .min(1, 'needs at least one GitHub user id')
+              .max(50, 'takes at most 50 ids (one webhook filter)')
+              .optional()
+              .describe(
+                "GitHub user ids (numbers, the `id` of https://api.github.com/users/<login>) whose pull requests get a report: the report's build runs the pull request's code with its project's role, so only people trusted with it. Required with `enablePullRequestReports`.",
+              ),
           })
           .strict(),
       ])
@@ -249,7 +257,7 @@ const deliverySchema = z
       .boolean()
       .optional()
       .describe(
-        'A report on every CodeCommit pull request into `branch`, posted on it: what it changes in each stack and the monthly estimate before and after (buildspecs/pull-request-report.yml). CodeCommit sources only. @default - true with a CodeCommit source',
+        "A report on every pull request into `branch`: what it changes in each stack, the monthly estimate before and after and checkov's result (buildspecs/pull-request-report.yml), posted on it as a comment; on GitHub also as the commit status, the comment once a token is in the secret the stack makes. With GitHub, turn it on once the connection is available, and list `source.pullRequestAuthors`. @default - true with a CodeCommit source, false with GitHub",
       ),
     enableJenkins: z.boolean().default(false).describe('A Jenkins server, as the design allows instead of CodeBuild (settings in `jenkins`).'),
     jenkins: z
@@ -690,11 +698,12 @@ function checkWebapp(c: EnvironmentConfig, ctx: Ctx): void {
     );
   }
   checkJenkins(w.delivery, ctx);
-  if (w.delivery.enablePullRequestReports && w.delivery.source.provider !== 'codecommit') {
+  const source = w.delivery.source;
+  if (w.delivery.enablePullRequestReports && source.provider === 'github' && !source.pullRequestAuthors) {
     issue(
       ctx,
-      ['webapp', 'delivery', 'enablePullRequestReports'],
-      'is true, but the source is GitHub: the reports are built for CodeCommit pull requests only; remove the setting (npm run diff gives the same report locally)',
+      ['webapp', 'delivery', 'source', 'pullRequestAuthors'],
+      "is required with enablePullRequestReports and a GitHub source: a report's build runs the pull request's code, so list the GitHub user ids trusted with it",
     );
   }
 }

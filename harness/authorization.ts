@@ -402,6 +402,11 @@ class StackReader {
         const name = named('name');
         return { id: name, name, arn: `arn:aws:codepipeline:${region}:${account}:${name}` };
       }
+      case 'aws_codeconnections_connection': {
+        // arn:aws:codeconnections:region:account:connection/<uuid> (the CodeConnections API reference).
+        const arn = `arn:aws:codeconnections:${region}:${account}:connection/${uuid(address)}`;
+        return { id: arn, arn };
+      }
       case 'aws_codecommit_repository': {
         const name = named('repository_name');
         return { id: name, repository_name: name, arn: `arn:aws:codecommit:${region}:${account}:${name}` };

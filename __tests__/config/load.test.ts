@@ -536,10 +536,26 @@ describe('bad delivery configuration is refused with the field and the fix', () 
     [{ pullRequestApprovals: 0 }, /webapp\.delivery\.pullRequestApprovals/],
     [
       { source: { provider: 'github', fullRepositoryId: 'example/webapp' }, enablePullRequestReports: true },
-      /webapp\.delivery\.enablePullRequestReports: is true, but the source is GitHub: the reports are built for CodeCommit pull requests only; remove the setting/,
+      /webapp\.delivery\.source\.pullRequestAuthors: is required with enablePullRequestReports and a GitHub source: a report's build runs the pull request's code/,
     ],
+    [
+      { source: { provider: 'github', fullRepositoryId: 'example/webapp', pullRequestAuthors: [] } },
+      /webapp\.delivery\.source\.pullRequestAuthors: .*at least one/,
+    ],
+    [
+      { source: { provider: 'github', fullRepositoryId: 'example/webapp', pullRequestAuthors: ['octocat'] } },
+      /webapp\.delivery\.source\.pullRequestAuthors\.0: .*number/,
+    ],
+    [{ source: { provider: 'github', fullRepositoryId: 'example/webapp', pullRequestAuthors: [-1] } }, /pullRequestAuthors\.0: must be a GitHub user id/],
   ] as const)('refuses %j', (delivery, error) => {
     expect(() => parseEnvironmentConfig(configInput('dev', { webapp: { delivery } as never }), 'dev')).toThrow(error);
+  });
+
+  it('takes pull request reports with a GitHub source when it names the authors trusted with them', () => {
+    const source = { provider: 'github', fullRepositoryId: 'example/webapp', pullRequestAuthors: [583231] };
+    const delivery = parseEnvironmentConfig(configInput('dev', { webapp: { delivery: { source, enablePullRequestReports: true } } as never }), 'dev').webapp
+      .delivery;
+    expect(delivery).toMatchObject({ enablePullRequestReports: true, source });
   });
 
   it('keeps Jenkins off unless asked, even with its settings present', () => {

@@ -1092,3 +1092,86 @@ describe('two environments in one account', () => {
     expect(await policies.decide({ principal: deploy, action: 's3:PutObject', resource: release('dev'), context: TLS })).toBe('ImplicitlyDenied');
   });
 });
+
+describe('pull request reports with a GitHub source', () => {
+  // GIVEN dev with a GitHub source and the reports on (no shipped environment has them)
+  const source = { provider: 'github' as const, fullRepositoryId: 'example/webapp', pullRequestAuthors: [583231] };
+  const stacks = Object.fromEntries(
+    buildStacks(Testing.app(), [config('dev', { webapp: { delivery: { source, enablePullRequestReports: true } } })]).map((s) => [
+      s.node.id,
+      JSON.parse(Testing.synth(s)),
+    ]),
+  );
+  const e = new Env('dev', stacks);
+  const role = e.role('web', 'delivery_pull-request-reports_role');
+  const token = e.arn('web', 'aws_secretsmanager_secret', 'delivery_pull-request-reports_comment-token');
+  const connection = e.arn('web', 'aws_codeconnections_connection', 'delivery_github');
+  const rows: Row[] = [
+    assume('web', 'codebuild.amazonaws.com', 'delivery_pull-request-reports_role'),
+    ...['codeconnections:GetConnectionToken', 'codeconnections:GetConnection'].map((action): Row => ({
+      system: 'web',
+      who: `CodeBuild clones the repository through the connection (${action})`,
+      request: () => ({ principal: role, action, resource: connection, context: TLS }),
+    })),
+    {
+      system: 'web',
+      who: 'the report build writes its log',
+      request: () => ({
+        principal: role,
+        action: 'logs:PutLogEvents',
+        resource: `${e.arn('web', 'aws_cloudwatch_log_group', 'delivery_pull-request-reports_logs')}:log-stream:abc`,
+        context: TLS,
+      }),
+    },
+    {
+      system: 'web',
+      who: 'the report build reads the comment token',
+      script: 'buildspecs/post-github-comment.sh',
+      request: () => ({ principal: role, action: 'secretsmanager:GetSecretValue', resource: token, context: TLS }),
+    },
+    {
+      system: 'web',
+      who: 'the report build: Secrets Manager decrypts the token',
+      request: () => ({ principal: role, action: 'kms:Decrypt', resource: e.key('web'), context: e.via('secretsmanager') }),
+    },
+  ];
+  const refused: [string, AuthorizationRequest][] = [
+    [
+      'read another secret',
+      { principal: role, action: 'secretsmanager:GetSecretValue', resource: `${token.replace(/secret:.*/, 'secret:other-AbCdEf')}`, context: TLS },
+    ],
+    ['decrypt with the key directly', { principal: role, action: 'kms:Decrypt', resource: e.key('web'), context: TLS }],
+    [
+      'start its own builds',
+      {
+        principal: role,
+        action: 'codebuild:StartBuild',
+        resource: e.arn('web', 'aws_codebuild_project', 'delivery_pull-request-reports_project'),
+        context: TLS,
+      },
+    ],
+  ];
+
+  it.each(rows.map((r) => [r.who, r] as const))('allows %s', async (_, row) => {
+    expect(await e.policies.decide(row.request(e))).toBe('Allowed');
+  });
+
+  it.each(refused)('refuses the report build to %s', async (_, request) => {
+    expect(await e.policies.decide(request)).not.toBe('Allowed');
+  });
+
+  it('has a row for every AWS call of the GitHub comment script', () => {
+    const calls = cliCalls(readFileSync(projectPath('buildspecs/post-github-comment.sh'), 'utf8'));
+    expect(calls.map((c) => c.action)).toEqual(['secretsmanager:GetSecretValue']);
+    for (const c of calls) expect(rows.some((r) => r.script === 'buildspecs/post-github-comment.sh' && r.request(e).action === c.action)).toBe(true);
+  });
+
+  it("needs every Allow statement of the report role's policy: removing one refuses a row", async () => {
+    const statements = e.policies.statements().filter((s) => s.effect === 'Allow' && s.policy.includes('pull-request-reports_policy'));
+    expect(statements.length).toBe(4);
+    for (const statement of statements) {
+      const refusedWithout = await Promise.all(rows.map(async (r) => (await e.policies.decide(r.request(e), statement)) !== 'Allowed'));
+      expect([statementName(statement), refusedWithout.some(Boolean)]).toEqual([statementName(statement), true]);
+    }
+  });
+});

@@ -12,6 +12,7 @@
 //   next phase; an install or pre_build failure skips to the end, a build failure still runs
 //   post_build (CODEBUILD_BUILD_SUCCEEDING=0) and artifact upload is always attempted after build;
 // - env.variables, overridden by project variables (the project's and the pipeline action's);
+// - a GitHub webhook build's variables (CODEBUILD_WEBHOOK_*, CODEBUILD_SOURCE_VERSION pr/<n>);
 // - runtime-versions checked against what the image offers (runtimes.json, with its source);
 // - artifacts collected by base-directory and files, failing when a pattern matches nothing.
 // What it does not reproduce: the image itself (commands run with this machine's tools, e.g. its
@@ -186,6 +187,21 @@ export interface CodeBuildRunOptions {
    * source without versioning) and for an S3 source. @default true
    */
   readonly sourceVersionResolved?: boolean;
+  /**
+   * The GitHub pull request event whose webhook started the build (a project with a GitHub source
+   * and a webhook; `revision` is then the pull request's head). CodeBuild sets, as "Environment
+   * variables in build environments" lists them: CODEBUILD_SOURCE_VERSION and
+   * CODEBUILD_WEBHOOK_TRIGGER `pr/<number>`, CODEBUILD_WEBHOOK_EVENT, CODEBUILD_WEBHOOK_BASE_REF and
+   * CODEBUILD_WEBHOOK_HEAD_REF (`refs/heads/<branch>`, the filters' form) and
+   * CODEBUILD_WEBHOOK_ACTOR_ACCOUNT_ID. @default - not a webhook build
+   */
+  readonly gitHubPullRequest?: {
+    readonly number: number;
+    readonly event: 'PULL_REQUEST_CREATED' | 'PULL_REQUEST_UPDATED' | 'PULL_REQUEST_REOPENED';
+    readonly baseBranch: string;
+    readonly headBranch: string;
+    readonly actorId: number;
+  };
   /** Secondary sources: identifier -> directory, copied as they are. */
   readonly secondarySources?: Readonly<Record<string, string>>;
   /** @default the delivery pipeline's image, aws/codebuild/amazonlinux-x86_64-standard:5.0 */
@@ -329,6 +345,19 @@ class BuildShell {
   }
 }
 
+/** What CodeBuild sets for a build its GitHub webhook started on a pull request (`gitHubPullRequest`). */
+function webhookVariables(pr: CodeBuildRunOptions['gitHubPullRequest']): Record<string, string> {
+  if (!pr) return {};
+  return {
+    CODEBUILD_SOURCE_VERSION: `pr/${pr.number}`,
+    CODEBUILD_WEBHOOK_TRIGGER: `pr/${pr.number}`,
+    CODEBUILD_WEBHOOK_EVENT: pr.event,
+    CODEBUILD_WEBHOOK_BASE_REF: `refs/heads/${pr.baseBranch}`,
+    CODEBUILD_WEBHOOK_HEAD_REF: `refs/heads/${pr.headBranch}`,
+    CODEBUILD_WEBHOOK_ACTOR_ACCOUNT_ID: String(pr.actorId),
+  };
+}
+
 /** Runs a buildspec from a clean copy of a committed tree, as CodeBuild would; see the file comment. */
 export async function runCodeBuild(options: CodeBuildRunOptions): Promise<CodeBuildResult> {
   const image = options.image ?? DEFAULT_BUILD_IMAGE;
@@ -370,6 +399,7 @@ export async function runCodeBuild(options: CodeBuildRunOptions): Promise<CodeBu
     ...secondaryEnv,
     ...(options.sourceVersionResolved === false ? {} : { CODEBUILD_RESOLVED_SOURCE_VERSION: commit }),
     CODEBUILD_SOURCE_VERSION: commit,
+    ...webhookVariables(options.gitHubPullRequest),
     CODEBUILD_BUILD_ID: `local:${randomUUID()}`,
     CODEBUILD_BUILD_NUMBER: '1',
     CODEBUILD_BUILD_IMAGE: image,

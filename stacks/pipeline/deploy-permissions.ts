@@ -17,6 +17,8 @@ export const DEPLOY_SERVICES: Readonly<Record<string, readonly string[]>> = {
   aws_cloudwatch_log_group: ['logs'],
   aws_cloudwatch_metric_alarm: ['cloudwatch'],
   aws_codebuild_project: ['codebuild'],
+  // CodeBuild creates the repository's webhook through the project's connection.
+  aws_codebuild_webhook: ['codebuild', 'codeconnections'],
   aws_codecommit_approval_rule_template: ['codecommit'],
   aws_codecommit_approval_rule_template_association: ['codecommit'],
   aws_codecommit_repository: ['codecommit'],

@@ -15,7 +15,7 @@ import { AL2023_AMI_PARAMETER, buildEnvironment } from '../../constructs/platfor
 import { GIT_BRANCH } from '../../constructs/validation';
 import type { FailureEvent } from '../../constructs/monitoring';
 import { InlinePolicy, type IGrantable, ServiceRole } from '../../constructs/grants';
-import { PullRequestReports } from './pull-request-reports';
+import { PullRequestReports, type PullRequestSource } from './pull-request-reports';
 import {
   approvalStage,
   codeBuildStage,
@@ -33,8 +33,11 @@ import {
 export type DeliverySource =
   /** A CodeCommit repository this construct creates. */
   | { readonly provider: 'codecommit'; readonly repositoryName: string }
-  /** A GitHub repository, through an AWS CodeConnections connection this construct creates. */
-  | { readonly provider: 'github'; readonly fullRepositoryId: string };
+  /**
+   * A GitHub repository, through an AWS CodeConnections connection this construct creates;
+   * `pullRequestAuthors` (GitHub user ids) are those whose pull requests get a report.
+   */
+  | { readonly provider: 'github'; readonly fullRepositoryId: string; readonly pullRequestAuthors?: readonly number[] };
 
 export interface DeliveryPipelineProps {
   /** Prefix of every name, e.g. `statuspage-dev-web`. */
@@ -79,8 +82,10 @@ export interface DeliveryPipelineProps {
    */
   readonly refreshTimeoutMinutes?: number;
   /**
-   * A report on every pull request into the branch (PullRequestReports). CodeCommit sources only.
-   * @default - true with a CodeCommit source
+   * A report on every pull request into the branch (PullRequestReports). With GitHub, CodeBuild
+   * creates its webhook through the connection, so turn it on once the connection is AVAILABLE,
+   * with `source.pullRequestAuthors`.
+   * @default - true with a CodeCommit source, false with GitHub
    */
   readonly enablePullRequestReports?: boolean;
 }
@@ -136,11 +141,15 @@ export class DeliveryPipeline extends Construct {
     let sourceAction: CodepipelineStageAction;
     if (props.source.provider === 'codecommit') {
       this.repository = this.addRepository(props, props.source.repositoryName, approvals);
-      if (props.enablePullRequestReports ?? true) this.pullRequestReports = this.addPullRequestReports(props, this.repository);
+      if (props.enablePullRequestReports ?? true)
+        this.pullRequestReports = this.addPullRequestReports(props, { provider: 'codecommit', repository: this.repository });
       sourceAction = this.codeCommitSource(props.branch, this.repository, pipelinePolicy, key);
     } else {
+      const { fullRepositoryId, pullRequestAuthors: authors = [] } = props.source;
       this.connection = new CodeconnectionsConnection(this, 'github', { name: name.slice(0, 32), providerType: 'GitHub' });
-      sourceAction = gitHubSource(props.branch, props.source.fullRepositoryId, this.connection, pipelinePolicy);
+      if (props.enablePullRequestReports)
+        this.pullRequestReports = this.addPullRequestReports(props, { provider: 'github', fullRepositoryId, connection: this.connection, authors });
+      sourceAction = gitHubSource(props.branch, fullRepositoryId, this.connection, pipelinePolicy);
     }
 
     // What the pipeline and both projects need of the artifact store.
@@ -204,10 +213,10 @@ export class DeliveryPipeline extends Construct {
     return repository;
   }
 
-  private addPullRequestReports(props: DeliveryPipelineProps, repository: CodecommitRepository): PullRequestReports {
+  private addPullRequestReports(props: DeliveryPipelineProps, source: PullRequestSource): PullRequestReports {
     return new PullRequestReports(this, 'pull-request-reports', {
       name: props.name,
-      repository,
+      source,
       branch: props.branch,
       environment: props.environment,
       encryptionKey: props.encryptionKey,
@@ -280,9 +289,9 @@ function withDefaults(id: string, props: DeliveryPipelineProps) {
   if (!GIT_BRANCH.test(props.branch)) {
     throw new Error(`DeliveryPipeline ${id}: branch "${props.branch}" is not a git branch name; use a name such as dev, staging or main`);
   }
-  if (props.enablePullRequestReports && props.source.provider !== 'codecommit') {
+  if (props.enablePullRequestReports && props.source.provider === 'github' && !props.source.pullRequestAuthors?.length) {
     throw new Error(
-      `DeliveryPipeline ${id}: enablePullRequestReports is true with a ${props.source.provider} source; the reports need a CodeCommit source, so leave it unset`,
+      `DeliveryPipeline ${id}: enablePullRequestReports is true with a GitHub source but source.pullRequestAuthors is empty; list the GitHub user ids whose pull requests may run the report's build`,
     );
   }
   return { timeoutMinutes, approvals };

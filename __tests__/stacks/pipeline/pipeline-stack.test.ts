@@ -122,12 +122,10 @@ describe('a GitHub source', () => {
 });
 
 describe('the deploy permissions table', () => {
-  it("covers every resource type of every environment's stacks, the Jenkins and GitHub variants too", async () => {
+  it("covers every resource type of every environment's stacks, the Jenkins and GitHub (with pull request reports) variants too", async () => {
     const types = new Set<string>();
-    const variants = [
-      config('dev', WITH_JENKINS),
-      config('dev', { webapp: { delivery: { source: { provider: 'github', fullRepositoryId: 'example/webapp' } } } }),
-    ];
+    const github = { provider: 'github' as const, fullRepositoryId: 'example/webapp', pullRequestAuthors: [583231] };
+    const variants = [config('dev', WITH_JENKINS), config('dev', { webapp: { delivery: { source: github, enablePullRequestReports: true } } })];
     const stacks = [
       ...(await everyShippedStack()).map(([, j]) => j),
       ...variants.flatMap((variant) => buildStacks(Testing.app(), [variant]).map((s) => JSON.parse(Testing.synth(s)))),

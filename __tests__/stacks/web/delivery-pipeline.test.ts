@@ -47,9 +47,21 @@ describe('DeliveryPipeline pull request reports', () => {
     expect(reports(build(props).json)).toHaveLength(0);
   });
 
-  it('refuses them asked for with a GitHub source, naming the prop', () => {
+  it('reports on GitHub pull requests when asked, through the connection, for the listed authors', () => {
+    const { json } = build({
+      enablePullRequestReports: true,
+      source: { provider: 'github', fullRepositoryId: 'example/webapp', pullRequestAuthors: [583231] },
+    });
+    expect(reports(json)[0].source.auth).toEqual({
+      type: 'CODECONNECTIONS',
+      resource: expect.stringMatching(/^\$\{aws_codeconnections_connection\.delivery_github_\w+\.arn\}$/),
+    });
+    expect(resourceList(json, 'aws_codebuild_webhook')[0].filter_group[0].filter).toContainEqual({ type: 'ACTOR_ACCOUNT_ID', pattern: '^(583231)$' });
+  });
+
+  it('refuses them asked for with a GitHub source and no authors, naming the prop', () => {
     expect(() => build({ enablePullRequestReports: true, source: { provider: 'github', fullRepositoryId: 'example/webapp' } })).toThrow(
-      /enablePullRequestReports is true with a github source/,
+      /enablePullRequestReports is true with a GitHub source but source\.pullRequestAuthors is empty; list the GitHub user ids/,
     );
   });
 });
