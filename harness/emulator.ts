@@ -180,7 +180,7 @@ const each = (addresses: readonly string[], attribute: string, defect: MotoDefec
  * What moto reads back differently in each system's dev stack: a plan after an apply may show these
  * changes and no others (__tests__/helpers/emulator-drift.ts).
  */
-export const EMULATOR_DRIFT: Readonly<Record<'cachet' | 'web', readonly EmulatorDrift[]>> = {
+export const EMULATOR_DRIFT: Readonly<Record<SystemName, readonly EmulatorDrift[]>> = {
   cachet: [
     ...each(GROUP_RULES.cachet, 'description', 'groupRuleDescription'),
     ...(['performance_insights_enabled', 'performance_insights_kms_key_id', 'performance_insights_retention_period'] as const).flatMap((attribute) =>
@@ -205,7 +205,7 @@ export const EMULATOR_DRIFT: Readonly<Record<'cachet' | 'web', readonly Emulator
  * What moto also reads back differently in web-dev right after an apply, while the launch template's
  * default version is still its first (a release makes a version of its own, without the copy).
  */
-export const EMULATOR_DRIFT_BEFORE_RELEASE: Readonly<Record<'web', readonly EmulatorDrift[]>> = {
+export const EMULATOR_DRIFT_BEFORE_RELEASE: Readonly<Record<Extract<SystemName, 'web'>, readonly EmulatorDrift[]>> = {
   web: [
     ...EMULATOR_DRIFT.web,
     { address: 'aws_launch_template.fleet_launch-template_3FB9E38C', attribute: 'tag_specifications', defect: 'launchTemplateOwnTags' },

@@ -1,15 +1,13 @@
 import type { App } from 'cdktf';
 import { ConfigError } from '../config/load';
 import type { EnvironmentConfig } from '../config/schema';
-import { CachetStack, cachetStackName } from './cachet/cachet-stack';
+import { CACHET_SYSTEM } from './cachet/system';
 import type { EnvironmentStack } from './environment-stack';
-import { WebStack, webStackName } from './web/web-stack';
+import type { SystemDescriptor } from './system';
+import { WEB_SYSTEM } from './web/system';
 
-/** Every system, by name: each gets one stack per environment (`<system>-<env>`), named by `stackName`. */
-export const SYSTEMS = {
-  cachet: { build: (app: App, config: EnvironmentConfig): EnvironmentStack => new CachetStack(app, config), stackName: cachetStackName },
-  web: { build: (app: App, config: EnvironmentConfig): EnvironmentStack => new WebStack(app, config), stackName: webStackName },
-} as const;
+/** Every system, by name, as it declares itself (stacks/system.ts): each gets one stack per environment (`<system>-<env>`). */
+export const SYSTEMS = { cachet: CACHET_SYSTEM, web: WEB_SYSTEM } as const satisfies Record<string, SystemDescriptor>;
 export type SystemName = keyof typeof SYSTEMS;
 
 /** The systems `flag` names, each checked (every system when none is named). */

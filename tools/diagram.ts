@@ -39,6 +39,104 @@ export interface Graph {
 
 const TIERS = ['public', 'application', 'data'] as const;
 
+/** The resource types the diagram draws: the VPC and its subnets, and the hops a request takes, as nodes; the ingress rules as edges. */
+export const DRAWN_TYPES: readonly string[] = [
+  'aws_vpc',
+  'aws_subnet',
+  'aws_nat_gateway',
+  'aws_lb',
+  'aws_autoscaling_group',
+  'aws_elastic_beanstalk_environment',
+  'aws_rds_cluster_instance',
+  'aws_instance',
+  'aws_vpc_security_group_ingress_rule',
+];
+
+/**
+ * Every other resource type of the systems' stacks, with why the picture leaves it out. The diagram
+ * fails on a type in neither list (fail closed): a new component is drawn, or said here not to be.
+ */
+export const LEFT_OUT_TYPES: Readonly<Record<string, string>> = {
+  aws_launch_template: "read for the Auto Scaling group's security groups",
+  aws_rds_cluster: "read for its instances' security groups; each instance is drawn",
+  aws_security_group: "drawn as its members and the rules' edges",
+  aws_default_security_group: 'holds no rule: nothing uses it',
+  aws_vpc_security_group_egress_rule: "the return side of the ingress edges (each group's egress mirrors its peer's ingress)",
+  aws_route: 'routing, drawn as the NAT gateways and the internet node',
+  aws_route_table: 'routing, drawn as the NAT gateways and the internet node',
+  aws_route_table_association: 'routing, drawn as the NAT gateways and the internet node',
+  aws_internet_gateway: 'the internet node stands for it',
+  aws_eip: "a NAT gateway's address",
+  aws_vpc_endpoint: 'the S3 gateway endpoint: a route, not a hop a request of the system takes',
+  aws_flow_log: 'records the traffic; not a hop',
+  aws_db_subnet_group: 'placement of the database instances, drawn in the data subnets',
+  aws_rds_cluster_parameter_group: 'database settings',
+  aws_lb_listener: 'part of the load balancer',
+  aws_lb_listener_rule: 'part of the load balancer',
+  aws_lb_target_group: 'part of the load balancer',
+  aws_lb_target_group_attachment: 'part of the load balancer',
+  aws_wafv2_ip_set: 'a filter on the load balancer, not a hop',
+  aws_wafv2_web_acl: 'a filter on the load balancer, not a hop',
+  aws_wafv2_web_acl_association: 'a filter on the load balancer, not a hop',
+  aws_wafv2_web_acl_logging_configuration: 'a filter on the load balancer, not a hop',
+  aws_acm_certificate: "the load balancer's certificate",
+  aws_acm_certificate_validation: "the load balancer's certificate",
+  aws_route53_record: 'DNS names of the load balancer',
+  aws_autoscaling_policy: "scaling of the group drawn; the node shows the group's bounds",
+  aws_elastic_beanstalk_application: 'holds the environment drawn',
+  aws_elastic_beanstalk_application_version: 'a release of the environment drawn',
+  aws_iam_role: 'identity, not network',
+  aws_iam_role_policy: 'identity, not network',
+  aws_iam_role_policy_attachment: 'identity, not network',
+  aws_iam_instance_profile: 'identity, not network',
+  aws_kms_key: 'encryption at rest, not network',
+  aws_kms_alias: 'encryption at rest, not network',
+  aws_secretsmanager_secret: 'a secret, read through the AWS API',
+  aws_secretsmanager_secret_rotation: 'a secret, read through the AWS API',
+  aws_secretsmanager_secret_version: 'a secret, read through the AWS API',
+  aws_serverlessapplicationrepository_cloudformation_stack: "the secret's rotation function, outside the request path",
+  aws_lambda_function: 'runs beside the request path (rotation, status updates), in a drawn group or none',
+  aws_lambda_permission: 'runs beside the request path (rotation, status updates), in a drawn group or none',
+  aws_s3_bucket: 'storage reached through the AWS API (releases, logs, artifacts)',
+  aws_s3_bucket_lifecycle_configuration: 'storage reached through the AWS API',
+  aws_s3_bucket_notification: 'storage reached through the AWS API',
+  aws_s3_bucket_ownership_controls: 'storage reached through the AWS API',
+  aws_s3_bucket_policy: 'storage reached through the AWS API',
+  aws_s3_bucket_public_access_block: 'storage reached through the AWS API',
+  aws_s3_bucket_server_side_encryption_configuration: 'storage reached through the AWS API',
+  aws_s3_bucket_versioning: 'storage reached through the AWS API',
+  aws_s3_object: 'storage reached through the AWS API',
+  aws_ecr_repository: 'the container image registry, read at deploy',
+  aws_ecr_lifecycle_policy: 'the container image registry, read at deploy',
+  aws_cloudwatch_dashboard: 'monitoring',
+  aws_cloudwatch_event_rule: 'monitoring and delivery events',
+  aws_cloudwatch_event_target: 'monitoring and delivery events',
+  aws_cloudwatch_log_group: 'monitoring',
+  aws_cloudwatch_metric_alarm: 'monitoring',
+  aws_sns_topic: 'alerting',
+  aws_sns_topic_policy: 'alerting',
+  aws_sns_topic_subscription: 'alerting',
+  aws_sqs_queue: "the status page function's dead letters",
+  aws_sqs_queue_policy: "the status page function's dead letters",
+  aws_codebuild_project: 'delivery, outside the request path',
+  aws_codebuild_webhook: 'delivery, outside the request path',
+  aws_codecommit_repository: 'delivery, outside the request path',
+  aws_codecommit_approval_rule_template: 'delivery, outside the request path',
+  aws_codecommit_approval_rule_template_association: 'delivery, outside the request path',
+  aws_codeconnections_connection: 'delivery, outside the request path',
+  aws_codepipeline: 'delivery, outside the request path',
+};
+
+/** Fails on a resource type the diagram neither draws nor leaves out with a reason. */
+function checkKnownTypes(stack: string, json: Json): void {
+  const unknown = Object.keys(json.resource ?? {}).filter((type) => !DRAWN_TYPES.includes(type) && !(type in LEFT_OUT_TYPES));
+  if (unknown.length > 0) {
+    throw new Error(
+      `${stack}: tools/diagram.ts does not know ${unknown.join(', ')}; draw it in stackGraph (DRAWN_TYPES) or say in LEFT_OUT_TYPES why the picture leaves it out`,
+    );
+  }
+}
+
 /** `${aws_x.name.attr}` or `aws_x.name.attr` -> `aws_x.name`. */
 function address(reference: unknown): string | undefined {
   return /(aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)/.exec(String(reference ?? ''))?.[1];
@@ -50,6 +148,7 @@ function entries(json: Json, type: string): [string, Json][] {
 
 /** The architecture of one synthesized stack, as nodes and port-labelled edges. */
 export function stackGraph(stack: string, json: Json): Graph {
+  checkKnownTypes(stack, json);
   const nodes: GraphNode[] = [];
   const members = new Map<string, string[]>(); // security group address -> node ids
   const addMember = (sg: unknown, node: string) => {

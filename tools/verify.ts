@@ -12,8 +12,8 @@ import { connect as netConnect, isIP, type LookupFunction } from 'node:net';
 import { join, resolve } from 'node:path';
 import { checkServerIdentity, connect as tlsConnect, rootCertificates, type PeerCertificate } from 'node:tls';
 import { writeMirrorCliConfig } from '../harness/terraform-mirror';
-import { CACHET_READINESS_PATH } from '../stacks/cachet/cachet-beanstalk';
 import { SYSTEMS, type SystemName } from '../stacks';
+import type { VerifyProfile } from '../stacks/system';
 import { ENVIRONMENT_NAME } from '../config/schema';
 import { runMain } from '../cli';
 
@@ -58,12 +58,6 @@ export interface CheckResult {
 /** Raised inside a check: a wrong answer (no retry), as opposed to a network error (retried). */
 class CheckFailure extends Error {}
 
-/** The outputs each system's checks read: a system verify does not know fails the type check here. */
-const REQUIRED_OUTPUTS: Record<SystemName, readonly string[]> = {
-  web: ['app_url', 'alb_dns_name', 'min_instances'],
-  cachet: ['status_page_url', 'beanstalk_cname', 'database_writer_endpoint', 'database_port'],
-};
-
 /** The system a stack name (`<system>-<env>`) belongs to, from the systems stacks/index.ts declares. */
 export function systemOf(stack: string): SystemName {
   const systems = Object.keys(SYSTEMS) as SystemName[];
@@ -72,11 +66,21 @@ export function systemOf(stack: string): SystemName {
   return system;
 }
 
-/** Runs every check of the stack's system; never throws for a failing check. */
+/** The outputs a profile's checks read. */
+function profileOutputs(p: VerifyProfile): string[] {
+  return [
+    p.urlOutput,
+    p.frontOutput,
+    ...(p.info ? [p.info.desiredOutput] : []),
+    ...(p.closedDatabase ? [p.closedDatabase.endpointOutput, p.closedDatabase.portOutput] : []),
+  ];
+}
+
+/** Runs every check the stack's system declares (its `verify` profile, stacks/system.ts); never throws for a failing check. */
 export async function verify(o: VerifyOptions): Promise<CheckResult[]> {
-  const system = systemOf(o.stack);
-  const out = requiredOutputs(o, REQUIRED_OUTPUTS[system]);
-  const url = new URL(String(system === 'web' ? out.app_url : out.status_page_url));
+  const profile = SYSTEMS[systemOf(o.stack)].verify;
+  const out = requiredOutputs(o, profileOutputs(profile));
+  const url = new URL(String(out[profile.urlOutput]));
   const host = url.hostname;
   const httpsPort = Number(url.port || 443);
   const probe = new Probe(o);
@@ -103,53 +107,51 @@ export async function verify(o: VerifyOptions): Promise<CheckResult[]> {
 
   await run('tls-certificate', `${host}:${httpsPort}`, () => probe.certificate(host, httpsPort));
   await run('http-redirect', `http://${host}:${o.httpPort}/`, () => probe.redirect(host));
-  const healthPath = system === 'web' ? '/api/v1/health/ready' : CACHET_READINESS_PATH;
-  await run('health', `${url.origin}${healthPath}`, async () => {
-    const body = await probe.getJson(host, httpsPort, healthPath);
-    if (system === 'web') {
-      expectField(body, 'status', (v) => v === 'ready', '"ready"');
-      return 'status "ready"';
-    }
-    expectField(body, 'status', (v) => v === 'ok', '"ok"');
-    return 'status "ok" (Cachet queried its database)';
+  const { health, info, closedDatabase } = profile;
+  await run('health', `${url.origin}${health.path}`, async () => {
+    const body = await probe.getJson(host, httpsPort, health.path);
+    expectField(body, 'status', (v) => v === health.status, JSON.stringify(health.status));
+    return `status ${JSON.stringify(health.status)}${health.meaning ? ` (${health.meaning})` : ''}`;
   });
-  if (system === 'web') {
-    await run('app-info', `${url.origin}/api/v1/info`, async () => {
-      const info = await probe.getJson(host, httpsPort, '/api/v1/info');
-      for (const field of ['service', 'version', 'commit', 'instance_id', 'availability_zone', 'server_time']) {
-        expectField(info, field, (v) => typeof v === 'string' && v.length > 0, 'a non-empty string');
+  if (info) {
+    await run('app-info', `${url.origin}${info.path}`, async () => {
+      const body = await probe.getJson(host, httpsPort, info.path);
+      for (const field of info.stringFields) {
+        expectField(body, field, (v) => typeof v === 'string' && v.length > 0, 'a non-empty string');
       }
-      expectField(info, 'uptime_seconds', (v) => typeof v === 'number' && v >= 0, 'a number');
-      expectField(info, 'log_lines_dropped', (v) => Number.isInteger(v) && (v as number) >= 0, 'a whole number');
-      return `version ${info.version}, commit ${info.commit}, log lines dropped ${info.log_lines_dropped}`;
+      for (const field of info.numberFields) expectField(body, field, (v) => typeof v === 'number' && v >= 0, 'a number');
+      for (const field of info.countFields) expectField(body, field, (v) => Number.isInteger(v) && (v as number) >= 0, 'a whole number');
+      return Object.entries(info.summary)
+        .map(([field, label]) => `${label} ${String(body[field])}`)
+        .join(', ');
     });
   }
-  await run('latency', `${url.origin}${healthPath}`, async () => {
+  await run('latency', `${url.origin}${health.path}`, async () => {
     const times: number[] = [];
     for (let i = 0; i < 3; i++) {
       const started = process.hrtime.bigint();
-      await probe.get(host, httpsPort, healthPath);
+      await probe.get(host, httpsPort, health.path);
       times.push(Number(process.hrtime.bigint() - started) / 1e6);
     }
     const median = times.sort((a, b) => a - b)[1];
     if (median > o.maxLatencyMs) throw new CheckFailure(`median ${median.toFixed(0)} ms of 3 requests is above ${o.maxLatencyMs} ms`);
     return `median ${median.toFixed(0)} ms of 3 requests (limit ${o.maxLatencyMs} ms)`;
   });
-  if (system === 'web') {
-    const desired = Number(out.min_instances);
-    await run('instances', `${url.origin}/api/v1/info`, async () => {
+  if (info) {
+    const desired = Number(out[info.desiredOutput]);
+    await run('instances', `${url.origin}${info.path}`, async () => {
       const seen = new Set<string>();
-      for (let i = 0; i < o.samples; i++) seen.add(String((await probe.getJson(host, httpsPort, '/api/v1/info')).instance_id));
+      for (let i = 0; i < o.samples; i++) seen.add(String((await probe.getJson(host, httpsPort, info.path))[info.instanceField]));
       const list = [...seen].sort().join(', ');
       if (desired > 1 && seen.size < 2) throw new CheckFailure(`${o.samples} requests all reached ${list}; ${desired} instances are desired`);
       return `${o.samples} requests reached ${seen.size} instance(s): ${list} (${desired} desired)`;
     });
   }
-  const front = String(system === 'web' ? out.alb_dns_name : out.beanstalk_cname);
+  const front = String(out[profile.frontOutput]);
   await run('ssh-closed', `${front}:${o.sshPort}`, () => probe.closed(front, o.sshPort), false);
-  if (system === 'cachet') {
-    const db = String(out.database_writer_endpoint);
-    const port = Number(out.database_port);
+  if (closedDatabase) {
+    const db = String(out[closedDatabase.endpointOutput]);
+    const port = Number(out[closedDatabase.portOutput]);
     await run('database-closed', `${db}:${port}`, () => probe.closed(db, port), false);
   }
   return results;

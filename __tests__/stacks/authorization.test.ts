@@ -12,10 +12,10 @@ import { environmentNames } from '../../config/load';
 import { AccountPolicies, ELB_ACCOUNTS, type AuthorizationRequest, type Decision, type StatementRef } from '../../harness/authorization';
 import { cliCalls, sdkCalls, type AwsCall } from '../../harness/aws-calls';
 import { projectPath } from '../../project';
-import { buildStacks } from '../../stacks';
+import { buildStacks, type SystemName } from '../../stacks';
 import { config, shippedStacks, yieldToEventLoop, type Json } from '../helpers/synth';
 
-type System = 'cachet' | 'web';
+type System = SystemName;
 
 /** One environment's stacks, read as IAM sees them, with the names the rows use. */
 class Env {

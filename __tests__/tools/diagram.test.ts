@@ -7,23 +7,25 @@ import { describe, expect, it } from 'vitest';
 import { type EnvironmentConfig } from '../../config/schema';
 import { MYSQL_PORT } from '../../constructs/aurora-mysql-cluster';
 import { CACHET_INSTANCE_PORT } from '../../stacks/cachet/cachet-beanstalk';
-import { renderSvg, stackGraph, toDot, toMermaid, type Graph } from '../../tools/diagram';
+import { DRAWN_TYPES, LEFT_OUT_TYPES, renderSvg, stackGraph, toDot, toMermaid, type Graph } from '../../tools/diagram';
+import { DEPLOY_SERVICES } from '../../stacks/pipeline/deploy-permissions';
 import { CachetStack } from '../../stacks/cachet/cachet-stack';
 import { WebStack } from '../../stacks/web/web-stack';
-import { config, WITH_JENKINS } from '../helpers/synth';
+import { config, WITH_JENKINS, type Json } from '../helpers/synth';
 import { environmentNames } from '../../config/load';
 
 const ENVIRONMENTS = environmentNames();
 
 const cachetGraph = (c: EnvironmentConfig) => stackGraph(`cachet-${c.name}`, JSON.parse(Testing.synth(new CachetStack(Testing.app(), c))));
 const webGraph = (c: EnvironmentConfig) => stackGraph(`web-${c.name}`, JSON.parse(Testing.synth(new WebStack(Testing.app(), c))));
-/** The example environments' graphs, synthesized once. */
-const graphs: Record<string, Graph> = Object.fromEntries(
+/** The example environments' stacks, synthesized once, and their graphs. */
+const graphsJson: Record<string, Json> = Object.fromEntries(
   ENVIRONMENTS.flatMap((n) => [
-    [`cachet-${n}`, cachetGraph(config(n))],
-    [`web-${n}`, webGraph(config(n))],
+    [`cachet-${n}`, JSON.parse(Testing.synth(new CachetStack(Testing.app(), config(n))))],
+    [`web-${n}`, JSON.parse(Testing.synth(new WebStack(Testing.app(), config(n))))],
   ]),
 );
+const graphs: Record<string, Graph> = Object.fromEntries(Object.entries(graphsJson).map(([stack, json]) => [stack, stackGraph(stack, json)]));
 
 /** Edges as `from-label -> to-label: ports`, with node labels instead of ids. */
 function edges(graph: Graph): string[] {
@@ -149,18 +151,34 @@ describe('the README', () => {
 });
 
 describe('stackGraph on a component it does not know', () => {
+  it('refuses a resource type it neither draws nor leaves out, naming it and the fix (fails closed)', () => {
+    // GIVEN a cache the diagram has no drawing for
+    const json = { resource: { aws_elasticache_cluster: { cache: {} } } };
+    // THEN drawing it stops, rather than leaving the cache out of the picture
+    expect(() => stackGraph('x', json)).toThrow(/x: tools\/diagram\.ts does not know aws_elasticache_cluster; draw it .* or say in LEFT_OUT_TYPES why/);
+  });
+
   it('refuses a rule on a group no drawn component uses, naming the rule and the fix (fails closed)', () => {
-    // GIVEN a cache the diagram has no drawing for, reachable on 6379 through its own group
+    // GIVEN a function the diagram leaves out, reachable on 443 through its own group
     const json = {
       resource: {
-        aws_security_group: { cache: {} },
-        aws_elasticache_cluster: { cache: { security_group_ids: ['${aws_security_group.cache.id}'] } },
+        aws_security_group: { fn: {} },
+        aws_lambda_function: { fn: { vpc_config: { security_group_ids: ['${aws_security_group.fn.id}'] } } },
         aws_vpc_security_group_ingress_rule: {
-          'cache-in': { security_group_id: '${aws_security_group.cache.id}', cidr_ipv4: '10.0.0.0/16', from_port: 6379, to_port: 6379, ip_protocol: 'tcp' },
+          'fn-in': { security_group_id: '${aws_security_group.fn.id}', cidr_ipv4: '10.0.0.0/16', from_port: 443, to_port: 443, ip_protocol: 'tcp' },
         },
       },
     };
     // THEN drawing it stops, rather than leaving the rule out of the picture
-    expect(() => stackGraph('x', json)).toThrow(/aws_vpc_security_group_ingress_rule\.cache-in names aws_security_group\.cache, .*teach tools\/diagram\.ts/);
+    expect(() => stackGraph('x', json)).toThrow(/aws_vpc_security_group_ingress_rule\.fn-in names aws_security_group\.fn, .*teach tools\/diagram\.ts/);
+  });
+
+  it('knows every resource type the stacks can hold: each type of the deploy table (which covers every variant), and those of the shipped stacks', () => {
+    const types = new Set([...Object.keys(DEPLOY_SERVICES), ...Object.values(graphsJson).flatMap((j) => Object.keys(j.resource))]);
+    expect([...types].filter((t) => !DRAWN_TYPES.includes(t) && !(t in LEFT_OUT_TYPES))).toEqual([]);
+  });
+
+  it('neither draws and leaves out the same type', () => {
+    expect(DRAWN_TYPES.filter((t) => t in LEFT_OUT_TYPES)).toEqual([]);
   });
 });

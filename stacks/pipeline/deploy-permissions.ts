@@ -70,6 +70,7 @@ export const DEPLOY_SERVICES: Readonly<Record<string, readonly string[]>> = {
   aws_vpc_endpoint: ['ec2'],
   aws_vpc_security_group_egress_rule: ['ec2'],
   aws_vpc_security_group_ingress_rule: ['ec2'],
+  aws_wafv2_ip_set: ['wafv2'],
   aws_wafv2_web_acl: ['wafv2'],
   aws_wafv2_web_acl_association: ['wafv2', 'elasticloadbalancing'],
   aws_wafv2_web_acl_logging_configuration: ['wafv2', 'logs'],

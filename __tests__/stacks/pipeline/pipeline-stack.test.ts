@@ -122,10 +122,15 @@ describe('a GitHub source', () => {
 });
 
 describe('the deploy permissions table', () => {
-  it("covers every resource type of every environment's stacks, the Jenkins and GitHub (with pull request reports) variants too", async () => {
+  it("covers every resource type of every environment's stacks, the Jenkins, GitHub (with pull request reports) and Cachet SSH variants too", async () => {
     const types = new Set<string>();
     const github = { provider: 'github' as const, fullRepositoryId: 'example/webapp', pullRequestAuthors: [583231] };
-    const variants = [config('dev', WITH_JENKINS), config('dev', { webapp: { delivery: { source: github, enablePullRequestReports: true } } })];
+    const variants = [
+      config('dev', WITH_JENKINS),
+      config('dev', { webapp: { delivery: { source: github, enablePullRequestReports: true } } }),
+      // An operator address: SSH, and Cachet's setup paths open to that address only (a WAF IP set)
+      config('dev', { cachet: { ssh: { operatorCidr: '203.0.113.7/32' } } }),
+    ];
     const stacks = [
       ...(await everyShippedStack()).map(([, j]) => j),
       ...variants.flatMap((variant) => buildStacks(Testing.app(), [variant]).map((s) => JSON.parse(Testing.synth(s)))),
