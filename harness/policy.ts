@@ -143,45 +143,63 @@ export function productionOf(results: readonly { readonly stack: { readonly name
  */
 export const JENKINS_EXAMPLE = { webhookCidrs: ['192.30.252.0/22'], officeCidr: '203.0.113.0/24', domainName: 'jenkins.example.com' } as const;
 
-/** An environment (the first that is not production) with the Jenkins server turned on. */
-export function withJenkins(configs: readonly EnvironmentConfig[]): EnvironmentConfig {
+/**
+ * A GitHub source with pull request reports, for the scan of those optional parts, which no shipped
+ * environment turns on: a documentation repository and one author.
+ */
+export const GITHUB_EXAMPLE = { provider: 'github', fullRepositoryId: 'example/webapp', pullRequestAuthors: [583231] } as const;
+
+/**
+ * An environment (the first that is not production) with the web stack's optional parts on: the
+ * Jenkins server, and a GitHub source with pull request reports.
+ */
+export function withOptionalParts(configs: readonly EnvironmentConfig[]): EnvironmentConfig {
   const { name } = configs.find((c) => !c.production) ?? configs[0];
   const input = readEnvironmentFile(name) as { webapp?: { delivery?: object } };
-  const delivery = { ...input.webapp?.delivery, enableJenkins: true, jenkins: JENKINS_EXAMPLE };
+  const delivery = {
+    ...input.webapp?.delivery,
+    enableJenkins: true,
+    jenkins: JENKINS_EXAMPLE,
+    source: GITHUB_EXAMPLE,
+    enablePullRequestReports: true,
+  };
   return parseEnvironmentConfig({ ...input, webapp: { ...input.webapp, delivery } }, name);
 }
+
+/** The resources of the optional parts (`withOptionalParts`): only their findings count in that scan. */
+const OPTIONAL_PARTS = /\.(jenkins|delivery_pull-request-reports)_/;
 
 export interface PolicyGateResult {
   /** Every stack of every environment, planned. */
   readonly results: OfflineResult[];
   readonly findings: Finding[];
-  /** The web stack with Jenkins on (`withJenkins`), planned; only its Jenkins resources count. */
-  readonly jenkins: OfflineResult;
-  readonly jenkinsFindings: Finding[];
+  /** The web stack with its optional parts on (`withOptionalParts`), planned; only their resources count. */
+  readonly variant: OfflineResult;
+  readonly variantFindings: Finding[];
   /** Waivers that waive nothing in either scan. */
   readonly unused: Skip[];
 }
 
 /**
- * Synthesizes and plans every stack offline, and the web stack once more with the optional Jenkins
- * server on (so its resources are gated and its waivers are used); scans the plans; applies the waivers.
+ * Synthesizes and plans every stack offline, and the web stack once more with its optional parts on
+ * (so their resources are gated and their waivers are used); scans the plans; applies the waivers.
  */
 export async function runPolicyGate(env = offlineTerraformEnv()): Promise<PolicyGateResult> {
   const configs = loadEnvironments(environmentNames());
-  const [results, [jenkins]] = await Promise.all([
+  const [results, [variant]] = await Promise.all([
     planAllOffline([...synthesizeAll(configs), ...synthesizeBootstraps(configs)], 2, env),
-    planAllOffline(synthesizeAll([withJenkins(configs)], ['web']), 1, env),
+    planAllOffline(synthesizeAll([withOptionalParts(configs)], ['web']), 1, env),
   ]);
   const skips = loadSkips();
-  const [mainFindings, variantFindings] = await Promise.all([runCheckov(results.map((r) => r.planFile)), runCheckov([jenkins.planFile])]);
+  const [mainFindings, optionalFindings] = await Promise.all([runCheckov(results.map((r) => r.planFile)), runCheckov([variant.planFile])]);
   const main = applySkips(mainFindings, skips, productionOf(results));
-  const variant = applySkips(variantFindings, skips, productionOf([jenkins]));
+  const optional = applySkips(optionalFindings, skips, productionOf([variant]));
   return {
     results,
     findings: main.findings,
-    jenkins,
-    jenkinsFindings: variant.findings.filter((f) => /\.jenkins_/.test(f.resource)).map((f) => ({ ...f, stack: `${f.stack} (with Jenkins)` })),
-    unused: main.unused.filter((s) => variant.unused.includes(s)),
+    variant,
+    variantFindings: optional.findings.filter((f) => OPTIONAL_PARTS.test(f.resource)).map((f) => ({ ...f, stack: `${f.stack} (optional parts)` })),
+    unused: main.unused.filter((s) => optional.unused.includes(s)),
   };
 }
 
@@ -217,7 +235,8 @@ export function reportSection(findings: readonly Finding[]): string {
 const USAGE = `usage: npm run policy [-- --env NAMES] [--report FILE]
 
 Synthesizes and plans every stack offline (the bootstrap and pipeline stacks of environments with S3
-state too, and the web stack once more with the optional Jenkins server on), scans the plans with
+state too, and the web stack once more with its optional parts on: Jenkins, GitHub pull request
+reports), scans the plans with
 checkov and prints every failed or waived finding and a summary per stack (exit 1 on a failed check
 or an unused waiver). Waivers: policy/checkov-skips.json. Without a local provider mirror, Terraform
 installs the pinned provider from the registry.
@@ -239,7 +258,7 @@ if (require.main === module) {
   const env = offlineTerraformEnv({ registry: true });
   const scan = selected
     ? scanEnvironments(configs, env).then((findings) => ({ findings, unused: [] as Skip[] }))
-    : runPolicyGate(env).then(({ findings, jenkinsFindings, unused }) => ({ findings: [...findings, ...jenkinsFindings], unused }));
+    : runPolicyGate(env).then(({ findings, variantFindings, unused }) => ({ findings: [...findings, ...variantFindings], unused }));
   scan.then(({ findings, unused }) => {
     console.log(formatReport(findings));
     const report = stringValue(args, 'report');

@@ -13,12 +13,12 @@ const ENVIRONMENTS = environmentNames();
 let results: OfflineResult[] = [];
 let findings: Finding[] = [];
 let unusedSkips: Skip[] = [];
-let jenkins: OfflineResult;
-let jenkinsFindings: Finding[] = [];
+let variant: OfflineResult;
+let variantFindings: Finding[] = [];
 
 beforeAll(async () => {
-  // The gate npm run policy runs: every stack, and the web stack again with the optional Jenkins server on.
-  ({ results, findings, jenkins, jenkinsFindings, unused: unusedSkips } = await runPolicyGate());
+  // The gate npm run policy runs: every stack, and the web stack again with its optional parts on.
+  ({ results, findings, variant, variantFindings, unused: unusedSkips } = await runPolicyGate());
   for (const r of results) {
     console.log(`${r.stack.name}: ${plannedResources(r.plan).length} resources planned`);
   }
@@ -29,7 +29,7 @@ beforeAll(async () => {
       .join('\n'),
   );
   console.log(
-    `web-dev with Jenkins: ${plannedResources(jenkins.plan).length} resources planned; Jenkins resources: ${JSON.stringify(summarize(jenkinsFindings))}`,
+    `web-dev with its optional parts: ${plannedResources(variant.plan).length} resources planned; their findings: ${JSON.stringify(summarize(variantFindings))}`,
   );
 });
 
@@ -184,19 +184,44 @@ describe.each(ENVIRONMENTS)('the web-%s plan', (name) => {
   });
 });
 
-describe('the web-dev plan with Jenkins', () => {
+describe('the web-dev plan with its optional parts (Jenkins, GitHub pull request reports)', () => {
+  const planned = (type: string) => plannedResources(variant.plan).filter((r) => r.type === type);
+
   it('validates and plans the Jenkins server with the rest of the stack', () => {
-    expect(jenkins.validate.valid).toBe(true);
-    const counts = countByType(jenkins.plan);
-    expect(counts.aws_instance).toBe(1);
-    const instance = plannedResources(jenkins.plan).find((r) => r.type === 'aws_instance')!.values;
+    expect(variant.validate.valid).toBe(true);
+    expect(countByType(variant.plan).aws_instance).toBe(1);
+    const instance = planned('aws_instance')[0].values;
     expect(instance.metadata_options[0]).toMatchObject({ http_tokens: 'required' });
     expect(instance.root_block_device[0]).toMatchObject({ encrypted: true });
   });
 
-  it('passes checkov on the Jenkins resources, with waivers only from the file', () => {
-    expect(jenkinsFindings.filter((f) => f.result === 'passed').length).toBeGreaterThan(20);
-    expect(jenkinsFindings.filter((f) => f.result === 'failed').map((f) => `${f.checkId} ${f.resource}`)).toEqual([]);
+  it('plans the report project on the GitHub repository through the connection, reporting its status', () => {
+    const project = planned('aws_codebuild_project').find((p) => p.values.name === 'statuspage-dev-web-pull-requests')!;
+    expect(project.values.source).toEqual([
+      expect.objectContaining({
+        type: 'GITHUB',
+        location: 'https://github.com/example/webapp.git',
+        git_clone_depth: 0,
+        report_build_status: true,
+        auth: [expect.objectContaining({ type: 'CODECONNECTIONS' })],
+        build_status_config: [expect.objectContaining({ context: 'infrastructure report (dev)' })],
+      }),
+    ]);
+  });
+
+  it('plans the webhook on pull requests into dev by the listed author, and no pull request rule', () => {
+    expect(planned('aws_codebuild_webhook')[0].values.filter_group[0].filter.map((f: Json) => [f.type, f.pattern])).toEqual([
+      ['EVENT', 'PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED, PULL_REQUEST_REOPENED'],
+      ['BASE_REF', '^refs/heads/dev$'],
+      ['ACTOR_ACCOUNT_ID', '^(583231)$'],
+    ]);
+    expect(planned('aws_cloudwatch_event_rule').map((r) => r.values.name)).not.toContain('statuspage-dev-web-pull-requests');
+  });
+
+  it('passes checkov on the optional parts, with waivers only from the file', () => {
+    expect(variantFindings.filter((f) => f.result === 'passed').length).toBeGreaterThan(20);
+    expect(variantFindings.filter((f) => /pull-request-reports_/.test(f.resource)).length).toBeGreaterThan(5);
+    expect(variantFindings.filter((f) => f.result === 'failed').map((f) => `${f.checkId} ${f.resource}`)).toEqual([]);
   });
 });
 
