@@ -1,11 +1,13 @@
-// The infrastructure pipeline's buildspecs (buildspecs/infrastructure-*.yml) run as CodeBuild runs
-// them (the local runner, from a clean copy of the committed tree, the Plan action's artifact handed
-// to the Apply action as its secondary source) against the emulator, with dev's stacks keeping their
-// state in an S3 bucket there (use_lockfile): plan, apply of the saved plan, the saved plan refused
-// once applied, a drift check after the apply, and a console edit reported by the next drift check.
-// The web stack only, limited (TF_CLI_ARGS_plan) to the resources the emulator can take, as
-// applyDevStack does; AWS itself is reached the way CodeBuild's AWS CLI and Terraform reach it, here
-// through AWS_ENDPOINT_URL.
+// The infrastructure pipeline (stacks/pipeline) run as CodePipeline runs an execution (the local
+// CodePipeline, harness/codepipeline.ts, on dev's synthesized pipeline stack with an approval) and its
+// buildspecs (buildspecs/infrastructure-*.yml) as CodeBuild runs them (the local runner, from a clean
+// copy of the committed tree, the Plan action's artifact handed to the Apply action as its secondary
+// source) against the emulator, with dev's stacks keeping their state in an S3 bucket there
+// (use_lockfile): plan, a refused approval that applies nothing, the approval retried and given and
+// exactly the saved plan applied, that plan refused once applied, a drift check after the apply, and a
+// console edit reported by the next drift check. The web stack only, limited (TF_CLI_ARGS_plan) to the
+// resources the emulator can take, as applyDevStack does; AWS itself is reached the way CodeBuild's
+// AWS CLI and Terraform reach it, here through AWS_ENDPOINT_URL.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +18,7 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutBucketV
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnvironments, parseEnvironmentConfig, readEnvironmentFile } from '../../config/load';
 import { runCodeBuild, type CodeBuildResult } from '../../harness/codebuild/runner';
+import { PipelineExecution } from '../../harness/codepipeline';
 import {
   EMULATOR_ACCOUNT_ID,
   EMULATOR_DRIFT_BEFORE_RELEASE,
@@ -27,9 +30,10 @@ import {
   VENV_BIN,
   type Emulator,
 } from '../../harness/emulator';
-import { offlineTerraformEnv, synthesizeAll, terraformExit } from '../../harness/offline-terraform';
+import { offlineTerraformEnv, synthesizeAll, synthesizeBootstraps, terraformExit, type Json } from '../../harness/offline-terraform';
 import { DRIFT_METRIC } from '../../tools/infra';
 import { commitWorkingTree } from '../helpers/repository';
+import { execFileSync } from 'node:child_process';
 import { stringify } from 'yaml';
 
 const BUILD_TIMEOUT = 15 * 60_000;
@@ -41,6 +45,8 @@ let repository: string;
 let variables: Record<string, string>;
 let vpcCidr: string;
 let region: string;
+/** dev's pipeline stack, synthesized. */
+let pipelineStack: Json;
 
 /** Runs an infrastructure buildspec on the committed dev config, as its CodeBuild project would. */
 function build(buildspec: string, extra: { secondarySources?: Record<string, string>; variables?: Record<string, string> } = {}): Promise<CodeBuildResult> {
@@ -77,12 +83,18 @@ beforeAll(async () => {
     accountId: EMULATOR_ACCOUNT_ID,
     dns: { ...input.dns, hostedZoneId: zone.HostedZone!.Id!.replace('/hostedzone/', '') },
     state: { backend: 's3', bucket: STATE_BUCKET, region },
+    // dev's pipeline with the approval production has
+    pipeline: { requireApproval: true },
   };
   const config = parseEnvironmentConfig(patched, 'dev');
   const s3 = new S3Client({ ...emulatorClientConfig(emulator, region), forcePathStyle: true });
   await s3.send(new CreateBucketCommand({ Bucket: STATE_BUCKET, CreateBucketConfiguration: { LocationConstraint: region as 'eu-west-1' } }));
   await s3.send(new PutBucketVersioningCommand({ Bucket: STATE_BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
   repository = commitWorkingTree({ 'environments/dev.yaml': stringify(patched) });
+  // The environment's branch, which the pipeline's Source reads
+  execFileSync('git', ['-C', repository, 'branch', config.webapp.delivery.branch]);
+  const pipeline = synthesizeBootstraps([config]).find((s) => s.name === 'pipeline-dev')!;
+  pipelineStack = readStackJson(pipeline.dir);
   // The resources of web-dev the emulator can take (EMULATOR_GAPS), as every emulator apply targets them.
   const [web] = synthesizeAll([config], ['web']);
   const targets = emulatorTargets(readStackJson(web.dir)).targets;
@@ -107,46 +119,65 @@ afterAll(async () => {
 });
 
 describe('the infrastructure pipeline on the emulator', () => {
+  let execution: PipelineExecution;
+  let shown: string | undefined;
   let plan: CodeBuildResult;
-  let planDir: string;
   let apply: CodeBuildResult;
   const s3 = () => new S3Client({ ...emulatorClientConfig(emulator, region), forcePathStyle: true });
   const vpcs = async () =>
     (await new EC2Client(emulatorClientConfig(emulator, region)).send(new DescribeVpcsCommand({ Filters: [{ Name: 'cidr', Values: [vpcCidr] }] }))).Vpcs ?? [];
+  const stateKeys = async () => ((await s3().send(new ListObjectsV2Command({ Bucket: STATE_BUCKET }))).Contents ?? []).map((o) => o.Key!);
 
   it(
-    'plans: the saved plan and its configuration are the artifact, the summary goes to the approval, and nothing is created',
+    'plans, shows the plan summary in the approval, and applies nothing when the approval is refused',
     async () => {
-      // WHEN the Plan action runs
-      planDir = mkdtempSync(join(tmpdir(), 'infra-plan-out-'));
-      plan = await runCodeBuild({
-        buildspec: 'buildspecs/infrastructure-plan.yml',
+      // WHEN a push runs the pipeline and the reviewer refuses the approval
+      execution = await new PipelineExecution({
+        stack: pipelineStack,
         repository,
-        variables,
         region,
-        artifactsDir: planDir,
-        timeoutMs: BUILD_TIMEOUT,
-      });
-      // THEN it succeeds with the plan file, the lock file and the summary in its artifact, no provider
-      expect(plan.failure).toBeUndefined();
+        environment: variables,
+        approve: (customData) => {
+          shown = customData;
+          return false;
+        },
+        buildTimeoutMs: BUILD_TIMEOUT,
+      }).start();
+      // THEN Source and Plan succeed, the approval fails the execution, and Apply never runs
+      expect(execution.actions.map((a) => [a.action, a.status])).toEqual([
+        ['Source', 'Succeeded'],
+        ['Plan', 'Succeeded'],
+        ['Approve', 'Failed'],
+      ]);
+      expect(execution.status).toBe('Failed');
+      // AND the Plan action's artifact holds the plan file and the lock file, no provider
+      plan = execution.build('Plan');
       expect(plan.artifacts).toEqual(expect.arrayContaining(['stacks/web-dev/tfplan', 'stacks/web-dev/.terraform.lock.hcl', 'plan-summary.md']));
       expect(plan.artifacts.filter((f) => f.includes('.terraform/'))).toEqual([]);
+      // AND the reviewer saw the commit and the plan's summary
       expect(plan.exportedVariables.PLAN_SUMMARY).toMatch(/^web-dev: \d+ to add, 0 to change, 0 to replace, 0 to destroy; checkov: 0 unwaived failures$/);
-      // AND a plan applies nothing: no VPC, no state yet, and the lock file released
+      const commit = execFileSync('git', ['-C', repository, 'rev-parse', 'dev'], { encoding: 'utf8' }).trim();
+      expect(shown).toBe(`Apply commit ${commit} to dev: ${plan.exportedVariables.PLAN_SUMMARY}. The whole plan is in the Plan action's log.`);
+      // AND nothing is applied: no VPC, no state, the lock file released
       expect(await vpcs()).toEqual([]);
-      const keys = ((await s3().send(new ListObjectsV2Command({ Bucket: STATE_BUCKET }))).Contents ?? []).map((o) => o.Key);
-      expect(keys.filter((k) => k?.endsWith('.tflock'))).toEqual([]);
+      expect(await stateKeys()).toEqual([]);
     },
     BUILD_TIMEOUT,
   );
 
   it(
-    'applies exactly the saved plan, with the state in the S3 bucket',
+    'applies exactly the saved plan once the approval is retried and given, with the state in the S3 bucket',
     async () => {
-      // WHEN the Apply action runs on the Plan action's artifact
-      apply = await build('apply', { secondarySources: { plan: planDir } });
-      // THEN it succeeds, the VPC exists, and the state is where the backend says
-      expect(apply.failure).toBeUndefined();
+      // WHEN the reviewer retries the failed Approve stage and approves
+      await execution.retryStage('Approve', () => true);
+      // THEN Apply runs on the Plan action's artifact and succeeds
+      expect(execution.actions.slice(3).map((a) => [a.action, a.status])).toEqual([
+        ['Approve', 'Succeeded'],
+        ['Apply', 'Succeeded'],
+      ]);
+      expect(execution.status).toBe('Succeeded');
+      apply = execution.build('Apply');
+      // AND the VPC exists, and the state is where the backend says, with as many resources as planned
       expect(await vpcs()).toHaveLength(1);
       const state = await s3().send(new GetObjectCommand({ Bucket: STATE_BUCKET, Key: `cdktf/${region}/web-dev.tfstate` }));
       const resources = JSON.parse(await state.Body!.transformToString()).resources as unknown[];
