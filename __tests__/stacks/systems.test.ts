@@ -34,7 +34,9 @@ describe.each(cases)('in %s, the %s system', (env, name, system) => {
     const paths = [
       ...resourceList(json, 'aws_lb_target_group').map((g) => g.health_check?.path),
       ...resourceList(json, 'aws_elastic_beanstalk_environment').flatMap((e) =>
-        (e.setting as Json[]).filter((s) => s.namespace === 'aws:elasticbeanstalk:environment:process:default' && s.name === 'HealthCheckPath').map((s) => s.value),
+        (e.setting as Json[])
+          .filter((s) => s.namespace === 'aws:elasticbeanstalk:environment:process:default' && s.name === 'HealthCheckPath')
+          .map((s) => s.value),
       ),
     ];
     expect(paths).toContain(system.verify.health.path);
