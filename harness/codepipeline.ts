@@ -181,6 +181,10 @@ export class PipelineExecution {
     const variables: Record<string, string> = {};
     for (const v of project.environment?.environment_variable ?? []) {
       if ((v.type ?? 'PLAINTEXT') !== 'PLAINTEXT') throw new Error(`project ${project.name}: ${v.type} variables are not run here`);
+      // A value Terraform computes at apply (a reference) is not in the synthesized stack: the caller gives it.
+      if (String(v.value).includes('${') && this.options.environment?.[v.name] === undefined) {
+        throw new Error(`project ${project.name}: variable ${v.name} is ${v.value}, known only once applied; give its value in environment`);
+      }
       variables[v.name] = this.resolve(String(v.value));
     }
     for (const v of JSON.parse(configuration.EnvironmentVariables ?? '[]') as Json[]) variables[v.name] = String(v.value);

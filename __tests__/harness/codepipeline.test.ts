@@ -142,11 +142,20 @@ describe('the local CodePipeline', () => {
     ['several inputs without PrimarySource', [source, produce, { ...consume, configuration: { ProjectName: 'consume' } }], /has 2 inputs and no PrimarySource/],
     ['a project whose source is not CODEPIPELINE', [source, build('Clone', 'clone')], /project clone's source is CODECOMMIT, not CODEPIPELINE/],
     ['a branch the repository does not have', [{ ...source, configuration: { BranchName: 'main-x' } }], /The branch main-x does not exist/],
+    [
+      'a project variable known only once applied',
+      [source, build('Referenced', 'referenced')],
+      /variable TOPIC is \$\{aws_sns_topic\.t\.arn\}, known only once applied/,
+    ],
   ])(
     'fails the action on %s',
     async (_, stages, failure) => {
       const stack = stackWith(stages as Json[]);
       stack.resource.aws_codebuild_project.clone = project('clone', 'produce.yml', 'CODECOMMIT');
+      stack.resource.aws_codebuild_project.referenced = {
+        ...project('referenced', 'produce.yml'),
+        environment: { environment_variable: [{ name: 'TOPIC', value: '${aws_sns_topic.t.arn}' }] },
+      };
       const execution = await new PipelineExecution({ ...options([]), stack }).start();
       expect(execution.status).toBe('Failed');
       expect(execution.actions.at(-1)).toMatchObject({ status: 'Failed', failure: expect.stringMatching(failure) });
