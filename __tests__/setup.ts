@@ -1,7 +1,8 @@
 // Registers cdktf's assertion matchers with vitest (cdktf ships an adapter for jest only).
 // Properties are matched by partial deep equality: arrays and objects may hold more than asserted.
 import { testingMatchers } from 'cdktf';
-import { afterEach, expect } from 'vitest';
+import { afterAll, afterEach, expect } from 'vitest';
+import { removeScratchDirs } from '../harness/scratch';
 
 type Constructor = testingMatchers.TerraformConstructor;
 
@@ -88,3 +89,9 @@ if (!skipped.creationStacksSkipped && mapped !== undefined) {
   Error.prepareStackTrace = (target: Error, callSites: NodeJS.CallSite[]) =>
     !(target instanceof Error) && fromCdktf.test(callSites[0]?.getFileName() ?? '') ? '' : mapped(target, callSites);
 }
+
+// The harness's scratch directories (a build's source copy holds a gigabyte once `npm ci` has run
+// in it) live as long as the file that made them: a full run used to leave several gigabytes behind.
+afterAll(() => {
+  removeScratchDirs();
+});

@@ -19,11 +19,9 @@
 // What it does not reproduce: triggers, concurrency (QUEUED/SUPERSEDED), action timeouts, artifact
 // encryption, IAM (the authorization tests evaluate the roles).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Json } from './offline-terraform';
 import { runCodeBuild, type CodeBuildResult } from './codebuild/runner';
+import { scratchDir } from './scratch';
 
 export interface PipelineRunOptions {
   /** The synthesized stack (cdk.tf.json) holding the pipeline and its CodeBuild projects. */
@@ -188,7 +186,7 @@ export class PipelineExecution {
       variables[v.name] = this.resolve(String(v.value));
     }
     for (const v of JSON.parse(configuration.EnvironmentVariables ?? '[]') as Json[]) variables[v.name] = String(v.value);
-    const artifactsDir = mkdtempSync(join(tmpdir(), `pipeline-${action.name}-`));
+    const artifactsDir = scratchDir(`pipeline-${action.name}-`);
     const build = await runCodeBuild({
       buildspec: project.source.buildspec,
       repository: this.options.repository,
@@ -211,7 +209,7 @@ export class PipelineExecution {
     const artifact = this.artifacts.get(name);
     if (!artifact) throw new Error(`input artifact ${name} was not produced by an earlier action of this execution`);
     if ('dir' in artifact) return artifact.dir;
-    const dir = mkdtempSync(join(tmpdir(), `pipeline-${name}-`));
+    const dir = scratchDir(`pipeline-${name}-`);
     execFileSync('bash', ['-c', 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', 'archive', this.options.repository, artifact.commit, dir]);
     return dir;
   }

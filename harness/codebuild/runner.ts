@@ -19,13 +19,13 @@
 // Go, not the runtime the spec selects), parameter-store/secrets-manager variables, reports, caches.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { listFiles } from '../../constructs/zip';
 import runtimesData from './runtimes.json';
 import { DEFAULT_BUILD_IMAGE } from '../../constructs/platform';
+import { scratchDir } from '../scratch';
 
 /** Raised for a buildspec or an option that cannot run; the CLI exits 2 with its message. */
 export class BuildspecError extends Error {}
@@ -249,7 +249,7 @@ function git(repository: string, args: string[]): string {
  */
 function checkout(repository: string, revision: string, gitClone: boolean): { dir: string; commit: string } {
   const commit = git(repository, ['rev-parse', '--verify', `${revision}^{commit}`]).trim();
-  const dir = mkdtempSync(join(tmpdir(), 'codebuild-src-'));
+  const dir = scratchDir('codebuild-src-');
   if (gitClone) {
     git(repository, ['clone', '--quiet', '--no-checkout', '.', dir]);
     git(dir, ['checkout', '--quiet', '--detach', commit]);
@@ -298,7 +298,7 @@ class BuildShell {
     private readonly env: NodeJS.ProcessEnv,
     private readonly log: (text: string) => void,
   ) {
-    this.state = join(mkdtempSync(join(tmpdir(), 'codebuild-state-')), 'state.sh');
+    this.state = join(scratchDir('codebuild-state-'), 'state.sh');
     writeFileSync(this.state, `cd '${cwd.replace(/'/g, "'\\''")}'\n`);
   }
 
@@ -378,7 +378,7 @@ export async function runCodeBuild(options: CodeBuildRunOptions): Promise<CodeBu
 
   const secondaryEnv: Record<string, string> = {};
   for (const [id, source] of Object.entries(options.secondarySources ?? {})) {
-    const copy = mkdtempSync(join(tmpdir(), `codebuild-${id}-`));
+    const copy = scratchDir(`codebuild-${id}-`);
     cpSync(source, copy, { recursive: true });
     secondaryEnv[`CODEBUILD_SRC_DIR_${id}`] = copy;
   }
