@@ -92,6 +92,6 @@ if (!skipped.creationStacksSkipped && mapped !== undefined) {
 
 // The harness's scratch directories (a build's source copy holds a gigabyte once `npm ci` has run
 // in it) live as long as the file that made them: a full run used to leave several gigabytes behind.
-afterAll(() => {
-  removeScratchDirs();
+afterAll(async () => {
+  await removeScratchDirs();
 });

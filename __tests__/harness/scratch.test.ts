@@ -6,15 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { removeScratchDirs, scratchDir } from '../../harness/scratch';
 
 describe('scratch directories', () => {
-  it('are made fresh under the prefix and removed with their contents', () => {
+  it('are made fresh under the prefix and removed with their contents', async () => {
     // GIVEN two scratch directories, one holding a file
     const [a, b] = [scratchDir('scratch-test-'), scratchDir('scratch-test-')];
     writeFileSync(join(a, 'file'), 'x');
     expect(a).not.toBe(b);
     expect(a).toMatch(/\/scratch-test-\w{6}$/);
     // WHEN they are removed THEN both are gone, and a second removal has nothing left
-    expect(removeScratchDirs()).toBeGreaterThanOrEqual(2);
+    expect(await removeScratchDirs()).toBeGreaterThanOrEqual(2);
     expect([existsSync(a), existsSync(b)]).toEqual([false, false]);
-    expect(removeScratchDirs()).toBe(0);
+    expect(await removeScratchDirs()).toBe(0);
   });
 });
