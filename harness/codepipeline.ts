@@ -20,7 +20,7 @@
 // encryption, IAM (the authorization tests evaluate the roles).
 import { execFileSync } from 'node:child_process';
 import type { Json } from './offline-terraform';
-import { runCodeBuild, type CodeBuildResult } from './codebuild/runner';
+import { checkout, runCodeBuild, type CodeBuildResult } from './codebuild/runner';
 import { scratchDir } from './scratch';
 
 export interface PipelineRunOptions {
@@ -208,10 +208,7 @@ export class PipelineExecution {
   private artifactDir(name: string): string {
     const artifact = this.artifacts.get(name);
     if (!artifact) throw new Error(`input artifact ${name} was not produced by an earlier action of this execution`);
-    if ('dir' in artifact) return artifact.dir;
-    const dir = scratchDir(`pipeline-${name}-`);
-    execFileSync('bash', ['-c', 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', 'archive', this.options.repository, artifact.commit, dir]);
-    return dir;
+    return 'dir' in artifact ? artifact.dir : checkout(this.options.repository, artifact.commit, false).dir;
   }
 
   /** The project a `ProjectName` names: a literal name, or cdktf's `${aws_codebuild_project.<id>.name}`. */

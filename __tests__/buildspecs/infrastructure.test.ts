@@ -32,8 +32,7 @@ import {
 } from '../../harness/emulator';
 import { offlineTerraformEnv, synthesizeAll, synthesizeBootstraps, terraformExit, type Json } from '../../harness/offline-terraform';
 import { DRIFT_METRIC } from '../../tools/infra';
-import { commitWorkingTree } from '../helpers/repository';
-import { execFileSync } from 'node:child_process';
+import { commitWorkingTree, git } from '../helpers/repository';
 import { stringify } from 'yaml';
 
 const BUILD_TIMEOUT = 15 * 60_000;
@@ -92,7 +91,7 @@ beforeAll(async () => {
   await s3.send(new PutBucketVersioningCommand({ Bucket: STATE_BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
   repository = commitWorkingTree({ 'environments/dev.yaml': stringify(patched) });
   // The environment's branch, which the pipeline's Source reads
-  execFileSync('git', ['-C', repository, 'branch', config.webapp.delivery.branch]);
+  git(repository, 'branch', config.webapp.delivery.branch);
   const pipeline = synthesizeBootstraps([config]).find((s) => s.name === 'pipeline-dev')!;
   pipelineStack = readStackJson(pipeline.dir);
   // The resources of web-dev the emulator can take (EMULATOR_GAPS), as every emulator apply targets them.
@@ -156,7 +155,7 @@ describe('the infrastructure pipeline on the emulator', () => {
       expect(plan.artifacts.filter((f) => f.includes('.terraform/'))).toEqual([]);
       // AND the reviewer saw the commit and the plan's summary
       expect(plan.exportedVariables.PLAN_SUMMARY).toMatch(/^web-dev: \d+ to add, 0 to change, 0 to replace, 0 to destroy; checkov: 0 unwaived failures$/);
-      const commit = execFileSync('git', ['-C', repository, 'rev-parse', 'dev'], { encoding: 'utf8' }).trim();
+      const commit = git(repository, 'rev-parse', 'dev');
       expect(shown).toBe(`Apply commit ${commit} to dev: ${plan.exportedVariables.PLAN_SUMMARY}. The whole plan is in the Plan action's log.`);
       // AND nothing is applied: no VPC, no state, the lock file released
       expect(await vpcs()).toEqual([]);

@@ -12,13 +12,10 @@ import { emulatorCliEnv, startEmulator, VENV_BIN, type Emulator } from '../../ha
 import { runCodeBuild, type CodeBuildResult } from '../../harness/codebuild/runner';
 import { GITHUB_COMMENT_LIMIT, startGitHubComments, type GitHubComments } from '../helpers/github-comments';
 import { runProcess } from '../helpers/process';
-import { commitWorkingTree, head } from '../helpers/repository';
+import { commitWorkingTree, git, head } from '../helpers/repository';
 
 const TOKEN = 'github_pat_test';
 const REPOSITORY = 'example/webapp';
-
-const git = (repo: string, ...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.invalid', ...args], { cwd: repo, encoding: 'utf8' }).trim();
 
 /** The AWS CLI on the emulator, as the build's role would call it. */
 function aws(emulator: Emulator, ...args: string[]): string {

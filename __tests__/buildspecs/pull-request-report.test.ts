@@ -1,7 +1,6 @@
 // buildspecs/pull-request-report.yml run as CodeBuild runs it (the local runner, a full clone at the
 // pull request's source commit, the variables the EventBridge target sets), its comment posted by
 // the real AWS CLI to a stand-in that holds PostCommentForPullRequest's contract.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,10 +9,9 @@ import { VENV_BIN } from '../../harness/emulator';
 import { runCodeBuild, type CodeBuildResult } from '../../harness/codebuild/runner';
 import { COMMENT_LIMIT, startCodeCommitComments, type CodeCommitComments, type PullRequest } from '../helpers/codecommit-comments';
 import { runProcess } from '../helpers/process';
-import { commitWorkingTree, head } from '../helpers/repository';
+import { commitWorkingTree, git, head } from '../helpers/repository';
 
-const commit = (repo: string, message: string) =>
-  execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.invalid', 'commit', '--quiet', '-am', message], { cwd: repo });
+const commit = (repo: string, message: string) => git(repo, 'commit', '--quiet', '-am', message);
 
 /** The variables the pull request rule's target passes, and what the AWS CLI needs to reach the stand-in. */
 function variables(pr: PullRequest, stand: CodeCommitComments): Record<string, string> {

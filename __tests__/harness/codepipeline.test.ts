@@ -2,11 +2,10 @@
 // stage order, artifacts between actions (secondary sources by artifact name), variables by
 // namespace, a failed action stopping the execution, a refused approval, a retried stage, and the
 // configurations CodePipeline refuses.
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { PipelineExecution, runPipeline, type PipelineRunOptions } from '../../harness/codepipeline';
 import type { Json } from '../../harness/offline-terraform';
-import { repositoryWith } from '../helpers/repository';
+import { git, repositoryWith } from '../helpers/repository';
 
 const PRODUCE = `version: 0.2
 env:
@@ -35,8 +34,8 @@ phases:
 `;
 
 const repository = repositoryWith({ 'produce.yml': PRODUCE, 'consume.yml': CONSUME, 'fail.yml': FAIL });
-execFileSync('git', ['-C', repository, 'branch', 'dev']);
-const commit = execFileSync('git', ['-C', repository, 'rev-parse', 'dev'], { encoding: 'utf8' }).trim();
+git(repository, 'branch', 'dev');
+const commit = git(repository, 'rev-parse', 'dev');
 
 const project = (name: string, buildspec: string, type = 'CODEPIPELINE') => ({ name, source: { type, buildspec }, environment: { environment_variable: [] } });
 const source = {

@@ -8,13 +8,17 @@ import { dirname, join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
 
-const git = (cwd: string, args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd, encoding: 'utf8' });
+/** Runs git in `cwd` as a test identity (commits need one, and the machine may have none); its output, trimmed. */
+export const git = (cwd: string, ...args: string[]): string =>
+  execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.invalid', '-c', 'commit.gpgsign=false', ...args], {
+    cwd,
+    encoding: 'utf8',
+  }).trim();
 
 /** Commits the working tree, with `replace` (path -> content) written over it, into a new repository. */
 export function commitWorkingTree(replace: Readonly<Record<string, string>> = {}): string {
   const repo = mkdtempSync(join(tmpdir(), 'working-tree-'));
-  const files = git(ROOT, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']).split('\0').filter(Boolean);
+  const files = git(ROOT, 'ls-files', '-z', '--cached', '--others', '--exclude-standard').split('\0').filter(Boolean);
   for (const file of files) {
     try {
       mkdirSync(dirname(join(repo, file)), { recursive: true });
@@ -27,9 +31,9 @@ export function commitWorkingTree(replace: Readonly<Record<string, string>> = {}
     mkdirSync(dirname(join(repo, path)), { recursive: true });
     writeFileSync(join(repo, path), content, { mode: 0o755 });
   }
-  git(repo, ['init', '-q', '-b', 'main']);
-  git(repo, ['add', '-A']);
-  git(repo, ['commit', '-q', '-m', 'working tree']);
+  git(repo, 'init', '-q', '-b', 'main');
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'working tree');
   return repo;
 }
 
@@ -40,13 +44,13 @@ export function repositoryWith(files: Readonly<Record<string, string>>): string 
     mkdirSync(dirname(join(repo, path)), { recursive: true });
     writeFileSync(join(repo, path), content);
   }
-  git(repo, ['init', '-q', '-b', 'main']);
-  git(repo, ['add', '-A']);
-  git(repo, ['commit', '-q', '-m', 'fixture']);
+  git(repo, 'init', '-q', '-b', 'main');
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'fixture');
   return repo;
 }
 
 /** The commit at HEAD of `repo`. */
 export function head(repo: string): string {
-  return git(repo, ['rev-parse', 'HEAD']).trim();
+  return git(repo, 'rev-parse', 'HEAD');
 }

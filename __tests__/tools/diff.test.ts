@@ -11,6 +11,7 @@ import { projectPath } from '../../project';
 import { WebStack } from '../../stacks/web/web-stack';
 import { readPriceTable } from '../../tools/cost/estimate';
 import { formatCostChange, formatStackDiff, stackCost, stackDiff } from '../../tools/diff';
+import { git } from '../helpers/repository';
 import { config } from '../helpers/synth';
 
 const web = (patch: Parameters<typeof config>[1] = {}) => JSON.parse(Testing.synth(new WebStack(Testing.app(), config('dev', patch))));
@@ -110,9 +111,7 @@ describe('npm run diff', () => {
     symlinkSync(projectPath('node_modules'), join(clone, 'node_modules'));
     const file = join(clone, 'environments', 'dev.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace(/\n {2}instanceType: t3\.micro\n/, '\n  instanceType: t3.small\n'));
-    execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.invalid', 'commit', '--quiet', '-am', 'web instances a size up'], {
-      cwd: clone,
-    });
+    git(clone, 'commit', '--quiet', '-am', 'web instances a size up');
     const report = join(clone, '..', 'report.md');
     // WHEN diffed against the parent commit, with a report file
     const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'tools/diff.ts', 'web-dev', '--base', 'HEAD~1', '--report', report], {

@@ -1,22 +1,16 @@
 // `npm run promote`: the next environment's branch moves to the commit the previous one runs, as a
 // fast-forward, in real git repositories standing in for each account's (bare repositories as the
 // remotes `staging` and `prod`, their branches the example environments' `staging` and `main`).
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runProcess } from '../helpers/process';
+import { git } from '../helpers/repository';
 
 const ROOT = resolve(__dirname, '../..');
 const TSX = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.invalid', '-c', 'commit.gpgsign=false', ...args], {
-    cwd,
-    encoding: 'utf8',
-  }).trim();
 
 let work: string;
 const remotes: Record<string, string> = {};

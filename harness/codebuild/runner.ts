@@ -247,7 +247,7 @@ function git(repository: string, args: string[]): string {
  * A clean copy of the committed tree at `revision` (no .git, nothing uncommitted): CodePipeline's
  * CODE_ZIP; with `gitClone`, a full clone checked out there, as a CodeBuild source with depth 0.
  */
-function checkout(repository: string, revision: string, gitClone: boolean): { dir: string; commit: string } {
+export function checkout(repository: string, revision: string, gitClone: boolean): { dir: string; commit: string } {
   const commit = git(repository, ['rev-parse', '--verify', `${revision}^{commit}`]).trim();
   const dir = scratchDir('codebuild-src-');
   if (gitClone) {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadEnvironments } from '../../../config/load';
 import { artifactPattern, parseBuildspec, resolveRuntimes, runCodeBuild, type CodeBuildRunOptions } from '../../../harness/codebuild/runner';
-import { commitWorkingTree, head, repositoryWith, ROOT } from '../../helpers/repository';
+import { commitWorkingTree, git, head, repositoryWith, ROOT } from '../../helpers/repository';
 import { environmentNames } from '../../../config/load';
 
 const ENVIRONMENTS = environmentNames();
@@ -155,9 +155,7 @@ describe('commands as CodeBuild runs them (each its own script; the directory an
         'version: 0.2\nphases:\n  build:\n    commands:\n      - test "$(git rev-parse HEAD)" = "$CODEBUILD_RESOLVED_SOURCE_VERSION"\n      - git cat-file -e "$FIRST^{commit}"\n',
     });
     const first = head(repository);
-    execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.invalid', 'commit', '--quiet', '--allow-empty', '-m', 'second'], {
-      cwd: repository,
-    });
+    git(repository, 'commit', '--quiet', '--allow-empty', '-m', 'second');
     // THEN the clone is at the second, and holds the first; a CODE_ZIP source has no git at all
     const options = { buildspec: 'buildspec.yml', repository, artifactsDir: out(), variables: { FIRST: first } };
     expect((await runCodeBuild({ ...options, gitClone: true })).status).toBe('SUCCEEDED');
